@@ -59,12 +59,13 @@ const char *vrd_ipv4_format(uint32_t a, char buf[VRD_IPV4_STRLEN])
 	return buf;
 }
 
-static int parse_with_len(const char *s, uint32_t *addr, uint8_t *len,
+static int parse_with_len(const char *s, uint32_t *addr_out, uint8_t *len,
 			  const char **why)
 {
 	unsigned l = 32, n = 0;
+	uint32_t addr;
 
-	if (!s || parse_ipv4_prefix(&s, addr) < 0) {
+	if (!s || parse_ipv4_prefix(&s, &addr) < 0) {
 		*why = "not an IPv4 address";
 		return -EINVAL;
 	}
@@ -84,6 +85,7 @@ static int parse_with_len(const char *s, uint32_t *addr, uint8_t *len,
 		*why = "trailing characters after the prefix";
 		return -EINVAL;
 	}
+	*addr_out = addr;
 	*len = (uint8_t)l;
 	return 0;
 }
@@ -121,7 +123,7 @@ const char *vrd_prefix_format(const struct vrd_prefix *p,
 	char a[VRD_IPV4_STRLEN];
 
 	snprintf(buf, VRD_PREFIX_STRLEN, "%s/%u", vrd_ipv4_format(p->addr, a),
-		 (unsigned)p->len);
+		 (unsigned)(p->len & 63));
 	return buf;
 }
 
@@ -194,6 +196,8 @@ bool vrd_name_valid(const char *s)
 {
 	size_t n = 0;
 
+	if (!s)
+		return false;
 	for (; s[n]; n++) {
 		char c = s[n];
 

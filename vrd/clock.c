@@ -28,12 +28,19 @@ uint64_t vrd_wallclock_ms(void)
 
 const char *vrd_rfc3339(uint64_t ms, char buf[VRD_RFC3339_STRLEN])
 {
-	time_t secs = (time_t)(ms / 1000);
+	/* RFC 3339 has four-digit years: clamp at 9999-12-31T23:59:59.999 */
+	const uint64_t max_ms = 253402300799999u;
+	time_t secs;
 	struct tm tm;
 
+	if (ms > max_ms)
+		ms = max_ms;
+	secs = (time_t)(ms / 1000);
 	gmtime_r(&secs, &tm);
-	snprintf(buf, VRD_RFC3339_STRLEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+	snprintf(buf, VRD_RFC3339_STRLEN, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+		 (unsigned)(tm.tm_year + 1900) % 10000,
+		 (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
+		 (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
+		 (unsigned)tm.tm_sec % 100, (unsigned)(ms % 1000));
 	return buf;
 }
