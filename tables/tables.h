@@ -156,8 +156,10 @@ int tables_gndt_del(struct tables_txn *txn, uint32_t vn,
 int tables_gndt_foreach(struct tables_txn *txn, uint32_t vn,
 			int (*fn)(const struct tables_gndt_entry *, void *),
 			void *arg);
-/* Bumped on every GNDT change; the forwarding snapshot is rebuilt when it
- * differs from the one it was built at. Persisted in meta. */
+/* Bumped on every GNDT change that matters to forwarding (an entry added
+ * or deleted, or its router, seq or origin changed; not a refresh of
+ * updated_ms alone); the forwarding snapshot is rebuilt when it differs
+ * from the one it was built at. Persisted in meta. */
 uint64_t tables_gndt_generation(struct tables_txn *txn);
 
 /* ---- HWDT ----------------------------------------------------------- */
@@ -242,6 +244,14 @@ int tables_event_set(struct tables_event *ev, const char *key,
 int tables_event_foreach(struct tables_txn *txn, uint64_t from_id,
 			 int (*fn)(const struct tables_event *, void *),
 			 void *arg);
+
+/* ---- names ---------------------------------------------------------- */
+
+/* What operators see for the enums above ("config", "local", "rarp", ...);
+ * NULL for a value this build does not know (a newer writer's). */
+const char *tables_lndt_source_name(uint8_t source);
+const char *tables_gndt_origin_name(uint8_t origin);
+const char *tables_hwdt_source_name(uint8_t source);
 
 /* ---- sizes ---------------------------------------------------------- */
 
