@@ -1,0 +1,486 @@
+/*
+ * The control protocol codec (vrd/ctlproto.h). Encoders append whole
+ * frames to a vrd_buf and leave it as it was on failure; decoders read one
+ * frame body and accept only the exact, canonical encoding, so a decoded
+ * message re-encodes to the same bytes.
+ */
+#include "vrd/ctlproto.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- buffer --------------------------------------------------------- */
+
+void vrd_buf_free(struct vrd_buf *b)
+{
+	if (!b) {
+		return;
+	}
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+int vrd_buf_reserve(struct vrd_buf *b, size_t more)
+{
+	size_t cap;
+	uint8_t *p;
+
+	/* no buffer of half the address space: a length gone wrong */
+	if (more > SIZE_MAX / 2 - b->len) {
+		return -ENOMEM;
+	}
+	if (b->len + more <= b->cap) {
+		return 0;
+	}
+	cap = b->cap ? b->cap : 256;
+	while (cap < b->len + more) {
+		cap *= 2;
+	}
+	p = realloc(b->data, cap);
+	if (!p) {
+		return -ENOMEM;
+	}
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+void vrd_buf_consume(struct vrd_buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+}
+
+/* ---- encoding ------------------------------------------------------- */
+
+/* Callers reserve first; these only store. */
+static void put_u8(struct vrd_buf *b, uint8_t v)
+{
+	b->data[b->len++] = v;
+}
+
+static void put_u16(struct vrd_buf *b, uint16_t v)
+{
+	put_u8(b, (uint8_t)(v >> 8));
+	put_u8(b, (uint8_t)v);
+}
+
+static void put_u32(struct vrd_buf *b, uint32_t v)
+{
+	put_u16(b, (uint16_t)(v >> 16));
+	put_u16(b, (uint16_t)v);
+}
+
+static void put_u64(struct vrd_buf *b, uint64_t v)
+{
+	put_u32(b, (uint32_t)(v >> 32));
+	put_u32(b, (uint32_t)v);
+}
+
+static void put_bytes(struct vrd_buf *b, const void *p, size_t n)
+{
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+/* Starts a frame of at most VRD_CTL_FRAME_MAX: room for all of it, the
+ * length left to frame_end. Returns where the frame starts, or -1. */
+static int frame_begin(struct vrd_buf *b, uint8_t type, size_t *start)
+{
+	if (vrd_buf_reserve(b, 4 + (size_t)VRD_CTL_FRAME_MAX) < 0) {
+		return -ENOMEM;
+	}
+	*start = b->len;
+	put_u32(b, 0);
+	put_u8(b, type);
+	return 0;
+}
+
+static void frame_end(struct vrd_buf *b, size_t start)
+{
+	uint32_t len = (uint32_t)(b->len - start - 4);
+
+	b->data[start] = (uint8_t)(len >> 24);
+	b->data[start + 1] = (uint8_t)(len >> 16);
+	b->data[start + 2] = (uint8_t)(len >> 8);
+	b->data[start + 3] = (uint8_t)len;
+}
+
+/* Would n more bytes keep the frame begun at start within the limit? */
+static bool frame_fits(const struct vrd_buf *b, size_t start, size_t n)
+{
+	return b->len - start - 4 + n <= VRD_CTL_FRAME_MAX;
+}
+
+int vrd_ctl_put_request(struct vrd_buf *b, int argc, char *const argv[])
+{
+	size_t start;
+	int err;
+
+	if (argc < 1 || argc > VRD_CTL_ARGS_MAX) {
+		return -EINVAL;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!argv[i] || strlen(argv[i]) > VRD_CTL_ARG_MAX) {
+			return -EINVAL;
+		}
+	}
+	err = frame_begin(b, VRD_CTL_REQUEST, &start);
+	if (err < 0) {
+		return err;
+	}
+	put_u8(b, VRD_CTL_VERSION);
+	put_u8(b, (uint8_t)argc);
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		if (!frame_fits(b, start, 2 + n)) {
+			b->len = start;
+			return -EMSGSIZE;
+		}
+		put_u16(b, (uint16_t)n);
+		put_bytes(b, argv[i], n);
+	}
+	frame_end(b, start);
+	return 0;
+}
+
+static bool type_valid(uint8_t t)
+{
+	return t >= VRD_FIELD_STR && t <= VRD_FIELD_NULL;
+}
+
+/* Encoded size of f's value. */
+static size_t value_size(const struct vrd_field *f)
+{
+	switch (f->type) {
+	case VRD_FIELD_STR:
+		return 2 + strlen(f->v.s);
+	case VRD_FIELD_U64:
+	case VRD_FIELD_I64:
+	case VRD_FIELD_TIME:
+		return 8;
+	case VRD_FIELD_BOOL:
+		return 1;
+	}
+	return 0;
+}
+
+int vrd_ctl_put_row(struct vrd_buf *b, const struct vrd_row *row)
+{
+	size_t start;
+	int err;
+
+	if (row->n > VRD_ROW_FIELDS_MAX) {
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < row->n; i++) {
+		const struct vrd_field *f = &row->f[i];
+		size_t nl = strnlen(f->name, sizeof(f->name));
+
+		if (nl == 0 || nl > VRD_FIELD_NAME_MAX ||
+		    !type_valid(f->type)) {
+			return -EINVAL;
+		}
+		if (f->type == VRD_FIELD_STR &&
+		    strnlen(f->v.s, sizeof(f->v.s)) > VRD_FIELD_STR_MAX) {
+			return -EINVAL;
+		}
+	}
+	err = frame_begin(b, VRD_CTL_ROW, &start);
+	if (err < 0) {
+		return err;
+	}
+	put_u8(b, (uint8_t)row->n);
+	for (unsigned i = 0; i < row->n; i++) {
+		const struct vrd_field *f = &row->f[i];
+		size_t nl = strlen(f->name);
+		size_t sl = f->type == VRD_FIELD_STR ? strlen(f->v.s) : 0;
+
+		if (!frame_fits(b, start, 1 + nl + 1 + value_size(f))) {
+			b->len = start;
+			return -EMSGSIZE;
+		}
+		put_u8(b, (uint8_t)nl);
+		put_bytes(b, f->name, nl);
+		put_u8(b, f->type);
+		switch (f->type) {
+		case VRD_FIELD_STR:
+			put_u16(b, (uint16_t)sl);
+			put_bytes(b, f->v.s, sl);
+			break;
+		case VRD_FIELD_U64:
+		case VRD_FIELD_TIME:
+			put_u64(b, f->v.u);
+			break;
+		case VRD_FIELD_I64:
+			put_u64(b, (uint64_t)f->v.i);
+			break;
+		case VRD_FIELD_BOOL:
+			put_u8(b, f->v.b ? 1 : 0);
+			break;
+		case VRD_FIELD_NULL:
+			break;
+		}
+	}
+	frame_end(b, start);
+	return 0;
+}
+
+static bool kind_valid(uint8_t k)
+{
+	return k >= VRD_REPLY_TABLE && k <= VRD_REPLY_NONE;
+}
+
+int vrd_ctl_put_end(struct vrd_buf *b, const struct vrd_reply *rep)
+{
+	size_t ml = strnlen(rep->message, sizeof(rep->message));
+	size_t start;
+	int err;
+
+	if (rep->status > 0 || !kind_valid(rep->kind) ||
+	    rep->fixed > VRD_ROW_FIELDS_MAX || ml > VRD_REPLY_MSG_MAX) {
+		return -EINVAL;
+	}
+	err = frame_begin(b, VRD_CTL_END, &start);
+	if (err < 0) {
+		return err;
+	}
+	put_u32(b, (uint32_t)rep->status);
+	put_u8(b, rep->kind);
+	put_u8(b, rep->fixed);
+	put_u16(b, (uint16_t)ml);
+	put_bytes(b, rep->message, ml);
+	frame_end(b, start);
+	return 0;
+}
+
+int vrd_ctl_put_reply(struct vrd_buf *b, const struct vrd_reply *rep)
+{
+	size_t mark = b->len;
+	int err;
+
+	for (size_t i = 0; i < rep->nrows; i++) {
+		err = vrd_ctl_put_row(b, &rep->rows[i]);
+		if (err < 0) {
+			goto undo_rows;
+		}
+	}
+	err = vrd_ctl_put_end(b, rep);
+	if (err < 0) {
+		goto undo_rows;
+	}
+	return 0;
+
+undo_rows:
+	b->len = mark;
+	return err;
+}
+
+/* ---- decoding ------------------------------------------------------- */
+
+struct reader {
+	const uint8_t *p;
+	size_t left;
+};
+
+/* Each getter fails (false) when the body is too short; nothing is read
+ * then. */
+static bool get_u8(struct reader *r, uint8_t *v)
+{
+	if (r->left < 1) {
+		return false;
+	}
+	*v = r->p[0];
+	r->p++;
+	r->left--;
+	return true;
+}
+
+static bool get_u16(struct reader *r, uint16_t *v)
+{
+	if (r->left < 2) {
+		return false;
+	}
+	*v = (uint16_t)(r->p[0] << 8 | r->p[1]);
+	r->p += 2;
+	r->left -= 2;
+	return true;
+}
+
+static bool get_u32(struct reader *r, uint32_t *v)
+{
+	if (r->left < 4) {
+		return false;
+	}
+	*v = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 |
+	     (uint32_t)r->p[2] << 8 | r->p[3];
+	r->p += 4;
+	r->left -= 4;
+	return true;
+}
+
+static bool get_u64(struct reader *r, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (r->left < 8) {
+		return false;
+	}
+	for (int i = 0; i < 8; i++) {
+		x = x << 8 | r->p[i];
+	}
+	*v = x;
+	r->p += 8;
+	r->left -= 8;
+	return true;
+}
+
+/* n bytes of text with no NUL into out (room for n + 1). */
+static bool get_text(struct reader *r, size_t n, char *out)
+{
+	if (r->left < n || memchr(r->p, '\0', n)) {
+		return false;
+	}
+	memcpy(out, r->p, n);
+	out[n] = '\0';
+	r->p += n;
+	r->left -= n;
+	return true;
+}
+
+long vrd_ctl_frame(const uint8_t *p, size_t len, uint8_t *type,
+		   const uint8_t **body, size_t *body_len)
+{
+	uint32_t n;
+
+	if (len < 4) {
+		return 0;
+	}
+	n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+	    p[3];
+	if (n == 0 || n > VRD_CTL_FRAME_MAX) {
+		return -EBADMSG;
+	}
+	if (len - 4 < n) {
+		return 0;
+	}
+	*type = p[4];
+	*body = p + 5;
+	*body_len = n - 1;
+	return 4 + (long)n;
+}
+
+int vrd_ctl_parse_request(const uint8_t *body, size_t len,
+			  struct vrd_ctl_request *out)
+{
+	struct reader r = {body, len};
+	uint8_t version, argc;
+
+	if (!get_u8(&r, &version) || version != VRD_CTL_VERSION ||
+	    !get_u8(&r, &argc) || argc < 1 || argc > VRD_CTL_ARGS_MAX) {
+		return -EBADMSG;
+	}
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < argc; i++) {
+		uint16_t n;
+
+		if (!get_u16(&r, &n) || n > VRD_CTL_ARG_MAX ||
+		    !get_text(&r, n, out->argv[i])) {
+			return -EBADMSG;
+		}
+	}
+	if (r.left != 0) {
+		return -EBADMSG;
+	}
+	out->argc = argc;
+	return 0;
+}
+
+static bool get_field(struct reader *r, struct vrd_field *f)
+{
+	uint8_t nl, type, b;
+	uint16_t sl;
+
+	memset(f, 0, sizeof(*f));
+	if (!get_u8(r, &nl) || nl == 0 || nl > VRD_FIELD_NAME_MAX ||
+	    !get_text(r, nl, f->name) || !get_u8(r, &type) ||
+	    !type_valid(type)) {
+		return false;
+	}
+	f->type = type;
+	switch (type) {
+	case VRD_FIELD_STR:
+		return get_u16(r, &sl) && sl <= VRD_FIELD_STR_MAX &&
+		       get_text(r, sl, f->v.s);
+	case VRD_FIELD_U64:
+	case VRD_FIELD_TIME:
+		return get_u64(r, &f->v.u);
+	case VRD_FIELD_I64: {
+		uint64_t u;
+
+		if (!get_u64(r, &u)) {
+			return false;
+		}
+		f->v.i = (int64_t)u;
+		return true;
+	}
+	case VRD_FIELD_BOOL:
+		if (!get_u8(r, &b) || b > 1) {
+			return false;
+		}
+		f->v.b = b;
+		return true;
+	}
+	return true; /* VRD_FIELD_NULL: no value */
+}
+
+int vrd_ctl_parse_row(const uint8_t *body, size_t len, struct vrd_row *out)
+{
+	struct reader r = {body, len};
+	uint8_t n;
+
+	if (!get_u8(&r, &n) || n > VRD_ROW_FIELDS_MAX) {
+		return -EBADMSG;
+	}
+	out->n = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!get_field(&r, &out->f[i])) {
+			out->n = 0;
+			return -EBADMSG;
+		}
+	}
+	if (r.left != 0) {
+		return -EBADMSG;
+	}
+	out->n = n;
+	return 0;
+}
+
+int vrd_ctl_parse_end(const uint8_t *body, size_t len, struct vrd_reply *rep)
+{
+	struct reader r = {body, len};
+	char msg[VRD_REPLY_MSG_MAX + 1];
+	uint8_t kind, fixed;
+	uint32_t status;
+	uint16_t ml;
+
+	if (!get_u32(&r, &status) || (int32_t)status > 0 ||
+	    !get_u8(&r, &kind) || !kind_valid(kind) || !get_u8(&r, &fixed) ||
+	    fixed > VRD_ROW_FIELDS_MAX || !get_u16(&r, &ml) ||
+	    ml > VRD_REPLY_MSG_MAX || !get_text(&r, ml, msg) || r.left != 0) {
+		return -EBADMSG;
+	}
+	rep->status = (int32_t)status;
+	rep->kind = kind;
+	rep->fixed = fixed;
+	memcpy(rep->message, msg, (size_t)ml + 1);
+	return 0;
+}
