@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vrd/clock.h"
+
 enum vrd_log_level {
 	VRD_LOG_ERR,
 	VRD_LOG_WARN,

@@ -1,0 +1,310 @@
+#include "vrd/control.h"
+#include "vrd/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct client {
+	struct vrd_control *ctl;
+	int fd;
+	struct vrd_buf in, out;
+	bool answered;
+	struct vrd_timer idle;
+};
+
+struct vrd_control {
+	struct vrd_loop *loop;
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	vrd_control_fn fn;
+	void *arg;
+	struct client *clients[VRD_CONTROL_CLIENTS_MAX];
+	struct vrd_control_stats stats;
+	struct vrd_ratelimit rl;
+};
+
+static void client_close(struct client *c)
+{
+	struct vrd_control *ctl = c->ctl;
+
+	for (size_t i = 0; i < VRD_CONTROL_CLIENTS_MAX; i++)
+		if (ctl->clients[i] == c)
+			ctl->clients[i] = NULL;
+	vrd_loop_fd_del(ctl->loop, c->fd);
+	vrd_timer_cancel(ctl->loop, &c->idle);
+	close(c->fd);
+	vrd_buf_free(&c->in);
+	vrd_buf_free(&c->out);
+	free(c);
+}
+
+static void client_idle(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
+{
+	struct client *c = arg;
+
+	c->ctl->stats.timeouts++;
+	client_close(c);
+}
+
+static void client_flush(struct client *c)
+{
+	while (c->out.len > 0) {
+		ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			client_close(c); /* vrctl went away: nothing to do */
+			return;
+		}
+		vrd_buf_consume(&c->out, (size_t)n);
+	}
+	if (c->out.len == 0) {
+		/* one request per connection: the reply is complete */
+		client_close(c);
+		return;
+	}
+	vrd_loop_fd_events(c->ctl->loop, c->fd, POLLOUT);
+}
+
+static void client_answer(struct client *c, const uint8_t *body, size_t len)
+{
+	struct vrd_control *ctl = c->ctl;
+	struct vrd_ctl_request req;
+	struct vrd_reply rep;
+
+	if (vrd_ctl_parse_request(body, len, &req) < 0 || req.argc < 1) {
+		ctl->stats.bad_frames++;
+		log_ratelimited(&ctl->rl, VRD_LOG_WARN,
+				"control: malformed request dropped");
+		client_close(c);
+		return;
+	}
+	vrd_reply_init(&rep, VRD_REPLY_NONE);
+	ctl->fn(&req, &rep, ctl->arg);
+	ctl->stats.requests++;
+	if (rep.status != 0)
+		ctl->stats.errors++;
+	if (vrd_ctl_put_reply(&c->out, &rep) < 0) {
+		/* too large or no memory: say so instead of a partial reply */
+		c->out.len = 0;
+		vrd_reply_free(&rep);
+		vrd_reply_init(&rep, VRD_REPLY_NONE);
+		vrd_reply_error(&rep, -ENOMEM, "reply too large");
+		if (vrd_ctl_put_reply(&c->out, &rep) < 0) {
+			vrd_reply_free(&rep);
+			client_close(c);
+			return;
+		}
+	}
+	vrd_reply_free(&rep);
+	c->answered = true;
+	client_flush(c);
+}
+
+static void client_event(struct vrd_loop *loop, int fd, short revents,
+			 void *arg)
+{
+	struct client *c = arg;
+	const uint8_t *body;
+	size_t body_len;
+	uint8_t type;
+	long frame;
+
+	if (c->answered) {
+		if (revents & (POLLERR | POLLHUP | POLLNVAL))
+			client_close(c);
+		else
+			client_flush(c);
+		return;
+	}
+	if (vrd_buf_reserve(&c->in, 4096) < 0) {
+		client_close(c);
+		return;
+	}
+	ssize_t n = recv(fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
+
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		client_close(c); /* closed before a whole request */
+		return;
+	}
+	c->in.len += (size_t)n;
+	frame = vrd_ctl_frame(c->in.data, c->in.len, &type, &body, &body_len);
+	if (frame == 0)
+		return; /* more to come */
+	if (frame < 0 || type != VRD_CTL_REQUEST ||
+	    (size_t)frame != c->in.len) {
+		c->ctl->stats.bad_frames++;
+		log_ratelimited(&c->ctl->rl, VRD_LOG_WARN,
+				"control: malformed frame dropped");
+		client_close(c);
+		return;
+	}
+	client_answer(c, body, body_len);
+}
+
+static void control_accept(struct vrd_loop *loop, int fd, short revents,
+			   void *arg)
+{
+	struct vrd_control *ctl = arg;
+
+	/* a budget per wake-up, like every other source */
+	for (int budget = 0; budget < VRD_CONTROL_CLIENTS_MAX; budget++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct client *c = NULL;
+		size_t slot;
+
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_ratelimited(&ctl->rl, VRD_LOG_WARN,
+						"control: accept: %s",
+						strerror(errno));
+			return;
+		}
+		for (slot = 0; slot < VRD_CONTROL_CLIENTS_MAX; slot++)
+			if (!ctl->clients[slot])
+				break;
+		if (slot < VRD_CONTROL_CLIENTS_MAX)
+			c = calloc(1, sizeof(*c));
+		if (!c) {
+			ctl->stats.rejected++;
+			close(cfd);
+			continue;
+		}
+		c->ctl = ctl;
+		c->fd = cfd;
+		vrd_timer_init(&c->idle, client_idle, c);
+		if (vrd_loop_fd_add(loop, cfd, POLLIN, client_event, c) < 0) {
+			ctl->stats.rejected++;
+			close(cfd);
+			free(c);
+			continue;
+		}
+		ctl->clients[slot] = c;
+		vrd_timer_arm(loop, &c->idle, VRD_CONTROL_IDLE_MS);
+	}
+}
+
+static int mkdir_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Is a live daemon answering on path? */
+static bool socket_alive(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool alive;
+
+	if (fd < 0)
+		return false;
+	alive = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return alive;
+}
+
+struct vrd_control *vrd_control_create(struct vrd_loop *loop, const char *path,
+				       vrd_control_fn fn, void *arg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct vrd_control *ctl;
+	mode_t old_umask;
+	int rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(sun.sun_path, path);
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return NULL;
+	ctl->loop = loop;
+	ctl->fn = fn;
+	ctl->arg = arg;
+	ctl->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
+	strcpy(ctl->path, path);
+	rc = mkdir_parent(path);
+	if (rc < 0)
+		goto err_free;
+	if (socket_alive(&sun)) {
+		rc = -EADDRINUSE;
+		goto err_free;
+	}
+	unlink(path); /* a dead daemon's socket, if any */
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 0);
+	if (ctl->fd < 0) {
+		rc = -errno;
+		goto err_free;
+	}
+	old_umask = umask(0177); /* the socket file is born 0600 */
+	rc = bind(ctl->fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old_umask);
+	if (rc < 0 || listen(ctl->fd, 16) < 0) {
+		rc = -errno;
+		goto err_close;
+	}
+	rc = vrd_loop_fd_add(loop, ctl->fd, POLLIN, control_accept, ctl);
+	if (rc < 0)
+		goto err_unlink;
+	return ctl;
+
+err_unlink:
+	unlink(path);
+err_close:
+	close(ctl->fd);
+err_free:
+	free(ctl);
+	errno = -rc;
+	return NULL;
+}
+
+void vrd_control_destroy(struct vrd_control *ctl)
+{
+	if (!ctl)
+		return;
+	for (size_t i = 0; i < VRD_CONTROL_CLIENTS_MAX; i++)
+		if (ctl->clients[i])
+			client_close(ctl->clients[i]);
+	vrd_loop_fd_del(ctl->loop, ctl->fd);
+	close(ctl->fd);
+	unlink(ctl->path);
+	free(ctl);
+}
+
+void vrd_control_get_stats(const struct vrd_control *ctl,
+			   struct vrd_control_stats *out)
+{
+	*out = ctl->stats;
+}

@@ -1,0 +1,46 @@
+/*
+ * The control socket: a Unix stream socket (mode 0600) on which vrctl sends
+ * one request frame and reads the reply frames (vrd/ctlproto.h). Requests
+ * are answered synchronously by the handler from the event loop; replies
+ * are written without blocking. A client that sends garbage, too much, or
+ * nothing for VRD_CONTROL_IDLE_MS is dropped and counted.
+ */
+#ifndef VRD_CONTROL_H
+#define VRD_CONTROL_H
+
+#include <stdint.h>
+
+#include "vrd/ctlproto.h"
+#include "vrd/loop.h"
+#include "vrd/row.h"
+
+#define VRD_CONTROL_CLIENTS_MAX 16
+#define VRD_CONTROL_IDLE_MS 10000
+
+/* Fills rep (initialised by the caller as VRD_REPLY_NONE) for req. */
+typedef void (*vrd_control_fn)(const struct vrd_ctl_request *req,
+			       struct vrd_reply *rep, void *arg);
+
+struct vrd_control_stats {
+	uint64_t requests;   /* answered */
+	uint64_t errors;     /* answered with a nonzero status */
+	uint64_t bad_frames; /* clients dropped for a malformed request */
+	uint64_t rejected;   /* clients refused: too many at once */
+	uint64_t timeouts;   /* clients dropped for idling */
+};
+
+struct vrd_control;
+
+/*
+ * Binds path (creating its folder, mode 0755, if missing). A socket file
+ * left by a dead daemon is replaced; one a live daemon answers on is
+ * -EADDRINUSE, so two vrd cannot share a control socket. NULL with errno.
+ */
+struct vrd_control *vrd_control_create(struct vrd_loop *loop, const char *path,
+				       vrd_control_fn fn, void *arg);
+/* Closes every client and the socket, and unlinks the path. */
+void vrd_control_destroy(struct vrd_control *ctl); /* accepts NULL */
+void vrd_control_get_stats(const struct vrd_control *ctl,
+			   struct vrd_control_stats *out);
+
+#endif

@@ -1,0 +1,337 @@
+/* The daemon's life: start-up checks, the loop, reload, stop. */
+#include "vrd/daemon.h"
+#include "gossip/cert.h"
+#include "vrd/clock.h"
+#include "vrd/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HOUSEKEEPING_MS 5000
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+
+/* The certificate must name this router and cover what it serves. */
+static int check_trust(const struct vrd_config *cfg,
+		       char err[VRD_CONFIG_ERR_MAX])
+{
+	char why[256];
+	struct vrd_prefix net;
+	unsigned line;
+	int rc;
+
+	if (cfg->mode == VRD_MODE_GATEWAY) {
+		net = cfg->lan_network;
+		line = cfg->line_lan_network;
+	} else {
+		net = (struct vrd_prefix){ .addr = cfg->host_addr, .len = 32 };
+		line = cfg->line_host_address;
+	}
+	rc = gossip_trust_check(cfg->ca, cfg->cert, cfg->key, cfg->name, &net,
+				cfg->vn, (uint64_t)time(NULL), why,
+				sizeof(why));
+	if (rc < 0) {
+		/* a network the certificate does not cover is the network
+		 * line's fault; anything else is the certificate's */
+		if (rc != -EPERM)
+			line = cfg->line_cert;
+		snprintf(err, VRD_CONFIG_ERR_MAX, "%s:%u: %s", cfg->file, line,
+			 why);
+	}
+	return rc;
+}
+
+static int load_and_check(const char *path, struct vrd_config *cfg,
+			  char err[VRD_CONFIG_ERR_MAX])
+{
+	int rc = vrd_config_load(path, cfg, err);
+
+	if (rc == 0)
+		rc = vrd_config_check_files(cfg, err);
+	if (rc == 0)
+		rc = check_trust(cfg, err);
+	return rc;
+}
+
+int vrd_daemon_check(const char *config_path)
+{
+	static struct vrd_config cfg;
+	char err[VRD_CONFIG_ERR_MAX];
+
+	if (load_and_check(config_path, &cfg, err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	printf("configuration OK\n");
+	return 0;
+}
+
+/* Gateway mode routes between the LAN and the overlay. */
+static int enable_forwarding(void)
+{
+	char was = '?';
+	int fd = open(IP_FORWARD, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &was, 1) != 1 || lseek(fd, 0, SEEK_SET) < 0 ||
+	    write(fd, "1\n", 2) != 2) {
+		int rc = -errno;
+
+		log_err("gateway mode: cannot enable ipv4 forwarding: %s",
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	close(fd);
+	log_info("gateway mode: ipv4 forwarding enabled in this network "
+		 "namespace (was %c)",
+		 was);
+	return 0;
+}
+
+/*
+ * One daemon per state_dir: LMDB would let two processes share the
+ * tables, but two routers writing one GNDT would fight. The lock file
+ * holds the owner's pid for the message.
+ */
+static int lock_state_dir(const char *dir, int *out)
+{
+	char path[VRD_CONFIG_PATH_MAX + 16], pid[32] = "";
+	int fd, n;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_err("state dir %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/vrd.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_err("state dir %s: %s: %s", dir, path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int rc = -errno;
+
+		n = (int)read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		log_err("state dir %s is in use by another vrd (pid %s)", dir,
+			pid[0] ? pid : "?");
+		close(fd);
+		return rc == -EWOULDBLOCK ? -EBUSY : rc;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn("state dir %s: cannot write the pid to %s", dir, path);
+	*out = fd;
+	return 0;
+}
+
+static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t,
+			 void *arg);
+
+struct expire_arg {
+	uint64_t cutoff;
+	int expired;
+};
+
+static int expire_txn(struct tables_txn *txn, void *arg)
+{
+	struct expire_arg *a = arg;
+
+	a->expired = tables_hwdt_expire(txn, a->cutoff, NULL, NULL);
+	return a->expired < 0 ? a->expired : 0;
+}
+
+static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t,
+			 void *arg)
+{
+	struct vrd_daemon *d = arg;
+	struct expire_arg a = {
+		.cutoff = vrd_wallclock_ms() -
+			  (uint64_t)d->cfg.hwdt_age_s * 1000,
+	};
+
+	if (d->cfg.mode == VRD_MODE_GATEWAY &&
+	    tables_write(d->tables, expire_txn, &a) == 0 && a.expired > 0) {
+		d->stats.hwdt_expired += (uint64_t)a.expired;
+		log_debug("hwdt: %d entries aged out", a.expired);
+	}
+	tables_fib_reclaim(d->fib);
+	vrd_timer_arm(loop, t, HOUSEKEEPING_MS);
+}
+
+/* What a reload cannot change without a restart; NULL when none. */
+static const char *needs_restart(const struct vrd_config *a,
+				 const struct vrd_config *b)
+{
+	if (strcmp(a->name, b->name))
+		return "[router] name";
+	if (strcmp(a->state_dir, b->state_dir))
+		return "[router] state_dir";
+	if (strcmp(a->control, b->control))
+		return "[router] control";
+	if (a->mode != b->mode)
+		return "the mode ([lan] or [host])";
+	if (strcmp(a->lan_if, b->lan_if) || strcmp(a->host_if, b->host_if))
+		return "the interface";
+	if (a->overlay_addr != b->overlay_addr ||
+	    strcmp(a->overlay_if, b->overlay_if) || a->port != b->port)
+		return "the [overlay] address or port";
+	return NULL;
+}
+
+static void reload(struct vrd_daemon *d)
+{
+	static struct vrd_config next;
+	char err[VRD_CONFIG_ERR_MAX];
+	const char *what;
+
+	d->stats.reloads++;
+	if (load_and_check(d->config_path, &next, err) < 0) {
+		d->stats.reload_errors++;
+		log_err("reload: %s; the old config stays in force", err);
+		vrd_daemon_event(d, "config-rejected", "reason", err, NULL);
+		return;
+	}
+	what = needs_restart(&d->cfg, &next);
+	if (what) {
+		d->stats.reload_errors++;
+		log_err("reload: %s changed, which needs a restart; the old "
+			"config stays in force",
+			what);
+		vrd_daemon_event(d, "config-rejected", "reason", what, NULL);
+		return;
+	}
+	if (vrd_daemon_sync_config(d, &next) < 0) {
+		d->stats.reload_errors++;
+		vrd_daemon_sync_config(d, &d->cfg);
+		return;
+	}
+	d->cfg = next;
+	d->cfg.file = d->config_path;
+	vrd_log_set_level(d->cfg.log_level);
+	log_info("reload: config %s in force", d->config_path);
+	vrd_daemon_event(d, "config-reloaded", NULL);
+}
+
+static void on_signal(struct vrd_loop *loop, int signo, void *arg)
+{
+	struct vrd_daemon *d = arg;
+
+	if (signo == SIGHUP) {
+		reload(d);
+		return;
+	}
+	log_info("%s: stopping", signo == SIGTERM ? "sigterm" : "sigint");
+	vrd_loop_stop(loop);
+}
+
+int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
+{
+	struct tables_options topt = { 0 };
+	char err[VRD_CONFIG_ERR_MAX];
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->config_path = config_path;
+	rc = load_and_check(config_path, &d->cfg, err);
+	if (rc < 0) {
+		log_err("%s", err);
+		return rc;
+	}
+	vrd_log_set_level(d->cfg.log_level);
+	if (d->cfg.mode == VRD_MODE_GATEWAY &&
+	    if_nametoindex(d->cfg.lan_if) == 0) {
+		log_err("%s:%u: [lan] interface %s: %s", d->cfg.file,
+			d->cfg.line_lan_network, d->cfg.lan_if,
+			strerror(errno));
+		return -ENODEV;
+	}
+	d->loop = vrd_loop_create();
+	d->fib = tables_fib_slot_create();
+	if (!d->loop || !d->fib) {
+		rc = -ENOMEM;
+		goto err_loop;
+	}
+	rc = lock_state_dir(d->cfg.state_dir, &d->lock_fd);
+	if (rc < 0)
+		goto err_loop;
+	topt.router_name = d->cfg.name;
+	topt.events_max = d->cfg.events_max;
+	rc = tables_open(&d->tables, d->cfg.state_dir, &topt);
+	if (rc < 0) {
+		log_err("state dir %s: cannot open the tables: %s",
+			d->cfg.state_dir, strerror(-rc));
+		goto err_lock;
+	}
+	rc = vrd_daemon_sync_config(d, &d->cfg);
+	if (rc < 0)
+		goto err_tables;
+	if (d->cfg.mode == VRD_MODE_GATEWAY) {
+		rc = enable_forwarding();
+		if (rc < 0)
+			goto err_tables;
+	}
+	d->control = vrd_control_create(d->loop, d->cfg.control,
+					vrd_daemon_control, d);
+	if (!d->control) {
+		rc = -errno;
+		log_err("control socket %s: %s", d->cfg.control,
+			rc == -EADDRINUSE ? "another vrd is answering on it"
+					  : strerror(-rc));
+		goto err_tables;
+	}
+	if ((rc = vrd_loop_signal(d->loop, SIGTERM, on_signal, d)) < 0 ||
+	    (rc = vrd_loop_signal(d->loop, SIGINT, on_signal, d)) < 0 ||
+	    (rc = vrd_loop_signal(d->loop, SIGHUP, on_signal, d)) < 0) {
+		log_err("signals: %s", strerror(-rc));
+		goto err_control;
+	}
+	vrd_timer_init(&d->housekeeping, housekeeping, d);
+	vrd_timer_arm(d->loop, &d->housekeeping, HOUSEKEEPING_MS);
+	d->started_mono_ms = vrd_monotonic_ms();
+	d->started_wall_ms = vrd_wallclock_ms();
+	vrd_daemon_event(d, "router-start", "name", d->cfg.name, "mode",
+			 vrd_mode_name(d->cfg.mode), "version", VRD_VERSION,
+			 NULL);
+	log_info("router %s: %s mode, state in %s, control on %s", d->cfg.name,
+		 vrd_mode_name(d->cfg.mode), d->cfg.state_dir, d->cfg.control);
+	return 0;
+
+err_control:
+	vrd_control_destroy(d->control);
+err_tables:
+	tables_close(d->tables);
+err_lock:
+	close(d->lock_fd);
+err_loop:
+	tables_fib_slot_destroy(d->fib);
+	vrd_loop_destroy(d->loop);
+	memset(d, 0, sizeof(*d));
+	return rc;
+}
+
+int vrd_daemon_run(struct vrd_daemon *d)
+{
+	return vrd_loop_run(d->loop);
+}
+
+void vrd_daemon_stop(struct vrd_daemon *d)
+{
+	vrd_daemon_event(d, "router-stop", "name", d->cfg.name, NULL);
+	vrd_control_destroy(d->control);
+	vrd_timer_cancel(d->loop, &d->housekeeping);
+	tables_close(d->tables);
+	close(d->lock_fd);
+	tables_fib_slot_destroy(d->fib);
+	vrd_loop_destroy(d->loop);
+	log_info("router %s: stopped", d->cfg.name);
+}

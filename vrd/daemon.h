@@ -1,0 +1,64 @@
+/*
+ * The router daemon: owns the config, the event loop, the tables, the
+ * forwarding snapshot and the control socket, and ties them together.
+ */
+#ifndef VRD_DAEMON_H
+#define VRD_DAEMON_H
+
+#include <stdint.h>
+
+#include "tables/fib.h"
+#include "tables/tables.h"
+#include "vrd/config.h"
+#include "vrd/control.h"
+#include "vrd/loop.h"
+
+struct vrd_daemon_stats {
+	uint64_t fib_rebuilds;
+	uint64_t fib_build_us_last;
+	uint64_t hwdt_expired;
+	uint64_t reloads;
+	uint64_t reload_errors;
+};
+
+struct vrd_daemon {
+	const char *config_path; /* borrowed from argv */
+	struct vrd_config cfg;
+	struct vrd_loop *loop;
+	struct tables *tables;
+	int lock_fd;             /* flock on state_dir/vrd.lock */
+	struct tables_fib_slot *fib;
+	struct vrd_control *control;
+	struct vrd_timer housekeeping;
+	uint64_t started_mono_ms;
+	uint64_t started_wall_ms;
+	struct vrd_daemon_stats stats;
+};
+
+/*
+ * `vrd -n`: checks the config and the key and certificate it names; prints
+ * "FILE:LINE: message" or "configuration OK". Returns the exit status.
+ */
+int vrd_daemon_check(const char *config_path);
+
+/* Start-up: every failure is logged ("FILE:LINE: ..." for config ones)
+ * and returns a negative errno with nothing left behind. */
+int vrd_daemon_start(struct vrd_daemon *d, const char *config_path);
+int vrd_daemon_run(struct vrd_daemon *d);
+/* Clean stop: control socket closed and unlinked, tables closed. */
+void vrd_daemon_stop(struct vrd_daemon *d);
+
+/* daemon_sync.c: make the LNDT and GNDT hold what the config says this
+ * router serves (source/origin "config"/"local"), removing what an older
+ * config said and this one does not. */
+int vrd_daemon_sync_config(struct vrd_daemon *d, const struct vrd_config *cfg);
+/* Rebuilds and publishes the forwarding snapshot if the GNDT changed. */
+int vrd_daemon_fib_refresh(struct vrd_daemon *d, bool force);
+/* Appends an event (type and NULL-terminated key, value pairs). */
+int vrd_daemon_event(struct vrd_daemon *d, const char *type, ...);
+
+/* daemon_ctl.c: answers one control request. */
+void vrd_daemon_control(const struct vrd_ctl_request *req,
+			struct vrd_reply *rep, void *arg);
+
+#endif
