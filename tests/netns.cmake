@@ -1,0 +1,4 @@
+# Namespace tests of the daemon (root; skip with 77 only where namespaces
+# cannot be created, never in CI).
+vrd_netns_test(netns_daemon ${CMAKE_CURRENT_SOURCE_DIR}/netns/daemon.sh)
+vrd_netns_test(netns_kill9 ${CMAKE_CURRENT_SOURCE_DIR}/netns/kill9.sh)

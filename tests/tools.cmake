@@ -1,0 +1,5 @@
+# Test tools: small programs the namespace tests drive.
+add_executable(vrd-ctl-storm tools/ctl_storm.c)
+target_link_libraries(vrd-ctl-storm PRIVATE vrd_ctl)
+set_target_properties(vrd-ctl-storm PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+	${CMAKE_BINARY_DIR}/tests)
