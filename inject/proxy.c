@@ -84,6 +84,23 @@ static size_t set_find(const struct inject_proxy_set *set, uint32_t ip)
 	return i;
 }
 
+int inject_proxy_set_foreach(const struct inject_proxy_set *set,
+			     int (*fn)(uint32_t ip, void *arg), void *arg)
+{
+	for (size_t i = 0; i <= set->mask; i++) {
+		int rc;
+
+		if (set->slots[i] == 0) {
+			continue;
+		}
+		rc = fn(set->slots[i], arg);
+		if (rc != 0) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int inject_proxy_set_add(struct inject_proxy_set *set, uint32_t ip)
 {
 	size_t i;

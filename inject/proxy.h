@@ -53,6 +53,10 @@ int inject_proxy_set_add(struct inject_proxy_set *set, uint32_t ip);
 int inject_proxy_set_del(struct inject_proxy_set *set, uint32_t ip);
 bool inject_proxy_set_has(const struct inject_proxy_set *set, uint32_t ip);
 size_t inject_proxy_set_count(const struct inject_proxy_set *set);
+/* Every address in the set, in no particular order; fn returns 0 to go
+ * on, anything else stops the walk and is returned. */
+int inject_proxy_set_foreach(const struct inject_proxy_set *set,
+			     int (*fn)(uint32_t ip, void *arg), void *arg);
 uint64_t inject_proxy_set_refused(const struct inject_proxy_set *set);
 
 /* What the decision consults. Every pointer is borrowed. */

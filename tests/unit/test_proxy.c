@@ -261,6 +261,23 @@ static void test_set_basics(void **state)
 
 /* Random adds and deletes over a small range, so that probe runs collide
  * and deletion has to shift them, checked against a bitmap. */
+struct seen {
+	bool ip[300];
+	size_t n;
+};
+
+static int mark_seen(uint32_t ip, void *arg)
+{
+	struct seen *s = arg;
+	uint32_t i = ip - IP(192, 0, 2, 0) - 1;
+
+	assert_true(i < 300);
+	assert_false(s->ip[i]); /* each address once */
+	s->ip[i] = true;
+	s->n++;
+	return 0;
+}
+
 static void test_set_differential(void **state)
 {
 	enum { CAP = 48, RANGE = 300, OPS = 200000 };
@@ -299,6 +316,15 @@ static void test_set_differential(void **state)
 		}
 		assert_int_equal(inject_proxy_set_count(set), n);
 		if (k % 1000 == 0) {
+			struct seen seen = {.n = 0};
+
+			assert_int_equal(
+				inject_proxy_set_foreach(set, mark_seen, &seen),
+				0);
+			assert_int_equal(seen.n, n);
+			for (i = 0; i < RANGE; i++) {
+				assert_int_equal(seen.ip[i], model[i]);
+			}
 			for (i = 0; i < RANGE; i++) {
 				assert_int_equal(
 					inject_proxy_set_has(
