@@ -2,61 +2,14 @@
  * The control protocol codec (vrd/ctlproto.h). Encoders append whole
  * frames to a vrd_buf and leave it as it was on failure; decoders read one
  * frame body and accept only the exact, canonical encoding, so a decoded
- * message re-encodes to the same bytes.
+ * message re-encodes to the same bytes. The ROW body itself is row.c's
+ * (vrd_row_encode / vrd_row_decode); this file frames it.
  */
 #include "vrd/ctlproto.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- buffer --------------------------------------------------------- */
-
-void vrd_buf_free(struct vrd_buf *b)
-{
-	if (!b) {
-		return;
-	}
-	free(b->data);
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-}
-
-int vrd_buf_reserve(struct vrd_buf *b, size_t more)
-{
-	size_t cap;
-	uint8_t *p;
-
-	/* no buffer of half the address space: a length gone wrong */
-	if (more > SIZE_MAX / 2 - b->len) {
-		return -ENOMEM;
-	}
-	if (b->len + more <= b->cap) {
-		return 0;
-	}
-	cap = b->cap ? b->cap : 256;
-	while (cap < b->len + more) {
-		cap *= 2;
-	}
-	p = realloc(b->data, cap);
-	if (!p) {
-		return -ENOMEM;
-	}
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
-void vrd_buf_consume(struct vrd_buf *b, size_t n)
-{
-	if (n >= b->len) {
-		b->len = 0;
-		return;
-	}
-	memmove(b->data, b->data + n, b->len - n);
-	b->len -= n;
-}
 
 /* ---- encoding ------------------------------------------------------- */
 
@@ -76,12 +29,6 @@ static void put_u32(struct vrd_buf *b, uint32_t v)
 {
 	put_u16(b, (uint16_t)(v >> 16));
 	put_u16(b, (uint16_t)v);
-}
-
-static void put_u64(struct vrd_buf *b, uint64_t v)
-{
-	put_u32(b, (uint32_t)(v >> 32));
-	put_u32(b, (uint32_t)v);
 }
 
 static void put_bytes(struct vrd_buf *b, const void *p, size_t n)
@@ -152,83 +99,20 @@ int vrd_ctl_put_request(struct vrd_buf *b, int argc, char *const argv[])
 	return 0;
 }
 
-static bool type_valid(uint8_t t)
-{
-	return t >= VRD_FIELD_STR && t <= VRD_FIELD_NULL;
-}
-
-/* Encoded size of f's value. */
-static size_t value_size(const struct vrd_field *f)
-{
-	switch (f->type) {
-	case VRD_FIELD_STR:
-		return 2 + strlen(f->v.s);
-	case VRD_FIELD_U64:
-	case VRD_FIELD_I64:
-	case VRD_FIELD_TIME:
-		return 8;
-	case VRD_FIELD_BOOL:
-		return 1;
-	}
-	return 0;
-}
-
 int vrd_ctl_put_row(struct vrd_buf *b, const struct vrd_row *row)
 {
 	size_t start;
 	int err;
 
-	if (row->n > VRD_ROW_FIELDS_MAX) {
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < row->n; i++) {
-		const struct vrd_field *f = &row->f[i];
-		size_t nl = strnlen(f->name, sizeof(f->name));
-
-		if (nl == 0 || nl > VRD_FIELD_NAME_MAX ||
-		    !type_valid(f->type)) {
-			return -EINVAL;
-		}
-		if (f->type == VRD_FIELD_STR &&
-		    strnlen(f->v.s, sizeof(f->v.s)) > VRD_FIELD_STR_MAX) {
-			return -EINVAL;
-		}
-	}
 	err = frame_begin(b, VRD_CTL_ROW, &start);
 	if (err < 0) {
 		return err;
 	}
-	put_u8(b, (uint8_t)row->n);
-	for (unsigned i = 0; i < row->n; i++) {
-		const struct vrd_field *f = &row->f[i];
-		size_t nl = strlen(f->name);
-		size_t sl = f->type == VRD_FIELD_STR ? strlen(f->v.s) : 0;
-
-		if (!frame_fits(b, start, 1 + nl + 1 + value_size(f))) {
-			b->len = start;
-			return -EMSGSIZE;
-		}
-		put_u8(b, (uint8_t)nl);
-		put_bytes(b, f->name, nl);
-		put_u8(b, f->type);
-		switch (f->type) {
-		case VRD_FIELD_STR:
-			put_u16(b, (uint16_t)sl);
-			put_bytes(b, f->v.s, sl);
-			break;
-		case VRD_FIELD_U64:
-		case VRD_FIELD_TIME:
-			put_u64(b, f->v.u);
-			break;
-		case VRD_FIELD_I64:
-			put_u64(b, (uint64_t)f->v.i);
-			break;
-		case VRD_FIELD_BOOL:
-			put_u8(b, f->v.b ? 1 : 0);
-			break;
-		case VRD_FIELD_NULL:
-			break;
-		}
+	/* VRD_ROW_BODY_MAX is far under the frame limit */
+	err = vrd_row_encode(b, row);
+	if (err < 0) {
+		b->len = start;
+		return err;
 	}
 	frame_end(b, start);
 	return 0;
@@ -262,13 +146,54 @@ int vrd_ctl_put_end(struct vrd_buf *b, const struct vrd_reply *rep)
 	return 0;
 }
 
+/* The rows rep keeps encoded (vrd/row.h: u16 length, body), each as one
+ * ROW frame. */
+static int put_stored_rows(struct vrd_buf *b, const struct vrd_reply *rep)
+{
+	const uint8_t *p = rep->rows.data;
+	size_t off = 0, n = rep->nrows - (rep->pending ? 1 : 0);
+
+	/* 4 + 1 bytes of frame header for 2 of stored length */
+	if (n > (SIZE_MAX / 2 - rep->rows.len) / 3 ||
+	    vrd_buf_reserve(b, rep->rows.len + 3 * n) < 0) {
+		return -ENOMEM;
+	}
+	while (off < rep->rows.len) {
+		size_t len, start = b->len;
+
+		if (rep->rows.len - off < 2) {
+			return -EBADMSG;
+		}
+		len = (size_t)p[off] << 8 | p[off + 1];
+		off += 2;
+		if (len == 0 || len > VRD_ROW_BODY_MAX ||
+		    len > rep->rows.len - off || b->cap - b->len < 5 + len) {
+			return -EBADMSG;
+		}
+		put_u32(b, 0);
+		put_u8(b, VRD_CTL_ROW);
+		put_bytes(b, p + off, len);
+		frame_end(b, start);
+		off += len;
+	}
+	return 0;
+}
+
 int vrd_ctl_put_reply(struct vrd_buf *b, const struct vrd_reply *rep)
 {
 	size_t mark = b->len;
 	int err;
 
-	for (size_t i = 0; i < rep->nrows; i++) {
-		err = vrd_ctl_put_row(b, &rep->rows[i]);
+	if (rep->err < 0) {
+		return rep->err;
+	}
+	err = put_stored_rows(b, rep);
+	if (err < 0) {
+		goto undo_rows;
+	}
+	/* the scratch row, not yet finished */
+	if (rep->pending) {
+		err = vrd_ctl_put_row(b, rep->scratch);
 		if (err < 0) {
 			goto undo_rows;
 		}
@@ -324,22 +249,6 @@ static bool get_u32(struct reader *r, uint32_t *v)
 	     (uint32_t)r->p[2] << 8 | r->p[3];
 	r->p += 4;
 	r->left -= 4;
-	return true;
-}
-
-static bool get_u64(struct reader *r, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (r->left < 8) {
-		return false;
-	}
-	for (int i = 0; i < 8; i++) {
-		x = x << 8 | r->p[i];
-	}
-	*v = x;
-	r->p += 8;
-	r->left -= 8;
 	return true;
 }
 
@@ -404,64 +313,9 @@ int vrd_ctl_parse_request(const uint8_t *body, size_t len,
 	return 0;
 }
 
-static bool get_field(struct reader *r, struct vrd_field *f)
-{
-	uint8_t nl, type, b;
-	uint16_t sl;
-
-	memset(f, 0, sizeof(*f));
-	if (!get_u8(r, &nl) || nl == 0 || nl > VRD_FIELD_NAME_MAX ||
-	    !get_text(r, nl, f->name) || !get_u8(r, &type) ||
-	    !type_valid(type)) {
-		return false;
-	}
-	f->type = type;
-	switch (type) {
-	case VRD_FIELD_STR:
-		return get_u16(r, &sl) && sl <= VRD_FIELD_STR_MAX &&
-		       get_text(r, sl, f->v.s);
-	case VRD_FIELD_U64:
-	case VRD_FIELD_TIME:
-		return get_u64(r, &f->v.u);
-	case VRD_FIELD_I64: {
-		uint64_t u;
-
-		if (!get_u64(r, &u)) {
-			return false;
-		}
-		f->v.i = (int64_t)u;
-		return true;
-	}
-	case VRD_FIELD_BOOL:
-		if (!get_u8(r, &b) || b > 1) {
-			return false;
-		}
-		f->v.b = b;
-		return true;
-	}
-	return true; /* VRD_FIELD_NULL: no value */
-}
-
 int vrd_ctl_parse_row(const uint8_t *body, size_t len, struct vrd_row *out)
 {
-	struct reader r = {body, len};
-	uint8_t n;
-
-	if (!get_u8(&r, &n) || n > VRD_ROW_FIELDS_MAX) {
-		return -EBADMSG;
-	}
-	out->n = 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (!get_field(&r, &out->f[i])) {
-			out->n = 0;
-			return -EBADMSG;
-		}
-	}
-	if (r.left != 0) {
-		return -EBADMSG;
-	}
-	out->n = n;
-	return 0;
+	return vrd_row_decode(body, len, out);
 }
 
 int vrd_ctl_parse_end(const uint8_t *body, size_t len, struct vrd_reply *rep)

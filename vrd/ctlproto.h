@@ -9,6 +9,7 @@
  *             the vrctl command words: "gndt"; "route" "192.0.2.9"
  *   ROW     = u8 nfields, nfields x (u8 namelen, name, u8 type, value)
  *             value: STR u16 len + bytes; U64/I64/TIME u64; BOOL u8; NULL -
+ *             (vrd_row_encode / vrd_row_decode in vrd/row.h)
  *   END     = i32 status (0 or -errno), u8 kind, u8 fixed, u16 len, message
  *
  * A reply is zero or more ROW frames and one END frame. Anything that does
@@ -33,15 +34,8 @@ enum vrd_ctl_type {
 	VRD_CTL_END,
 };
 
-/* A growable byte buffer; frames are appended to it. */
-struct vrd_buf {
-	uint8_t *data; /* owned */
-	size_t len, cap;
-};
-void vrd_buf_free(struct vrd_buf *b);
-int vrd_buf_reserve(struct vrd_buf *b, size_t more);
-/* Drops the first n bytes (they were sent or consumed). */
-void vrd_buf_consume(struct vrd_buf *b, size_t n);
+/* struct vrd_buf and the ROW body encoding live in vrd/row.h: a reply
+ * keeps its rows in that encoding. */
 
 struct vrd_ctl_request {
 	int argc;
@@ -51,7 +45,9 @@ struct vrd_ctl_request {
 int vrd_ctl_put_request(struct vrd_buf *b, int argc, char *const argv[]);
 int vrd_ctl_put_row(struct vrd_buf *b, const struct vrd_row *row);
 int vrd_ctl_put_end(struct vrd_buf *b, const struct vrd_reply *rep);
-/* All rows of rep then its END. */
+/* All rows of rep then its END; the rows rep keeps encoded are copied into
+ * frames as they are. The error rep remembers (vrd_reply_finish()) fails
+ * it; b is left as it was on failure. */
 int vrd_ctl_put_reply(struct vrd_buf *b, const struct vrd_reply *rep);
 
 /*

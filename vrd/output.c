@@ -2,7 +2,9 @@
  * Text and JSON rendering of replies (vrd/output.h), in the manner of
  * bgpctl's output.c / output_json.c: one function per reply kind and
  * format, each cell formatted into a small buffer first so column widths
- * can be measured.
+ * can be measured. The reply keeps its rows encoded; each is decoded in
+ * turn by vrd_reply_foreach(), so a text table takes two passes (widths,
+ * then lines) and JSON one, and no array of decoded rows is ever built.
  */
 #include "vrd/output.h"
 
@@ -90,9 +92,13 @@ static bool is_number(const struct vrd_field *f)
 
 struct columns {
 	unsigned n;
-	const char *name[VRD_ROW_FIELDS_MAX];
+	char name[VRD_ROW_FIELDS_MAX][VRD_FIELD_NAME_MAX + 1];
 	size_t width[VRD_ROW_FIELDS_MAX];
 	bool right[VRD_ROW_FIELDS_MAX];
+	/* while measuring */
+	uint8_t fixed;
+	bool started;
+	bool numeric[VRD_ROW_FIELDS_MAX], seen[VRD_ROW_FIELDS_MAX];
 };
 
 /* The field of row shown in column j; used[] marks the fields taken. */
@@ -115,42 +121,48 @@ static const struct vrd_field *column_field(const struct vrd_row *row,
 	return NULL;
 }
 
-static void columns_measure(struct columns *c, const struct vrd_reply *rep)
+/* The columns are the fields of the first row. */
+static void columns_start(struct columns *c, const struct vrd_row *first)
 {
-	const struct vrd_row *first = &rep->rows[0];
-	bool numeric[VRD_ROW_FIELDS_MAX], seen[VRD_ROW_FIELDS_MAX];
+	c->n = first->n < VRD_ROW_FIELDS_MAX ? first->n : VRD_ROW_FIELDS_MAX;
+	if (c->fixed && c->fixed < c->n) {
+		c->n = c->fixed;
+	}
+	for (unsigned j = 0; j < c->n; j++) {
+		size_t l = strnlen(first->f[j].name, VRD_FIELD_NAME_MAX);
+
+		memcpy(c->name[j], first->f[j].name, l);
+		c->name[j][l] = '\0';
+		c->width[j] = strlen(c->name[j]);
+		c->numeric[j] = true;
+		c->seen[j] = false;
+	}
+	c->started = true;
+}
+
+/* First pass: every row widens its columns. */
+static int columns_measure(const struct vrd_row *row, void *arg)
+{
+	bool used[VRD_ROW_FIELDS_MAX] = {false};
+	struct columns *c = arg;
 	char cell[CELL_MAX];
 
-	c->n = first->n < VRD_ROW_FIELDS_MAX ? first->n : VRD_ROW_FIELDS_MAX;
-	if (rep->fixed && rep->fixed < c->n) {
-		c->n = rep->fixed;
+	if (!c->started) {
+		columns_start(c, row);
 	}
 	for (unsigned j = 0; j < c->n; j++) {
-		c->name[j] = first->f[j].name;
-		c->width[j] = strlen(c->name[j]);
-		numeric[j] = true;
-		seen[j] = false;
-	}
-	for (size_t i = 0; i < rep->nrows; i++) {
-		bool used[VRD_ROW_FIELDS_MAX] = {false};
+		const struct vrd_field *f = column_field(row, c, j, used);
+		size_t w = strlen(text_cell(f, false, cell));
 
-		for (unsigned j = 0; j < c->n; j++) {
-			const struct vrd_field *f =
-				column_field(&rep->rows[i], c, j, used);
-			size_t w = strlen(text_cell(f, false, cell));
-
-			if (w > c->width[j]) {
-				c->width[j] = w;
-			}
-			if (f && f->type != VRD_FIELD_NULL) {
-				seen[j] = true;
-				numeric[j] = numeric[j] && is_number(f);
-			}
+		if (w > c->width[j]) {
+			c->width[j] = w;
+		}
+		if (f && f->type != VRD_FIELD_NULL) {
+			c->seen[j] = true;
+			c->numeric[j] = c->numeric[j] && is_number(f);
 		}
 	}
-	for (unsigned j = 0; j < c->n; j++) {
-		c->right[j] = seen[j] && numeric[j];
-	}
+	return 0;
 }
 
 /* One aligned cell; the last one of a line is not padded on the right. */
@@ -189,9 +201,17 @@ static void text_header(FILE *out, const struct columns *c)
 	fputc('\n', out);
 }
 
-static void text_row(FILE *out, const struct columns *c,
-		     const struct vrd_row *row)
+struct text_pass {
+	FILE *out;
+	const struct columns *c;
+};
+
+/* Second pass: one line per row. */
+static int text_row(const struct vrd_row *row, void *arg)
 {
+	const struct text_pass *tp = arg;
+	const struct columns *c = tp->c;
+	FILE *out = tp->out;
 	const struct vrd_field *f[VRD_ROW_FIELDS_MAX];
 	bool used[VRD_ROW_FIELDS_MAX] = {false};
 	unsigned n = row->n < VRD_ROW_FIELDS_MAX ? row->n : VRD_ROW_FIELDS_MAX;
@@ -216,22 +236,26 @@ static void text_row(FILE *out, const struct columns *c,
 		}
 	}
 	fputc('\n', out);
+	return 0;
 }
 
-static void text_table(FILE *out, const struct vrd_reply *rep)
+static int text_table(FILE *out, const struct vrd_reply *rep)
 {
-	struct columns c;
+	struct columns c = {.fixed = rep->fixed};
+	struct text_pass tp = {out, &c};
+	int err;
 
-	if (rep->nrows == 0) {
-		return;
+	err = vrd_reply_foreach(rep, columns_measure, &c);
+	if (err < 0 || !c.started) {
+		return err; /* an empty table prints nothing */
 	}
-	columns_measure(&c, rep);
+	for (unsigned j = 0; j < c.n; j++) {
+		c.right[j] = c.seen[j] && c.numeric[j];
+	}
 	if (c.n > 0) {
 		text_header(out, &c);
 	}
-	for (size_t i = 0; i < rep->nrows; i++) {
-		text_row(out, &c, &rep->rows[i]);
-	}
+	return vrd_reply_foreach(rep, text_row, &tp);
 }
 
 static void text_object(FILE *out, const struct vrd_row *row)
@@ -313,42 +337,81 @@ static void json_object(FILE *out, const struct vrd_row *row)
 	fputc('}', out);
 }
 
-static void json_table(FILE *out, const struct vrd_reply *rep)
+struct json_pass {
+	FILE *out;
+	bool first;
+};
+
+static int json_row(const struct vrd_row *row, void *arg)
 {
-	if (rep->nrows == 0) {
-		fputs("[]\n", out);
-		return;
+	struct json_pass *jp = arg;
+
+	fputs(jp->first ? "[\n  " : ",\n  ", jp->out);
+	json_object(jp->out, row);
+	jp->first = false;
+	return 0;
+}
+
+static int json_table(FILE *out, const struct vrd_reply *rep)
+{
+	struct json_pass jp = {out, true};
+	int err = vrd_reply_foreach(rep, json_row, &jp);
+
+	if (err < 0) {
+		return err;
 	}
-	fputs("[\n", out);
-	for (size_t i = 0; i < rep->nrows; i++) {
-		fputs("  ", out);
-		json_object(out, &rep->rows[i]);
-		fputs(i + 1 < rep->nrows ? ",\n" : "\n", out);
+	fputs(jp.first ? "[]\n" : "\n]\n", out);
+	return 0;
+}
+
+/* ---- objects -------------------------------------------------------- */
+
+struct object_pass {
+	FILE *out;
+	bool json;
+};
+
+/* The first row only. */
+static int object_row(const struct vrd_row *row, void *arg)
+{
+	struct object_pass *op = arg;
+
+	if (op->json) {
+		json_object(op->out, row);
+		fputc('\n', op->out);
+	} else {
+		text_object(op->out, row);
 	}
-	fputs("]\n", out);
+	return 1;
+}
+
+static int object(FILE *out, const struct vrd_reply *rep, bool json)
+{
+	struct object_pass op = {out, json};
+	int rc = vrd_reply_foreach(rep, object_row, &op);
+
+	if (rc < 0) {
+		return rc;
+	}
+	if (rc == 0 && json) {
+		fputs("{}\n", out); /* no row */
+	}
+	return 0;
 }
 
 /* ---- entry ---------------------------------------------------------- */
 
+/* 0, the error rep remembers, or -EIO. */
 int vrd_output_reply(FILE *out, const struct vrd_reply *rep, bool json)
 {
+	int err = 0;
+
 	switch (rep->kind) {
 	case VRD_REPLY_TABLE:
-		if (json) {
-			json_table(out, rep);
-		} else {
-			text_table(out, rep);
-		}
+		err = json ? json_table(out, rep) : text_table(out, rep);
 		break;
 	case VRD_REPLY_OBJECT:
-		if (json) {
-			static const struct vrd_row empty;
-
-			json_object(out, rep->nrows ? &rep->rows[0] : &empty);
-			fputc('\n', out);
-		} else if (rep->nrows) {
-			text_object(out, &rep->rows[0]);
-		}
+		err = object(out, rep, json);
 		break;
 	default:
 		break;
@@ -356,5 +419,5 @@ int vrd_output_reply(FILE *out, const struct vrd_reply *rep, bool json)
 	if (fflush(out) != 0 || ferror(out)) {
 		return -EIO;
 	}
-	return 0;
+	return err;
 }

@@ -35,7 +35,9 @@
 
 #include "vrd/row.h"
 
-/* 0, or -EIO when the stream reports an error. */
+/* 0, -EIO when the stream reports an error, or the error rep remembers
+ * (a row it lost: vrd_reply_finish()). The rows are decoded one at a time
+ * (two passes for a text table), never all at once. */
 int vrd_output_reply(FILE *f, const struct vrd_reply *rep, bool json);
 
 #endif

@@ -328,8 +328,11 @@ static void test_reply_stream(void **state)
 		if (type == VRD_CTL_ROW) {
 			struct vrd_row *r = vrd_reply_row(&out);
 
+			struct vrd_row want;
+
 			assert_int_equal(vrd_ctl_parse_row(body, blen, r), 0);
-			assert_rows_equal(r, &in.rows[rows]);
+			assert_int_equal(vrd_reply_get(&in, rows, &want), 0);
+			assert_rows_equal(r, &want);
 			rows++;
 		} else {
 			assert_int_equal(type, VRD_CTL_END);
@@ -344,9 +347,25 @@ static void test_reply_stream(void **state)
 	assert_int_equal(out.kind, VRD_REPLY_TABLE);
 	assert_int_equal(out.status, 0);
 
-	/* a bad row leaves the buffer as it was */
+	/* the rows went out as stored: the same bytes as put_row's */
+	struct vrd_buf one = {0};
+	struct vrd_row want;
+	assert_int_equal(vrd_reply_get(&in, 0, &want), 0);
+	assert_int_equal(vrd_ctl_put_row(&one, &want), 0);
+	assert_memory_equal(b.data, one.data, one.len);
+	vrd_buf_free(&one);
+
+	/* a bad row leaves the buffer as it was: the unfinished last one,
+	 * or one finished before (the reply remembers it was dropped) */
 	size_t len = b.len;
-	in.rows[50].f[0].type = 0;
+	in.scratch->f[0].type = 0;
+	assert_int_equal(vrd_ctl_put_reply(&b, &in), -EINVAL);
+	assert_int_equal(b.len, len);
+	in.scratch->f[0].type = VRD_FIELD_U64;
+	assert_int_equal(vrd_ctl_put_reply(&b, &in), 0);
+	b.len = len;
+	vrd_reply_row(&in)->n = 1; /* a field with no name and no type */
+	vrd_row_add_u64(vrd_reply_row(&in), "i", 101);
 	assert_int_equal(vrd_ctl_put_reply(&b, &in), -EINVAL);
 	assert_int_equal(b.len, len);
 

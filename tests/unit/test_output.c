@@ -261,6 +261,114 @@ static void test_stream_error(void **state)
 	vrd_reply_free(&rep);
 }
 
+/* Renders rep into a new string (the caller frees it). */
+static char *render(const struct vrd_reply *rep, bool json, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	assert_non_null(f);
+	assert_int_equal(vrd_output_reply(f, rep, json), 0);
+	fclose(f);
+	return buf;
+}
+
+#define BIG_ROWS 200000
+
+/* Row i of the big table; the last one has the longest router, so every
+ * line's widths depend on a row seen only at the end of the first pass. */
+static void big_row(struct vrd_row *r, unsigned i)
+{
+	vrd_row_add_str(r, "prefix", "192.0.2.0/24");
+	vrd_row_add_str(r, "router", "%s",
+			i + 1 == BIG_ROWS ? "vr-much-longer-name" : "vrA");
+	vrd_row_add_u64(r, "seq", i);
+	vrd_row_add_u64(r, "vn", 1);
+	vrd_row_add_str(r, "origin", "local");
+}
+
+/* A 200000-row table, kept encoded, renders line for line as a table
+ * built by hand; the memory is the encoded rows, not 4 KB a row. */
+static void test_big_table(void **state)
+{
+	struct vrd_reply rep;
+	char *got, *want, *p;
+	size_t len, cap = (size_t)BIG_ROWS * 160 + 4096;
+
+	vrd_reply_init(&rep, VRD_REPLY_TABLE);
+	for (unsigned i = 0; i < BIG_ROWS; i++) {
+		struct vrd_row *r = vrd_reply_row(&rep);
+
+		assert_non_null(r);
+		big_row(r, i);
+	}
+	assert_int_equal(rep.nrows, BIG_ROWS);
+	/* all but the last are encoded already: under 300 bytes a row */
+	assert_true(rep.rows.len / (rep.nrows - 1) < 300);
+
+	want = malloc(cap);
+	assert_non_null(want);
+	p = want;
+	p += sprintf(p, "%-12s  %-19s  %6s  %2s  %s\n", "PREFIX", "ROUTER",
+		     "SEQ", "VN", "ORIGIN");
+	for (unsigned i = 0; i < BIG_ROWS; i++) {
+		p += sprintf(p, "%-12s  %-19s  %6u  %2u  %s\n", "192.0.2.0/24",
+			     i + 1 == BIG_ROWS ? "vr-much-longer-name" : "vrA",
+			     i, 1u, "local");
+	}
+	got = render(&rep, false, &len);
+	assert_int_equal(len, (size_t)(p - want));
+	assert_memory_equal(got, want, len);
+	free(got);
+
+	/* finished or not, the same rendering */
+	assert_int_equal(vrd_reply_finish(&rep), 0);
+	assert_true(rep.rows.len / rep.nrows < 300);
+	got = render(&rep, false, &len);
+	assert_int_equal(len, (size_t)(p - want));
+	assert_memory_equal(got, want, len);
+	free(got);
+
+	p = want;
+	p += sprintf(p, "[\n");
+	for (unsigned i = 0; i < BIG_ROWS; i++) {
+		p += sprintf(p,
+			     "  {\"prefix\": \"192.0.2.0/24\", \"router\": "
+			     "\"%s\", \"seq\": %u, \"vn\": 1, \"origin\": "
+			     "\"local\"}%s\n",
+			     i + 1 == BIG_ROWS ? "vr-much-longer-name" : "vrA",
+			     i, i + 1 < BIG_ROWS ? "," : "");
+	}
+	p += sprintf(p, "]\n");
+	got = render(&rep, true, &len);
+	assert_int_equal(len, (size_t)(p - want));
+	assert_memory_equal(got, want, len);
+	free(got);
+	free(want);
+	vrd_reply_free(&rep);
+}
+
+/* A reply that lost a row says so instead of rendering a partial table. */
+static void test_lost_row(void **state)
+{
+	struct vrd_reply rep;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	gndt_reply(&rep);
+	vrd_reply_row(&rep)->n = 1; /* a field with no name: not encodable */
+	vrd_row_add_u64(vrd_reply_row(&rep), "seq", 3);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(vrd_output_reply(f, &rep, false), -EINVAL);
+	assert_int_equal(vrd_output_reply(f, &rep, true), -EINVAL);
+	fclose(f);
+	assert_int_equal(len, 0);
+	free(buf);
+	vrd_reply_free(&rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +380,8 @@ int main(void)
 		cmocka_unit_test(test_object),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_stream_error),
+		cmocka_unit_test(test_big_table),
+		cmocka_unit_test(test_lost_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,6 +101,19 @@ static void run_fails(struct tables *t, const char *cmd, int want)
 	vrd_reply_free(&rep);
 }
 
+/* Row i of rep, decoded into one of a few rows of its own (so a test may
+ * hold the last four at once). */
+static const struct vrd_row *row_at(const struct vrd_reply *rep, size_t i)
+{
+	static struct vrd_row ring[4];
+	static unsigned next;
+	struct vrd_row *r = &ring[next++ % 4];
+
+	assert_true(i < rep->nrows);
+	assert_int_equal(vrd_reply_get(rep, i, r), 0);
+	return r;
+}
+
 static const char *str(const struct vrd_row *r, const char *name)
 {
 	const struct vrd_field *f = vrd_row_find(r, name);
@@ -136,16 +149,16 @@ static void test_lndt(void **state)
 	run_fails(e->t, "lndt add 192.0.2.0/33", -EINVAL);
 
 	run_ok(e->t, "lndt", 2, &rep);
-	assert_string_equal(str(&rep.rows[0], "prefix"), "192.0.2.0/24");
-	assert_int_equal(num(&rep.rows[0], "vn"), 1);
-	assert_string_equal(str(&rep.rows[0], "source"), "static");
-	assert_true(num(&rep.rows[0], "added") > 1600000000000ull);
-	assert_string_equal(str(&rep.rows[1], "prefix"), "198.51.100.0/24");
-	assert_int_equal(num(&rep.rows[1], "vn"), 2);
+	assert_string_equal(str(row_at(&rep, 0), "prefix"), "192.0.2.0/24");
+	assert_int_equal(num(row_at(&rep, 0), "vn"), 1);
+	assert_string_equal(str(row_at(&rep, 0), "source"), "static");
+	assert_true(num(row_at(&rep, 0), "added") > 1600000000000ull);
+	assert_string_equal(str(row_at(&rep, 1), "prefix"), "198.51.100.0/24");
+	assert_int_equal(num(row_at(&rep, 1), "vn"), 2);
 	vrd_reply_free(&rep);
 
 	run_ok(e->t, "lndt --vn 2", 1, &rep);
-	assert_string_equal(str(&rep.rows[0], "prefix"), "198.51.100.0/24");
+	assert_string_equal(str(row_at(&rep, 0), "prefix"), "198.51.100.0/24");
 	vrd_reply_free(&rep);
 	run_ok(e->t, "lndt --vn 7", 0, &rep);
 	vrd_reply_free(&rep);
@@ -172,22 +185,22 @@ static void test_gndt_and_route(void **state)
 	run_fails(e->t, "gndt add 192.0.2.0/24 vrB extra", -EINVAL);
 
 	run_ok(e->t, "gndt", 3, &rep);
-	r = &rep.rows[0];
+	r = row_at(&rep, 0);
 	assert_string_equal(str(r, "prefix"), "192.0.2.0/24");
 	assert_string_equal(str(r, "router"), "vrC");
 	assert_int_equal(num(r, "seq"), 2); /* replaced: seq went up */
 	assert_int_equal(num(r, "vn"), 1);
 	assert_string_equal(str(r, "origin"), "static");
-	assert_string_equal(str(&rep.rows[1], "prefix"), "192.0.2.20/32");
-	assert_int_equal(num(&rep.rows[1], "seq"), 1);
-	assert_string_equal(str(&rep.rows[2], "router"), "vrE");
+	assert_string_equal(str(row_at(&rep, 1), "prefix"), "192.0.2.20/32");
+	assert_int_equal(num(row_at(&rep, 1), "seq"), 1);
+	assert_string_equal(str(row_at(&rep, 2), "router"), "vrE");
 	vrd_reply_free(&rep);
 	run_ok(e->t, "gndt --vn 2", 1, &rep);
 	vrd_reply_free(&rep);
 
 	/* longest prefix: the /32 for .20, the /24 for .9 */
 	run_ok(e->t, "route 192.0.2.20", 1, &rep);
-	r = &rep.rows[0];
+	r = row_at(&rep, 0);
 	assert_string_equal(str(r, "ip"), "192.0.2.20");
 	assert_string_equal(str(r, "prefix"), "192.0.2.20/32");
 	assert_string_equal(str(r, "router"), "vrD");
@@ -197,10 +210,10 @@ static void test_gndt_and_route(void **state)
 	assert_string_equal(r->f[0].name, "ip");
 	vrd_reply_free(&rep);
 	run_ok(e->t, "route 192.0.2.9", 1, &rep);
-	assert_string_equal(str(&rep.rows[0], "router"), "vrC");
+	assert_string_equal(str(row_at(&rep, 0), "router"), "vrC");
 	vrd_reply_free(&rep);
 	run_ok(e->t, "route 203.0.113.1 --vn 2", 1, &rep);
-	assert_string_equal(str(&rep.rows[0], "router"), "vrE");
+	assert_string_equal(str(row_at(&rep, 0), "router"), "vrE");
 	vrd_reply_free(&rep);
 
 	run_fails(e->t, "route 203.0.113.1", -EHOSTUNREACH); /* vn 1 */
@@ -211,7 +224,7 @@ static void test_gndt_and_route(void **state)
 	run_ok(e->t, "gndt del 192.0.2.20/32", 0, &rep);
 	run_fails(e->t, "gndt del 192.0.2.20/32", -ENOENT);
 	run_ok(e->t, "route 192.0.2.20", 1, &rep);
-	assert_string_equal(str(&rep.rows[0], "prefix"), "192.0.2.0/24");
+	assert_string_equal(str(row_at(&rep, 0), "prefix"), "192.0.2.0/24");
 	vrd_reply_free(&rep);
 }
 
@@ -232,9 +245,9 @@ static void test_route_given_fib(void **state)
 	assert_non_null(fib);
 	assert_int_equal(run(e->t, fib, "route 192.0.2.200", &rep), 0);
 	assert_int_equal(rep.nrows, 1);
-	assert_string_equal(str(&rep.rows[0], "router"), "vrF");
-	assert_int_equal(num(&rep.rows[0], "seq"), 9);
-	assert_string_equal(str(&rep.rows[0], "origin"), "gossip");
+	assert_string_equal(str(row_at(&rep, 0), "router"), "vrF");
+	assert_int_equal(num(row_at(&rep, 0), "seq"), 9);
+	assert_string_equal(str(row_at(&rep, 0), "origin"), "gossip");
 	vrd_reply_free(&rep);
 	assert_int_equal(run(e->t, fib, "route 198.51.100.1", &rep),
 			 -EHOSTUNREACH);
@@ -256,14 +269,14 @@ static void test_hwdt(void **state)
 	run_fails(e->t, "hwdt add 192.0.2.0/24 52:54:00:00:00:01", -EINVAL);
 
 	run_ok(e->t, "hwdt", 2, &rep);
-	assert_string_equal(str(&rep.rows[0], "ip"), "192.0.2.20");
-	assert_string_equal(str(&rep.rows[0], "mac"), "52:54:00:ab:cd:ef");
-	assert_int_equal(num(&rep.rows[0], "vn"), 1);
-	assert_string_equal(str(&rep.rows[0], "source"), "static");
-	assert_int_equal(num(&rep.rows[1], "vn"), 3);
+	assert_string_equal(str(row_at(&rep, 0), "ip"), "192.0.2.20");
+	assert_string_equal(str(row_at(&rep, 0), "mac"), "52:54:00:ab:cd:ef");
+	assert_int_equal(num(row_at(&rep, 0), "vn"), 1);
+	assert_string_equal(str(row_at(&rep, 0), "source"), "static");
+	assert_int_equal(num(row_at(&rep, 1), "vn"), 3);
 	vrd_reply_free(&rep);
 	run_ok(e->t, "hwdt --vn 3", 1, &rep);
-	assert_string_equal(str(&rep.rows[0], "mac"), "52:54:00:00:00:01");
+	assert_string_equal(str(row_at(&rep, 0), "mac"), "52:54:00:00:00:01");
 	vrd_reply_free(&rep);
 
 	run_ok(e->t, "hwdt del 192.0.2.20", 0, &rep);
@@ -286,7 +299,7 @@ static void test_events(void **state)
 	run_ok(e->t, "events", 3, &rep);
 	assert_int_equal(rep.kind, VRD_REPLY_TABLE);
 	assert_int_equal(rep.fixed, 3);
-	r = &rep.rows[0];
+	r = row_at(&rep, 0);
 	assert_string_equal(r->f[0].name, "time");
 	assert_string_equal(r->f[1].name, "id");
 	assert_string_equal(r->f[2].name, "type");
@@ -296,21 +309,21 @@ static void test_events(void **state)
 	assert_string_equal(str(r, "ip"), "192.0.2.20");
 	assert_string_equal(str(r, "mac"), "52:54:00:12:34:56");
 	assert_string_equal(str(r, "vn"), "1");
-	r = &rep.rows[1];
+	r = row_at(&rep, 1);
 	assert_string_equal(str(r, "table"), "gndt");
 	assert_string_equal(str(r, "op"), "add");
 	assert_string_equal(str(r, "prefix"), "192.0.2.0/24");
 	assert_string_equal(str(r, "router"), "vrB");
 	assert_string_equal(str(r, "seq"), "1");
 	assert_string_equal(str(r, "vn"), "4");
-	assert_true(num(&rep.rows[0], "id") < num(&rep.rows[1], "id"));
-	assert_true(num(&rep.rows[1], "id") < num(&rep.rows[2], "id"));
-	uint64_t last_id = num(&rep.rows[2], "id");
+	assert_true(num(row_at(&rep, 0), "id") < num(row_at(&rep, 1), "id"));
+	assert_true(num(row_at(&rep, 1), "id") < num(row_at(&rep, 2), "id"));
+	uint64_t last_id = num(row_at(&rep, 2), "id");
 	vrd_reply_free(&rep);
 
 	run_ok(e->t, "events 2", 2, &rep);
-	assert_string_equal(str(&rep.rows[0], "table"), "gndt");
-	assert_true(num(&rep.rows[1], "id") == last_id);
+	assert_string_equal(str(row_at(&rep, 0), "table"), "gndt");
+	assert_true(num(row_at(&rep, 1), "id") == last_id);
 	vrd_reply_free(&rep);
 	run_ok(e->t, "events 100", 3, &rep);
 	vrd_reply_free(&rep);
@@ -331,7 +344,7 @@ static void test_status(void **state)
 	run_ok(e->t, "gndt add 198.51.100.0/24 vrB", 0, &rep);
 	run_ok(e->t, "status", 1, &rep);
 	assert_int_equal(rep.kind, VRD_REPLY_OBJECT);
-	r = &rep.rows[0];
+	r = row_at(&rep, 0);
 	assert_string_equal(str(r, "name"), "vrA");
 	assert_string_equal(str(r, "mode"), "gateway");
 	assert_int_equal(num(r, "lndt"), 0);
@@ -372,12 +385,12 @@ static void test_read_only(void **state)
 	assert_int_equal(tables_open(&e->t, e->dir, &ro), 0);
 
 	run_ok(e->t, "gndt", 1, &rep);
-	assert_string_equal(str(&rep.rows[0], "router"), "vrB");
+	assert_string_equal(str(row_at(&rep, 0), "router"), "vrB");
 	vrd_reply_free(&rep);
 	run_ok(e->t, "route 192.0.2.7", 1, &rep);
 	vrd_reply_free(&rep);
 	run_ok(e->t, "status", 1, &rep);
-	assert_int_equal(num(&rep.rows[0], "hwdt"), 1);
+	assert_int_equal(num(row_at(&rep, 0), "hwdt"), 1);
 	vrd_reply_free(&rep);
 	assert_true(run(e->t, NULL, "gndt del 192.0.2.0/24", &rep) < 0);
 	vrd_reply_free(&rep);

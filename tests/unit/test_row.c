@@ -268,9 +268,19 @@ static void test_reply(void **state)
 		assert_int_equal(vrd_row_add_u64(r, "i", i), 0);
 	}
 	assert_int_equal(rep.nrows, 1000);
-	assert_true(rep.caprows >= 1000);
-	for (unsigned i = 0; i < 1000; i++) {
-		assert_true(rep.rows[i].f[0].v.u == i);
+	for (unsigned i = 0; i < 1000; i += 37) {
+		struct vrd_row got;
+
+		assert_int_equal(vrd_reply_get(&rep, i, &got), 0);
+		assert_int_equal(got.n, 1);
+		assert_true(got.f[0].v.u == i);
+	}
+	{
+		struct vrd_row got;
+
+		assert_int_equal(vrd_reply_get(&rep, 999, &got), 0);
+		assert_true(got.f[0].v.u == 999); /* the scratch row */
+		assert_int_equal(vrd_reply_get(&rep, 1000, &got), -ENOENT);
 	}
 
 	assert_int_equal(vrd_reply_error(&rep, -ENOENT, "no %s", "route"),
@@ -279,7 +289,8 @@ static void test_reply(void **state)
 	assert_string_equal(rep.message, "no route");
 
 	vrd_reply_free(&rep);
-	assert_null(rep.rows);
+	assert_null(rep.rows.data);
+	assert_null(rep.scratch);
 	assert_int_equal(rep.nrows, 0);
 	vrd_reply_free(&rep); /* twice is fine */
 	vrd_reply_free(NULL);
@@ -292,6 +303,185 @@ static void test_reply(void **state)
 	assert_int_equal(strlen(rep.message), VRD_REPLY_MSG_MAX);
 }
 
+/* Every type, and the limits, survive the encoding. */
+static void test_encode_round_trip(void **state)
+{
+	struct vrd_row in = {0}, out;
+	struct vrd_buf b = {0};
+	char longs[VRD_FIELD_STR_MAX + 1];
+
+	memset(longs, 's', VRD_FIELD_STR_MAX);
+	longs[VRD_FIELD_STR_MAX] = '\0';
+	vrd_row_add_str(&in, "s", "%s", longs);
+	vrd_row_add_str(&in, "empty", "%s", "");
+	vrd_row_add_u64(&in, "u", UINT64_MAX);
+	vrd_row_add_i64(&in, "i", INT64_MIN);
+	vrd_row_add_bool(&in, "b", true);
+	vrd_row_add_time(&in, "t", 1700000000123ull);
+	vrd_row_add_null(&in, "n");
+	assert_int_equal(vrd_row_encode(&b, &in), 0);
+	/* 1 + s 1+1+1+2+127, empty 1+5+1+2, u i t 3 x (1+1+1+8), b 1+1+1+1,
+	 * n 1+1+1 */
+	assert_int_equal(b.len, 1 + 132 + 9 + 33 + 4 + 3);
+	assert_int_equal(vrd_row_decode(b.data, b.len, &out), 0);
+	assert_int_equal(out.n, in.n);
+	for (unsigned i = 0; i < in.n; i++) {
+		assert_string_equal(out.f[i].name, in.f[i].name);
+		assert_int_equal(out.f[i].type, in.f[i].type);
+	}
+	assert_string_equal(vrd_row_find(&out, "s")->v.s, longs);
+	assert_true(vrd_row_find(&out, "u")->v.u == UINT64_MAX);
+	assert_true(vrd_row_find(&out, "i")->v.i == INT64_MIN);
+	assert_true(vrd_row_find(&out, "b")->v.b);
+	/* short or long by one byte: refused, n is 0 */
+	assert_int_equal(vrd_row_decode(b.data, b.len - 1, &out), -EBADMSG);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(vrd_buf_reserve(&b, 1), 0);
+	b.data[b.len] = 0;
+	assert_int_equal(vrd_row_decode(b.data, b.len + 1, &out), -EBADMSG);
+
+	/* a row a ROW cannot carry leaves b alone */
+	size_t len = b.len;
+	in.f[2].type = 0;
+	assert_int_equal(vrd_row_encode(&b, &in), -EINVAL);
+	assert_int_equal(b.len, len);
+	vrd_buf_free(&b);
+}
+
+static int count_rows(const struct vrd_row *row, void *arg)
+{
+	unsigned *n = arg;
+
+	assert_true(row->f[0].v.u == *n);
+	(*n)++;
+	return *n == 5 ? 42 : 0;
+}
+
+/* The scratch row is encoded when the next one is asked for or at
+ * vrd_reply_finish(); readers see it either way. */
+static void test_reply_finish(void **state)
+{
+	struct vrd_reply rep;
+	struct vrd_row *r, got;
+	unsigned n = 0;
+
+	vrd_reply_init(&rep, VRD_REPLY_TABLE);
+	assert_int_equal(vrd_reply_finish(&rep), 0); /* nothing to do */
+	assert_int_equal(vrd_reply_foreach(&rep, count_rows, &n), 0);
+	assert_int_equal(n, 0);
+
+	r = vrd_reply_row(&rep);
+	vrd_row_add_u64(r, "i", 0);
+	assert_true(rep.pending);
+	assert_int_equal(rep.rows.len, 0);
+	assert_int_equal(vrd_reply_get(&rep, 0, &got), 0); /* unfinished */
+	assert_true(got.f[0].v.u == 0);
+
+	r = vrd_reply_row(&rep); /* row 0 gets encoded */
+	assert_int_equal(rep.rows.len, 2 + 1 + 1 + 1 + 1 + 8);
+	vrd_row_add_u64(r, "i", 1);
+	assert_int_equal(vrd_reply_finish(&rep), 0);
+	assert_false(rep.pending);
+	assert_int_equal(rep.rows.len, 2 * (2 + 1 + 1 + 1 + 1 + 8));
+	assert_int_equal(vrd_reply_finish(&rep), 0); /* idempotent */
+	assert_int_equal(rep.rows.len, 2 * 14);
+	assert_int_equal(rep.nrows, 2);
+	assert_int_equal(vrd_reply_get(&rep, 1, &got), 0);
+	assert_true(got.f[0].v.u == 1);
+
+	/* foreach stops at fn's nonzero return and hands it back */
+	for (unsigned i = 2; i < 8; i++) {
+		vrd_row_add_u64(vrd_reply_row(&rep), "i", i);
+	}
+	assert_int_equal(vrd_reply_foreach(&rep, count_rows, &n), 42);
+	assert_int_equal(n, 5);
+
+	/* a row that cannot be encoded is dropped and remembered */
+	r = vrd_reply_row(&rep);
+	vrd_row_add_u64(r, "i", 8);
+	r->f[0].type = 0;
+	assert_non_null(vrd_reply_row(&rep)); /* the bad one is finished */
+	assert_int_equal(rep.nrows, 9);
+	assert_int_equal(rep.err, -EINVAL);
+	assert_int_equal(vrd_reply_finish(&rep), -EINVAL);
+	n = 0;
+	assert_int_equal(vrd_reply_foreach(&rep, count_rows, &n), -EINVAL);
+	assert_int_equal(n, 0);
+
+	vrd_reply_free(&rep);
+	assert_int_equal(rep.err, 0);
+	assert_false(rep.pending);
+}
+
+/* Bodies from elsewhere (vrctl) are checked, then kept as they are. */
+static void test_reply_append(void **state)
+{
+	static const uint8_t body[] = {1, 1, 'i', VRD_FIELD_U64, 0, 0, 0, 0, 0,
+				       0, 0, 7};
+	static const uint8_t bad[] = {1, 1, 'i', VRD_FIELD_BOOL, 2};
+	struct vrd_reply rep;
+	struct vrd_row got;
+
+	vrd_reply_init(&rep, VRD_REPLY_TABLE);
+	assert_int_equal(vrd_reply_append(&rep, body, sizeof(body)), 0);
+	assert_int_equal(vrd_reply_append(&rep, bad, sizeof(bad)), -EBADMSG);
+	assert_int_equal(vrd_reply_append(&rep, body, sizeof(body) - 1),
+			 -EBADMSG);
+	assert_int_equal(rep.nrows, 1);
+	assert_int_equal(rep.rows.len, 2 + sizeof(body));
+	assert_memory_equal(rep.rows.data + 2, body, sizeof(body));
+	assert_int_equal(vrd_reply_get(&rep, 0, &got), 0);
+	assert_string_equal(got.f[0].name, "i");
+	assert_true(got.f[0].v.u == 7);
+
+	/* after a scratch row: it is finished first, order is kept */
+	vrd_row_add_u64(vrd_reply_row(&rep), "i", 8);
+	assert_int_equal(vrd_reply_append(&rep, body, sizeof(body)), 0);
+	assert_int_equal(rep.nrows, 3);
+	assert_int_equal(vrd_reply_get(&rep, 1, &got), 0);
+	assert_true(got.f[0].v.u == 8);
+	assert_int_equal(vrd_reply_get(&rep, 2, &got), 0);
+	assert_true(got.f[0].v.u == 7);
+	vrd_reply_free(&rep);
+}
+
+/* The point of the encoding: a big GNDT reply costs bytes per row, not
+ * sizeof(struct vrd_row). */
+static void test_reply_memory(void **state)
+{
+	struct tables_gndt_entry e = {
+		.vn = 1,
+		.seq = 3,
+		.origin = TABLES_GNDT_GOSSIP,
+		.created_ms = 1700000000123ull,
+		.updated_ms = 1700000000456ull,
+	};
+	struct vrd_reply rep;
+	struct vrd_row got;
+
+	memcpy(e.router, "vrouter-frankfurt-07", 21);
+	vrd_reply_init(&rep, VRD_REPLY_TABLE);
+	for (uint32_t i = 0; i < 200000; i++) {
+		struct vrd_row *r = vrd_reply_row(&rep);
+
+		assert_non_null(r);
+		e.prefix.addr = 0x0a000000u + (i << 8);
+		e.prefix.len = 24;
+		vrd_row_from_gndt(r, &e);
+	}
+	assert_int_equal(vrd_reply_finish(&rep), 0);
+	assert_int_equal(rep.nrows, 200000);
+	assert_true(rep.rows.len / rep.nrows < 300);
+	assert_true(rep.rows.cap < 2 * 300 * (size_t)200000);
+	print_message("200000 gndt rows: %zu bytes encoded, %zu per row\n",
+		      rep.rows.len, rep.rows.len / rep.nrows);
+	assert_int_equal(vrd_reply_get(&rep, 199999, &got), 0);
+	assert_string_equal(vrd_row_find(&got, "prefix")->v.s, "13.13.63.0/24");
+	assert_string_equal(vrd_row_find(&got, "router")->v.s,
+			    "vrouter-frankfurt-07");
+	vrd_reply_free(&rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +492,10 @@ int main(void)
 		cmocka_unit_test(test_from_hwdt),
 		cmocka_unit_test(test_from_event),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_encode_round_trip),
+		cmocka_unit_test(test_reply_finish),
+		cmocka_unit_test(test_reply_append),
+		cmocka_unit_test(test_reply_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
