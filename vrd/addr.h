@@ -9,13 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VRD_IPV4_STRLEN 16   /* "255.255.255.255" + NUL */
+#define VRD_IPV4_STRLEN 16 /* "255.255.255.255" + NUL */
 #define VRD_PREFIX_STRLEN 19 /* "255.255.255.255/32" + NUL */
-#define VRD_MAC_STRLEN 18    /* "52:54:00:12:34:56" + NUL */
+#define VRD_MAC_STRLEN 18 /* "52:54:00:12:34:56" + NUL */
 
 struct vrd_prefix {
 	uint32_t addr; /* host order, host bits zero */
-	uint8_t len;   /* 0 to 32 */
+	uint8_t len; /* 0 to 32 */
 };
 
 struct vrd_mac {
@@ -57,8 +57,7 @@ bool vrd_prefix_covers(const struct vrd_prefix *outer,
 /* "52:54:00:12:34:56" or with dashes, either case. 0 or -EINVAL. */
 int vrd_mac_parse(const char *s, struct vrd_mac *out);
 /* Lower case, colons. */
-const char *vrd_mac_format(const struct vrd_mac *mac,
-			   char buf[VRD_MAC_STRLEN]);
+const char *vrd_mac_format(const struct vrd_mac *mac, char buf[VRD_MAC_STRLEN]);
 bool vrd_mac_is_zero(const struct vrd_mac *mac);
 bool vrd_mac_is_multicast(const struct vrd_mac *mac); /* incl. broadcast */
 

@@ -21,6 +21,11 @@ uint64_t vrd_monotonic_ms(void)
 	return clock_ns(CLOCK_MONOTONIC) / 1000000u;
 }
 
+uint64_t vrd_wallclock_us(void)
+{
+	return clock_ns(CLOCK_REALTIME) / 1000u;
+}
+
 uint64_t vrd_wallclock_ms(void)
 {
 	return clock_ns(CLOCK_REALTIME) / 1000000u;

@@ -10,6 +10,7 @@
 uint64_t vrd_monotonic_ms(void);
 uint64_t vrd_monotonic_ns(void);
 uint64_t vrd_wallclock_ms(void);
+uint64_t vrd_wallclock_us(void);
 /* UTC with milliseconds, as INTERFACE.md asks of event times. */
 const char *vrd_rfc3339(uint64_t unix_ms, char buf[VRD_RFC3339_STRLEN]);
 

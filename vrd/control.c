@@ -236,7 +236,7 @@ static bool socket_alive(const struct sockaddr_un *sun)
 struct vrd_control *vrd_control_create(struct vrd_loop *loop, const char *path,
 				       vrd_control_fn fn, void *arg)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct vrd_control *ctl;
 	mode_t old_umask;
 	int rc;
@@ -262,8 +262,8 @@ struct vrd_control *vrd_control_create(struct vrd_loop *loop, const char *path,
 		goto err_free;
 	}
 	unlink(path); /* a dead daemon's socket, if any */
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 0);
+	ctl->fd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0) {
 		rc = -errno;
 		goto err_free;

@@ -22,11 +22,11 @@ typedef void (*vrd_control_fn)(const struct vrd_ctl_request *req,
 			       struct vrd_reply *rep, void *arg);
 
 struct vrd_control_stats {
-	uint64_t requests;   /* answered */
-	uint64_t errors;     /* answered with a nonzero status */
+	uint64_t requests; /* answered */
+	uint64_t errors; /* answered with a nonzero status */
 	uint64_t bad_frames; /* clients dropped for a malformed request */
-	uint64_t rejected;   /* clients refused: too many at once */
-	uint64_t timeouts;   /* clients dropped for idling */
+	uint64_t rejected; /* clients refused: too many at once */
+	uint64_t timeouts; /* clients dropped for idling */
 };
 
 struct vrd_control;

@@ -52,8 +52,8 @@ void vrd_log(enum vrd_log_level level, const char *fmt, ...)
 
 	if (level > log_level)
 		return;
-	n = snprintf(line, sizeof(line), "%s %s%s%s: ",
-		     vrd_rfc3339(vrd_wallclock_ms(), stamp),
+	n = snprintf(line, sizeof(line),
+		     "%s %s%s%s: ", vrd_rfc3339(vrd_wallclock_ms(), stamp),
 		     log_ident ? log_ident : "", log_ident ? " " : "",
 		     level_names[level]);
 	va_start(ap, fmt);

@@ -43,14 +43,17 @@ struct vrd_ratelimit {
 	unsigned in_window;
 	unsigned suppressed;
 };
-#define VRD_RATELIMIT_INIT(ms, n) { .interval_ms = (ms), .burst = (n) }
+#define VRD_RATELIMIT_INIT(ms, n)                 \
+	{                                         \
+		.interval_ms = (ms), .burst = (n) \
+	}
 
 bool vrd_ratelimit_allow(struct vrd_ratelimit *rl, uint64_t now_ms);
 
-#define log_ratelimited(rl, level, ...)                                      \
-	do {                                                                 \
-		if (vrd_ratelimit_allow((rl), vrd_monotonic_ms()))           \
-			vrd_log((level), __VA_ARGS__);                       \
+#define log_ratelimited(rl, level, ...)                            \
+	do {                                                       \
+		if (vrd_ratelimit_allow((rl), vrd_monotonic_ms())) \
+			vrd_log((level), __VA_ARGS__);             \
 	} while (0)
 
 #endif

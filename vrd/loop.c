@@ -29,7 +29,7 @@ struct vrd_loop {
 	struct watch *watches; /* dense; index i matches pfds[i] */
 	struct pollfd *pfds;
 	size_t nwatches, capwatches;
-	bool watches_changed;  /* set by add/del while dispatching */
+	bool watches_changed; /* set by add/del while dispatching */
 
 	struct vrd_timer **heap;
 	size_t nheap, capheap;
@@ -108,8 +108,8 @@ int vrd_loop_fd_add(struct vrd_loop *loop, int fd, short events, vrd_fd_fn fn,
 		loop->pfds = p;
 		loop->capwatches = cap;
 	}
-	loop->watches[loop->nwatches] =
-		(struct watch){ .fd = fd, .events = events, .fn = fn, .arg = arg };
+	loop->watches[loop->nwatches] = (struct watch){
+		.fd = fd, .events = events, .fn = fn, .arg = arg};
 	loop->nwatches++;
 	loop->watches_changed = true;
 	return 0;
@@ -155,7 +155,8 @@ bool vrd_timer_armed(const struct vrd_timer *t)
 /* Heap order: due time, then arming order. */
 static bool timer_before(const struct vrd_timer *a, const struct vrd_timer *b)
 {
-	return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && a->seq < b->seq);
+	return a->due_ms < b->due_ms ||
+	       (a->due_ms == b->due_ms && a->seq < b->seq);
 }
 
 static void heap_set(struct vrd_loop *loop, size_t i, struct vrd_timer *t)
@@ -217,8 +218,7 @@ void vrd_timer_cancel(struct vrd_loop *loop, struct vrd_timer *t)
 	heap_up(loop, moved->heap_idx);
 }
 
-int vrd_timer_arm(struct vrd_loop *loop, struct vrd_timer *t,
-		  uint64_t delay_ms)
+int vrd_timer_arm(struct vrd_loop *loop, struct vrd_timer *t, uint64_t delay_ms)
 {
 	vrd_timer_cancel(loop, t);
 	if (loop->nheap == loop->capheap) {
@@ -305,7 +305,7 @@ int vrd_loop_signal(struct vrd_loop *loop, int signo, vrd_signal_fn fn,
 		loop->sigfd = fd;
 	}
 	loop->sigs[loop->nsigs++] =
-		(struct sigwatch){ .signo = signo, .fn = fn, .arg = arg };
+		(struct sigwatch){.signo = signo, .fn = fn, .arg = arg};
 	return 0;
 }
 

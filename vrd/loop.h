@@ -24,9 +24,9 @@ typedef void (*vrd_signal_fn)(struct vrd_loop *loop, int signo, void *arg);
 
 /* Embedded in its owner; initialise with vrd_timer_init. */
 struct vrd_timer {
-	uint64_t due_ms;  /* monotonic */
-	uint64_t seq;     /* arming order: ties and "armed during this round" */
-	size_t heap_idx;  /* position in the heap; SIZE_MAX when not armed */
+	uint64_t due_ms; /* monotonic */
+	uint64_t seq; /* arming order: ties and "armed during this round" */
+	size_t heap_idx; /* position in the heap; SIZE_MAX when not armed */
 	vrd_timer_fn fn;
 	void *arg;
 };

@@ -23,7 +23,7 @@
 
 static int sock_connect(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path))
@@ -40,7 +40,7 @@ static int sock_connect(const char *path)
  * the daemon went away. */
 static int exchange(const char *path, int argc, char *argv[])
 {
-	struct vrd_buf out = { 0 }, in = { 0 };
+	struct vrd_buf out = {0}, in = {0};
 	int fd = sock_connect(path), rc = -EPIPE;
 
 	if (fd < 0)
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 		first = strtoul(argv[3], NULL, 10);
 	for (unsigned long i = first; i < first + count; i++) {
 		char ip[24], mac[32], vn[24];
-		char *req[] = { "hwdt", "add", ip, mac, "--vn", vn };
+		char *req[] = {"hwdt", "add", ip, mac, "--vn", vn};
 		int rc;
 
 		snprintf(ip, sizeof(ip), "192.0.2.%lu", i % 256);

@@ -46,12 +46,12 @@ static void test_timers_order(void **state)
 	struct vrd_loop *loop = vrd_loop_create();
 	static struct vrd_timer timers[NTIMERS], stop;
 	static struct tctx ctx[NTIMERS];
-	struct order o = { 0 };
+	struct order o = {0};
 	unsigned seed = 42;
 
 	assert_non_null(loop);
 	for (int i = 0; i < NTIMERS; i++) {
-		ctx[i] = (struct tctx){ .o = &o, .id = i };
+		ctx[i] = (struct tctx){.o = &o, .id = i};
 		vrd_timer_init(&timers[i], record, &ctx[i]);
 	}
 	/* arm in a pseudo-random order; delay i ms keeps ids == due order */
@@ -138,7 +138,7 @@ static void on_b(struct vrd_loop *loop, int fd, short revents, void *arg)
 static void test_fd_remove_in_callback(void **state)
 {
 	struct vrd_loop *loop = vrd_loop_create();
-	struct pipes p = { 0 };
+	struct pipes p = {0};
 
 	assert_int_equal(pipe(p.a), 0);
 	assert_int_equal(pipe(p.b), 0);
