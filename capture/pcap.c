@@ -188,7 +188,7 @@ static void dispatch_one(u_char *user, const struct pcap_pkthdr *h,
 {
 	struct dispatch *d = (struct dispatch *)user;
 	uint64_t ts =
-		(uint64_t)h->ts.tv_sec * 1000 + (uint64_t)h->ts.tv_usec / 1000;
+		(uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
 
 	d->n++;
 	d->fn(bytes, h->caplen, ts, d->arg);

@@ -48,10 +48,11 @@ const char *capture_filter(const struct capture *c);
  *
  * fn gets the captured bytes (borrowed: valid during the call only; at
  * most CAPTURE_SNAPLEN, the headers are whole) and the kernel's receive
- * time as Unix milliseconds (wall clock: for the event log, not timers).
+ * time as Unix microseconds (wall clock: for the event log and for
+ * measuring how long detection took, not for timers).
  */
 typedef void (*capture_frame_fn)(const uint8_t *frame, size_t len,
-				 uint64_t ts_ms, void *arg);
+				 uint64_t ts_us, void *arg);
 int capture_read(struct capture *c, unsigned budget, capture_frame_fn fn,
 		 void *arg);
 

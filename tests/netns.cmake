@@ -2,3 +2,4 @@
 # cannot be created, never in CI).
 vrd_netns_test(netns_daemon ${CMAKE_CURRENT_SOURCE_DIR}/netns/daemon.sh)
 vrd_netns_test(netns_kill9 ${CMAKE_CURRENT_SOURCE_DIR}/netns/kill9.sh)
+vrd_netns_test(netns_lan ${CMAKE_CURRENT_SOURCE_DIR}/netns/lan.sh)

@@ -2,6 +2,7 @@
 #include "vrd/daemon.h"
 #include "gossip/cert.h"
 #include "vrd/clock.h"
+#include "vrd/lan.h"
 #include "vrd/log.h"
 
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,7 +31,7 @@ static int check_trust(const struct vrd_config *cfg,
 		net = cfg->lan_network;
 		line = cfg->line_lan_network;
 	} else {
-		net = (struct vrd_prefix){ .addr = cfg->host_addr, .len = 32 };
+		net = (struct vrd_prefix){.addr = cfg->host_addr, .len = 32};
 		line = cfg->line_host_address;
 	}
 	rc = gossip_trust_check(cfg->ca, cfg->cert, cfg->key, cfg->name, &net,
@@ -98,18 +98,15 @@ static int enable_forwarding(void)
 
 /*
  * One daemon per state_dir: LMDB would let two processes share the
- * tables, but two routers writing one GNDT would fight. The lock file
- * holds the owner's pid for the message.
+ * tables, but two routers writing one GNDT would fight. Taken right after
+ * tables_open (which creates the dir; LMDB itself is safe to open twice);
+ * the lock file holds the owner's pid for the message.
  */
 static int lock_state_dir(const char *dir, int *out)
 {
 	char path[VRD_CONFIG_PATH_MAX + 16], pid[32] = "";
 	int fd, n;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		log_err("state dir %s: %s", dir, strerror(errno));
-		return -errno;
-	}
 	snprintf(path, sizeof(path), "%s/vrd.lock", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -134,8 +131,7 @@ static int lock_state_dir(const char *dir, int *out)
 	return 0;
 }
 
-static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t,
-			 void *arg);
+static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t, void *arg);
 
 struct expire_arg {
 	uint64_t cutoff;
@@ -150,13 +146,12 @@ static int expire_txn(struct tables_txn *txn, void *arg)
 	return a->expired < 0 ? a->expired : 0;
 }
 
-static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t,
-			 void *arg)
+static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 {
 	struct vrd_daemon *d = arg;
 	struct expire_arg a = {
-		.cutoff = vrd_wallclock_ms() -
-			  (uint64_t)d->cfg.hwdt_age_s * 1000,
+		.cutoff =
+			vrd_wallclock_ms() - (uint64_t)d->cfg.hwdt_age_s * 1000,
 	};
 
 	if (d->cfg.mode == VRD_MODE_GATEWAY &&
@@ -165,6 +160,8 @@ static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t,
 		log_debug("hwdt: %d entries aged out", a.expired);
 	}
 	tables_fib_reclaim(d->fib);
+	if (d->lan)
+		vrd_lan_refresh_own(d->lan); /* addresses may change */
 	vrd_timer_arm(loop, t, HOUSEKEEPING_MS);
 }
 
@@ -236,7 +233,7 @@ static void on_signal(struct vrd_loop *loop, int signo, void *arg)
 
 int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 {
-	struct tables_options topt = { 0 };
+	struct tables_options topt = {0};
 	char err[VRD_CONFIG_ERR_MAX];
 	int rc;
 
@@ -261,17 +258,17 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 		rc = -ENOMEM;
 		goto err_loop;
 	}
-	rc = lock_state_dir(d->cfg.state_dir, &d->lock_fd);
-	if (rc < 0)
-		goto err_loop;
 	topt.router_name = d->cfg.name;
 	topt.events_max = d->cfg.events_max;
 	rc = tables_open(&d->tables, d->cfg.state_dir, &topt);
 	if (rc < 0) {
 		log_err("state dir %s: cannot open the tables: %s",
 			d->cfg.state_dir, strerror(-rc));
-		goto err_lock;
+		goto err_loop;
 	}
+	rc = lock_state_dir(d->cfg.state_dir, &d->lock_fd);
+	if (rc < 0)
+		goto err_close;
 	rc = vrd_daemon_sync_config(d, &d->cfg);
 	if (rc < 0)
 		goto err_tables;
@@ -279,6 +276,11 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 		rc = enable_forwarding();
 		if (rc < 0)
 			goto err_tables;
+		d->lan = vrd_lan_create(d);
+		if (!d->lan) {
+			rc = -EIO;
+			goto err_tables;
+		}
 	}
 	d->control = vrd_control_create(d->loop, d->cfg.control,
 					vrd_daemon_control, d);
@@ -309,9 +311,10 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 err_control:
 	vrd_control_destroy(d->control);
 err_tables:
-	tables_close(d->tables);
-err_lock:
+	vrd_lan_destroy(d->lan);
 	close(d->lock_fd);
+err_close:
+	tables_close(d->tables);
 err_loop:
 	tables_fib_slot_destroy(d->fib);
 	vrd_loop_destroy(d->loop);
@@ -328,6 +331,7 @@ void vrd_daemon_stop(struct vrd_daemon *d)
 {
 	vrd_daemon_event(d, "router-stop", "name", d->cfg.name, NULL);
 	vrd_control_destroy(d->control);
+	vrd_lan_destroy(d->lan);
 	vrd_timer_cancel(d->loop, &d->housekeeping);
 	tables_close(d->tables);
 	close(d->lock_fd);

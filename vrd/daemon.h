@@ -26,9 +26,10 @@ struct vrd_daemon {
 	struct vrd_config cfg;
 	struct vrd_loop *loop;
 	struct tables *tables;
-	int lock_fd;             /* flock on state_dir/vrd.lock */
+	int lock_fd; /* flock on state_dir/vrd.lock */
 	struct tables_fib_slot *fib;
 	struct vrd_control *control;
+	struct vrd_lan *lan; /* gateway mode only */
 	struct vrd_timer housekeeping;
 	uint64_t started_mono_ms;
 	uint64_t started_wall_ms;

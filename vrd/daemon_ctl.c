@@ -2,6 +2,7 @@
  * shared queries (vrd/query.h), so vrctl -d answers them the same way. */
 #include "vrd/clock.h"
 #include "vrd/daemon.h"
+#include "vrd/lan.h"
 #include "vrd/query.h"
 
 #include <errno.h>
@@ -51,41 +52,137 @@ static void ctl_status(struct vrd_daemon *d, struct vrd_reply *rep)
 			tables_fib_size(tables_fib_current(d->fib)));
 }
 
+static int counter_row(const char *name, uint64_t value, void *arg)
+{
+	struct vrd_reply *rep = arg;
+	struct vrd_row *row = vrd_reply_row(rep);
+
+	if (!row)
+		return vrd_reply_error(rep, -ENOMEM, "out of memory");
+	vrd_row_add_str(row, "counter", "%s", name);
+	vrd_row_add_u64(row, "value", value);
+	return 0;
+}
+
+/* Counters, one row each: more than fit one row, and a table greps well. */
 static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 {
 	const struct tables_fib *fib = tables_fib_current(d->fib);
 	struct vrd_control_stats cs;
 	struct tables_stats ts;
-	struct vrd_row *row;
 
-	rep->kind = VRD_REPLY_OBJECT;
-	row = vrd_reply_row(rep);
-	if (!row) {
-		vrd_reply_error(rep, -ENOMEM, "out of memory");
-		return;
-	}
+	rep->kind = VRD_REPLY_TABLE;
 	vrd_control_get_stats(d->control, &cs);
 	tables_get_stats(d->tables, &ts);
-	vrd_row_add_u64(row, "control.requests", cs.requests);
-	vrd_row_add_u64(row, "control.errors", cs.errors);
-	vrd_row_add_u64(row, "control.bad_frames", cs.bad_frames);
-	vrd_row_add_u64(row, "control.rejected", cs.rejected);
-	vrd_row_add_u64(row, "control.timeouts", cs.timeouts);
-	vrd_row_add_u64(row, "tables.map_size", ts.map_size);
-	vrd_row_add_u64(row, "tables.map_used", ts.map_used);
-	vrd_row_add_u64(row, "tables.map_resizes", ts.map_resizes);
-	vrd_row_add_u64(row, "tables.write_txns", ts.write_txns);
-	vrd_row_add_u64(row, "tables.write_retries", ts.write_retries);
-	vrd_row_add_u64(row, "tables.write_errors", ts.write_errors);
-	vrd_row_add_u64(row, "tables.events_trimmed", ts.events_trimmed);
-	vrd_row_add_u64(row, "hwdt.expired", d->stats.hwdt_expired);
-	vrd_row_add_u64(row, "fib.routes", tables_fib_size(fib));
-	vrd_row_add_u64(row, "fib.memory", tables_fib_memory(fib));
-	vrd_row_add_u64(row, "fib.rebuilds", d->stats.fib_rebuilds);
-	vrd_row_add_u64(row, "fib.build_us_last", d->stats.fib_build_us_last);
-	vrd_row_add_u64(row, "config.reloads", d->stats.reloads);
-	vrd_row_add_u64(row, "config.reload_errors", d->stats.reload_errors);
-	vrd_row_add_u64(row, "loop.wakeups", vrd_loop_wakeups(d->loop));
+	const struct {
+		const char *name;
+		uint64_t value;
+	} plain[] = {
+		{"control.requests", cs.requests},
+		{"control.errors", cs.errors},
+		{"control.bad_frames", cs.bad_frames},
+		{"control.rejected", cs.rejected},
+		{"control.timeouts", cs.timeouts},
+		{"tables.map_size", ts.map_size},
+		{"tables.map_used", ts.map_used},
+		{"tables.map_resizes", ts.map_resizes},
+		{"tables.write_txns", ts.write_txns},
+		{"tables.write_retries", ts.write_retries},
+		{"tables.write_errors", ts.write_errors},
+		{"tables.events_trimmed", ts.events_trimmed},
+		{"hwdt.expired", d->stats.hwdt_expired},
+		{"fib.routes", tables_fib_size(fib)},
+		{"fib.memory", tables_fib_memory(fib)},
+		{"fib.rebuilds", d->stats.fib_rebuilds},
+		{"fib.build_us_last", d->stats.fib_build_us_last},
+		{"config.reloads", d->stats.reloads},
+		{"config.reload_errors", d->stats.reload_errors},
+		{"loop.wakeups", vrd_loop_wakeups(d->loop)},
+	};
+
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (counter_row(plain[i].name, plain[i].value, rep) < 0)
+			return;
+	if (d->lan)
+		vrd_lan_counters(d->lan, counter_row, rep);
+}
+
+/* proxy | proxy add IP | proxy del IP */
+static void ctl_proxy(struct vrd_daemon *d, const struct vrd_ctl_request *req,
+		      struct vrd_reply *rep)
+{
+	uint32_t ip;
+	int rc;
+
+	if (!d->lan) {
+		vrd_reply_error(rep, -EOPNOTSUPP,
+				"proxy ARP needs gateway mode ([lan])");
+		return;
+	}
+	if (req->argc == 1) {
+		vrd_lan_proxy_rows(d->lan, rep);
+		return;
+	}
+	if (req->argc != 3 || vrd_ipv4_parse(req->argv[2], &ip) < 0 ||
+	    (strcmp(req->argv[1], "add") && strcmp(req->argv[1], "del"))) {
+		vrd_reply_error(rep, -EINVAL, "usage: proxy [add|del IP]");
+		return;
+	}
+	if (strcmp(req->argv[1], "add") == 0)
+		rc = vrd_lan_proxy_add(d->lan, ip);
+	else
+		rc = vrd_lan_proxy_del(d->lan, ip);
+	if (rc < 0) {
+		vrd_reply_error(rep, rc, "proxy %s %s: %s", req->argv[1],
+				req->argv[2],
+				rc == -EEXIST	? "already proxied"
+				: rc == -ENOENT ? "not proxied"
+						: strerror(-rc));
+		return;
+	}
+	vrd_daemon_event(d, "proxy", "op", req->argv[1], "ip", req->argv[2],
+			 NULL);
+}
+
+/* announce IP [MAC] [to MAC]: gratuitous ARP on the schedule, broadcast
+ * or unicast to one host */
+static void ctl_announce(struct vrd_daemon *d,
+			 const struct vrd_ctl_request *req,
+			 struct vrd_reply *rep)
+{
+	struct vrd_mac mac, to;
+	bool have_mac = false, have_to = false;
+	uint32_t ip;
+	int i = 2, rc;
+
+	if (!d->lan) {
+		vrd_reply_error(rep, -EOPNOTSUPP,
+				"gratuitous ARP needs gateway mode ([lan])");
+		return;
+	}
+	if (req->argc < 2 || vrd_ipv4_parse(req->argv[1], &ip) < 0)
+		goto usage;
+	if (i < req->argc && strcmp(req->argv[i], "to") != 0) {
+		if (vrd_mac_parse(req->argv[i++], &mac) < 0)
+			goto usage;
+		have_mac = true;
+	}
+	if (i + 1 < req->argc && strcmp(req->argv[i], "to") == 0) {
+		if (vrd_mac_parse(req->argv[i + 1], &to) < 0)
+			goto usage;
+		have_to = true;
+		i += 2;
+	}
+	if (i != req->argc)
+		goto usage;
+	rc = vrd_lan_announce(d->lan, ip, have_mac ? &mac : NULL,
+			      have_to ? &to : NULL);
+	if (rc < 0)
+		vrd_reply_error(rep, rc, "announce %s: %s", req->argv[1],
+				strerror(-rc));
+	return;
+usage:
+	vrd_reply_error(rep, -EINVAL, "usage: announce IP [MAC] [to MAC]");
 }
 
 /* Until gossip runs (issue 4) the only routers known are the configured
@@ -121,6 +218,10 @@ void vrd_daemon_control(const struct vrd_ctl_request *req,
 		ctl_stats(d, rep);
 	} else if (strcmp(cmd, "peers") == 0 && req->argc == 1) {
 		ctl_peers(d, rep);
+	} else if (strcmp(cmd, "proxy") == 0) {
+		ctl_proxy(d, req, rep);
+	} else if (strcmp(cmd, "announce") == 0) {
+		ctl_announce(d, req, rep);
 	} else {
 		vrd_query_run(d->tables, tables_fib_current(d->fib), req, rep);
 		/* a write may have changed the GNDT */

@@ -132,15 +132,15 @@ static int sync_txn(struct tables_txn *txn, void *arg)
 			return rc;
 	}
 	rc = tables_meta_get(txn, "mode", mode);
-	if (rc == -ENOENT || (rc == 0 &&
-			      strcmp(mode, vrd_mode_name(s->cfg->mode)) != 0))
+	if (rc == -ENOENT ||
+	    (rc == 0 && strcmp(mode, vrd_mode_name(s->cfg->mode)) != 0))
 		rc = tables_meta_put(txn, "mode", vrd_mode_name(s->cfg->mode));
 	return rc;
 }
 
 int vrd_daemon_sync_config(struct vrd_daemon *d, const struct vrd_config *cfg)
 {
-	struct sync s = { .cfg = cfg, .now = vrd_wallclock_ms() };
+	struct sync s = {.cfg = cfg, .now = vrd_wallclock_ms()};
 	int rc;
 
 	if (cfg->mode == VRD_MODE_GATEWAY) {
@@ -150,7 +150,7 @@ int vrd_daemon_sync_config(struct vrd_daemon *d, const struct vrd_config *cfg)
 		s.gndt[s.ngndt++] = cfg->lan_network;
 	} else {
 		/* a VM-as-router serves exactly its own virtual IP */
-		struct vrd_prefix self = { .addr = cfg->host_addr, .len = 32 };
+		struct vrd_prefix self = {.addr = cfg->host_addr, .len = 32};
 
 		s.lndt[s.nlndt++] = self;
 		s.gndt[s.ngndt++] = self;

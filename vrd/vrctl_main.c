@@ -45,7 +45,7 @@ int vrctl_ca(int argc, char **argv);
 
 #define EXIT_USAGE 2
 #define CTL_TIMEOUT_MS 10000
-#define CTL_ROWS_MAX (1024u * 1024)
+#define CTL_ROWS_MAX (16u * 1024 * 1024) /* ~2 GB of rows at most */
 
 /* ---- the command words ---------------------------------------------- */
 
@@ -124,6 +124,27 @@ static const struct token t_hwdt[] = {
 	{TOK_WORD, "del", CMD_WRITE, t_ip},
 	{TOK_NONE, NULL, 0, NULL},
 };
+static const struct token t_proxy[] = {
+	{TOK_END, NULL, 0, NULL},
+	{TOK_WORD, "add", CMD_WRITE, t_ip},
+	{TOK_WORD, "del", CMD_WRITE, t_ip},
+	{TOK_NONE, NULL, 0, NULL},
+};
+static const struct token t_announce_opt[] = {
+	{TOK_END, NULL, 0, NULL},
+	{TOK_WORD, "to", 0, t_mac},
+	{TOK_NONE, NULL, 0, NULL},
+};
+static const struct token t_announce_mac[] = {
+	{TOK_END, NULL, 0, NULL},
+	{TOK_WORD, "to", 0, t_mac},
+	{TOK_MAC, "MAC", 0, t_announce_opt},
+	{TOK_NONE, NULL, 0, NULL},
+};
+static const struct token t_announce[] = {
+	{TOK_IP, "IP", 0, t_announce_mac},
+	{TOK_NONE, NULL, 0, NULL},
+};
 static const struct token t_main[] = {
 	{TOK_WORD, "status", 0, t_end},
 	{TOK_WORD, "peers", CMD_DAEMON, t_end},
@@ -133,6 +154,8 @@ static const struct token t_main[] = {
 	{TOK_WORD, "route", CMD_VN, t_ip},
 	{TOK_WORD, "events", 0, t_events},
 	{TOK_WORD, "stats", CMD_DAEMON, t_end},
+	{TOK_WORD, "proxy", CMD_DAEMON, t_proxy},
+	{TOK_WORD, "announce", CMD_DAEMON | CMD_WRITE, t_announce},
 	{TOK_NONE, NULL, 0, NULL},
 };
 
@@ -289,6 +312,10 @@ static void usage(FILE *f)
 		"  lndt add PREFIX | lndt del PREFIX\n"
 		"  gndt add PREFIX ROUTER | gndt del PREFIX\n"
 		"                             static entries (needs vrd)\n"
+		"  proxy [add IP | del IP]    proxy ARP for IP (needs vrd)\n"
+		"  announce IP [MAC] [to MAC] gratuitous ARP: IP is at MAC\n"
+		"                             (default: the router's), to all\n"
+		"                             or to one host (needs vrd)\n"
 		"\n"
 		"  -c CONF    find the control socket through the config\n"
 		"  -s SOCKET  the control socket\n"
@@ -469,33 +496,33 @@ static int ctl_send(int fd, const struct vrd_buf *b)
 }
 
 /*
- * Takes the whole frames at the start of b into rep. 1 when the END came,
- * 0 when more bytes are needed, -EBADMSG for a bad frame, -E2BIG for too
- * many rows, -ENOMEM.
+ * Takes the whole frames at the start of b into rep: each ROW body is
+ * checked and appended to the reply's encoded rows as it is. 1 when the
+ * END came, 0 when more bytes are needed, -EBADMSG for a bad frame,
+ * -E2BIG for too many rows, -ENOMEM.
  */
 static int reply_take(struct vrd_buf *b, struct vrd_reply *rep)
 {
-	for (;;) {
+	size_t off = 0;
+	int err = 0;
+
+	while (err == 0) {
 		const uint8_t *body;
 		size_t blen;
 		uint8_t type;
-		struct vrd_row *row;
-		long n = vrd_ctl_frame(b->data, b->len, &type, &body, &blen);
-		int err;
+		long n = vrd_ctl_frame(b->data + off, b->len - off, &type,
+				       &body, &blen);
 
 		if (n <= 0) {
-			return (int)n;
+			err = (int)n;
+			break;
 		}
 		switch (type) {
 		case VRD_CTL_ROW:
 			if (rep->nrows >= CTL_ROWS_MAX) {
 				return -E2BIG;
 			}
-			row = vrd_reply_row(rep);
-			if (!row) {
-				return -ENOMEM;
-			}
-			err = vrd_ctl_parse_row(body, blen, row);
+			err = vrd_reply_append(rep, body, blen);
 			break;
 		case VRD_CTL_END:
 			err = vrd_ctl_parse_end(body, blen, rep);
@@ -507,11 +534,11 @@ static int reply_take(struct vrd_buf *b, struct vrd_reply *rep)
 			err = -EBADMSG;
 			break;
 		}
-		if (err < 0) {
-			return err;
-		}
-		vrd_buf_consume(b, (size_t)n);
+		off += (size_t)n;
 	}
+	/* once for all the frames taken, not once per frame */
+	vrd_buf_consume(b, off);
+	return err;
 }
 
 static int ctl_recv(int fd, struct vrd_reply *rep)

@@ -130,3 +130,35 @@ t_gateway_conf() {
 	} >"$d/vrd.conf"
 	echo "$d/vrd.conf"
 }
+
+# t_lan SWITCH_NS: a namespace holding bridge br0, a plain switch.
+t_lan() {
+	local ns
+	ns=$(t_netns "$1")
+	ip -n "$ns" link add br0 type bridge
+	ip -n "$ns" link set br0 up
+	echo "$ns"
+}
+
+# t_plug SWITCH_NS NS IF MAC [ADDR/LEN]: a veth from NS (named IF, with
+# MAC) to the bridge in SWITCH_NS, up, optionally addressed.
+t_plug() {
+	local sw=$1 ns=$2 ifname=$3 mac=$4 addr=${5:-}
+	local port="p${#T_PORTS[@]}"
+	T_PORTS+=("$port")
+	ip link add "$port" netns "$sw" type veth peer name "$ifname" netns "$ns"
+	ip -n "$ns" link set "$ifname" address "$mac"
+	ip -n "$sw" link set "$port" master br0
+	ip -n "$sw" link set "$port" up
+	ip -n "$ns" link set "$ifname" up
+	if [[ -n $addr ]]; then
+		ip -n "$ns" addr add "$addr" dev "$ifname"
+	fi
+}
+T_PORTS=()
+
+# t_events CONF TYPE [JQ-FILTER]: the events of TYPE as compact JSON lines.
+t_events() {
+	"$VRD_BIN/vrctl" -d "$(dirname "$1")/state" -j events |
+		jq -c ".[] | select(.type == \"$2\") ${3:+| select($3)}"
+}

@@ -1,0 +1,586 @@
+#include "vrd/lan.h"
+#include "capture/evidence.h"
+#include "capture/frame.h"
+#include "capture/pcap.h"
+#include "inject/arp.h"
+#include "inject/proxy.h"
+#include "inject/schedule.h"
+#include "vrd/clock.h"
+#include "vrd/daemon.h"
+#include "vrd/log.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define REFRESH_CACHE 1024 /* (ip, mac) pairs recently written */
+#define CONFLICT_HOLD_MS 10000 /* one ip-conflict event per IP per hold */
+#define SCHED_CAPACITY 1024
+#define SCHED_RATE_PPS 200 /* gratuitous ARP, all announcements together */
+#define SCHED_BURST 50
+
+struct pending_event {
+	struct capture_event ev;
+	uint64_t wire_us; /* kernel receive time, wall clock */
+	uint64_t detect_us; /* wire to classified, in this process */
+};
+
+struct refresh_entry {
+	uint32_t ip;
+	struct vrd_mac mac;
+	uint64_t written_ms; /* monotonic; 0: empty */
+	uint64_t conflict_ms; /* last ip-conflict event for this IP */
+};
+
+struct lan_stats {
+	uint64_t learned_new, learned_moved, refreshed, refresh_skipped;
+	uint64_t static_kept, outside_lndt, write_errors, host_seen;
+	uint64_t conflicts, conflicts_held;
+	uint64_t proxy[INJECT_PROXY_VERDICTS];
+	uint64_t proxy_send_errors;
+};
+
+struct vrd_lan {
+	struct vrd_daemon *d;
+	struct capture *cap;
+	struct capture_stats parse;
+	struct capture_evidence *evidence;
+	struct inject *inj;
+	struct inject_sched *sched;
+	struct vrd_timer sched_timer;
+	struct inject_proxy_set *proxy;
+	struct vrd_mac own_mac;
+	uint32_t own[VRD_LAN_OWN_MAX];
+	size_t nown;
+
+	/* the read transaction the evidence callbacks use, per wake-up */
+	struct tables_txn *rtxn;
+
+	/* what one wake-up learned, written in one transaction */
+	struct capture_learn learn[VRD_LAN_BUDGET];
+	uint64_t learn_wall_ms[VRD_LAN_BUDGET];
+	size_t nlearn;
+	struct pending_event events[VRD_LAN_BUDGET];
+	size_t nevents;
+
+	struct refresh_entry cache[REFRESH_CACHE];
+	uint64_t refresh_ms; /* rewrite a refreshed entry after this long */
+	struct lan_stats stats;
+	struct vrd_ratelimit rl;
+};
+
+/* ---- what the tables know, for the evidence state machine ----------- */
+
+static int found(const struct tables_hwdt_entry *e, void *arg)
+{
+	return 1;
+}
+
+static bool mac_known(const struct vrd_mac *mac, uint16_t vlan, void *arg)
+{
+	struct vrd_lan *lan = arg;
+
+	return lan->rtxn && tables_hwdt_foreach_mac(lan->rtxn, lan->d->cfg.vn,
+						    mac, found, NULL) == 1;
+}
+
+static bool ip_known(uint32_t ip, void *arg)
+{
+	struct vrd_lan *lan = arg;
+	struct tables_hwdt_entry e;
+
+	return lan->rtxn &&
+	       tables_hwdt_get(lan->rtxn, lan->d->cfg.vn, ip, &e) == 0;
+}
+
+/* ---- proxy ARP ------------------------------------------------------ */
+
+static bool on_lan(void *arg, uint32_t ip)
+{
+	return ip_known(ip, arg);
+}
+
+static void proxy_answer(struct vrd_lan *lan, const struct capture_frame *f)
+{
+	struct inject_proxy_ctx ctx = {
+		.set = lan->proxy,
+		.on_lan = on_lan,
+		.on_lan_arg = lan,
+		.own = lan->own,
+		.n_own = lan->nown,
+	};
+	enum inject_proxy_verdict v;
+
+	if (inject_proxy_set_count(lan->proxy) == 0)
+		return; /* the common case: nothing to proxy, no lookups */
+	/* requests the router itself sent (seen only on unusual setups) */
+	if (memcmp(f->sha.b, lan->own_mac.b, 6) == 0)
+		return;
+	v = inject_proxy_decide(&ctx, f->tpa, f->spa);
+	lan->stats.proxy[v]++;
+	if (v != INJECT_PROXY_ANSWER)
+		return;
+	if (inject_arp_reply_send(lan->inj, f->tpa, &lan->own_mac, f->spa,
+				  &f->sha) < 0)
+		lan->stats.proxy_send_errors++;
+}
+
+/* ---- learning ------------------------------------------------------- */
+
+static struct refresh_entry *cache_slot(struct vrd_lan *lan, uint32_t ip)
+{
+	uint32_t h = ip * 2654435761u;
+
+	return &lan->cache[h % REFRESH_CACHE];
+}
+
+static uint8_t hwdt_source(uint8_t learn_source)
+{
+	switch (learn_source) {
+	case CAPTURE_LEARN_RARP:
+		return TABLES_HWDT_RARP;
+	case CAPTURE_LEARN_GARP:
+		return TABLES_HWDT_GARP;
+	default:
+		return TABLES_HWDT_ARP;
+	}
+}
+
+/* Worth writing? Not when the same pair was written a moment ago. */
+static bool learn_wanted(struct vrd_lan *lan, const struct capture_learn *l,
+			 uint64_t now)
+{
+	struct refresh_entry *c = cache_slot(lan, l->ip);
+
+	if (c->written_ms && c->ip == l->ip &&
+	    memcmp(c->mac.b, l->mac.b, 6) == 0 &&
+	    now - c->written_ms < lan->refresh_ms) {
+		lan->stats.refresh_skipped++;
+		return false;
+	}
+	return true;
+}
+
+static int conflict_event(struct tables_txn *txn, struct vrd_lan *lan,
+			  const struct tables_hwdt_entry *e,
+			  const struct tables_hwdt_entry *prev, bool is_static)
+{
+	struct refresh_entry *c = cache_slot(lan, e->ip);
+	uint64_t now = vrd_loop_now(lan->d->loop);
+	char ip[VRD_IPV4_STRLEN], mac[VRD_MAC_STRLEN], old[VRD_MAC_STRLEN];
+	struct tables_event ev;
+
+	lan->stats.conflicts++;
+	if (c->ip == e->ip && c->conflict_ms &&
+	    now - c->conflict_ms < CONFLICT_HOLD_MS) {
+		lan->stats.conflicts_held++;
+		return 0;
+	}
+	c->conflict_ms = now;
+	memset(&ev, 0, sizeof(ev));
+	ev.time_ms = e->last_seen_ms;
+	strcpy(ev.type, "ip-conflict");
+	tables_event_set(&ev, "ip", "%s", vrd_ipv4_format(e->ip, ip));
+	tables_event_set(&ev, "mac", "%s", vrd_mac_format(&e->mac, mac));
+	tables_event_set(&ev, "previous_mac", "%s",
+			 vrd_mac_format(&prev->mac, old));
+	tables_event_set(&ev, "source", "%s",
+			 tables_hwdt_source_name(e->source));
+	tables_event_set(&ev, "kept", "%s", is_static ? "static" : "new");
+	return tables_event_add(txn, &ev);
+}
+
+static int learn_one(struct tables_txn *txn, struct vrd_lan *lan, size_t i)
+{
+	const struct capture_learn *l = &lan->learn[i];
+	struct tables_hwdt_entry e = {
+		.vn = lan->d->cfg.vn,
+		.ip = l->ip,
+		.mac = l->mac,
+		.source = hwdt_source(l->source),
+		.first_seen_ms = lan->learn_wall_ms[i],
+		.last_seen_ms = lan->learn_wall_ms[i],
+	};
+	struct tables_hwdt_entry prev;
+	struct tables_lndt_entry served;
+	int rc;
+
+	/* the LNDT gates what counts as a host of this LAN */
+	rc = tables_lndt_match(txn, e.vn, e.ip, &served);
+	if (rc == -ENOENT) {
+		lan->stats.outside_lndt++;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	rc = tables_hwdt_learn(txn, &e, &prev);
+	switch (rc) {
+	case TABLES_HWDT_NEW:
+		lan->stats.learned_new++;
+		return 0;
+	case TABLES_HWDT_REFRESHED:
+		lan->stats.refreshed++;
+		return 0;
+	case TABLES_HWDT_MOVED:
+		lan->stats.learned_moved++;
+		return conflict_event(txn, lan, &e, &prev, false);
+	case -EPERM: /* a static entry stays; a different MAC is news */
+		lan->stats.static_kept++;
+		if (memcmp(prev.mac.b, e.mac.b, 6) != 0)
+			return conflict_event(txn, lan, &e, &prev, true);
+		return 0;
+	default:
+		return rc;
+	}
+}
+
+static int host_seen_event(struct tables_txn *txn, struct vrd_lan *lan,
+			   const struct pending_event *p)
+{
+	char ip[VRD_IPV4_STRLEN], mac[VRD_MAC_STRLEN];
+	struct tables_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.time_ms = p->wire_us / 1000; /* when it was on the wire */
+	strcpy(ev.type, "host-seen");
+	tables_event_set(&ev, "kind", "%s",
+			 capture_event_kind_name(p->ev.kind));
+	tables_event_set(&ev, "mac", "%s", vrd_mac_format(&p->ev.mac, mac));
+	if (p->ev.ip)
+		tables_event_set(&ev, "ip", "%s",
+				 vrd_ipv4_format(p->ev.ip, ip));
+	if (p->ev.vlan != CAPTURE_VLAN_NONE)
+		tables_event_set(&ev, "vlan", "%u", (unsigned)p->ev.vlan);
+	tables_event_set(&ev, "detect_us", "%llu",
+			 (unsigned long long)p->detect_us);
+	return tables_event_add(txn, &ev);
+}
+
+static int flush_txn(struct tables_txn *txn, void *arg)
+{
+	struct vrd_lan *lan = arg;
+	int rc = 0;
+
+	for (size_t i = 0; i < lan->nlearn && rc == 0; i++)
+		rc = learn_one(txn, lan, i);
+	for (size_t i = 0; i < lan->nevents && rc == 0; i++)
+		rc = host_seen_event(txn, lan, &lan->events[i]);
+	return rc;
+}
+
+static void flush(struct vrd_lan *lan)
+{
+	struct lan_stats before = lan->stats;
+	uint64_t now = vrd_loop_now(lan->d->loop);
+	int rc;
+
+	if (lan->nlearn == 0 && lan->nevents == 0)
+		return;
+	rc = tables_write(lan->d->tables, flush_txn, lan);
+	if (rc < 0) {
+		/* counters of an aborted transaction do not count */
+		lan->stats = before;
+		lan->stats.write_errors++;
+		log_ratelimited(&lan->rl, VRD_LOG_ERR,
+				"lan: cannot record %zu learned hosts: %s",
+				lan->nlearn, strerror(-rc));
+	} else {
+		lan->stats.host_seen += lan->nevents;
+		for (size_t i = 0; i < lan->nlearn; i++) {
+			struct refresh_entry *c =
+				cache_slot(lan, lan->learn[i].ip);
+
+			if (c->ip != lan->learn[i].ip)
+				c->conflict_ms = 0;
+			c->ip = lan->learn[i].ip;
+			c->mac = lan->learn[i].mac;
+			c->written_ms = now;
+		}
+	}
+	lan->nlearn = 0;
+	lan->nevents = 0;
+}
+
+/* ---- frames --------------------------------------------------------- */
+
+static void on_frame(const uint8_t *bytes, size_t len, uint64_t ts_us,
+		     void *arg)
+{
+	struct vrd_lan *lan = arg;
+	struct capture_frame f;
+	struct capture_event event;
+	struct capture_learn learn;
+	uint64_t now = vrd_loop_now(lan->d->loop);
+	unsigned got;
+	int rc;
+
+	rc = capture_frame_parse(bytes, len, &f);
+	capture_stats_add(&lan->parse, rc, rc == 0 ? &f : NULL);
+	if (rc < 0)
+		return;
+	if (f.kind == CAPTURE_KIND_ARP && f.op == CAPTURE_ARP_REQUEST)
+		proxy_answer(lan, &f);
+	got = capture_evidence_feed(lan->evidence, &f, now, &event, &learn);
+	if ((got & CAPTURE_FEED_LEARN) && learn_wanted(lan, &learn, now)) {
+		lan->learn_wall_ms[lan->nlearn] = ts_us / 1000;
+		lan->learn[lan->nlearn++] = learn;
+	}
+	if (got & CAPTURE_FEED_EVENT) {
+		struct pending_event *p = &lan->events[lan->nevents++];
+		uint64_t now_us = vrd_wallclock_us();
+
+		p->ev = event;
+		p->wire_us = ts_us;
+		p->detect_us = now_us > ts_us ? now_us - ts_us : 0;
+	}
+}
+
+static void on_readable(struct vrd_loop *loop, int fd, short revents, void *arg)
+{
+	struct vrd_lan *lan = arg;
+	int n;
+
+	if (tables_read_begin(lan->d->tables, &lan->rtxn) < 0)
+		lan->rtxn = NULL; /* the callbacks then say "not known" */
+	n = capture_read(lan->cap, VRD_LAN_BUDGET, on_frame, lan);
+	tables_read_end(lan->rtxn);
+	lan->rtxn = NULL;
+	if (n < 0)
+		log_ratelimited(&lan->rl, VRD_LOG_WARN, "lan %s: capture: %s",
+				lan->d->cfg.lan_if, strerror(-n));
+	flush(lan);
+}
+
+/* ---- gratuitous ARP on a schedule ---------------------------------- */
+
+static void sched_arm(struct vrd_lan *lan)
+{
+	uint64_t next = inject_sched_next_ms(lan->sched);
+	uint64_t now = vrd_loop_now(lan->d->loop);
+
+	if (next == UINT64_MAX) {
+		vrd_timer_cancel(lan->d->loop, &lan->sched_timer);
+		return;
+	}
+	vrd_timer_arm(lan->d->loop, &lan->sched_timer,
+		      next > now ? next - now : 0);
+}
+
+static void sched_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
+{
+	struct vrd_lan *lan = arg;
+	struct inject_announce due[32];
+	size_t n = inject_sched_due(lan->sched, vrd_loop_now(loop), due, 32);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct inject_announce *a = &due[i];
+		bool bcast = vrd_mac_is_multicast(&a->dst);
+
+		inject_garp_send(lan->inj, a->ip, &a->mac, a->op,
+				 bcast ? NULL : &a->dst);
+	}
+	sched_arm(lan);
+}
+
+int vrd_lan_announce(struct vrd_lan *lan, uint32_t ip,
+		     const struct vrd_mac *mac, const struct vrd_mac *dst)
+{
+	struct inject_announce a = {
+		.ip = ip,
+		.mac = mac ? *mac : lan->own_mac,
+		.op = INJECT_GARP_REQUEST,
+	};
+	int rc;
+
+	memset(a.dst.b, 0xff, 6);
+	if (dst) {
+		a.dst = *dst;
+		a.op = INJECT_GARP_REPLY; /* unicast: the reply form */
+	}
+	rc = inject_sched_add(lan->sched, &a, vrd_loop_now(lan->d->loop));
+	if (rc < 0)
+		return rc;
+	sched_run(lan->d->loop, &lan->sched_timer, lan); /* the first now */
+	return 0;
+}
+
+/* ---- set-up --------------------------------------------------------- */
+
+void vrd_lan_refresh_own(struct vrd_lan *lan)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa) < 0)
+		return;
+	lan->nown = 0;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    strcmp(i->ifa_name, lan->d->cfg.lan_if) != 0 ||
+		    lan->nown == VRD_LAN_OWN_MAX)
+			continue;
+		lan->own[lan->nown++] =
+			ntohl(((struct sockaddr_in *)(void *)i->ifa_addr)
+				      ->sin_addr.s_addr);
+	}
+	freeifaddrs(ifa);
+}
+
+struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
+{
+	struct capture_evidence_config ec = {
+		.network = d->cfg.lan_network,
+		.mac_known = mac_known,
+		.ip_known = ip_known,
+	};
+	char err[256];
+	struct vrd_lan *lan = calloc(1, sizeof(*lan));
+
+	if (!lan)
+		return NULL;
+	lan->d = d;
+	lan->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
+	/* a learned entry is rewritten (last_seen) a few times per age */
+	lan->refresh_ms = (uint64_t)d->cfg.hwdt_age_s * 1000 / 4;
+	ec.arg = lan;
+	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed))
+		ec.seed = vrd_monotonic_ns();
+	lan->cap = capture_open(d->cfg.lan_if, &d->cfg.lan_network, err,
+				sizeof(err));
+	if (!lan->cap) {
+		log_err("lan %s: %s", d->cfg.lan_if, err);
+		goto err_free;
+	}
+	lan->inj = inject_open(d->cfg.lan_if, err, sizeof(err));
+	if (!lan->inj) {
+		log_err("lan %s: %s", d->cfg.lan_if, err);
+		goto err_capture;
+	}
+	inject_hwaddr(lan->inj, &lan->own_mac);
+	lan->evidence = capture_evidence_create(&ec);
+	lan->proxy = inject_proxy_set_create(VRD_LAN_PROXY_MAX);
+	lan->sched = inject_sched_create(SCHED_CAPACITY, SCHED_RATE_PPS,
+					 SCHED_BURST);
+	if (!lan->evidence || !lan->proxy || !lan->sched)
+		goto err_all;
+	if (vrd_loop_fd_add(d->loop, capture_fd(lan->cap), POLLIN, on_readable,
+			    lan) < 0)
+		goto err_all;
+	vrd_timer_init(&lan->sched_timer, sched_run, lan);
+	vrd_lan_refresh_own(lan);
+	log_info("lan %s: capturing (%s)", d->cfg.lan_if,
+		 capture_filter(lan->cap));
+	return lan;
+
+err_all:
+	log_err("lan %s: out of memory", d->cfg.lan_if);
+	inject_sched_destroy(lan->sched);
+	inject_proxy_set_destroy(lan->proxy);
+	capture_evidence_destroy(lan->evidence);
+	inject_close(lan->inj);
+err_capture:
+	capture_close(lan->cap);
+err_free:
+	free(lan);
+	return NULL;
+}
+
+void vrd_lan_destroy(struct vrd_lan *lan)
+{
+	if (!lan)
+		return;
+	vrd_loop_fd_del(lan->d->loop, capture_fd(lan->cap));
+	vrd_timer_cancel(lan->d->loop, &lan->sched_timer);
+	inject_sched_destroy(lan->sched);
+	inject_proxy_set_destroy(lan->proxy);
+	capture_evidence_destroy(lan->evidence);
+	inject_close(lan->inj);
+	capture_close(lan->cap);
+	free(lan);
+}
+
+/* ---- operator ------------------------------------------------------- */
+
+int vrd_lan_proxy_add(struct vrd_lan *lan, uint32_t ip)
+{
+	if (inject_proxy_set_has(lan->proxy, ip))
+		return -EEXIST;
+	return inject_proxy_set_add(lan->proxy, ip);
+}
+
+int vrd_lan_proxy_del(struct vrd_lan *lan, uint32_t ip)
+{
+	return inject_proxy_set_del(lan->proxy, ip);
+}
+
+static int proxy_row(uint32_t ip, void *arg)
+{
+	struct vrd_reply *rep = arg;
+	struct vrd_row *row = vrd_reply_row(rep);
+	char buf[VRD_IPV4_STRLEN];
+
+	if (!row)
+		return vrd_reply_error(rep, -ENOMEM, "out of memory");
+	return vrd_row_add_str(row, "ip", "%s", vrd_ipv4_format(ip, buf));
+}
+
+int vrd_lan_proxy_rows(struct vrd_lan *lan, struct vrd_reply *rep)
+{
+	rep->kind = VRD_REPLY_TABLE;
+	return inject_proxy_set_foreach(lan->proxy, proxy_row, rep);
+}
+
+int vrd_lan_counters(struct vrd_lan *lan,
+		     int (*fn)(const char *name, uint64_t value, void *arg),
+		     void *arg)
+{
+	const struct lan_stats *s = &lan->stats;
+	struct capture_evidence_stats es;
+	struct capture_pcap_stats ps;
+	struct inject_sched_stats ss;
+	struct inject_stats is;
+	const struct {
+		const char *name;
+		uint64_t value;
+	} plain[] = {
+		{"lan.learned_new", s->learned_new},
+		{"lan.learned_moved", s->learned_moved},
+		{"lan.refreshed", s->refreshed},
+		{"lan.refresh_skipped", s->refresh_skipped},
+		{"lan.static_kept", s->static_kept},
+		{"lan.outside_lndt", s->outside_lndt},
+		{"lan.host_seen", s->host_seen},
+		{"lan.ip_conflicts", s->conflicts},
+		{"lan.ip_conflicts_held", s->conflicts_held},
+		{"lan.write_errors", s->write_errors},
+		{"proxy.addresses", inject_proxy_set_count(lan->proxy)},
+		{"proxy.send_errors", s->proxy_send_errors},
+	};
+	int rc;
+
+	capture_get_stats(lan->cap, &ps);
+	capture_evidence_get_stats(lan->evidence, &es);
+	inject_stats_get(lan->inj, &is);
+	inject_sched_stats_get(lan->sched, &ss);
+	if ((rc = capture_stats_foreach(&lan->parse, fn, arg)) ||
+	    (rc = capture_pcap_stats_foreach(&ps, fn, arg)) ||
+	    (rc = capture_evidence_stats_foreach(&es, fn, arg)))
+		return rc;
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if ((rc = fn(plain[i].name, plain[i].value, arg)))
+			return rc;
+	for (int v = 0; v < INJECT_PROXY_VERDICTS; v++)
+		if ((rc = fn(inject_proxy_verdict_name(v), s->proxy[v], arg)))
+			return rc;
+	if ((rc = fn("inject.sent", is.sent, arg)) ||
+	    (rc = fn("inject.errors", is.errors, arg)) ||
+	    (rc = fn("inject.announce.added", ss.added, arg)) ||
+	    (rc = fn("inject.announce.refused", ss.refused, arg)) ||
+	    (rc = fn("inject.announce.delayed", ss.delayed, arg)))
+		return rc;
+	return 0;
+}
