@@ -1,0 +1,2 @@
+vrd_unit_test(test_transport SOURCES unit/test_transport.c
+	LIBS vrd_gossip_transport)
