@@ -344,7 +344,7 @@ int gossip_transport_peer_set(struct gossip_transport *t, const char *name,
 			      const uint8_t server_key[GOSSIP_CURVE_KEYBYTES])
 {
 	char ep[64];
-	size_t idx;
+	size_t idx = 0;
 	struct peer *p = peer_find(t, name, &idx), *np;
 	int rc;
 
@@ -411,7 +411,7 @@ err_free:
 
 int gossip_transport_peer_del(struct gossip_transport *t, const char *name)
 {
-	size_t idx;
+	size_t idx = 0;
 	struct peer *p = peer_find(t, name, &idx);
 
 	if (!p)
