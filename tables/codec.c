@@ -161,6 +161,24 @@ int tables_codec_event_key_decode(uint64_t *id, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+void tables_codec_claim_key(uint8_t out[TABLES_KEY_CLAIM_LEN], uint32_t vn,
+			    uint32_t ip)
+{
+	put_be32(out, vn);
+	put_be32(out + 4, ip);
+}
+
+int tables_codec_claim_key_decode(uint32_t *vn, uint32_t *ip,
+				  const uint8_t *buf, size_t len)
+{
+	if (len != TABLES_KEY_CLAIM_LEN) {
+		return -EBADMSG;
+	}
+	*vn = get_be32(buf);
+	*ip = get_be32(buf + 4);
+	return 0;
+}
+
 /* ---- values --------------------------------------------------------- */
 
 size_t tables_codec_lndt_encode(uint8_t out[TABLES_VAL_LNDT_LEN],
@@ -320,6 +338,64 @@ int tables_codec_event_decode(struct tables_event *out, const uint8_t *buf,
 		return -EBADMSG;
 	}
 	out->nfields = n;
+	return 0;
+}
+
+int tables_codec_claim_encode(uint8_t out[TABLES_VAL_CLAIM_MAX], size_t *len,
+			      const struct tables_claim_entry *e)
+{
+	size_t pos = 31;
+	unsigned i;
+
+	if (e->router[0] == '\0' || e->nmoves > TABLES_CLAIM_MOVES_MAX) {
+		return -EINVAL;
+	}
+	out[0] = TABLES_CODEC_VERSION;
+	memcpy(out + 1, e->mac.b, sizeof(e->mac.b));
+	put_be64(out + 7, e->mobility_seq);
+	put_be64(out + 15, e->seq_max);
+	put_be64(out + 23, e->frozen_until_ms);
+	if (put_str(out, &pos, e->router, VRD_NAME_MAX)) {
+		return -EINVAL;
+	}
+	out[pos++] = e->nmoves;
+	for (i = 0; i < e->nmoves; i++) {
+		put_be64(out + pos, e->moves_ms[i]);
+		pos += 8;
+	}
+	*len = pos;
+	return 0;
+}
+
+int tables_codec_claim_decode(struct tables_claim_entry *out,
+			      const uint8_t *buf, size_t len)
+{
+	size_t pos = 31;
+	unsigned i, n;
+
+	if (len < TABLES_VAL_CLAIM_MIN || len > TABLES_VAL_CLAIM_MAX ||
+	    buf[0] != TABLES_CODEC_VERSION) {
+		return -EBADMSG;
+	}
+	if (get_str(out->router, VRD_NAME_MAX, buf, len, &pos) ||
+	    out->router[0] == '\0' || pos >= len) {
+		return -EBADMSG;
+	}
+	n = buf[pos++];
+	if (n > TABLES_CLAIM_MOVES_MAX || len - pos != 8 * (size_t)n) {
+		return -EBADMSG;
+	}
+	for (i = 0; i < n; i++) {
+		out->moves_ms[i] = get_be64(buf + pos + 8 * i);
+	}
+	for (; i < TABLES_CLAIM_MOVES_MAX; i++) {
+		out->moves_ms[i] = 0;
+	}
+	out->nmoves = (uint8_t)n;
+	memcpy(out->mac.b, buf + 1, sizeof(out->mac.b));
+	out->mobility_seq = get_be64(buf + 7);
+	out->seq_max = get_be64(buf + 15);
+	out->frozen_until_ms = get_be64(buf + 23);
 	return 0;
 }
 

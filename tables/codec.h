@@ -10,6 +10,7 @@
  *   hwdt         vn u32 | ip u32                            8 bytes
  *   hwdt_mac     vn u32 | mac 6 | ip u32                   14 bytes
  *   events       id u64                                     8 bytes
+ *   claims       vn u32 | ip u32                            8 bytes
  *   meta         the key's name, no NUL
  *
  * hwdt_mac is an index over hwdt: one key per (vn, mac, ip), its value just
@@ -27,6 +28,9 @@
  *            nfields * (key_len u8 | key | value_len u8 | value)
  *   meta     ver | text (0..255 bytes)
  *   hwdt_mac ver
+ *   claims   ver | mac 6 | mobility_seq u64 | seq_max u64 |
+ *            frozen_until u64 | router_len u8 | router (1..32) |
+ *            nmoves u8 | nmoves * move_ms u64                34..193
  *
  * Decoders check the version, every length and the total, and return
  * -EBADMSG for anything else; they fill only what the bytes hold (a value
@@ -48,6 +52,7 @@
 #define TABLES_KEY_HWMAC_PREFIX_LEN 10 /* vn, mac: the range of one MAC */
 #define TABLES_KEY_HWMAC_LEN 14
 #define TABLES_KEY_EVENT_LEN 8
+#define TABLES_KEY_CLAIM_LEN 8
 
 #define TABLES_VAL_LNDT_LEN 10
 #define TABLES_VAL_GNDT_MIN 27
@@ -59,6 +64,9 @@
 	(1 + 8 + 1 + TABLES_EVENT_TYPE_MAX + 1 + \
 	 TABLES_EVENT_FIELDS_MAX *               \
 		 (2 + TABLES_EVENT_KEY_MAX + TABLES_EVENT_VALUE_MAX))
+#define TABLES_VAL_CLAIM_MIN 34
+#define TABLES_VAL_CLAIM_MAX \
+	(TABLES_VAL_CLAIM_MIN - 1 + VRD_NAME_MAX + 8 * TABLES_CLAIM_MOVES_MAX)
 
 /* ---- keys ----------------------------------------------------------- */
 
@@ -84,6 +92,11 @@ int tables_codec_hwmac_key_decode(uint32_t *vn, struct vrd_mac *mac,
 
 void tables_codec_event_key(uint8_t out[TABLES_KEY_EVENT_LEN], uint64_t id);
 int tables_codec_event_key_decode(uint64_t *id, const uint8_t *buf, size_t len);
+
+void tables_codec_claim_key(uint8_t out[TABLES_KEY_CLAIM_LEN], uint32_t vn,
+			    uint32_t ip);
+int tables_codec_claim_key_decode(uint32_t *vn, uint32_t *ip,
+				  const uint8_t *buf, size_t len);
 
 /* ---- values --------------------------------------------------------- */
 
@@ -114,6 +127,13 @@ int tables_codec_event_encode(uint8_t out[TABLES_VAL_EVENT_MAX], size_t *len,
 /* Fills everything but id (which is the key). */
 int tables_codec_event_decode(struct tables_event *out, const uint8_t *buf,
 			      size_t len);
+
+/* -EINVAL for an empty or too long router or nmoves above
+ * TABLES_CLAIM_MOVES_MAX; the decoder refuses the same. */
+int tables_codec_claim_encode(uint8_t out[TABLES_VAL_CLAIM_MAX], size_t *len,
+			      const struct tables_claim_entry *e);
+int tables_codec_claim_decode(struct tables_claim_entry *out,
+			      const uint8_t *buf, size_t len);
 
 /* text: NUL-terminated, at most TABLES_META_VALUE_MAX - 1 bytes. */
 int tables_codec_meta_encode(uint8_t out[TABLES_VAL_META_MAX], size_t *len,

@@ -24,6 +24,7 @@ static const char *const db_names[TABLES_DB_COUNT] = {
 	[TABLES_DB_META] = "meta",	[TABLES_DB_LNDT] = "lndt",
 	[TABLES_DB_GNDT] = "gndt",	[TABLES_DB_HWDT] = "hwdt",
 	[TABLES_DB_HWMAC] = "hwdt_mac", [TABLES_DB_EVENTS] = "events",
+	[TABLES_DB_CLAIMS] = "claims",
 };
 
 /* Read transactions this thread holds, over every environment: such a
@@ -583,8 +584,12 @@ static int dbs_open(struct tables_txn *txn, bool create)
 	int i, rc;
 
 	for (i = TABLES_DB_META + 1; i < TABLES_DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn->txn, db_names[i],
-				  create ? MDB_CREATE : 0, &t->dbi[i]);
+		/* claims came after schema 1: a writer adds it to an older
+		 * environment */
+		bool add = create || (txn->write && i == TABLES_DB_CLAIMS);
+
+		rc = mdb_dbi_open(txn->txn, db_names[i], add ? MDB_CREATE : 0,
+				  &t->dbi[i]);
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
 			log_err("state dir %s: not a vrd environment (no "
 				"database \"%s\")",

@@ -33,6 +33,7 @@ enum tables_db {
 	TABLES_DB_HWDT,
 	TABLES_DB_HWMAC, /* "hwdt_mac": (vn, mac, ip) -> version byte */
 	TABLES_DB_EVENTS,
+	TABLES_DB_CLAIMS, /* mobility claims; created on open if missing */
 	TABLES_DB_COUNT,
 };
 

@@ -260,4 +260,41 @@ struct tables_counts {
 };
 int tables_count(struct tables_txn *txn, struct tables_counts *out);
 
+/* ---- claims --------------------------------------------------------- */
+
+/*
+ * Mobility claims (docs/gossip.md): per (vn, ip) the MAC and router that
+ * currently own the host, the mobility sequence numbers and the history of
+ * moves. The decision lives in gossip/claim.h; this is its storage, so a
+ * restarted router neither reuses a sequence number nor forgets a freeze.
+ * Times are wall clock ms (they must survive a reboot).
+ */
+#define TABLES_CLAIM_MOVES_MAX 16 /* capacity of the move history */
+
+struct tables_claim_entry {
+	uint32_t vn;
+	uint32_t ip;
+	struct vrd_mac mac;
+	char router[VRD_NAME_MAX + 1]; /* owner, not empty */
+	uint64_t mobility_seq;         /* of the current owner's claim */
+	uint64_t seq_max;              /* highest seq seen, even refused */
+	uint64_t frozen_until_ms;      /* 0: not frozen */
+	uint8_t nmoves;                /* 0..TABLES_CLAIM_MOVES_MAX */
+	uint64_t moves_ms[TABLES_CLAIM_MOVES_MAX]; /* oldest first */
+};
+
+/* Insert or replace. -EINVAL for an empty or too long router name or
+ * nmoves above TABLES_CLAIM_MOVES_MAX. */
+int tables_claim_put(struct tables_txn *txn,
+		     const struct tables_claim_entry *e);
+int tables_claim_get(struct tables_txn *txn, uint32_t vn, uint32_t ip,
+		     struct tables_claim_entry *out); /* -ENOENT if absent */
+int tables_claim_del(struct tables_txn *txn, uint32_t vn, uint32_t ip);
+/* In (vn, ip) order; vn TABLES_VN_ALL walks every VN. fn returns 0 to go
+ * on, anything else stops the walk and is returned. */
+int tables_claim_foreach(struct tables_txn *txn, uint32_t vn,
+			 int (*fn)(const struct tables_claim_entry *, void *),
+			 void *arg);
+int tables_claim_count(struct tables_txn *txn, uint64_t *out);
+
 #endif

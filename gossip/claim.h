@@ -1,0 +1,118 @@
+/*
+ * Mobility claims (docs/gossip.md "Mobility claims", after RFC 7432
+ * section 15): which router owns a host (vn, ip), decided the same way on
+ * every router from the claims it receives, whatever their order.
+ *
+ * Pure: no I/O, no LMDB, no libsodium. The caller reads the state of (vn,
+ * ip) from the claims table (tables_claim_get, gossip_claim_state_from),
+ * runs gossip_claim_decide() on every HOST record, its own claims
+ * included, and writes the state back (gossip_claim_state_to,
+ * tables_claim_put) in the same write transaction.
+ *
+ * Order of claims, highest wins (a total order, so every router that sees
+ * the same set of claims ends with the same owner):
+ *   1. the higher mobility_seq;
+ *   2. on equal seq, the lower router name (strcmp);
+ *   3. on equal seq and router, the lower MAC (memcmp). An owner signs one
+ *      MAC per seq; two MACs under one (router, seq) is a misbehaving
+ *      origin, and the rule keeps routers agreeing about it anyway.
+ * The key is (vn, ip) and the MAC is data: any other change of MAC needs a
+ * higher seq.
+ *
+ * Duplicate detection (RFC 7432 15.1): a move is a claim won by a router
+ * other than the current owner. A move that would be the (moves_max + 1)th
+ * within window_ms freezes the host: that claim is refused, the owner
+ * stays, and until frozen_until_ms = now + window_ms only the owner's own
+ * refreshes (same MAC, seq not lower) are accepted. At thaw the history is
+ * cleared.
+ *
+ * Times are wall clock milliseconds: frozen_until_ms and the move history
+ * are persisted and must mean the same after a reboot. A freeze that
+ * reaches more than window_ms past now (the clock stepped back) is cut to
+ * now + window_ms.
+ */
+#ifndef GOSSIP_CLAIM_H
+#define GOSSIP_CLAIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tables/tables.h"
+#include "vrd/addr.h"
+
+#define GOSSIP_CLAIM_MOVES_MAX TABLES_CLAIM_MOVES_MAX /* history capacity */
+#define GOSSIP_CLAIM_MOVES_DEFAULT 5
+#define GOSSIP_CLAIM_WINDOW_DEFAULT_MS 180000
+
+struct gossip_claim_params {
+	unsigned moves_max; /* 1..GOSSIP_CLAIM_MOVES_MAX; 0: default 5 */
+	uint64_t window_ms; /* 0: default 180 s */
+};
+
+/* What a router holds about one host (vn, ip); the key is the caller's. */
+struct gossip_claim_state {
+	struct vrd_mac mac;
+	char router[VRD_NAME_MAX + 1]; /* current owner */
+	uint64_t mobility_seq; /* of the owner's winning claim */
+	uint64_t seq_max; /* highest seq seen for the host, even refused */
+	uint64_t frozen_until_ms; /* 0: not frozen */
+	unsigned nmoves; /* entries in moves_ms */
+	uint64_t moves_ms[GOSSIP_CLAIM_MOVES_MAX]; /* oldest first */
+};
+
+/* A received (or our own) claim; router is borrowed. */
+struct gossip_claim_in {
+	const char *router;
+	struct vrd_mac mac;
+	uint64_t seq;
+};
+
+enum gossip_claim_verdict {
+	GOSSIP_CLAIM_ACCEPT_NEW = 1, /* first claim for the host */
+	GOSSIP_CLAIM_ACCEPT_MOVE, /* another router won: the host moved */
+	GOSSIP_CLAIM_ACCEPT_REFRESH, /* the owner again (seq or MAC may have
+				      * risen/changed; router did not) */
+	GOSSIP_CLAIM_REJECT_STALE, /* lower seq than the current claim */
+	GOSSIP_CLAIM_REJECT_TIE, /* equal seq, loses the tie (above) */
+	GOSSIP_CLAIM_REJECT_FROZEN, /* frozen, or this claim froze it */
+	GOSSIP_CLAIM_REJECT_INVALID, /* bad router name, MAC or seq 0 */
+};
+
+/* The sequence number for a new claim of our own: above every seq seen for
+ * the host (seq_max), 1 for a host without state (cur NULL). 0 when the
+ * space is exhausted (UINT64_MAX seen): no claim can win. */
+uint64_t gossip_claim_next_seq(const struct gossip_claim_state *cur);
+
+/*
+ * Decides on claim in for a host whose state is st (exists: st holds the
+ * current state; !exists: st is filled from scratch). st is updated in
+ * place on every verdict that changes it (an accept, a freeze, a thaw, a
+ * higher seq_max), so the caller writes it back after each call, or at
+ * least whenever the verdict is not REJECT_STALE, REJECT_TIE or
+ * REJECT_INVALID (for those only thaw housekeeping, which is idempotent,
+ * may have happened).
+ *
+ * *we_lost (may be NULL) is set true when the verdict is ACCEPT_MOVE and
+ * the host was ours (owner self_name): stand down.
+ */
+enum gossip_claim_verdict
+gossip_claim_decide(struct gossip_claim_state *st, bool exists,
+		    const struct gossip_claim_in *in, const char *self_name,
+		    uint64_t now_ms, const struct gossip_claim_params *p,
+		    bool *we_lost);
+
+/* True while st is frozen at now_ms. */
+bool gossip_claim_frozen(const struct gossip_claim_state *st, uint64_t now_ms);
+
+/* "accept-new", "accept-move", ...; NULL for an unknown value. */
+const char *gossip_claim_verdict_name(enum gossip_claim_verdict v);
+
+/* Between the decision's state and the claims table's entry. from returns
+ * -EINVAL for an entry the decision cannot use (empty router, nmoves over
+ * capacity); to sets vn and ip. */
+int gossip_claim_state_from(struct gossip_claim_state *st,
+			    const struct tables_claim_entry *e);
+void gossip_claim_state_to(struct tables_claim_entry *e, uint32_t vn,
+			   uint32_t ip, const struct gossip_claim_state *st);
+
+#endif

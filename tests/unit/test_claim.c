@@ -1,0 +1,736 @@
+/* gossip/claim: the mobility-claim decision, pure (no LMDB, no sockets). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "gossip/claim.h"
+
+#define WINDOW 180000
+#define SELF "vrS"
+
+static const struct gossip_claim_params params = {.moves_max = 5,
+						  .window_ms = WINDOW};
+
+static struct vrd_mac mac_n(uint8_t last)
+{
+	struct vrd_mac m = {{0x52, 0x54, 0x00, 0x12, 0x34, last}};
+
+	return m;
+}
+
+static struct gossip_claim_in claim(const char *router, uint8_t mac,
+				    uint64_t seq)
+{
+	struct gossip_claim_in in = {
+		.router = router, .mac = mac_n(mac), .seq = seq};
+
+	return in;
+}
+
+static enum gossip_claim_verdict decide(struct gossip_claim_state *st,
+					bool exists, const char *router,
+					uint8_t mac, uint64_t seq, uint64_t now,
+					bool *we_lost)
+{
+	struct gossip_claim_in in = claim(router, mac, seq);
+
+	return gossip_claim_decide(st, exists, &in, SELF, now, &params,
+				   we_lost);
+}
+
+/* A host owned by router with seq, created through the decision. */
+static struct gossip_claim_state host(const char *router, uint64_t seq)
+{
+	struct gossip_claim_state st;
+
+	assert_int_equal(decide(&st, false, router, 1, seq, 1000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_NEW);
+	return st;
+}
+
+static void assert_state_equal(const struct gossip_claim_state *a,
+			       const struct gossip_claim_state *b)
+{
+	assert_memory_equal(a->mac.b, b->mac.b, 6);
+	assert_string_equal(a->router, b->router);
+	assert_int_equal(a->mobility_seq, b->mobility_seq);
+	assert_int_equal(a->seq_max, b->seq_max);
+	assert_int_equal(a->frozen_until_ms, b->frozen_until_ms);
+	assert_int_equal(a->nmoves, b->nmoves);
+	assert_memory_equal(a->moves_ms, b->moves_ms,
+			    a->nmoves * sizeof(a->moves_ms[0]));
+}
+
+/* ---- names and next_seq --------------------------------------------- */
+
+static void test_verdict_names(void **state)
+{
+	static const char *const want[] = {
+		NULL,		"accept-new", "accept-move",   "accept-refresh",
+		"reject-stale", "reject-tie", "reject-frozen", "reject-invalid",
+	};
+	unsigned v;
+
+	(void)state;
+	for (v = 1; v < sizeof(want) / sizeof(want[0]); v++) {
+		assert_string_equal(gossip_claim_verdict_name(v), want[v]);
+	}
+	assert_null(gossip_claim_verdict_name(0));
+	assert_null(gossip_claim_verdict_name(GOSSIP_CLAIM_REJECT_INVALID + 1));
+	assert_null(gossip_claim_verdict_name(1000));
+}
+
+static void test_next_seq(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 7);
+
+	(void)state;
+	assert_int_equal(gossip_claim_next_seq(NULL), 1);
+	assert_int_equal(gossip_claim_next_seq(&st), 8);
+	st.seq_max = 12; /* a refused higher claim was seen */
+	assert_int_equal(gossip_claim_next_seq(&st), 13);
+	st.seq_max = 0; /* mobility_seq counts even if seq_max lags */
+	assert_int_equal(gossip_claim_next_seq(&st), 8);
+	st.seq_max = UINT64_MAX;
+	assert_int_equal(gossip_claim_next_seq(&st), 0);
+}
+
+/* ---- each verdict --------------------------------------------------- */
+
+static void test_accept_new(void **state)
+{
+	struct gossip_claim_state st;
+	bool lost = true;
+
+	(void)state;
+	memset(&st, 0xa5, sizeof(st)); /* garbage: must be reset */
+	assert_int_equal(decide(&st, false, "vrA", 9, 3, 5000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_NEW);
+	assert_false(lost);
+	assert_string_equal(st.router, "vrA");
+	assert_memory_equal(st.mac.b, mac_n(9).b, 6);
+	assert_int_equal(st.mobility_seq, 3);
+	assert_int_equal(st.seq_max, 3);
+	assert_int_equal(st.frozen_until_ms, 0);
+	assert_int_equal(st.nmoves, 0);
+	assert_int_equal(gossip_claim_next_seq(&st), 4);
+}
+
+static void test_accept_refresh(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 4), before;
+	bool lost = true;
+
+	(void)state;
+	before = st;
+	/* the same claim again: nothing changes */
+	assert_int_equal(decide(&st, true, "vrA", 1, 4, 2000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_REFRESH);
+	assert_false(lost);
+	assert_state_equal(&st, &before);
+	/* the owner with a higher seq: seq rises, no move */
+	assert_int_equal(decide(&st, true, "vrA", 1, 9, 3000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_REFRESH);
+	assert_false(lost);
+	assert_string_equal(st.router, "vrA");
+	assert_int_equal(st.mobility_seq, 9);
+	assert_int_equal(st.seq_max, 9);
+	assert_int_equal(st.nmoves, 0);
+	/* the owner with a higher seq and a new MAC: the MAC changes */
+	assert_int_equal(decide(&st, true, "vrA", 2, 10, 4000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_REFRESH);
+	assert_memory_equal(st.mac.b, mac_n(2).b, 6);
+	assert_int_equal(st.nmoves, 0);
+}
+
+static void test_accept_move(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 4);
+	bool lost = true;
+
+	(void)state;
+	assert_int_equal(decide(&st, true, "vrB", 2, 5, 7000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_false(lost); /* vrA lost it, not us */
+	assert_string_equal(st.router, "vrB");
+	assert_memory_equal(st.mac.b, mac_n(2).b, 6);
+	assert_int_equal(st.mobility_seq, 5);
+	assert_int_equal(st.nmoves, 1);
+	assert_int_equal(st.moves_ms[0], 7000);
+	/* a higher seq wins even from a higher name */
+	assert_int_equal(decide(&st, true, "vrZ", 2, 6, 8000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_string_equal(st.router, "vrZ");
+	assert_int_equal(st.nmoves, 2);
+	assert_int_equal(st.moves_ms[1], 8000);
+}
+
+static void test_stand_down(void **state)
+{
+	struct gossip_claim_state st;
+	bool lost = false;
+
+	(void)state;
+	/* our own first claim: we did not lose anything */
+	assert_int_equal(decide(&st, false, SELF, 1, 1, 1000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_NEW);
+	assert_false(lost);
+	/* our refresh: still ours */
+	assert_int_equal(decide(&st, true, SELF, 1, 2, 2000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_REFRESH);
+	assert_false(lost);
+	/* a stale claim for our host: we keep it */
+	assert_int_equal(decide(&st, true, "vrB", 1, 1, 2500, &lost),
+			 GOSSIP_CLAIM_REJECT_STALE);
+	assert_false(lost);
+	/* vrB wins: stand down */
+	assert_int_equal(decide(&st, true, "vrB", 1, 3, 3000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_true(lost);
+	/* it moves on from vrB to vrC: not ours any more */
+	assert_int_equal(decide(&st, true, "vrC", 1, 4, 4000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_false(lost);
+	/* we win it back: a move, and not a loss */
+	assert_int_equal(decide(&st, true, SELF, 1, gossip_claim_next_seq(&st),
+				5000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_false(lost);
+	assert_string_equal(st.router, SELF);
+	/* we_lost may be NULL */
+	assert_int_equal(decide(&st, true, "vrD", 1, 9, 6000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+}
+
+static void test_reject_stale(void **state)
+{
+	struct gossip_claim_state st = host("vrB", 10), before;
+	bool lost = true;
+
+	(void)state;
+	before = st;
+	assert_int_equal(decide(&st, true, "vrA", 1, 9, 2000, &lost),
+			 GOSSIP_CLAIM_REJECT_STALE);
+	assert_false(lost);
+	assert_state_equal(&st, &before);
+	/* the owner's own older claim (a delayed copy) is stale too */
+	assert_int_equal(decide(&st, true, "vrB", 2, 3, 2000, &lost),
+			 GOSSIP_CLAIM_REJECT_STALE);
+	assert_state_equal(&st, &before);
+}
+
+static void test_reject_tie(void **state)
+{
+	struct gossip_claim_state st = host("vrB", 10), before;
+
+	(void)state;
+	before = st;
+	/* equal seq, higher name: refused */
+	assert_int_equal(decide(&st, true, "vrC", 1, 10, 2000, NULL),
+			 GOSSIP_CLAIM_REJECT_TIE);
+	assert_state_equal(&st, &before);
+	/* strcmp order, not length: "vrB0" > "vrB" */
+	assert_int_equal(decide(&st, true, "vrB0", 1, 10, 2000, NULL),
+			 GOSSIP_CLAIM_REJECT_TIE);
+	assert_state_equal(&st, &before);
+	/* equal seq, lower name: wins, and it is a move */
+	assert_int_equal(decide(&st, true, "vrA", 3, 10, 2000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_string_equal(st.router, "vrA");
+	assert_int_equal(st.nmoves, 1);
+}
+
+static void test_same_owner_other_mac(void **state)
+{
+	struct gossip_claim_state st = host("vrB", 10), before;
+
+	(void)state;
+	/* host() used MAC ...:01; ...:05 under the same (router, seq) is
+	 * higher: refused, a higher seq is needed to change the MAC */
+	before = st;
+	assert_int_equal(decide(&st, true, "vrB", 5, 10, 2000, NULL),
+			 GOSSIP_CLAIM_REJECT_TIE);
+	assert_state_equal(&st, &before);
+	/* ...:00 is lower: the total order lets it win on every router,
+	 * whichever of the two arrived first; not a move */
+	assert_int_equal(decide(&st, true, "vrB", 0, 10, 2000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_REFRESH);
+	assert_memory_equal(st.mac.b, mac_n(0).b, 6);
+	assert_int_equal(st.nmoves, 0);
+	/* and the other one, arriving now, is refused */
+	assert_int_equal(decide(&st, true, "vrB", 1, 10, 2000, NULL),
+			 GOSSIP_CLAIM_REJECT_TIE);
+	assert_memory_equal(st.mac.b, mac_n(0).b, 6);
+}
+
+static void test_reject_invalid(void **state)
+{
+	struct gossip_claim_state st = host("vrB", 10), before;
+	struct gossip_claim_in in = claim("vrC", 1, 11);
+	bool lost = true;
+
+	(void)state;
+	before = st;
+	in.seq = 0;
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 2000, &params, &lost),
+		GOSSIP_CLAIM_REJECT_INVALID);
+	assert_false(lost);
+	in = claim("", 1, 11);
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 2000, &params, NULL),
+		GOSSIP_CLAIM_REJECT_INVALID);
+	in = claim("vr C", 1, 11);
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 2000, &params, NULL),
+		GOSSIP_CLAIM_REJECT_INVALID);
+	in = claim("a23456789012345678901234567890123", 1, 11); /* 33 */
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 2000, &params, NULL),
+		GOSSIP_CLAIM_REJECT_INVALID);
+	in = claim(NULL, 1, 11);
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 2000, &params, NULL),
+		GOSSIP_CLAIM_REJECT_INVALID);
+	in = claim("vrC", 1, 11);
+	memset(in.mac.b, 0, 6);
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 2000, &params, NULL),
+		GOSSIP_CLAIM_REJECT_INVALID);
+	in.mac.b[0] = 0x01; /* multicast */
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 2000, &params, NULL),
+		GOSSIP_CLAIM_REJECT_INVALID);
+	memset(in.mac.b, 0xff, 6);
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 2000, &params, NULL),
+		GOSSIP_CLAIM_REJECT_INVALID);
+	assert_state_equal(&st, &before);
+	/* and a fresh state is not created from an invalid claim */
+	in.seq = 0;
+	in.mac = mac_n(1);
+	assert_int_equal(
+		gossip_claim_decide(&st, false, &in, SELF, 2000, &params, NULL),
+		GOSSIP_CLAIM_REJECT_INVALID);
+}
+
+/* ---- arrival order does not matter ---------------------------------- */
+
+static const int perms3[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+				 {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+
+/* Three routers each receive the same three simultaneous claims (equal
+ * seq) in some order; every order and every starting point (host unknown,
+ * or known at a lower seq owned by any of them) ends with the same owner:
+ * the lowest name. */
+static void test_tie_any_order(void **state)
+{
+	static const char *const names[3] = {"vrC", "vrA", "vrB"};
+	static const char *const start[] = {NULL, "vrA", "vrB", "vrC", "vrD"};
+	struct gossip_claim_state routers[3];
+	unsigned s, p, r, i;
+
+	(void)state;
+	for (s = 0; s < sizeof(start) / sizeof(start[0]); s++) {
+		/* all 6 orders, spread over 3 routers in every way: router
+		 * r takes order (p + r) % 6 */
+		for (p = 0; p < 6; p++) {
+			for (r = 0; r < 3; r++) {
+				const int *ord = perms3[(p + r) % 6];
+				bool exists = false;
+
+				if (start[s]) {
+					routers[r] = host(start[s], 6);
+					exists = true;
+				}
+				for (i = 0; i < 3; i++) {
+					enum gossip_claim_verdict v;
+
+					v = decide(&routers[r], exists,
+						   names[ord[i]],
+						   (uint8_t)(10 + ord[i]), 7,
+						   2000 + i, NULL);
+					assert_true(
+						v == GOSSIP_CLAIM_ACCEPT_NEW ||
+						v == GOSSIP_CLAIM_ACCEPT_MOVE ||
+						v == GOSSIP_CLAIM_ACCEPT_REFRESH ||
+						v == GOSSIP_CLAIM_REJECT_TIE);
+					exists = true;
+				}
+			}
+			for (r = 0; r < 3; r++) {
+				assert_string_equal(routers[r].router, "vrA");
+				assert_int_equal(routers[r].mobility_seq, 7);
+				assert_int_equal(routers[r].mac.b[5], 11);
+			}
+		}
+	}
+}
+
+/* The winner under the order of claim.h, found the naive way. */
+static int naive_best(const struct gossip_claim_in *c, unsigned n)
+{
+	unsigned i, best = 0;
+
+	for (i = 1; i < n; i++) {
+		int nc = strcmp(c[i].router, c[best].router);
+
+		if (c[i].seq > c[best].seq ||
+		    (c[i].seq == c[best].seq &&
+		     (nc < 0 ||
+		      (nc == 0 && memcmp(c[i].mac.b, c[best].mac.b, 6) < 0)))) {
+			best = i;
+		}
+	}
+	return (int)best;
+}
+
+static bool next_perm(unsigned *a, unsigned n)
+{
+	unsigned i, j, t;
+
+	for (i = n - 1; i > 0 && a[i - 1] >= a[i]; i--) {
+	}
+	if (i == 0) {
+		return false;
+	}
+	for (j = n - 1; a[j] <= a[i - 1]; j--) {
+	}
+	t = a[i - 1], a[i - 1] = a[j], a[j] = t;
+	for (j = n - 1; i < j; i++, j--) {
+		t = a[i], a[i] = a[j], a[j] = t;
+	}
+	return true;
+}
+
+/* Mixed seqs, ties and a same-router MAC conflict: all 120 orders of 5
+ * claims agree with the naive maximum. */
+static void test_order_any_permutation(void **state)
+{
+	const struct gossip_claim_in c[5] = {
+		claim("vrC", 3, 5), claim("vrB", 4, 5), claim("vrA", 5, 4),
+		claim("vrB", 2, 5), claim("vrD", 6, 5),
+	};
+	unsigned ord[5] = {0, 1, 2, 3, 4}, i, count = 0;
+	int best = naive_best(c, 5);
+
+	(void)state;
+	assert_int_equal(best, 3); /* vrB, seq 5, the lower MAC */
+	do {
+		struct gossip_claim_state st;
+
+		for (i = 0; i < 5; i++) {
+			gossip_claim_decide(&st, i > 0, &c[ord[i]], SELF,
+					    1000 + i, &params, NULL);
+		}
+		assert_string_equal(st.router, c[best].router);
+		assert_int_equal(st.mobility_seq, c[best].seq);
+		assert_memory_equal(st.mac.b, c[best].mac.b, 6);
+		count++;
+	} while (next_perm(ord, 5));
+	assert_int_equal(count, 120);
+}
+
+/* ---- freeze --------------------------------------------------------- */
+
+/* Moves the host between vrA and vrB every step_ms from t0 until a move
+ * is refused; returns how many moves were accepted and the time of the
+ * refused one. */
+static unsigned flap(struct gossip_claim_state *st, uint64_t t0,
+		     uint64_t step_ms, unsigned limit, uint64_t *refused_at)
+{
+	unsigned n;
+
+	for (n = 0; n < limit; n++) {
+		const char *to = strcmp(st->router, "vrA") ? "vrA" : "vrB";
+		uint64_t now = t0 + n * step_ms;
+		enum gossip_claim_verdict v;
+
+		v = decide(st, true, to, 1, gossip_claim_next_seq(st), now,
+			   NULL);
+		if (v != GOSSIP_CLAIM_ACCEPT_MOVE) {
+			assert_int_equal(v, GOSSIP_CLAIM_REJECT_FROZEN);
+			*refused_at = now;
+			return n;
+		}
+	}
+	return n;
+}
+
+static void test_freeze_and_thaw(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 1), before;
+	uint64_t at = 0, until, seq;
+	bool lost = true;
+
+	(void)state;
+	/* five moves in 180 s are allowed; the sixth freezes */
+	assert_int_equal(flap(&st, 10000, 1000, 20, &at), 5);
+	assert_int_equal(at, 15000);
+	until = at + WINDOW;
+	assert_int_equal(st.frozen_until_ms, until);
+	assert_true(gossip_claim_frozen(&st, at));
+	assert_true(gossip_claim_frozen(&st, until - 1));
+	assert_false(gossip_claim_frozen(&st, until));
+	/* the owner stays: the refused claim changed nothing else */
+	assert_string_equal(st.router, "vrB");
+	assert_int_equal(st.mobility_seq, 6);
+	assert_int_equal(st.nmoves, 5);
+	/* but its seq was seen: never reused by our next claim */
+	assert_int_equal(st.seq_max, 7);
+	assert_int_equal(gossip_claim_next_seq(&st), 8);
+
+	/* frozen: a much higher claim from another router is refused */
+	assert_int_equal(decide(&st, true, "vrA", 1, 50, at + 1, &lost),
+			 GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_false(lost);
+	assert_string_equal(st.router, "vrB");
+	assert_int_equal(st.seq_max, 50);
+	/* a lower name at an equal seq too */
+	assert_int_equal(decide(&st, true, "vr0", 1, 6, at + 2, NULL),
+			 GOSSIP_CLAIM_REJECT_FROZEN);
+	/* the owner's refresh (same MAC, seq not lower) is accepted */
+	assert_int_equal(decide(&st, true, "vrB", 1, 6, at + 3, NULL),
+			 GOSSIP_CLAIM_ACCEPT_REFRESH);
+	assert_int_equal(decide(&st, true, "vrB", 1, 51, at + 4, NULL),
+			 GOSSIP_CLAIM_ACCEPT_REFRESH);
+	assert_int_equal(st.mobility_seq, 51);
+	/* the owner's older claim, or another MAC, is not a refresh */
+	before = st;
+	assert_int_equal(decide(&st, true, "vrB", 1, 6, at + 5, NULL),
+			 GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_int_equal(decide(&st, true, "vrB", 0, 60, at + 6, NULL),
+			 GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_memory_equal(st.mac.b, before.mac.b, 6);
+	assert_int_equal(st.mobility_seq, 51);
+	assert_int_equal(st.frozen_until_ms, until); /* not extended */
+	/* our own claim is refused as well, and we do not lose the host */
+	assert_int_equal(decide(&st, true, SELF, 1, gossip_claim_next_seq(&st),
+				until - 1, &lost),
+			 GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_false(lost);
+	assert_string_equal(st.router, "vrB");
+
+	/* thawed: the history is cleared, the next move is the first */
+	seq = gossip_claim_next_seq(&st);
+	assert_true(seq > 60);
+	assert_int_equal(decide(&st, true, "vrA", 1, seq, until, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_int_equal(st.frozen_until_ms, 0);
+	assert_int_equal(st.nmoves, 1);
+	assert_int_equal(st.moves_ms[0], until);
+	/* and it may move five times again before freezing */
+	assert_int_equal(flap(&st, until + 1000, 1000, 20, &at), 4);
+	assert_int_equal(st.nmoves, 5);
+	assert_int_equal(st.frozen_until_ms, at + WINDOW);
+}
+
+static void test_thaw_on_refused_claim(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 1);
+	uint64_t at = 0;
+
+	(void)state;
+	assert_int_equal(flap(&st, 0, 10, 20, &at), 5);
+	/* after the freeze a stale claim is refused, but the freeze and the
+	 * history are gone */
+	assert_int_equal(decide(&st, true, "vrZ", 1, 1, at + WINDOW, NULL),
+			 GOSSIP_CLAIM_REJECT_STALE);
+	assert_int_equal(st.frozen_until_ms, 0);
+	assert_int_equal(st.nmoves, 0);
+}
+
+static void test_slow_moves_do_not_freeze(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 1);
+	uint64_t at = 0;
+
+	(void)state;
+	/* one move a minute: at most 3 in any 180 s window */
+	assert_int_equal(flap(&st, 60000, 60000, 40, &at), 40);
+	assert_int_equal(st.frozen_until_ms, 0);
+	assert_true(st.nmoves <= 3);
+	/* 36 s apart: moves at 0, 36, 72, 108, 144 s are five; the sixth
+	 * at 180 s finds the first out of the window and is allowed */
+	st = host("vrA", 1);
+	assert_int_equal(flap(&st, 0, 36000, 12, &at), 12);
+	/* 35 s apart: the sixth at 175 s is within the window */
+	st = host("vrA", 1);
+	assert_int_equal(flap(&st, 0, 35000, 12, &at), 5);
+	assert_int_equal(at, 175000);
+}
+
+static void test_params(void **state)
+{
+	struct gossip_claim_params big = {.moves_max = 1000, .window_ms = 10};
+	struct gossip_claim_params one = {.moves_max = 1, .window_ms = 100};
+	struct gossip_claim_state st = host("vrA", 1);
+	struct gossip_claim_in in;
+	unsigned n;
+
+	(void)state;
+	/* NULL params: the defaults (5 in 180 s) */
+	for (n = 0; n < 6; n++) {
+		in = claim(n % 2 ? "vrA" : "vrB", 1,
+			   gossip_claim_next_seq(&st));
+		if (gossip_claim_decide(&st, true, &in, SELF, 100 + n, NULL,
+					NULL) != GOSSIP_CLAIM_ACCEPT_MOVE) {
+			break;
+		}
+	}
+	assert_int_equal(n, 5);
+	assert_int_equal(st.frozen_until_ms, 105 + WINDOW);
+	/* moves_max above the history's capacity is capped at it */
+	st = host("vrA", 1);
+	big.window_ms = 1000000;
+	for (n = 0; n < 40; n++) {
+		in = claim(n % 2 ? "vrA" : "vrB", 1,
+			   gossip_claim_next_seq(&st));
+		if (gossip_claim_decide(&st, true, &in, SELF, 100 + n, &big,
+					NULL) != GOSSIP_CLAIM_ACCEPT_MOVE) {
+			break;
+		}
+	}
+	assert_int_equal(n, GOSSIP_CLAIM_MOVES_MAX);
+	assert_int_equal(st.nmoves, GOSSIP_CLAIM_MOVES_MAX);
+	/* moves_max 1: the second move within 100 ms freezes for 100 ms */
+	st = host("vrA", 1);
+	in = claim("vrB", 1, 2);
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 500, &one, NULL),
+		GOSSIP_CLAIM_ACCEPT_MOVE);
+	in = claim("vrA", 1, 3);
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 550, &one, NULL),
+		GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_int_equal(st.frozen_until_ms, 650);
+	assert_int_equal(
+		gossip_claim_decide(&st, true, &in, SELF, 650, &one, NULL),
+		GOSSIP_CLAIM_ACCEPT_MOVE);
+}
+
+static void test_clock_stepped_back(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 1);
+	uint64_t at = 0;
+
+	(void)state;
+	assert_int_equal(flap(&st, 1000000000, 1, 20, &at), 5);
+	/* the wall clock goes back a day: the freeze lasts at most a window
+	 * from the new now, not a day and a window */
+	at -= 86400000;
+	assert_int_equal(decide(&st, true, "vrA", 1, 99, at, NULL),
+			 GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_int_equal(st.frozen_until_ms, at + WINDOW);
+	/* after the window: thawed; the history (stamped "in the future")
+	 * was cleared with the freeze */
+	assert_int_equal(decide(&st, true, "vrA", 1, 100, at + WINDOW, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_int_equal(st.nmoves, 1);
+}
+
+/* ---- persistence (through the table's entry) ------------------------ */
+
+static void test_restart_never_reuses_seq(void **state)
+{
+	struct gossip_claim_state st = host(SELF, 1), back;
+	struct tables_claim_entry e;
+	uint64_t used[64], seq;
+	unsigned nused = 0, i, round;
+
+	(void)state;
+	used[nused++] = 1;
+	for (round = 0; round < 6; round++) {
+		/* someone else takes the host, we take it back, and the
+		 * router restarts: state only from the stored entry */
+		assert_int_equal(decide(&st, true, "vrB", 1,
+					gossip_claim_next_seq(&st),
+					round * 1000000, NULL),
+				 GOSSIP_CLAIM_ACCEPT_MOVE);
+		gossip_claim_state_to(&e, 7, 0x0a000005, &st);
+		assert_int_equal(e.vn, 7);
+		assert_int_equal(e.ip, 0x0a000005);
+		memset(&back, 0x5a, sizeof(back));
+		assert_int_equal(gossip_claim_state_from(&back, &e), 0);
+		assert_state_equal(&back, &st);
+		st = back;
+		seq = gossip_claim_next_seq(&st);
+		for (i = 0; i < nused; i++) {
+			assert_true(seq > used[i]);
+		}
+		used[nused++] = seq;
+		assert_int_equal(decide(&st, true, SELF, 1, seq,
+					round * 1000000 + 1, NULL),
+				 GOSSIP_CLAIM_ACCEPT_MOVE);
+	}
+}
+
+static void test_restart_keeps_freeze(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 1), back;
+	struct tables_claim_entry e;
+	uint64_t at = 0;
+
+	(void)state;
+	assert_int_equal(flap(&st, 5000, 1, 20, &at), 5);
+	gossip_claim_state_to(&e, 1, 2, &st);
+	assert_int_equal(gossip_claim_state_from(&back, &e), 0);
+	assert_state_equal(&back, &st);
+	assert_true(gossip_claim_frozen(&back, at + 1));
+	assert_int_equal(decide(&back, true, "vrA", 1, 1000, at + 1, NULL),
+			 GOSSIP_CLAIM_REJECT_FROZEN);
+	/* a refused seq survives a restart too */
+	gossip_claim_state_to(&e, 1, 2, &back);
+	assert_int_equal(gossip_claim_state_from(&st, &e), 0);
+	assert_int_equal(gossip_claim_next_seq(&st), 1001);
+}
+
+static void test_state_from_rejects(void **state)
+{
+	struct gossip_claim_state st;
+	struct tables_claim_entry e;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(gossip_claim_state_from(&st, &e), -EINVAL);
+	strcpy(e.router, "vrA");
+	e.nmoves = GOSSIP_CLAIM_MOVES_MAX + 1;
+	assert_int_equal(gossip_claim_state_from(&st, &e), -EINVAL);
+	e.nmoves = GOSSIP_CLAIM_MOVES_MAX;
+	assert_int_equal(gossip_claim_state_from(&st, &e), 0);
+	memset(e.router, 'a', sizeof(e.router)); /* no NUL */
+	assert_int_equal(gossip_claim_state_from(&st, &e), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verdict_names),
+		cmocka_unit_test(test_next_seq),
+		cmocka_unit_test(test_accept_new),
+		cmocka_unit_test(test_accept_refresh),
+		cmocka_unit_test(test_accept_move),
+		cmocka_unit_test(test_stand_down),
+		cmocka_unit_test(test_reject_stale),
+		cmocka_unit_test(test_reject_tie),
+		cmocka_unit_test(test_same_owner_other_mac),
+		cmocka_unit_test(test_reject_invalid),
+		cmocka_unit_test(test_tie_any_order),
+		cmocka_unit_test(test_order_any_permutation),
+		cmocka_unit_test(test_freeze_and_thaw),
+		cmocka_unit_test(test_thaw_on_refused_claim),
+		cmocka_unit_test(test_slow_moves_do_not_freeze),
+		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_clock_stepped_back),
+		cmocka_unit_test(test_restart_never_reuses_seq),
+		cmocka_unit_test(test_restart_keeps_freeze),
+		cmocka_unit_test(test_state_from_rejects),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
