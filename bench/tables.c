@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_util.h"
 #include "tables/fib.h"
 #include "tables/lpm.h"
 #include "tables/tables.h"
@@ -29,36 +29,6 @@
 #define BENCH_BATCH 64u /* addresses per batched lookup call */
 
 /* ---- small helpers --------------------------------------------------- */
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-	/* splitmix64 */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rng_u32(void)
-{
-	return (uint32_t)(rng_next() >> 32);
-}
-
-static uint32_t rng_below(uint32_t n)
-{
-	return (uint32_t)(((uint64_t)rng_u32() * n) >> 32);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* VmRSS in bytes, or 0 when /proc is not there. */
 static uint64_t rss_bytes(void)
@@ -79,29 +49,6 @@ static uint64_t rss_bytes(void)
 	return kb * 1024;
 }
 
-/* CPU time of this thread: lookup rates per core, whatever else runs. */
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void print_num(const char *name, double value, const char *unit)
-{
-	if (value >= 1000 || value == (double)(uint64_t)value) {
-		printf("%-40s %22.0f  %s\n", name, value, unit);
-	} else {
-		printf("%-40s %22.3f  %s\n", name, value, unit);
-	}
-}
-
-static void print_str(const char *name, const char *value, const char *unit)
-{
-	printf("%-40s %22s  %s\n", name, value, unit);
-}
-
 static uint32_t mask_of(unsigned len)
 {
 	return len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
@@ -113,7 +60,7 @@ static uint32_t mask_of(unsigned len)
  * rest aggregates from /8 to /31. */
 static unsigned mix_len(void)
 {
-	uint32_t roll = rng_below(100);
+	uint32_t roll = bench_rng_below(100);
 
 	if (roll < 60) {
 		return 24;
@@ -121,7 +68,7 @@ static unsigned mix_len(void)
 	if (roll < 80) {
 		return 32;
 	}
-	return 8 + rng_below(24); /* /8 to /31 */
+	return 8 + bench_rng_below(24); /* /8 to /31 */
 }
 
 static struct tables_lpm_prefix *prefixes_make(size_t n)
@@ -133,7 +80,7 @@ static struct tables_lpm_prefix *prefixes_make(size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		p[i].len = (uint8_t)mix_len();
-		p[i].addr = rng_u32() & mask_of(p[i].len);
+		p[i].addr = bench_rng_u32() & mask_of(p[i].len);
 		p[i].value = (uint32_t)i + 1;
 	}
 	return p;
@@ -151,11 +98,11 @@ static uint32_t *probes_make(const struct tables_lpm_prefix *p, size_t n,
 	for (size_t i = 0; i < LOOKUPS; i++) {
 		if (inside && n) {
 			const struct tables_lpm_prefix *q =
-				&p[rng_below((uint32_t)n)];
+				&p[bench_rng_below((uint32_t)n)];
 
-			a[i] = q->addr | (rng_u32() & ~mask_of(q->len));
+			a[i] = q->addr | (bench_rng_u32() & ~mask_of(q->len));
 		} else {
-			a[i] = rng_u32();
+			a[i] = bench_rng_u32();
 		}
 	}
 	return a;
@@ -168,7 +115,7 @@ static double lpm_rate(const struct tables_lpm *lpm, const uint32_t *a,
 {
 	uint64_t sum = 0;
 	size_t found = 0;
-	double t0 = cpu_s(), t;
+	double t0 = bench_cpu_s(), t;
 
 	for (size_t i = 0; i < LOOKUPS; i++) {
 		uint32_t v = tables_lpm_lookup(lpm, a[i]);
@@ -176,7 +123,7 @@ static double lpm_rate(const struct tables_lpm *lpm, const uint32_t *a,
 		sum += v;
 		found += v != TABLES_LPM_NONE;
 	}
-	t = cpu_s() - t0;
+	t = bench_cpu_s() - t0;
 	*checksum ^= sum;
 	*hits = found;
 	return LOOKUPS / t;
@@ -189,7 +136,7 @@ static double lpm_batch_rate(const struct tables_lpm *lpm, const uint32_t *a,
 	uint32_t v[BENCH_BATCH];
 	uint64_t sum = 0;
 	size_t found = 0;
-	double t0 = cpu_s(), t;
+	double t0 = bench_cpu_s(), t;
 
 	for (size_t i = 0; i < LOOKUPS; i += BENCH_BATCH) {
 		size_t m =
@@ -201,7 +148,7 @@ static double lpm_batch_rate(const struct tables_lpm *lpm, const uint32_t *a,
 			found += v[k] != TABLES_LPM_NONE;
 		}
 	}
-	t = cpu_s() - t0;
+	t = bench_cpu_s() - t0;
 	*checksum ^= sum;
 	*hits = found;
 	return LOOKUPS / t;
@@ -211,7 +158,7 @@ static double fib_rate(const struct tables_fib *fib, const uint32_t *a,
 		       uint64_t *checksum)
 {
 	uint64_t sum = 0;
-	double t0 = cpu_s(), t;
+	double t0 = bench_cpu_s(), t;
 
 	for (size_t i = 0; i < LOOKUPS; i++) {
 		const struct tables_fib_route *r =
@@ -219,7 +166,7 @@ static double fib_rate(const struct tables_fib *fib, const uint32_t *a,
 
 		sum += r ? r->seq : 0;
 	}
-	t = cpu_s() - t0;
+	t = bench_cpu_s() - t0;
 	*checksum ^= sum;
 	return LOOKUPS / t;
 }
@@ -229,7 +176,7 @@ static double fib_batch_rate(const struct tables_fib *fib, const uint32_t *a,
 {
 	const struct tables_fib_route *r[BENCH_BATCH];
 	uint64_t sum = 0;
-	double t0 = cpu_s(), t;
+	double t0 = bench_cpu_s(), t;
 
 	for (size_t i = 0; i < LOOKUPS; i += BENCH_BATCH) {
 		size_t m =
@@ -240,7 +187,7 @@ static double fib_batch_rate(const struct tables_fib *fib, const uint32_t *a,
 			sum += r[k] ? r[k]->seq : 0;
 		}
 	}
-	t = cpu_s() - t0;
+	t = bench_cpu_s() - t0;
 	*checksum ^= sum;
 	return LOOKUPS / t;
 }
@@ -324,44 +271,45 @@ static int gndt_bench(struct tables *t, const struct tables_lpm_prefix *p,
 	double t0, dt;
 	int err;
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	err = tables_write(t, gndt_load_fn, &l);
-	dt = now_s() - t0;
+	dt = bench_now_s() - t0;
 	if (err) {
 		fprintf(stderr, "bench-tables: gndt load: %s\n",
 			strerror(-err));
 		return err;
 	}
-	print_num("gndt load, one tables_write txn", dt, "s");
-	print_num("gndt load rate", (double)n / dt, "prefixes/s");
+	bench_print_num("gndt load, one tables_write txn", dt, "s");
+	bench_print_num("gndt load rate", (double)n / dt, "prefixes/s");
 	tables_get_stats(t, &st);
-	print_num("gndt map size", (double)st.map_size, "bytes");
-	print_num("gndt map used", (double)st.map_used, "bytes");
-	print_num("gndt write retries (map full)", (double)st.write_retries,
-		  "txns");
+	bench_print_num("gndt map size", (double)st.map_size, "bytes");
+	bench_print_num("gndt map used", (double)st.map_used, "bytes");
+	bench_print_num("gndt write retries (map full)",
+			(double)st.write_retries, "txns");
 
 	err = tables_read_begin(t, &txn);
 	if (err) {
 		fprintf(stderr, "bench-tables: read txn: %s\n", strerror(-err));
 		return err;
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	err = tables_fib_build_from_gndt(txn, &fib);
-	dt = now_s() - t0;
+	dt = bench_now_s() - t0;
 	tables_read_end(txn);
 	if (err) {
 		fprintf(stderr, "bench-tables: fib from gndt: %s\n",
 			strerror(-err));
 		return err;
 	}
-	print_num("snapshot rebuild from gndt", dt, "s");
-	print_num("snapshot routes (distinct prefixes)",
-		  (double)tables_fib_size(fib), "routes");
-	print_num("snapshot memory", (double)tables_fib_memory(fib), "bytes");
-	print_num("fib lookups, addresses inside prefixes",
-		  fib_rate(fib, probes, checksum), "lookups/s");
-	print_num("fib batch lookups (64), inside prefixes",
-		  fib_batch_rate(fib, probes, checksum), "lookups/s");
+	bench_print_num("snapshot rebuild from gndt", dt, "s");
+	bench_print_num("snapshot routes (distinct prefixes)",
+			(double)tables_fib_size(fib), "routes");
+	bench_print_num("snapshot memory", (double)tables_fib_memory(fib),
+			"bytes");
+	bench_print_num("fib lookups, addresses inside prefixes",
+			fib_rate(fib, probes, checksum), "lookups/s");
+	bench_print_num("fib batch lookups (64), inside prefixes",
+			fib_batch_rate(fib, probes, checksum), "lookups/s");
 	tables_fib_destroy(fib);
 	return 0;
 }
@@ -376,7 +324,7 @@ static int hwdt_bench(struct tables *t)
 	int err;
 
 	/* VN 10: batches of HWDT_BATCH learns per transaction. */
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (uint32_t i = 0; i < HWDT_ENTRIES; i += HWDT_BATCH) {
 		l = (struct hwdt_load){
 			.vn = 10, .first = i, .count = HWDT_BATCH};
@@ -387,31 +335,31 @@ static int hwdt_bench(struct tables *t)
 			return err;
 		}
 	}
-	dt = now_s() - t0;
-	print_num("hwdt learn, 1000 per txn", (double)HWDT_ENTRIES / dt,
-		  "entries/s");
+	dt = bench_now_s() - t0;
+	bench_print_num("hwdt learn, 1000 per txn", (double)HWDT_ENTRIES / dt,
+			"entries/s");
 
 	/* VN 11: all in one transaction. */
 	l = (struct hwdt_load){.vn = 11, .first = 0, .count = HWDT_ENTRIES};
-	t0 = now_s();
+	t0 = bench_now_s();
 	err = tables_write(t, hwdt_load_fn, &l);
-	dt = now_s() - t0;
+	dt = bench_now_s() - t0;
 	if (err) {
 		fprintf(stderr, "bench-tables: hwdt learn: %s\n",
 			strerror(-err));
 		return err;
 	}
-	print_num("hwdt learn, all in one txn", (double)HWDT_ENTRIES / dt,
-		  "entries/s");
+	bench_print_num("hwdt learn, all in one txn", (double)HWDT_ENTRIES / dt,
+			"entries/s");
 
 	err = tables_read_begin(t, &txn);
 	if (err) {
 		fprintf(stderr, "bench-tables: read txn: %s\n", strerror(-err));
 		return err;
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (uint32_t k = 0; k < HWDT_ENTRIES; k++) {
-		uint32_t i = rng_below(HWDT_ENTRIES);
+		uint32_t i = bench_rng_below(HWDT_ENTRIES);
 
 		err = tables_hwdt_get(txn, 10, 0x0a000000u + i, &e);
 		if (err) {
@@ -419,14 +367,14 @@ static int hwdt_bench(struct tables *t)
 		}
 		sum += e.mac.b[5];
 	}
-	dt = now_s() - t0;
+	dt = bench_now_s() - t0;
 	tables_read_end(txn);
 	if (err) {
 		fprintf(stderr, "bench-tables: hwdt get: %s\n", strerror(-err));
 		return err;
 	}
-	print_num("hwdt get, one read txn", (double)HWDT_ENTRIES / dt,
-		  "lookups/s");
+	bench_print_num("hwdt get, one read txn", (double)HWDT_ENTRIES / dt,
+			"lookups/s");
 	return sum == 0 ? -EIO : 0; /* every MAC byte 0 would be a bug */
 }
 
@@ -461,14 +409,15 @@ static const char *popcount_kind(void)
 
 static void print_setup(size_t n, uint64_t seed)
 {
-	print_num("prefixes", (double)n, "prefixes");
-	print_num("seed", (double)seed, "");
-	print_str("prefix mix /24", "60", "%");
-	print_str("prefix mix /32 (host routes)", "20", "%");
-	print_str("prefix mix /8../31 uniform", "20", "%");
-	print_str("prefix addresses", "uniform", "over 0.0.0.0/0, one VN");
-	print_str("lpm popcount", popcount_kind(), "");
-	print_str("lookup rates timed by", "thread cpu time", "");
+	bench_print_num("prefixes", (double)n, "prefixes");
+	bench_print_num("seed", (double)seed, "");
+	bench_print_str("prefix mix /24", "60", "%");
+	bench_print_str("prefix mix /32 (host routes)", "20", "%");
+	bench_print_str("prefix mix /8../31 uniform", "20", "%");
+	bench_print_str("prefix addresses", "uniform",
+			"over 0.0.0.0/0, one VN");
+	bench_print_str("lpm popcount", popcount_kind(), "");
+	bench_print_str("lookup rates timed by", "thread cpu time", "");
 }
 
 static int lpm_bench(const struct tables_lpm_prefix *p, size_t n,
@@ -480,35 +429,39 @@ static int lpm_bench(const struct tables_lpm_prefix *p, size_t n,
 	double t0, dt, rate;
 	int err = 0;
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	lpm = tables_lpm_build(p, n);
-	dt = now_s() - t0;
+	dt = bench_now_s() - t0;
 	if (!lpm) {
 		err = -errno;
 		fprintf(stderr, "bench-tables: lpm build: %s\n",
 			strerror(-err));
 		return err;
 	}
-	print_num("lpm build from array", dt, "s");
-	print_num("lpm memory", (double)tables_lpm_memory(lpm), "bytes");
-	print_num("rss before lpm build", (double)rss0, "bytes");
-	print_num("rss after lpm build", (double)rss_bytes(), "bytes");
+	bench_print_num("lpm build from array", dt, "s");
+	bench_print_num("lpm memory", (double)tables_lpm_memory(lpm), "bytes");
+	bench_print_num("rss before lpm build", (double)rss0, "bytes");
+	bench_print_num("rss after lpm build", (double)rss_bytes(), "bytes");
 
 	rate = lpm_rate(lpm, probes[0], checksum, &hits);
-	print_num("lpm lookups, uniform random addresses", rate, "lookups/s");
-	print_num("  of which matched", (double)hits, "lookups");
+	bench_print_num("lpm lookups, uniform random addresses", rate,
+			"lookups/s");
+	bench_print_num("  of which matched", (double)hits, "lookups");
 	rate = lpm_batch_rate(lpm, probes[0], checksum, &batch_hits);
-	print_num("lpm batch lookups (64), uniform random", rate, "lookups/s");
+	bench_print_num("lpm batch lookups (64), uniform random", rate,
+			"lookups/s");
 	if (batch_hits != hits) {
 		fprintf(stderr, "bench-tables: batch matched %zu, single %zu\n",
 			batch_hits, hits);
 		err = -EIO;
 	}
 	rate = lpm_rate(lpm, probes[1], checksum, &hits);
-	print_num("lpm lookups, addresses inside prefixes", rate, "lookups/s");
-	print_num("  of which matched", (double)hits, "lookups");
+	bench_print_num("lpm lookups, addresses inside prefixes", rate,
+			"lookups/s");
+	bench_print_num("  of which matched", (double)hits, "lookups");
 	rate = lpm_batch_rate(lpm, probes[1], checksum, &batch_hits);
-	print_num("lpm batch lookups (64), inside prefixes", rate, "lookups/s");
+	bench_print_num("lpm batch lookups (64), inside prefixes", rate,
+			"lookups/s");
 	if (batch_hits != hits) {
 		fprintf(stderr, "bench-tables: batch matched %zu, single %zu\n",
 			batch_hits, hits);
@@ -550,9 +503,9 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	rng_state = seed;
+	bench_rng_seed(seed);
 	print_setup(n, seed);
-	print_num("rss at start", (double)rss_bytes(), "bytes");
+	bench_print_num("rss at start", (double)rss_bytes(), "bytes");
 
 	p = prefixes_make(n);
 	probes[0] = probes_make(p, n, 0);
@@ -588,8 +541,8 @@ remove_dir:
 	if (dir == tmpdir) {
 		nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	}
-	print_num("rss at end", (double)rss_bytes(), "bytes");
-	print_num("checksum", (double)(checksum & 0xffffffff), "");
+	bench_print_num("rss at end", (double)rss_bytes(), "bytes");
+	bench_print_num("checksum", (double)(checksum & 0xffffffff), "");
 	free(probes[0]);
 	free(probes[1]);
 	free(p);

@@ -7,6 +7,7 @@
 #include "inject/schedule.h"
 #include "vrd/clock.h"
 #include "vrd/daemon.h"
+#include "vrd/learn.h"
 #include "vrd/log.h"
 
 #include <errno.h>
@@ -18,29 +19,14 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define REFRESH_CACHE 1024 /* (ip, mac) pairs recently written */
-#define CONFLICT_HOLD_MS 10000 /* one ip-conflict event per IP per hold */
 #define SCHED_CAPACITY 1024
 #define SCHED_RATE_PPS 200 /* gratuitous ARP, all announcements together */
 #define SCHED_BURST 50
 
-struct pending_event {
-	struct capture_event ev;
-	uint64_t wire_us; /* kernel receive time, wall clock */
-	uint64_t detect_us; /* wire to classified, in this process */
-};
-
-struct refresh_entry {
-	uint32_t ip;
-	struct vrd_mac mac;
-	uint64_t written_ms; /* monotonic; 0: empty */
-	uint64_t conflict_ms; /* last ip-conflict event for this IP */
-};
+/* one wake-up's frames fit one batch of the learner */
+_Static_assert(VRD_LAN_BUDGET <= VRD_LEARN_BATCH, "lan budget > learn batch");
 
 struct lan_stats {
-	uint64_t learned_new, learned_moved, refreshed, refresh_skipped;
-	uint64_t static_kept, outside_lndt, write_errors, host_seen;
-	uint64_t conflicts, conflicts_held;
 	uint64_t proxy[INJECT_PROXY_VERDICTS];
 	uint64_t proxy_send_errors;
 };
@@ -62,14 +48,8 @@ struct vrd_lan {
 	struct tables_txn *rtxn;
 
 	/* what one wake-up learned, written in one transaction */
-	struct capture_learn learn[VRD_LAN_BUDGET];
-	uint64_t learn_wall_ms[VRD_LAN_BUDGET];
-	size_t nlearn;
-	struct pending_event events[VRD_LAN_BUDGET];
-	size_t nevents;
+	struct vrd_learner *learner;
 
-	struct refresh_entry cache[REFRESH_CACHE];
-	uint64_t refresh_ms; /* rewrite a refreshed entry after this long */
 	struct lan_stats stats;
 	struct vrd_ratelimit rl;
 };
@@ -132,178 +112,18 @@ static void proxy_answer(struct vrd_lan *lan, const struct capture_frame *f)
 
 /* ---- learning ------------------------------------------------------- */
 
-static struct refresh_entry *cache_slot(struct vrd_lan *lan, uint32_t ip)
-{
-	uint32_t h = ip * 2654435761u;
-
-	return &lan->cache[h % REFRESH_CACHE];
-}
-
-static uint8_t hwdt_source(uint8_t learn_source)
-{
-	switch (learn_source) {
-	case CAPTURE_LEARN_RARP:
-		return TABLES_HWDT_RARP;
-	case CAPTURE_LEARN_GARP:
-		return TABLES_HWDT_GARP;
-	default:
-		return TABLES_HWDT_ARP;
-	}
-}
-
-/* Worth writing? Not when the same pair was written a moment ago. */
-static bool learn_wanted(struct vrd_lan *lan, const struct capture_learn *l,
-			 uint64_t now)
-{
-	struct refresh_entry *c = cache_slot(lan, l->ip);
-
-	if (c->written_ms && c->ip == l->ip &&
-	    memcmp(c->mac.b, l->mac.b, 6) == 0 &&
-	    now - c->written_ms < lan->refresh_ms) {
-		lan->stats.refresh_skipped++;
-		return false;
-	}
-	return true;
-}
-
-static int conflict_event(struct tables_txn *txn, struct vrd_lan *lan,
-			  const struct tables_hwdt_entry *e,
-			  const struct tables_hwdt_entry *prev, bool is_static)
-{
-	struct refresh_entry *c = cache_slot(lan, e->ip);
-	uint64_t now = vrd_loop_now(lan->d->loop);
-	char ip[VRD_IPV4_STRLEN], mac[VRD_MAC_STRLEN], old[VRD_MAC_STRLEN];
-	struct tables_event ev;
-
-	lan->stats.conflicts++;
-	if (c->ip == e->ip && c->conflict_ms &&
-	    now - c->conflict_ms < CONFLICT_HOLD_MS) {
-		lan->stats.conflicts_held++;
-		return 0;
-	}
-	c->conflict_ms = now;
-	memset(&ev, 0, sizeof(ev));
-	ev.time_ms = e->last_seen_ms;
-	strcpy(ev.type, "ip-conflict");
-	tables_event_set(&ev, "ip", "%s", vrd_ipv4_format(e->ip, ip));
-	tables_event_set(&ev, "mac", "%s", vrd_mac_format(&e->mac, mac));
-	tables_event_set(&ev, "previous_mac", "%s",
-			 vrd_mac_format(&prev->mac, old));
-	tables_event_set(&ev, "source", "%s",
-			 tables_hwdt_source_name(e->source));
-	tables_event_set(&ev, "kept", "%s", is_static ? "static" : "new");
-	return tables_event_add(txn, &ev);
-}
-
-static int learn_one(struct tables_txn *txn, struct vrd_lan *lan, size_t i)
-{
-	const struct capture_learn *l = &lan->learn[i];
-	struct tables_hwdt_entry e = {
-		.vn = lan->d->cfg.vn,
-		.ip = l->ip,
-		.mac = l->mac,
-		.source = hwdt_source(l->source),
-		.first_seen_ms = lan->learn_wall_ms[i],
-		.last_seen_ms = lan->learn_wall_ms[i],
-	};
-	struct tables_hwdt_entry prev;
-	struct tables_lndt_entry served;
-	int rc;
-
-	/* the LNDT gates what counts as a host of this LAN */
-	rc = tables_lndt_match(txn, e.vn, e.ip, &served);
-	if (rc == -ENOENT) {
-		lan->stats.outside_lndt++;
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	rc = tables_hwdt_learn(txn, &e, &prev);
-	switch (rc) {
-	case TABLES_HWDT_NEW:
-		lan->stats.learned_new++;
-		return 0;
-	case TABLES_HWDT_REFRESHED:
-		lan->stats.refreshed++;
-		return 0;
-	case TABLES_HWDT_MOVED:
-		lan->stats.learned_moved++;
-		return conflict_event(txn, lan, &e, &prev, false);
-	case -EPERM: /* a static entry stays; a different MAC is news */
-		lan->stats.static_kept++;
-		if (memcmp(prev.mac.b, e.mac.b, 6) != 0)
-			return conflict_event(txn, lan, &e, &prev, true);
-		return 0;
-	default:
-		return rc;
-	}
-}
-
-static int host_seen_event(struct tables_txn *txn, struct vrd_lan *lan,
-			   const struct pending_event *p)
-{
-	char ip[VRD_IPV4_STRLEN], mac[VRD_MAC_STRLEN];
-	struct tables_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.time_ms = p->wire_us / 1000; /* when it was on the wire */
-	strcpy(ev.type, "host-seen");
-	tables_event_set(&ev, "kind", "%s",
-			 capture_event_kind_name(p->ev.kind));
-	tables_event_set(&ev, "mac", "%s", vrd_mac_format(&p->ev.mac, mac));
-	if (p->ev.ip)
-		tables_event_set(&ev, "ip", "%s",
-				 vrd_ipv4_format(p->ev.ip, ip));
-	if (p->ev.vlan != CAPTURE_VLAN_NONE)
-		tables_event_set(&ev, "vlan", "%u", (unsigned)p->ev.vlan);
-	tables_event_set(&ev, "detect_us", "%llu",
-			 (unsigned long long)p->detect_us);
-	return tables_event_add(txn, &ev);
-}
-
-static int flush_txn(struct tables_txn *txn, void *arg)
-{
-	struct vrd_lan *lan = arg;
-	int rc = 0;
-
-	for (size_t i = 0; i < lan->nlearn && rc == 0; i++)
-		rc = learn_one(txn, lan, i);
-	for (size_t i = 0; i < lan->nevents && rc == 0; i++)
-		rc = host_seen_event(txn, lan, &lan->events[i]);
-	return rc;
-}
-
 static void flush(struct vrd_lan *lan)
 {
-	struct lan_stats before = lan->stats;
-	uint64_t now = vrd_loop_now(lan->d->loop);
+	size_t nlearn, nseen;
 	int rc;
 
-	if (lan->nlearn == 0 && lan->nevents == 0)
-		return;
-	rc = tables_write(lan->d->tables, flush_txn, lan);
-	if (rc < 0) {
-		/* counters of an aborted transaction do not count */
-		lan->stats = before;
-		lan->stats.write_errors++;
+	vrd_learn_pending(lan->learner, &nlearn, &nseen);
+	rc = vrd_learn_flush(lan->learner, lan->d->tables,
+			     vrd_loop_now(lan->d->loop));
+	if (rc < 0)
 		log_ratelimited(&lan->rl, VRD_LOG_ERR,
 				"lan: cannot record %zu learned hosts: %s",
-				lan->nlearn, strerror(-rc));
-	} else {
-		lan->stats.host_seen += lan->nevents;
-		for (size_t i = 0; i < lan->nlearn; i++) {
-			struct refresh_entry *c =
-				cache_slot(lan, lan->learn[i].ip);
-
-			if (c->ip != lan->learn[i].ip)
-				c->conflict_ms = 0;
-			c->ip = lan->learn[i].ip;
-			c->mac = lan->learn[i].mac;
-			c->written_ms = now;
-		}
-	}
-	lan->nlearn = 0;
-	lan->nevents = 0;
+				nlearn, strerror(-rc));
 }
 
 /* ---- frames --------------------------------------------------------- */
@@ -326,17 +146,14 @@ static void on_frame(const uint8_t *bytes, size_t len, uint64_t ts_us,
 	if (f.kind == CAPTURE_KIND_ARP && f.op == CAPTURE_ARP_REQUEST)
 		proxy_answer(lan, &f);
 	got = capture_evidence_feed(lan->evidence, &f, now, &event, &learn);
-	if ((got & CAPTURE_FEED_LEARN) && learn_wanted(lan, &learn, now)) {
-		lan->learn_wall_ms[lan->nlearn] = ts_us / 1000;
-		lan->learn[lan->nlearn++] = learn;
-	}
+	/* the budget keeps both within one batch: no -ENOSPC */
+	if (got & CAPTURE_FEED_LEARN)
+		vrd_learn_queue(lan->learner, &learn, now, ts_us);
 	if (got & CAPTURE_FEED_EVENT) {
-		struct pending_event *p = &lan->events[lan->nevents++];
 		uint64_t now_us = vrd_wallclock_us();
 
-		p->ev = event;
-		p->wire_us = ts_us;
-		p->detect_us = now_us > ts_us ? now_us - ts_us : 0;
+		vrd_learn_queue_seen(lan->learner, &event, ts_us,
+				     now_us > ts_us ? now_us - ts_us : 0);
 	}
 }
 
@@ -437,6 +254,11 @@ struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 		.mac_known = mac_known,
 		.ip_known = ip_known,
 	};
+	struct vrd_learn_config lc = {
+		.vn = d->cfg.vn,
+		/* a learned entry is rewritten (last_seen) a few times per age */
+		.refresh_ms = (uint64_t)d->cfg.hwdt_age_s * 1000 / 4,
+	};
 	char err[256];
 	struct vrd_lan *lan = calloc(1, sizeof(*lan));
 
@@ -444,8 +266,6 @@ struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 		return NULL;
 	lan->d = d;
 	lan->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
-	/* a learned entry is rewritten (last_seen) a few times per age */
-	lan->refresh_ms = (uint64_t)d->cfg.hwdt_age_s * 1000 / 4;
 	ec.arg = lan;
 	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed))
 		ec.seed = vrd_monotonic_ns();
@@ -465,7 +285,8 @@ struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 	lan->proxy = inject_proxy_set_create(VRD_LAN_PROXY_MAX);
 	lan->sched = inject_sched_create(SCHED_CAPACITY, SCHED_RATE_PPS,
 					 SCHED_BURST);
-	if (!lan->evidence || !lan->proxy || !lan->sched)
+	lan->learner = vrd_learn_create(&lc);
+	if (!lan->evidence || !lan->proxy || !lan->sched || !lan->learner)
 		goto err_all;
 	if (vrd_loop_fd_add(d->loop, capture_fd(lan->cap), POLLIN, on_readable,
 			    lan) < 0)
@@ -478,6 +299,7 @@ struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 
 err_all:
 	log_err("lan %s: out of memory", d->cfg.lan_if);
+	vrd_learn_destroy(lan->learner);
 	inject_sched_destroy(lan->sched);
 	inject_proxy_set_destroy(lan->proxy);
 	capture_evidence_destroy(lan->evidence);
@@ -495,6 +317,7 @@ void vrd_lan_destroy(struct vrd_lan *lan)
 		return;
 	vrd_loop_fd_del(lan->d->loop, capture_fd(lan->cap));
 	vrd_timer_cancel(lan->d->loop, &lan->sched_timer);
+	vrd_learn_destroy(lan->learner);
 	inject_sched_destroy(lan->sched);
 	inject_proxy_set_destroy(lan->proxy);
 	capture_evidence_destroy(lan->evidence);
@@ -547,16 +370,6 @@ int vrd_lan_counters(struct vrd_lan *lan,
 		const char *name;
 		uint64_t value;
 	} plain[] = {
-		{"lan.learned_new", s->learned_new},
-		{"lan.learned_moved", s->learned_moved},
-		{"lan.refreshed", s->refreshed},
-		{"lan.refresh_skipped", s->refresh_skipped},
-		{"lan.static_kept", s->static_kept},
-		{"lan.outside_lndt", s->outside_lndt},
-		{"lan.host_seen", s->host_seen},
-		{"lan.ip_conflicts", s->conflicts},
-		{"lan.ip_conflicts_held", s->conflicts_held},
-		{"lan.write_errors", s->write_errors},
 		{"proxy.addresses", inject_proxy_set_count(lan->proxy)},
 		{"proxy.send_errors", s->proxy_send_errors},
 	};
@@ -568,7 +381,8 @@ int vrd_lan_counters(struct vrd_lan *lan,
 	inject_sched_stats_get(lan->sched, &ss);
 	if ((rc = capture_stats_foreach(&lan->parse, fn, arg)) ||
 	    (rc = capture_pcap_stats_foreach(&ps, fn, arg)) ||
-	    (rc = capture_evidence_stats_foreach(&es, fn, arg)))
+	    (rc = capture_evidence_stats_foreach(&es, fn, arg)) ||
+	    (rc = vrd_learn_counters(lan->learner, fn, arg)))
 		return rc;
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if ((rc = fn(plain[i].name, plain[i].value, arg)))
