@@ -179,7 +179,7 @@ int config_set_overlay_interface(struct config_parser *p, const char *v)
 
 int config_set_port(struct config_parser *p, const char *v)
 {
-	uint32_t port;
+	uint32_t port = 0;
 
 	if (set_number(p, "port", v, 1, 65535, &port) < 0)
 		return -EINVAL;
