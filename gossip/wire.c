@@ -42,9 +42,9 @@ static bool body_ok(const struct gossip_wire_msg *m)
 	case GOSSIP_MSG_HELLO:
 		return cert_len_ok(m->hello.cert.len) && m->hello.port != 0;
 	case GOSSIP_MSG_PING:
-	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_QUERY:
 		return true;
+	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_PING_REQ:
 		return name_ok(m->probe.target);
 	case GOSSIP_MSG_RECORDS:
@@ -129,9 +129,9 @@ static void put_body(struct wbuf *w, const struct gossip_wire_msg *m)
 		wbuf_u16(w, m->hello.port);
 		break;
 	case GOSSIP_MSG_PING:
-	case GOSSIP_MSG_ACK:
 		wbuf_u32(w, m->probe.probe_id);
 		break;
+	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_PING_REQ:
 		wbuf_u32(w, m->probe.probe_id);
 		put_name(w, m->probe.target);
@@ -299,10 +299,10 @@ static bool get_body(struct rbuf *r, struct gossip_wire_msg *m)
 		m->hello.port = rbuf_u16(r);
 		return cert_len_ok(m->hello.cert.len) && m->hello.port != 0;
 	case GOSSIP_MSG_PING:
-	case GOSSIP_MSG_ACK:
 		m->probe.probe_id = rbuf_u32(r);
 		m->probe.target[0] = '\0';
 		return true;
+	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_PING_REQ:
 		m->probe.probe_id = rbuf_u32(r);
 		return get_name(r, m->probe.target);
@@ -349,8 +349,8 @@ size_t gossip_wire_max_size(uint8_t type)
 	case GOSSIP_MSG_HELLO:
 		return GOSSIP_WIRE_HELLO_MAX;
 	case GOSSIP_MSG_PING:
-	case GOSSIP_MSG_ACK:
 		return GOSSIP_WIRE_PING_MAX;
+	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_PING_REQ:
 		return GOSSIP_WIRE_PING_REQ_MAX;
 	case GOSSIP_MSG_RECORDS:

@@ -11,7 +11,8 @@
  *   HELLO    u16 cert length (1 to GOSSIP_CERT_MAX), cert bytes,
  *            u64 incarnation, u32 address, u16 port (not 0)
  *   PING     u32 probe id
- *   ACK      u32 probe id
+ *   ACK      u32 probe id, name about (whose liveness it confirms:
+ *            the sender for a direct ACK, the target for a relayed one)
  *   PING_REQ u32 probe id, name target
  *   RECORDS  u16 count (0 to 64), count x (u16 length, signed record)
  *   DIGEST   u16 count (0 to 256), count x (name origin, u64 origin_seq)
@@ -79,7 +80,7 @@ enum gossip_wire_state {
 #define GOSSIP_WIRE_HEADER_MAX (1 + 1 + GOSSIP_WIRE_NAME_MAX)
 #define GOSSIP_WIRE_HELLO_MAX \
 	(GOSSIP_WIRE_HEADER_MAX + 2 + GOSSIP_CERT_MAX + 8 + 4 + 2)
-#define GOSSIP_WIRE_PING_MAX (GOSSIP_WIRE_HEADER_MAX + 4) /* and ACK */
+#define GOSSIP_WIRE_PING_MAX (GOSSIP_WIRE_HEADER_MAX + 4)
 #define GOSSIP_WIRE_PING_REQ_MAX \
 	(GOSSIP_WIRE_HEADER_MAX + 4 + GOSSIP_WIRE_NAME_MAX)
 #define GOSSIP_WIRE_RECORDS_MSG_MAX   \
@@ -112,10 +113,11 @@ struct gossip_wire_hello {
 	uint16_t port;
 };
 
-/* PING and ACK: probe_id; PING_REQ: probe_id and target. */
+/* PING: probe_id; ACK: probe_id and about (in target); PING_REQ:
+ * probe_id and target. */
 struct gossip_wire_probe {
 	uint32_t probe_id;
-	char target[VRD_NAME_MAX + 1]; /* PING_REQ only */
+	char target[VRD_NAME_MAX + 1]; /* PING_REQ: target; ACK: about */
 };
 
 struct gossip_wire_records {

@@ -108,9 +108,9 @@ static void msg_fill(struct fx *f, uint8_t type, bool large)
 		m->hello.port = large ? UINT16_MAX : 1;
 		break;
 	case GOSSIP_MSG_PING:
-	case GOSSIP_MSG_ACK:
 		m->probe.probe_id = large ? UINT32_MAX : 7;
 		break;
+	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_PING_REQ:
 		m->probe.probe_id = large ? UINT32_MAX : 7;
 		name_set(m->probe.target, large ? NAME32 : "vrC");
@@ -190,9 +190,9 @@ static void msg_equal(const struct gossip_wire_msg *a,
 		assert_int_equal(a->hello.port, b->hello.port);
 		break;
 	case GOSSIP_MSG_PING:
-	case GOSSIP_MSG_ACK:
 		assert_int_equal(a->probe.probe_id, b->probe.probe_id);
 		break;
+	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_PING_REQ:
 		assert_int_equal(a->probe.probe_id, b->probe.probe_id);
 		assert_string_equal(a->probe.target, b->probe.target);

@@ -1,0 +1,122 @@
+/*
+ * The gossip node: one router's side of the overlay's control plane
+ * (docs/gossip.md). It ties together the transport (ZeroMQ + CURVE), the
+ * certificates, membership (SWIM), signed records with rumour mongering
+ * and anti-entropy, and "who has MAC m?" queries. The daemon owns it and
+ * gives it a thread's worth of attention through three entry points:
+ * process() when one of its fds is readable, tick() when next_ms() is due,
+ * and the publish/claim/query calls. What the overlay decides comes back
+ * through callbacks; the node itself never touches LMDB.
+ *
+ * Bootstrap peers (addresses from the config) are asked for their
+ * certificate over UDP on the overlay port (CERT-REQUEST, CERT-REPLY);
+ * once it checks out against the CA they are reached with CURVE.
+ */
+#ifndef GOSSIP_NODE_H
+#define GOSSIP_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gossip/cert.h"
+#include "gossip/member.h"
+#include "gossip/record.h"
+#include "gossip/wire.h"
+#include "vrd/addr.h"
+
+#define GOSSIP_NODE_BOOTSTRAP_MAX 256
+#define GOSSIP_NODE_FANOUT 3
+#define GOSSIP_NODE_ANTI_ENTROPY_MS 1000
+#define GOSSIP_NODE_QUERY_MS 300
+
+struct gossip_node;
+
+/* A record the node accepted (signature, certificate, freshness checked)
+ * and that is news to it; `bytes` are the signed encoding. */
+typedef void (*gossip_node_record_fn)(const struct gossip_record *r, void *arg);
+
+struct gossip_node_ops {
+	/* the daemon's loop watches fd (POLLIN) */
+	void (*fd_watch)(int fd, bool added, void *arg);
+	/* an accepted record that is new here (NETWORK, HOST, WITHDRAW) */
+	void (*record)(const struct gossip_record *r, void *arg);
+	/* a router changed state (ALIVE, SUSPECT, DEAD, LEFT) */
+	void (*peer_state)(const char *name, uint32_t addr, int old_state,
+			   int state, void *arg);
+	/* answer "who has MAC m?" from the HWDT: fill up to max entries,
+	 * return how many */
+	size_t (*hwdt_by_mac)(uint32_t vn, const struct vrd_mac *mac,
+			      struct gossip_wire_answer_entry *out, size_t max,
+			      void *arg);
+	/* the answer to gossip_node_query: the router that saw mac last and
+	 * its IPs, or router == NULL for "nobody" */
+	void (*query_done)(uint64_t query_id, uint32_t vn,
+			   const struct vrd_mac *mac, const char *router,
+			   const struct gossip_wire_answer_entry *ips,
+			   size_t nips, void *arg);
+	/* the node signed a record with this origin_seq: persist it, so a
+	 * restart continues above it */
+	void (*origin_seq_used)(uint64_t seq, void *arg);
+	void *arg;
+};
+
+struct gossip_node_config {
+	const char *name;
+	uint32_t address; /* underlay, host order */
+	uint16_t port; /* TCP gossip and UDP certificate exchange */
+	uint32_t bootstrap_addr[GOSSIP_NODE_BOOTSTRAP_MAX];
+	uint16_t bootstrap_port[GOSSIP_NODE_BOOTSTRAP_MAX];
+	size_t nbootstrap;
+	const struct gossip_key *key; /* borrowed; outlives the node */
+	const struct gossip_cert *cert; /* ours */
+	const struct gossip_pub *ca;
+	uint64_t origin_seq; /* the highest this router ever used */
+	uint64_t incarnation; /* membership; e.g. the previous one + 1 */
+	struct gossip_member_params member; /* zero: defaults */
+	unsigned fanout; /* 0: GOSSIP_NODE_FANOUT */
+	uint32_t anti_entropy_ms; /* 0: GOSSIP_NODE_ANTI_ENTROPY_MS */
+};
+
+/* NULL with a message in err (cannot bind, bad key). */
+struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
+				       const struct gossip_node_ops *ops,
+				       uint64_t now_ms, char *err,
+				       size_t errlen);
+/* Leaves the overlay politely (members are told) and frees. */
+void gossip_node_destroy(struct gossip_node *n); /* NULL ok */
+
+/* Work on readable fds, at most budget messages; 1 when more wait. */
+int gossip_node_process(struct gossip_node *n, unsigned budget,
+			uint64_t now_ms);
+/* Timers: probes, anti-entropy, bootstrap retries, query timeouts. */
+void gossip_node_tick(struct gossip_node *n, uint64_t now_ms);
+/* When tick() wants to run next (monotonic ms). */
+uint64_t gossip_node_next_ms(const struct gossip_node *n);
+
+/* This router serves vn prefix: sign a NETWORK record and spread it. */
+int gossip_node_publish_network(struct gossip_node *n, uint32_t vn,
+				const struct vrd_prefix *prefix);
+/* Withdraw our record for vn prefix. */
+int gossip_node_withdraw(struct gossip_node *n, uint32_t vn,
+			 const struct vrd_prefix *prefix);
+/* A mobility claim: (vn, ip/32, mac) is here now, with mobility_seq
+ * (the caller keeps the claims table and picks the number). */
+int gossip_node_claim(struct gossip_node *n, uint32_t vn, uint32_t ip,
+		      const struct vrd_mac *mac, uint64_t mobility_seq);
+/* Asks every live router who has mac; query_done() follows within
+ * GOSSIP_NODE_QUERY_MS. Returns the query id (> 0) or a negative errno. */
+int64_t gossip_node_query(struct gossip_node *n, uint32_t vn,
+			  const struct vrd_mac *mac, uint64_t now_ms);
+
+/* Routers, for vrctl peers. cursor starts at 0. */
+bool gossip_node_peer_next(const struct gossip_node *n, size_t *cursor,
+			   struct gossip_member_info *out);
+/* Records held, for tests and vrctl. */
+size_t gossip_node_record_count(const struct gossip_node *n);
+/* Counters ("gossip.*") to fn; fn returns 0 to go on. */
+int gossip_node_counters(const struct gossip_node *n,
+			 int (*fn)(const char *name, uint64_t value, void *arg),
+			 void *arg);
+
+#endif
