@@ -17,6 +17,8 @@ struct client {
 	int fd;
 	struct vrd_buf in, out;
 	bool answered;
+	bool deferred; /* the handler answers later, under handle */
+	uint64_t handle;
 	struct vrd_timer idle;
 };
 
@@ -29,6 +31,8 @@ struct vrd_control {
 	struct client *clients[VRD_CONTROL_CLIENTS_MAX];
 	struct vrd_control_stats stats;
 	struct vrd_ratelimit rl;
+	struct client *answering; /* whose request fn is answering now */
+	uint64_t next_handle;
 };
 
 static void client_close(struct client *c)
@@ -75,11 +79,39 @@ static void client_flush(struct client *c)
 	vrd_loop_fd_events(c->ctl->loop, c->fd, POLLOUT);
 }
 
+/* Encodes rep into c's output: 0, or -ENOMEM when not even an error
+ * reply fits (the client should go). */
+static int client_queue(struct client *c, const struct vrd_reply *rep)
+{
+	struct vrd_control *ctl = c->ctl;
+	struct vrd_reply err;
+	int rc;
+
+	ctl->stats.requests++;
+	if (rep->status != 0)
+		ctl->stats.errors++;
+	if (vrd_ctl_put_reply(&c->out, rep) == 0) {
+		c->answered = true;
+		return 0;
+	}
+	/* too large or no memory: say so instead of a partial reply */
+	c->out.len = 0;
+	vrd_reply_init(&err, VRD_REPLY_NONE);
+	vrd_reply_error(&err, -ENOMEM, "reply too large");
+	rc = vrd_ctl_put_reply(&c->out, &err);
+	vrd_reply_free(&err);
+	if (rc < 0)
+		return rc;
+	c->answered = true;
+	return 0;
+}
+
 static void client_answer(struct client *c, const uint8_t *body, size_t len)
 {
 	struct vrd_control *ctl = c->ctl;
 	struct vrd_ctl_request req;
 	struct vrd_reply rep;
+	int rc = 0;
 
 	if (vrd_ctl_parse_request(body, len, &req) < 0 || req.argc < 1) {
 		ctl->stats.bad_frames++;
@@ -89,24 +121,21 @@ static void client_answer(struct client *c, const uint8_t *body, size_t len)
 		return;
 	}
 	vrd_reply_init(&rep, VRD_REPLY_NONE);
+	ctl->answering = c;
 	ctl->fn(&req, &rep, ctl->arg);
-	ctl->stats.requests++;
-	if (rep.status != 0)
-		ctl->stats.errors++;
-	if (vrd_ctl_put_reply(&c->out, &rep) < 0) {
-		/* too large or no memory: say so instead of a partial reply */
-		c->out.len = 0;
-		vrd_reply_free(&rep);
-		vrd_reply_init(&rep, VRD_REPLY_NONE);
-		vrd_reply_error(&rep, -ENOMEM, "reply too large");
-		if (vrd_ctl_put_reply(&c->out, &rep) < 0) {
-			vrd_reply_free(&rep);
-			client_close(c);
-			return;
-		}
-	}
+	ctl->answering = NULL;
+	if (!c->deferred)
+		rc = client_queue(c, &rep);
 	vrd_reply_free(&rep);
-	c->answered = true;
+	if (rc < 0) {
+		client_close(c);
+		return;
+	}
+	if (!c->answered) {
+		/* deferred: only a hang-up matters until the answer comes */
+		vrd_loop_fd_events(ctl->loop, c->fd, 0);
+		return;
+	}
 	client_flush(c);
 }
 
@@ -119,10 +148,10 @@ static void client_event(struct vrd_loop *loop, int fd, short revents,
 	uint8_t type;
 	long frame;
 
-	if (c->answered) {
+	if (c->answered || c->deferred) {
 		if (revents & (POLLERR | POLLHUP | POLLNVAL))
 			client_close(c);
-		else
+		else if (c->answered)
 			client_flush(c);
 		return;
 	}
@@ -307,4 +336,45 @@ void vrd_control_get_stats(const struct vrd_control *ctl,
 			   struct vrd_control_stats *out)
 {
 	*out = ctl->stats;
+}
+
+uint64_t vrd_control_defer(struct vrd_control *ctl)
+{
+	struct client *c = ctl->answering;
+
+	if (!c)
+		return 0;
+	if (!c->deferred) {
+		c->deferred = true;
+		c->handle = ++ctl->next_handle;
+		ctl->stats.deferred++;
+	}
+	return c->handle;
+}
+
+int vrd_control_complete(struct vrd_control *ctl, uint64_t handle,
+			 const struct vrd_reply *rep)
+{
+	struct client *c = NULL;
+	int rc;
+
+	for (size_t i = 0; i < VRD_CONTROL_CLIENTS_MAX && !c; i++) {
+		struct client *x = ctl->clients[i];
+
+		if (x && x->deferred && !x->answered && x->handle == handle)
+			c = x;
+	}
+	if (!c || handle == 0) {
+		ctl->stats.deferred_lost++;
+		return -ENOENT;
+	}
+	rc = client_queue(c, rep);
+	if (c == ctl->answering)
+		return rc; /* client_answer sends it, or drops the client */
+	if (rc < 0) {
+		client_close(c);
+		return rc;
+	}
+	client_flush(c);
+	return 0;
 }

@@ -212,6 +212,7 @@ static void reload(struct vrd_daemon *d)
 		vrd_daemon_sync_config(d, &d->cfg);
 		return;
 	}
+	vrd_daemon_gossip_reconfig(d, &d->cfg, &next);
 	d->cfg = next;
 	d->cfg.file = d->config_path;
 	vrd_log_set_level(d->cfg.log_level);
@@ -291,11 +292,14 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 					  : strerror(-rc));
 		goto err_tables;
 	}
+	rc = vrd_daemon_gossip_start(d);
+	if (rc < 0)
+		goto err_control;
 	if ((rc = vrd_loop_signal(d->loop, SIGTERM, on_signal, d)) < 0 ||
 	    (rc = vrd_loop_signal(d->loop, SIGINT, on_signal, d)) < 0 ||
 	    (rc = vrd_loop_signal(d->loop, SIGHUP, on_signal, d)) < 0) {
 		log_err("signals: %s", strerror(-rc));
-		goto err_control;
+		goto err_gossip;
 	}
 	vrd_timer_init(&d->housekeeping, housekeeping, d);
 	vrd_timer_arm(d->loop, &d->housekeeping, HOUSEKEEPING_MS);
@@ -308,6 +312,8 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 		 vrd_mode_name(d->cfg.mode), d->cfg.state_dir, d->cfg.control);
 	return 0;
 
+err_gossip:
+	vrd_daemon_gossip_stop(d);
 err_control:
 	vrd_control_destroy(d->control);
 err_tables:
@@ -330,6 +336,7 @@ int vrd_daemon_run(struct vrd_daemon *d)
 void vrd_daemon_stop(struct vrd_daemon *d)
 {
 	vrd_daemon_event(d, "router-stop", "name", d->cfg.name, NULL);
+	vrd_daemon_gossip_stop(d);
 	vrd_control_destroy(d->control);
 	vrd_lan_destroy(d->lan);
 	vrd_timer_cancel(d->loop, &d->housekeeping);

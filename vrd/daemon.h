@@ -1,17 +1,22 @@
 /*
  * The router daemon: owns the config, the event loop, the tables, the
- * forwarding snapshot and the control socket, and ties them together.
+ * forwarding snapshot, the control socket and the gossip node, and ties
+ * them together.
  */
 #ifndef VRD_DAEMON_H
 #define VRD_DAEMON_H
 
 #include <stdint.h>
 
+#include "gossip/cert.h"
 #include "tables/fib.h"
 #include "tables/tables.h"
 #include "vrd/config.h"
 #include "vrd/control.h"
 #include "vrd/loop.h"
+
+struct gossip_node;
+struct vrd_daemon_gossip;
 
 struct vrd_daemon_stats {
 	uint64_t fib_rebuilds;
@@ -30,6 +35,13 @@ struct vrd_daemon {
 	struct tables_fib_slot *fib;
 	struct vrd_control *control;
 	struct vrd_lan *lan; /* gateway mode only */
+	/* gossip (daemon_gossip.c): the node, this router's key (owned),
+	 * certificate and the CA's public key, and the glue's own state */
+	struct gossip_node *gossip;
+	struct gossip_key *key;
+	struct gossip_cert cert;
+	struct gossip_pub ca;
+	struct vrd_daemon_gossip *gs;
 	struct vrd_timer housekeeping;
 	uint64_t started_mono_ms;
 	uint64_t started_wall_ms;
@@ -61,5 +73,33 @@ int vrd_daemon_event(struct vrd_daemon *d, const char *type, ...);
 /* daemon_ctl.c: answers one control request. */
 void vrd_daemon_control(const struct vrd_ctl_request *req,
 			struct vrd_reply *rep, void *arg);
+
+/*
+ * daemon_gossip.c. start: loads the key, certificate and CA, resolves the
+ * bootstrap peers, creates the node (fds and timer in the loop) and
+ * publishes this router's network; needs the loop, the tables and the
+ * control socket. Logs and returns a negative errno on failure, with
+ * nothing left behind. stop: leaves the overlay and frees; NULL-safe, and
+ * before the tables close.
+ */
+int vrd_daemon_gossip_start(struct vrd_daemon *d);
+void vrd_daemon_gossip_stop(struct vrd_daemon *d);
+/* A reload changed what this router serves: withdraw old, publish new. */
+void vrd_daemon_gossip_reconfig(struct vrd_daemon *d,
+				const struct vrd_config *old,
+				const struct vrd_config *cur);
+/* vrctl peers, claim IP MAC, query MAC (deferred: answered by the node's
+ * query_done); counters "gossip.*" to fn. */
+void vrd_daemon_ctl_peers(struct vrd_daemon *d, struct vrd_reply *rep);
+void vrd_daemon_ctl_claim(struct vrd_daemon *d,
+			  const struct vrd_ctl_request *req,
+			  struct vrd_reply *rep);
+void vrd_daemon_ctl_query(struct vrd_daemon *d,
+			  const struct vrd_ctl_request *req,
+			  struct vrd_reply *rep);
+int vrd_daemon_gossip_counters(struct vrd_daemon *d,
+			       int (*fn)(const char *name, uint64_t value,
+					 void *arg),
+			       void *arg);
 
 #endif

@@ -1,5 +1,6 @@
 /* The daemon's answers on the control socket. Table commands go to the
- * shared queries (vrd/query.h), so vrctl -d answers them the same way. */
+ * shared queries (vrd/query.h), so vrctl -d answers them the same way;
+ * peers, claim and query are gossip's (daemon_gossip.c). */
 #include "vrd/clock.h"
 #include "vrd/daemon.h"
 #include "vrd/lan.h"
@@ -83,6 +84,8 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 		{"control.bad_frames", cs.bad_frames},
 		{"control.rejected", cs.rejected},
 		{"control.timeouts", cs.timeouts},
+		{"control.deferred", cs.deferred},
+		{"control.deferred_lost", cs.deferred_lost},
 		{"tables.map_size", ts.map_size},
 		{"tables.map_used", ts.map_used},
 		{"tables.map_resizes", ts.map_resizes},
@@ -103,8 +106,9 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (counter_row(plain[i].name, plain[i].value, rep) < 0)
 			return;
-	if (d->lan)
-		vrd_lan_counters(d->lan, counter_row, rep);
+	if (d->lan && vrd_lan_counters(d->lan, counter_row, rep) != 0)
+		return;
+	vrd_daemon_gossip_counters(d, counter_row, rep);
 }
 
 /* proxy | proxy add IP | proxy del IP */
@@ -185,27 +189,6 @@ usage:
 	vrd_reply_error(rep, -EINVAL, "usage: announce IP [MAC] [to MAC]");
 }
 
-/* Until gossip runs (issue 4) the only routers known are the configured
- * bootstrap peers, none of them reached. */
-static void ctl_peers(struct vrd_daemon *d, struct vrd_reply *rep)
-{
-	rep->kind = VRD_REPLY_TABLE;
-	for (size_t i = 0; i < d->cfg.npeers; i++) {
-		struct vrd_row *row = vrd_reply_row(rep);
-
-		if (!row) {
-			vrd_reply_error(rep, -ENOMEM, "out of memory");
-			return;
-		}
-		vrd_row_add_null(row, "name");
-		vrd_row_add_str(row, "address", "%s:%u", d->cfg.peers[i].host,
-				d->cfg.peers[i].port);
-		vrd_row_add_str(row, "state", "down");
-		vrd_row_add_null(row, "last_seen");
-		vrd_row_add_null(row, "rtt_ms");
-	}
-}
-
 void vrd_daemon_control(const struct vrd_ctl_request *req,
 			struct vrd_reply *rep, void *arg)
 {
@@ -217,7 +200,11 @@ void vrd_daemon_control(const struct vrd_ctl_request *req,
 	} else if (strcmp(cmd, "stats") == 0 && req->argc == 1) {
 		ctl_stats(d, rep);
 	} else if (strcmp(cmd, "peers") == 0 && req->argc == 1) {
-		ctl_peers(d, rep);
+		vrd_daemon_ctl_peers(d, rep);
+	} else if (strcmp(cmd, "claim") == 0) {
+		vrd_daemon_ctl_claim(d, req, rep);
+	} else if (strcmp(cmd, "query") == 0) {
+		vrd_daemon_ctl_query(d, req, rep);
 	} else if (strcmp(cmd, "proxy") == 0) {
 		ctl_proxy(d, req, rep);
 	} else if (strcmp(cmd, "announce") == 0) {

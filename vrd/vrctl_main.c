@@ -156,6 +156,8 @@ static const struct token t_main[] = {
 	{TOK_WORD, "stats", CMD_DAEMON, t_end},
 	{TOK_WORD, "proxy", CMD_DAEMON, t_proxy},
 	{TOK_WORD, "announce", CMD_DAEMON | CMD_WRITE, t_announce},
+	{TOK_WORD, "claim", CMD_DAEMON | CMD_WRITE | CMD_VN, t_ip_mac},
+	{TOK_WORD, "query", CMD_DAEMON | CMD_VN, t_mac},
 	{TOK_NONE, NULL, 0, NULL},
 };
 
@@ -316,6 +318,10 @@ static void usage(FILE *f)
 		"  announce IP [MAC] [to MAC] gratuitous ARP: IP is at MAC\n"
 		"                             (default: the router's), to all\n"
 		"                             or to one host (needs vrd)\n"
+		"  claim IP MAC               IP (with MAC) is here now: a\n"
+		"                             mobility claim (needs vrd)\n"
+		"  query MAC                  who in the overlay has MAC, and\n"
+		"                             its IPs (needs vrd)\n"
 		"\n"
 		"  -c CONF    find the control socket through the config\n"
 		"  -s SOCKET  the control socket\n"

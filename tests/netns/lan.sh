@@ -26,6 +26,10 @@ t_plug "$sw" "$h1" eth0 $H1_MAC 192.0.2.10/24
 t_plug "$sw" "$h2" eth0 $H2_MAC 192.0.2.20/24
 t_plug "$sw" "$vm" eth0 $VM_MAC
 t_plug "$sw" "$vm2" eth0 $VM2_MAC 203.0.113.9/24
+ip -n "$gA" link add wan type veth peer name wanp
+ip -n "$gA" addr add 198.18.0.1/24 dev wan # vrd binds its overlay address
+ip -n "$gA" link set wan up
+ip -n "$gA" link set wanp up
 
 t_ca vrA 192.0.2.0/24
 conf=$(t_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0)
