@@ -122,7 +122,8 @@ ctl -j proxy | jq -e '[.[].ip] | sort == ["192.0.2.20","192.0.2.99"]' >/dev/null
 
 t_log "a gratuitous ARP from vrd rewrites h1's neighbour entry for h2"
 ip netns exec "$h1" ping -q -c 1 -W 1 192.0.2.20 >/dev/null
-ip -n "$h1" neigh show 192.0.2.20 | grep -qi "$H2_MAC" || t_fail "h1 has no entry for h2"
+grep -qi "$H2_MAC" <<<"$(ip -n "$h1" neigh show 192.0.2.20)" ||
+	t_fail "h1 has no entry for h2"
 ctl announce 192.0.2.20
 t_wait 3 sh -c "ip -n $h1 neigh show 192.0.2.20 | grep -qi $GA_MAC" ||
 	t_fail "h1's entry was not rewritten: $(ip -n "$h1" neigh show 192.0.2.20)"
