@@ -1,0 +1,111 @@
+/*
+ * Private to vrd/daemon_gossip*.c: the daemon's gossip state and what the
+ * three files share.
+ *   daemon_gossip.c        the node's life in the loop: start, stop,
+ *                          reconfig, fds and timer, the peer_state,
+ *                          hwdt_by_mac and origin_seq_used callbacks,
+ *                          counters, this router's own records
+ *   daemon_gossip_apply.c  what the overlay decides, written into the
+ *                          tables: records, the claim decision, events
+ *   daemon_gossip_ctl.c    the control commands peers, claim and query
+ * Not part of the API: the public functions are in vrd/daemon.h.
+ */
+#ifndef VRD_DAEMON_GOSSIP_H
+#define VRD_DAEMON_GOSSIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gossip/claim.h"
+#include "gossip/node.h"
+#include "vrd/daemon.h"
+#include "vrd/log.h"
+
+#define VRD_GOSSIP_PENDING_MAX 256 /* records written in one transaction */
+#define VRD_GOSSIP_QUERIES_MAX VRD_CONTROL_CLIENTS_MAX
+#define VRD_GOSSIP_ADDR_STRLEN (VRD_IPV4_STRLEN + 6) /* "A.B.C.D:PORT" */
+
+struct vrd_gossip_bootstrap {
+	char host[VRD_CONFIG_HOST_MAX + 1]; /* as configured */
+	uint32_t addr; /* host order; 0: not resolved */
+	uint16_t port;
+};
+
+/* A deferred `vrctl query`: the control request waiting for query_done. */
+struct vrd_gossip_query {
+	bool used;
+	int64_t id; /* the node's query id; 0 while gossip_node_query runs */
+	uint64_t handle; /* vrd_control_defer */
+	uint64_t since_ms; /* monotonic */
+};
+
+struct vrd_gossip_stats {
+	uint64_t records; /* records written into the tables */
+	uint64_t record_errors; /* batches the tables refused */
+	uint64_t claims_local; /* vrctl claim */
+	uint64_t queries; /* vrctl query asked */
+	uint64_t queries_lost; /* answered after the client went away */
+};
+
+struct vrd_daemon_gossip {
+	struct vrd_daemon *d;
+	struct vrd_timer tick; /* at gossip_node_next_ms() */
+	struct vrd_timer more; /* zero delay: process() has more waiting */
+	struct gossip_record pending[VRD_GOSSIP_PENDING_MAX];
+	size_t npending;
+	struct vrd_gossip_query queries[VRD_GOSSIP_QUERIES_MAX];
+	int64_t last_query_id;
+	bool querying; /* inside gossip_node_query */
+	struct vrd_gossip_bootstrap boot[VRD_CONFIG_PEERS_MAX];
+	size_t nboot;
+	uint32_t address; /* ours, underlay, host order */
+	uint64_t origin_seq_saved;
+	struct vrd_gossip_stats stats;
+	struct vrd_ratelimit rl;
+};
+
+/* daemon_gossip.c */
+
+/* "A.B.C.D:PORT" into buf; returns buf. */
+const char *vrd_gossip_addr_port_format(uint32_t addr, uint16_t port,
+					char buf[VRD_GOSSIP_ADDR_STRLEN]);
+/* After a call that may have sent: a process() round, the timer re-armed. */
+void vrd_gossip_kick(struct vrd_daemon_gossip *gs);
+/* The node's hwdt_by_mac callback: what this router's HWDT knows of mac. */
+size_t vrd_gossip_cb_hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
+				 struct gossip_wire_answer_entry *out,
+				 size_t max, void *arg);
+
+/* daemon_gossip_apply.c */
+
+/* The node's record callback: queues r (copied) for the next apply. */
+void vrd_gossip_cb_record(const struct gossip_record *r, void *arg);
+/* Writes the queued records in one transaction; logs and counts errors. */
+void vrd_gossip_records_apply(struct vrd_daemon_gossip *gs);
+
+struct vrd_gossip_claim_op {
+	struct vrd_daemon *d;
+	uint32_t vn, ip;
+	struct vrd_mac mac;
+	uint64_t now; /* wall clock */
+	/* out */
+	enum gossip_claim_verdict verdict;
+	uint64_t seq;
+	uint64_t frozen_until_ms;
+};
+
+/* Decides and writes our own claim (claims, GNDT, LNDT, event): 0 (with
+ * op->verdict GOSSIP_CLAIM_REJECT_FROZEN when frozen), -EOVERFLOW when the
+ * sequence numbers are exhausted, or a negative errno. */
+int vrd_gossip_claim_local(struct vrd_gossip_claim_op *op);
+
+/* daemon_gossip_ctl.c */
+
+/* The node's query_done callback: answers the waiting vrctl query. */
+void vrd_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
+			      const struct vrd_mac *mac, const char *router,
+			      const struct gossip_wire_answer_entry *ips,
+			      size_t nips, void *arg);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * The daemon's side of gossip, part two: what the overlay decides, written
+ * into the tables. Records queued by the node's record callback are applied
+ * in one transaction: networks and withdrawals into the GNDT, host claims
+ * through the claim decision (gossip/claim.h) into the claims table, the
+ * GNDT, the LNDT (standing down) and the event log. Our own claims
+ * (vrctl claim) go through the same decision.
+ */
+#include "vrd/daemon_gossip.h"
+#include "vrd/clock.h"
+#include "vrd/log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int event_field_u64(struct tables_event *ev, const char *key, uint64_t v)
+{
+	return tables_event_set(ev, key, "%" PRIu64, v);
+}
+
+/* A claim event: ip, mac, vn, router, seq. */
+static int claim_event(struct tables_txn *txn, const char *type, uint64_t now,
+		       uint32_t vn, uint32_t ip, const struct vrd_mac *mac,
+		       const char *router, uint64_t seq, const char *owner)
+{
+	char a[VRD_IPV4_STRLEN], m[VRD_MAC_STRLEN];
+	struct tables_event ev = {.time_ms = now};
+	int rc;
+
+	snprintf(ev.type, sizeof(ev.type), "%s", type);
+	rc = tables_event_set(&ev, "ip", "%s", vrd_ipv4_format(ip, a));
+	if (rc == 0)
+		rc = tables_event_set(&ev, "mac", "%s", vrd_mac_format(mac, m));
+	if (rc == 0)
+		rc = event_field_u64(&ev, "vn", vn);
+	if (rc == 0)
+		rc = tables_event_set(&ev, "router", "%s", router);
+	if (rc == 0)
+		rc = event_field_u64(&ev, "seq", seq);
+	if (rc == 0 && owner)
+		rc = tables_event_set(&ev, "owner", "%s", owner);
+	if (rc == 0)
+		rc = tables_event_add(txn, &ev);
+	return rc;
+}
+
+/* ---- records into the tables ---------------------------------------- */
+
+void vrd_gossip_cb_record(const struct gossip_record *r, void *arg)
+{
+	struct vrd_daemon_gossip *gs = arg;
+
+	/* the node holds no transaction: safe */
+	if (gs->npending == VRD_GOSSIP_PENDING_MAX)
+		vrd_gossip_records_apply(gs);
+	gs->pending[gs->npending++] = *r;
+}
+
+/* What one batch decided, per record; reset at every run of the
+ * transaction (tables_write may run it again). */
+struct apply {
+	struct vrd_daemon_gossip *gs;
+	uint64_t now; /* wall clock */
+	/* HOST: enum gossip_claim_verdict */
+	uint8_t verdict[VRD_GOSSIP_PENDING_MAX];
+	bool lost[VRD_GOSSIP_PENDING_MAX];
+	bool ignored[VRD_GOSSIP_PENDING_MAX];
+};
+
+static int apply_network(struct tables_txn *txn, struct apply *a, size_t i)
+{
+	const struct gossip_record *r = &a->gs->pending[i];
+	struct tables_gndt_entry e, old;
+	int rc;
+
+	if (strcmp(r->origin, a->gs->d->cfg.name) == 0) {
+		a->ignored[i] = true; /* ours, come back round */
+		return 0;
+	}
+	rc = tables_gndt_get(txn, r->vn, &r->prefix, &old);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc == 0 && old.origin == TABLES_GNDT_LOCAL) {
+		a->ignored[i] = true; /* the config says it is ours: keep */
+		return 0;
+	}
+	memset(&e, 0, sizeof(e));
+	e.vn = r->vn;
+	e.prefix = r->prefix;
+	snprintf(e.router, sizeof(e.router), "%s", r->origin);
+	e.seq = r->origin_seq;
+	e.origin = TABLES_GNDT_GOSSIP;
+	e.created_ms = a->now;
+	e.updated_ms = a->now;
+	return tables_gndt_put(txn, &e);
+}
+
+static int apply_withdraw(struct tables_txn *txn, struct apply *a, size_t i)
+{
+	const struct gossip_record *r = &a->gs->pending[i];
+	struct tables_gndt_entry old;
+	int rc;
+
+	rc = tables_gndt_get(txn, r->vn, &r->prefix, &old);
+	if (rc == -ENOENT || (rc == 0 && (strcmp(old.router, r->origin) ||
+					  old.origin == TABLES_GNDT_LOCAL ||
+					  old.origin == TABLES_GNDT_STATIC))) {
+		a->ignored[i] = true; /* not the origin's (any more) */
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	return tables_gndt_del(txn, r->vn, &r->prefix);
+}
+
+/* The host route of a won claim: (vn, ip/32) -> router. */
+static int claim_gndt_put(struct tables_txn *txn, uint32_t vn, uint32_t ip,
+			  const char *router, uint64_t seq, uint64_t now)
+{
+	struct vrd_prefix p = {.addr = ip, .len = 32};
+	struct tables_gndt_entry e, old;
+	int rc = tables_gndt_get(txn, vn, &p, &old);
+
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc == 0 && old.origin == TABLES_GNDT_LOCAL)
+		return 0; /* our own configured address (host mode) */
+	memset(&e, 0, sizeof(e));
+	e.vn = vn;
+	e.prefix = p;
+	snprintf(e.router, sizeof(e.router), "%s", router);
+	e.seq = seq;
+	e.origin = TABLES_GNDT_CLAIM;
+	e.created_ms = now;
+	e.updated_ms = now;
+	return tables_gndt_put(txn, &e);
+}
+
+/* Reads the claim state of (vn, ip): *exists false when there is none
+ * (or one the decision cannot use, which is then overwritten). */
+static int claim_state_read(struct tables_txn *txn, uint32_t vn, uint32_t ip,
+			    struct gossip_claim_state *st, bool *exists)
+{
+	struct tables_claim_entry e;
+	int rc = tables_claim_get(txn, vn, ip, &e);
+
+	*exists = false;
+	memset(st, 0, sizeof(*st));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (gossip_claim_state_from(st, &e) == 0)
+		*exists = true;
+	else
+		memset(st, 0, sizeof(*st));
+	return 0;
+}
+
+static int claim_state_write(struct tables_txn *txn, uint32_t vn, uint32_t ip,
+			     const struct gossip_claim_state *st)
+{
+	struct tables_claim_entry e;
+
+	gossip_claim_state_to(&e, vn, ip, st);
+	return tables_claim_put(txn, &e);
+}
+
+static bool verdict_accepts(enum gossip_claim_verdict v)
+{
+	return v == GOSSIP_CLAIM_ACCEPT_NEW || v == GOSSIP_CLAIM_ACCEPT_MOVE ||
+	       v == GOSSIP_CLAIM_ACCEPT_REFRESH;
+}
+
+static bool verdict_changes_state(enum gossip_claim_verdict v)
+{
+	return v != GOSSIP_CLAIM_REJECT_STALE && v != GOSSIP_CLAIM_REJECT_TIE &&
+	       v != GOSSIP_CLAIM_REJECT_INVALID;
+}
+
+/* We lost the host to another router: it is not ours to serve any more. */
+static int stand_down(struct tables_txn *txn, uint32_t vn, uint32_t ip)
+{
+	struct vrd_prefix p = {.addr = ip, .len = 32};
+	struct tables_lndt_entry e;
+	int rc = tables_lndt_get(txn, vn, &p, &e);
+
+	if (rc == -ENOENT || (rc == 0 && e.source != TABLES_LNDT_MIGRATED))
+		return 0;
+	if (rc < 0)
+		return rc;
+	return tables_lndt_del(txn, vn, &p);
+}
+
+static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
+{
+	const struct gossip_record *r = &a->gs->pending[i];
+	const char *self = a->gs->d->cfg.name;
+	struct gossip_claim_in in = {
+		.router = r->origin,
+		.mac = r->mac,
+		.seq = r->mobility_seq,
+	};
+	struct gossip_claim_state st;
+	enum gossip_claim_verdict v;
+	uint32_t ip = r->prefix.addr;
+	bool exists, lost = false;
+	int rc;
+
+	rc = claim_state_read(txn, r->vn, ip, &st, &exists);
+	if (rc < 0)
+		return rc;
+	v = gossip_claim_decide(&st, exists, &in, self, a->now, NULL, &lost);
+	a->verdict[i] = (uint8_t)v;
+	a->lost[i] = lost;
+	if (verdict_changes_state(v)) {
+		rc = claim_state_write(txn, r->vn, ip, &st);
+		if (rc < 0)
+			return rc;
+	}
+	if (v == GOSSIP_CLAIM_REJECT_FROZEN)
+		return claim_event(txn, "claim-frozen", a->now, r->vn, ip,
+				   &r->mac, r->origin, r->mobility_seq,
+				   st.router);
+	if (!verdict_accepts(v))
+		return 0;
+	rc = claim_gndt_put(txn, r->vn, ip, r->origin, r->mobility_seq, a->now);
+	if (rc == 0 && lost)
+		rc = stand_down(txn, r->vn, ip);
+	if (rc < 0 || v == GOSSIP_CLAIM_ACCEPT_REFRESH)
+		return rc;
+	return claim_event(txn, lost ? "claim-lost" : "claim-won", a->now,
+			   r->vn, ip, &r->mac, r->origin, r->mobility_seq,
+			   NULL);
+}
+
+static int apply_txn(struct tables_txn *txn, void *arg)
+{
+	struct apply *a = arg;
+	int rc = 0;
+
+	memset(a->verdict, 0, sizeof(a->verdict));
+	memset(a->lost, 0, sizeof(a->lost));
+	memset(a->ignored, 0, sizeof(a->ignored));
+	for (size_t i = 0; i < a->gs->npending && rc == 0; i++) {
+		switch (a->gs->pending[i].type) {
+		case GOSSIP_RECORD_NETWORK:
+			rc = apply_network(txn, a, i);
+			break;
+		case GOSSIP_RECORD_HOST:
+			rc = apply_host(txn, a, i);
+			break;
+		case GOSSIP_RECORD_WITHDRAW:
+			rc = apply_withdraw(txn, a, i);
+			break;
+		default:
+			a->ignored[i] = true;
+			break;
+		}
+	}
+	return rc;
+}
+
+/* After the commit: what an operator reads in the log. */
+static void apply_log(const struct apply *a)
+{
+	const struct vrd_daemon_gossip *gs = a->gs;
+	char ip[VRD_IPV4_STRLEN], m[VRD_MAC_STRLEN], p[VRD_PREFIX_STRLEN];
+
+	for (size_t i = 0; i < gs->npending; i++) {
+		const struct gossip_record *r = &gs->pending[i];
+		const char *verdict;
+
+		if (a->ignored[i])
+			continue;
+		if (r->type != GOSSIP_RECORD_HOST) {
+			log_debug("gossip: %s %s vn %u from %s (seq %" PRIu64
+				  ")",
+				  r->type == GOSSIP_RECORD_NETWORK ? "network"
+								   : "withdraw",
+				  vrd_prefix_format(&r->prefix, p), r->vn,
+				  r->origin, r->origin_seq);
+			continue;
+		}
+		verdict = gossip_claim_verdict_name(a->verdict[i]);
+		vrd_ipv4_format(r->prefix.addr, ip);
+		vrd_mac_format(&r->mac, m);
+		if (a->lost[i])
+			log_info(
+				"claim: %s (%s) vn %u moved to %s (seq %" PRIu64
+				"): standing down",
+				ip, m, r->vn, r->origin, r->mobility_seq);
+		else
+			log_debug("claim: %s (%s) vn %u by %s seq %" PRIu64
+				  ": %s",
+				  ip, m, r->vn, r->origin, r->mobility_seq,
+				  verdict ? verdict : "?");
+	}
+}
+
+/* Writes the records the node handed over since the last call. */
+void vrd_gossip_records_apply(struct vrd_daemon_gossip *gs)
+{
+	struct vrd_daemon *d = gs->d;
+	struct apply *a;
+	int rc;
+
+	if (gs->npending == 0)
+		return;
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		rc = -ENOMEM;
+	} else {
+		a->gs = gs;
+		a->now = vrd_wallclock_ms();
+		rc = tables_write(d->tables, apply_txn, a);
+	}
+	if (rc < 0) {
+		gs->stats.record_errors++;
+		log_ratelimited(&gs->rl, VRD_LOG_ERR,
+				"gossip: %zu records not written: %s",
+				gs->npending, strerror(-rc));
+	} else {
+		gs->stats.records += gs->npending;
+		apply_log(a);
+	}
+	free(a);
+	gs->npending = 0;
+	vrd_daemon_fib_refresh(d, false);
+}
+
+/* ---- our own claim -------------------------------------------------- */
+
+/* Our own claim, decided as if it came from the overlay, so that the
+ * claims table agrees with what every other router will decide. */
+static int claim_txn(struct tables_txn *txn, void *arg)
+{
+	struct vrd_gossip_claim_op *op = arg;
+	const char *self = op->d->cfg.name;
+	struct vrd_prefix p = {.addr = op->ip, .len = 32};
+	struct tables_lndt_entry le = {
+		.vn = op->vn,
+		.prefix = p,
+		.source = TABLES_LNDT_MIGRATED,
+		.added_ms = op->now,
+	};
+	struct gossip_claim_state st;
+	struct gossip_claim_in in = {.router = self, .mac = op->mac};
+	struct tables_lndt_entry have;
+	bool exists;
+	int rc;
+
+	rc = claim_state_read(txn, op->vn, op->ip, &st, &exists);
+	if (rc < 0)
+		return rc;
+	op->seq = in.seq = gossip_claim_next_seq(exists ? &st : NULL);
+	if (op->seq == 0)
+		return -EOVERFLOW;
+	op->verdict = gossip_claim_decide(&st, exists, &in, self, op->now, NULL,
+					  NULL);
+	op->frozen_until_ms = st.frozen_until_ms;
+	if (!verdict_changes_state(op->verdict))
+		return -EINVAL;
+	rc = claim_state_write(txn, op->vn, op->ip, &st);
+	if (rc < 0)
+		return rc;
+	if (op->verdict == GOSSIP_CLAIM_REJECT_FROZEN)
+		return claim_event(txn, "claim-frozen", op->now, op->vn, op->ip,
+				   &op->mac, self, op->seq, st.router);
+	rc = claim_gndt_put(txn, op->vn, op->ip, self, op->seq, op->now);
+	if (rc < 0)
+		return rc;
+	rc = tables_lndt_get(txn, op->vn, &p, &have);
+	if (rc == -ENOENT)
+		rc = tables_lndt_put(txn, &le);
+	if (rc < 0)
+		return rc;
+	return claim_event(txn, "claim-won", op->now, op->vn, op->ip, &op->mac,
+			   self, op->seq, NULL);
+}
+
+int vrd_gossip_claim_local(struct vrd_gossip_claim_op *op)
+{
+	return tables_write(op->d->tables, claim_txn, op);
+}

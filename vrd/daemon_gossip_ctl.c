@@ -1,0 +1,407 @@
+/*
+ * The daemon's side of gossip, part three: the operator's commands.
+ * vrctl peers (members and unreached bootstrap peers), vrctl claim (our
+ * own claim, decided in daemon_gossip_apply.c, then gossiped) and vrctl
+ * query (deferred in a query slot until the node's query_done).
+ */
+#include "vrd/daemon_gossip.h"
+#include "vrd/clock.h"
+#include "vrd/log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- control: peers ------------------------------------------------- */
+
+static const char *peer_state_word(int state)
+{
+	switch (state) {
+	case GOSSIP_MEMBER_ALIVE:
+		return "up";
+	case GOSSIP_MEMBER_SUSPECT:
+		return "suspect";
+	default:
+		return "down";
+	}
+}
+
+static bool bootstrap_reached(const struct vrd_daemon *d,
+			      const struct vrd_gossip_bootstrap *b)
+{
+	struct gossip_member_info m;
+	size_t cursor = 0;
+
+	if (!b->addr)
+		return false;
+	while (gossip_node_peer_next(d->gossip, &cursor, &m))
+		if (m.addr == b->addr && m.port == b->port)
+			return true;
+	return false;
+}
+
+static void peer_row(struct vrd_row *row, const struct gossip_member_info *m,
+		     int64_t wall_offset)
+{
+	char a[VRD_GOSSIP_ADDR_STRLEN];
+
+	vrd_row_add_str(row, "name", "%s", m->name);
+	vrd_row_add_str(row, "address", "%s",
+			vrd_gossip_addr_port_format(m->addr, m->port, a));
+	vrd_row_add_str(row, "state", "%s", peer_state_word(m->state));
+	if (m->last_seen_ms)
+		vrd_row_add_time(
+			row, "last_seen",
+			(uint64_t)((int64_t)m->last_seen_ms + wall_offset));
+	else
+		vrd_row_add_null(row, "last_seen");
+	if (m->rtt_ms)
+		vrd_row_add_u64(row, "rtt_ms", m->rtt_ms);
+	else
+		vrd_row_add_null(row, "rtt_ms");
+	vrd_row_add_u64(row, "incarnation", m->incarnation);
+}
+
+/* A bootstrap peer nobody has reached yet: not a member, but an operator
+ * wants to see it. */
+static void bootstrap_row(struct vrd_row *row,
+			  const struct vrd_gossip_bootstrap *b)
+{
+	char a[VRD_GOSSIP_ADDR_STRLEN];
+
+	vrd_row_add_null(row, "name");
+	if (b->addr)
+		vrd_row_add_str(
+			row, "address", "%s",
+			vrd_gossip_addr_port_format(b->addr, b->port, a));
+	else
+		vrd_row_add_str(row, "address", "%s:%u", b->host, b->port);
+	vrd_row_add_str(row, "state", "down");
+	vrd_row_add_null(row, "last_seen");
+	vrd_row_add_null(row, "rtt_ms");
+	vrd_row_add_null(row, "incarnation");
+}
+
+void vrd_daemon_ctl_peers(struct vrd_daemon *d, struct vrd_reply *rep)
+{
+	int64_t offset = (int64_t)(vrd_wallclock_ms() - vrd_monotonic_ms());
+	struct gossip_member_info m;
+	struct vrd_row *row;
+	size_t cursor = 0;
+
+	rep->kind = VRD_REPLY_TABLE;
+	if (!d->gossip || !d->gs) {
+		vrd_reply_error(rep, -ENOTCONN, "gossip is not running");
+		return;
+	}
+	while (gossip_node_peer_next(d->gossip, &cursor, &m)) {
+		row = vrd_reply_row(rep);
+		if (!row)
+			goto nomem;
+		peer_row(row, &m, offset);
+	}
+	for (size_t i = 0; i < d->gs->nboot; i++) {
+		if (bootstrap_reached(d, &d->gs->boot[i]))
+			continue;
+		row = vrd_reply_row(rep);
+		if (!row)
+			goto nomem;
+		bootstrap_row(row, &d->gs->boot[i]);
+	}
+	return;
+nomem:
+	vrd_reply_error(rep, -ENOMEM, "out of memory");
+}
+
+/* ---- control: claim and query --------------------------------------- */
+
+/* The words after the command: want positional ones, and an optional
+ * "--vn N" (default: the config's vn), which must be in our
+ * certificate. 0, or the error set in rep. */
+static int ctl_words(struct vrd_daemon *d, const struct vrd_ctl_request *req,
+		     const char *usage, const char **pos, int want,
+		     uint32_t *vn, struct vrd_reply *rep)
+{
+	int npos = 0;
+
+	*vn = d->cfg.vn;
+	for (int i = 1; i < req->argc; i++) {
+		const char *w = req->argv[i];
+		unsigned long long v;
+		char *end;
+
+		if (strcmp(w, "--vn") != 0) {
+			if (npos == want)
+				return vrd_reply_error(rep, -EINVAL,
+						       "usage: %s", usage);
+			pos[npos++] = w;
+			continue;
+		}
+		if (++i == req->argc)
+			return vrd_reply_error(rep, -EINVAL,
+					       "--vn takes one number");
+		w = req->argv[i];
+		errno = 0;
+		v = strtoull(w, &end, 10);
+		if (errno || end == w || *end || w[0] < '0' || w[0] > '9' ||
+		    v >= TABLES_VN_ALL)
+			return vrd_reply_error(rep, -EINVAL,
+					       "bad virtual network: %s", w);
+		*vn = (uint32_t)v;
+	}
+	if (npos != want)
+		return vrd_reply_error(rep, -EINVAL, "usage: %s", usage);
+	if (!gossip_cert_has_vn(&d->cert, *vn))
+		return vrd_reply_error(rep, -EPERM,
+				       "vn %u is not in this router's "
+				       "certificate",
+				       *vn);
+	return 0;
+}
+
+static int ctl_mac(const char *w, struct vrd_mac *mac, struct vrd_reply *rep)
+{
+	if (vrd_mac_parse(w, mac) < 0 || vrd_mac_is_zero(mac) ||
+	    vrd_mac_is_multicast(mac))
+		return vrd_reply_error(rep, -EINVAL,
+				       "%s is not a unicast MAC address", w);
+	return 0;
+}
+
+void vrd_daemon_ctl_claim(struct vrd_daemon *d,
+			  const struct vrd_ctl_request *req,
+			  struct vrd_reply *rep)
+{
+	struct vrd_gossip_claim_op op = {.d = d, .now = vrd_wallclock_ms()};
+	char a[VRD_IPV4_STRLEN], m[VRD_MAC_STRLEN], t[VRD_RFC3339_STRLEN];
+	const char *w[2];
+	int rc;
+
+	if (ctl_words(d, req, "claim IP MAC [--vn N]", w, 2, &op.vn, rep) < 0)
+		return;
+	if (vrd_ipv4_parse(w[0], &op.ip) < 0) {
+		vrd_reply_error(rep, -EINVAL, "%s is not an IPv4 address",
+				w[0]);
+		return;
+	}
+	if (ctl_mac(w[1], &op.mac, rep) < 0)
+		return;
+	if (!d->gossip) {
+		vrd_reply_error(rep, -ENOTCONN, "gossip is not running");
+		return;
+	}
+	vrd_ipv4_format(op.ip, a);
+	vrd_mac_format(&op.mac, m);
+	rc = vrd_gossip_claim_local(&op);
+	if (rc < 0) {
+		vrd_reply_error(rep, rc, "claim %s: %s", a,
+				rc == -EOVERFLOW ? "sequence numbers exhausted"
+						 : strerror(-rc));
+		return;
+	}
+	if (op.verdict == GOSSIP_CLAIM_REJECT_FROZEN) {
+		log_warn("claim: %s (%s) vn %u is frozen until %s: too many "
+			 "moves",
+			 a, m, op.vn, vrd_rfc3339(op.frozen_until_ms, t));
+		vrd_reply_error(rep, -EBUSY,
+				"claim %s: frozen until %s (too many moves)", a,
+				vrd_rfc3339(op.frozen_until_ms, t));
+		return;
+	}
+	d->gs->stats.claims_local++;
+	vrd_daemon_fib_refresh(d, false);
+	log_info("claim: %s (%s) vn %u is here now (seq %" PRIu64 ")", a, m,
+		 op.vn, op.seq);
+	rc = gossip_node_claim(d->gossip, op.vn, op.ip, &op.mac, op.seq);
+	vrd_gossip_records_apply(d->gs);
+	vrd_gossip_kick(d->gs);
+	if (rc < 0)
+		vrd_reply_error(rep, rc,
+				"claim %s: taken here, not gossiped: %s", a,
+				strerror(-rc));
+}
+
+/* ---- control: query ------------------------------------------------- */
+
+static struct vrd_gossip_query *query_find(struct vrd_daemon_gossip *gs,
+					   int64_t id)
+{
+	/* answered inside gossip_node_query, before its id was known (the
+	 * ids only grow): the slot still has id 0 */
+	if (gs->querying && id > gs->last_query_id)
+		id = 0;
+	for (size_t i = 0; i < VRD_GOSSIP_QUERIES_MAX; i++)
+		if (gs->queries[i].used && gs->queries[i].id == id)
+			return &gs->queries[i];
+	return NULL;
+}
+
+/* The event "query": mac, vn, router (or "nobody"), ips. */
+static void query_event(struct vrd_daemon_gossip *gs, uint32_t vn,
+			const char *mac, const char *router,
+			const struct gossip_wire_answer_entry *ips, size_t nips)
+{
+	char list[TABLES_EVENT_VALUE_MAX + 1] = "", vns[16];
+	size_t len = 0;
+
+	for (size_t i = 0; i < nips; i++) {
+		char a[VRD_IPV4_STRLEN];
+		int n;
+
+		vrd_ipv4_format(ips[i].ip, a);
+		if (len + strlen(a) + 2 > sizeof(list))
+			break; /* the event keeps what fits */
+		n = snprintf(list + len, sizeof(list) - len, "%s%s",
+			     i ? "," : "", a);
+		len += (size_t)n;
+	}
+	snprintf(vns, sizeof(vns), "%u", vn);
+	vrd_daemon_event(gs->d, "query", "mac", mac, "vn", vns, "router",
+			 router ? router : "nobody", "ips", list, NULL);
+}
+
+static void query_rows(struct vrd_reply *rep, const char *router,
+		       const struct gossip_wire_answer_entry *ips, size_t nips)
+{
+	char a[VRD_IPV4_STRLEN];
+
+	for (size_t i = 0; i < nips || (i == 0 && nips == 0); i++) {
+		struct vrd_row *row = vrd_reply_row(rep);
+
+		if (!row) {
+			vrd_reply_error(rep, -ENOMEM, "out of memory");
+			return;
+		}
+		vrd_row_add_str(row, "router", "%s", router);
+		if (nips == 0) {
+			vrd_row_add_null(row, "ip");
+			vrd_row_add_null(row, "last_seen");
+			return;
+		}
+		vrd_row_add_str(row, "ip", "%s", vrd_ipv4_format(ips[i].ip, a));
+		if (ips[i].last_seen_ms)
+			vrd_row_add_time(row, "last_seen", ips[i].last_seen_ms);
+		else
+			vrd_row_add_null(row, "last_seen");
+	}
+}
+
+static uint64_t answer_latest(const struct gossip_wire_answer_entry *ips,
+			      size_t nips)
+{
+	uint64_t latest = 0;
+
+	for (size_t i = 0; i < nips; i++)
+		if (ips[i].last_seen_ms > latest)
+			latest = ips[i].last_seen_ms;
+	return latest;
+}
+
+void vrd_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
+			      const struct vrd_mac *mac, const char *router,
+			      const struct gossip_wire_answer_entry *ips,
+			      size_t nips, void *arg)
+{
+	struct vrd_daemon_gossip *gs = arg;
+	struct vrd_gossip_query *q = query_find(gs, (int64_t)query_id);
+	struct gossip_wire_answer_entry local[GOSSIP_WIRE_ANSWERS_MAX];
+	size_t nlocal = vrd_gossip_cb_hwdt_by_mac(vn, mac, local,
+						  GOSSIP_WIRE_ANSWERS_MAX, gs);
+	char m[VRD_MAC_STRLEN];
+	struct vrd_reply rep;
+
+	/* the overlay answers for the others; this router may have seen the
+	 * MAC last itself */
+	if (nlocal && (!router || answer_latest(local, nlocal) >
+					  answer_latest(ips, nips))) {
+		router = gs->d->cfg.name;
+		ips = local;
+		nips = nlocal;
+	}
+	vrd_mac_format(mac, m);
+	query_event(gs, vn, m, router, ips, nips);
+	if (!q)
+		return; /* nobody waits: timed out and reaped */
+	vrd_reply_init(&rep, VRD_REPLY_TABLE);
+	if (router)
+		query_rows(&rep, router, ips, nips);
+	else
+		vrd_reply_error(&rep, -ENOENT, "nobody has %s", m);
+	if (vrd_control_complete(gs->d->control, q->handle, &rep) < 0)
+		gs->stats.queries_lost++;
+	vrd_reply_free(&rep);
+	q->used = false;
+}
+
+/* A slot for a new query; slots whose client must be gone are reaped. */
+static struct vrd_gossip_query *query_slot_new(struct vrd_daemon_gossip *gs,
+					       uint64_t now)
+{
+	struct vrd_gossip_query *free_slot = NULL;
+
+	for (size_t i = 0; i < VRD_GOSSIP_QUERIES_MAX; i++) {
+		struct vrd_gossip_query *q = &gs->queries[i];
+
+		if (q->used && now - q->since_ms > 2 * VRD_CONTROL_IDLE_MS)
+			q->used = false;
+		if (!q->used && !free_slot)
+			free_slot = q;
+	}
+	return free_slot;
+}
+
+void vrd_daemon_ctl_query(struct vrd_daemon *d,
+			  const struct vrd_ctl_request *req,
+			  struct vrd_reply *rep)
+{
+	struct vrd_daemon_gossip *gs = d->gs;
+	uint64_t now = vrd_monotonic_ms();
+	struct vrd_gossip_query *q;
+	struct vrd_reply err;
+	struct vrd_mac mac;
+	const char *w[1];
+	uint64_t handle;
+	int64_t id;
+	uint32_t vn;
+
+	if (ctl_words(d, req, "query MAC [--vn N]", w, 1, &vn, rep) < 0 ||
+	    ctl_mac(w[0], &mac, rep) < 0)
+		return;
+	if (!d->gossip || !gs) {
+		vrd_reply_error(rep, -ENOTCONN, "gossip is not running");
+		return;
+	}
+	q = query_slot_new(gs, now);
+	if (!q) {
+		vrd_reply_error(rep, -EBUSY, "too many queries at once");
+		return;
+	}
+	handle = vrd_control_defer(d->control);
+	if (handle == 0) {
+		vrd_reply_error(rep, -EINVAL, "query: cannot defer");
+		return;
+	}
+	*q = (struct vrd_gossip_query){
+		.used = true, .handle = handle, .since_ms = now};
+	gs->stats.queries++;
+	gs->querying = true;
+	id = gossip_node_query(d->gossip, vn, &mac, now);
+	gs->querying = false;
+	if (id < 0) {
+		q->used = false;
+		vrd_reply_init(&err, VRD_REPLY_TABLE);
+		vrd_reply_error(&err, (int)id, "query %s: %s", w[0],
+				strerror((int)-id));
+		vrd_control_complete(d->control, handle, &err);
+		vrd_reply_free(&err);
+		return;
+	}
+	if (q->used && q->id == 0 && q->handle == handle)
+		q->id = id; /* not answered yet */
+	if (id > gs->last_query_id)
+		gs->last_query_id = id;
+	vrd_gossip_records_apply(gs);
+	vrd_gossip_kick(gs);
+}
