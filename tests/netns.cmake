@@ -3,3 +3,5 @@
 vrd_netns_test(netns_daemon ${CMAKE_CURRENT_SOURCE_DIR}/netns/daemon.sh)
 vrd_netns_test(netns_kill9 ${CMAKE_CURRENT_SOURCE_DIR}/netns/kill9.sh)
 vrd_netns_test(netns_lan ${CMAKE_CURRENT_SOURCE_DIR}/netns/lan.sh)
+vrd_netns_test(netns_gossip ${CMAKE_CURRENT_SOURCE_DIR}/netns/gossip.sh)
+vrd_netns_test(netns_gossip_rogue ${CMAKE_CURRENT_SOURCE_DIR}/netns/gossip_rogue.sh)

@@ -3,3 +3,9 @@ add_executable(vrd-ctl-storm tools/ctl_storm.c)
 target_link_libraries(vrd-ctl-storm PRIVATE vrd_ctl)
 set_target_properties(vrd-ctl-storm PROPERTIES RUNTIME_OUTPUT_DIRECTORY
 	${CMAKE_BINARY_DIR}/tests)
+
+# A certified router announcing what its certificate does not cover.
+add_executable(vrd-gossip-rogue tools/gossip_rogue.c)
+target_link_libraries(vrd-gossip-rogue PRIVATE vrd_gossip_node)
+set_target_properties(vrd-gossip-rogue PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+	${CMAKE_BINARY_DIR}/tests)
