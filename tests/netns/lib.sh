@@ -10,9 +10,10 @@ set -euo pipefail
 
 VRD_BIN=${VRD_BIN:?VRD_BIN must point at build/bin}
 VRD_TESTS=${VRD_TESTS:?VRD_TESTS must point at build/tests}
-T_PREFIX="vrt$$"
+# unique per run: the PID, and a random part in case a killed run with a
+# reused PID left namespaces behind
+T_PREFIX="vrt$$r$RANDOM"
 T_DIR=$(mktemp -d "/tmp/vrdtest.XXXXXX")
-T_NETNS=()
 T_PIDS=()
 
 t_log() { printf '[%s %(%H:%M:%S)T] %s\n' "${0##*/}" -1 "$*" >&2; }
@@ -30,8 +31,13 @@ t_cleanup() {
 	for pid in "${T_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
-	for ns in "${T_NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null || true
+	# by prefix, not by a list: t_netns runs in $(...), a subshell, so
+	# nothing it recorded would reach this trap
+	local ns
+	for ns in $(ip netns list | awk '{print $1}'); do
+		if [[ $ns == "$T_PREFIX"-* ]]; then
+			ip netns del "$ns" 2>/dev/null || true
+		fi
 	done
 	if ((rc != 0 && rc != 77)); then
 		for log in "$T_DIR"/*.log; do
@@ -48,14 +54,14 @@ trap t_cleanup EXIT
 # t_netns NAME: creates namespace ${T_PREFIX}-NAME with lo up; prints it.
 t_netns() {
 	local ns="$T_PREFIX-$1"
-	if ! ip netns add "$ns" 2>/dev/null; then
+	local why
+	if ! why=$(ip netns add "$ns" 2>&1); then
 		if [[ ${VRD_NETNS_REQUIRED:-0} == 1 ]]; then
-			t_fail "cannot create network namespaces (required here)"
+			t_fail "cannot create network namespace $ns: $why"
 		fi
 		t_log "SKIP: cannot create network namespaces"
 		exit 77
 	fi
-	T_NETNS+=("$ns")
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
