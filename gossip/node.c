@@ -30,6 +30,9 @@
 #define ACTIONS_MAX 64
 #define UDP_BUDGET 32
 #define HELLO_RETRY_MS 50 /* until the CURVE connection takes the HELLO */
+/* MEMBERS carries certificates (up to 64 KB): with the digest only every
+ * few rounds; a newcomer gets it at once, in answer to its HELLO */
+#define MEMBERS_EVERY 2
 
 struct router {
 	char name[VRD_NAME_MAX + 1];
@@ -40,6 +43,7 @@ struct router {
 	uint32_t addr;
 	uint16_t port;
 	bool hello_sent;
+	bool members_due; /* a newcomer: MEMBERS right after our HELLO */
 };
 
 struct held {
@@ -111,6 +115,7 @@ struct gossip_node {
 	uint64_t origin_seq;
 	uint64_t next_query_id;
 	uint64_t next_anti_entropy;
+	unsigned rounds;
 	size_t members_cursor;
 	uint64_t now; /* of the call under way */
 	uint64_t rng;
@@ -229,6 +234,8 @@ static unsigned fanout(struct gossip_node *n)
 	return f > n->fanout_min ? f : n->fanout_min;
 }
 
+static void send_members(struct gossip_node *n, const char *to);
+
 static void send_hello(struct gossip_node *n, struct router *r)
 {
 	msg_init(n, GOSSIP_MSG_HELLO);
@@ -240,6 +247,10 @@ static void send_hello(struct gossip_node *n, struct router *r)
 	if (msg_send(n, r->name, NULL) == 0) {
 		r->hello_sent = true;
 		n->st.hello_sent++;
+		if (r->members_due) {
+			send_members(n, r->name);
+			r->members_due = false;
+		}
 	}
 }
 
@@ -676,7 +687,8 @@ static void anti_entropy(struct gossip_node *n)
 	if (pick(n, to, 1, NULL, NULL) == 0)
 		return;
 	send_digest(n, to[0]);
-	send_members(n, to[0]);
+	if (n->rounds++ % MEMBERS_EVERY == 0)
+		send_members(n, to[0]);
 }
 
 /* ---- membership ------------------------------------------------------ */
@@ -887,10 +899,22 @@ static void hello_in(struct gossip_node *n, const struct gossip_from *from,
 		n->st.bad_cert++; /* someone else's certificate */
 		return;
 	}
-	router_learn(n, &cert, m->hello.cert.p, m->hello.cert.len,
-		     m->hello.addr, m->hello.port);
+	bool fresh = router_by_name(n, cert.name) == NULL;
+	struct router *r = router_learn(n, &cert, m->hello.cert.p,
+					m->hello.cert.len, m->hello.addr,
+					m->hello.port);
+
 	gossip_member_update(n->m, cert.name, m->hello.addr, m->hello.port,
 			     m->hello.incarnation, GOSSIP_MEMBER_ALIVE, n->now);
+	if (fresh && r) {
+		/* a newcomer learns the overlay at once, as soon as the
+		 * connection takes a message (see send_hello) */
+		r->members_due = true;
+		if (r->hello_sent) {
+			send_members(n, r->name);
+			r->members_due = false;
+		}
+	}
 }
 
 static void on_message(const struct gossip_from *from, const uint8_t *msg,

@@ -12,8 +12,10 @@
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define USER_ID_LEN (1 + 2 * GOSSIP_CURVE_KEYBYTES) /* 'k'|'u' + hex */
 #define HWM 10000
-#define HEARTBEAT_IVL_MS 1000
-#define HEARTBEAT_TIMEOUT_MS 3000
+/* ZMTP heartbeats only keep TCP honest: SWIM decides liveness, so they can
+ * be rare; every connection pays for them, and a router has 2(N-1). */
+#define HEARTBEAT_IVL_MS 10000
+#define HEARTBEAT_TIMEOUT_MS 30000
 #define HANDSHAKE_MS 5000
 
 struct peer {
