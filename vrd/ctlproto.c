@@ -6,36 +6,13 @@
  * (vrd_row_encode / vrd_row_decode); this file frames it.
  */
 #include "vrd/ctlproto.h"
+#include "vrd/ctl_bytes.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- encoding ------------------------------------------------------- */
-
-/* Callers reserve first; these only store. */
-static void put_u8(struct vrd_buf *b, uint8_t v)
-{
-	b->data[b->len++] = v;
-}
-
-static void put_u16(struct vrd_buf *b, uint16_t v)
-{
-	put_u8(b, (uint8_t)(v >> 8));
-	put_u8(b, (uint8_t)v);
-}
-
-static void put_u32(struct vrd_buf *b, uint32_t v)
-{
-	put_u16(b, (uint16_t)(v >> 16));
-	put_u16(b, (uint16_t)v);
-}
-
-static void put_bytes(struct vrd_buf *b, const void *p, size_t n)
-{
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
 
 /* Starts a frame of at most VRD_CTL_FRAME_MAX: room for all of it, the
  * length left to frame_end. Returns where the frame starts, or -1. */
@@ -210,60 +187,6 @@ undo_rows:
 }
 
 /* ---- decoding ------------------------------------------------------- */
-
-struct reader {
-	const uint8_t *p;
-	size_t left;
-};
-
-/* Each getter fails (false) when the body is too short; nothing is read
- * then. */
-static bool get_u8(struct reader *r, uint8_t *v)
-{
-	if (r->left < 1) {
-		return false;
-	}
-	*v = r->p[0];
-	r->p++;
-	r->left--;
-	return true;
-}
-
-static bool get_u16(struct reader *r, uint16_t *v)
-{
-	if (r->left < 2) {
-		return false;
-	}
-	*v = (uint16_t)(r->p[0] << 8 | r->p[1]);
-	r->p += 2;
-	r->left -= 2;
-	return true;
-}
-
-static bool get_u32(struct reader *r, uint32_t *v)
-{
-	if (r->left < 4) {
-		return false;
-	}
-	*v = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 |
-	     (uint32_t)r->p[2] << 8 | r->p[3];
-	r->p += 4;
-	r->left -= 4;
-	return true;
-}
-
-/* n bytes of text with no NUL into out (room for n + 1). */
-static bool get_text(struct reader *r, size_t n, char *out)
-{
-	if (r->left < n || memchr(r->p, '\0', n)) {
-		return false;
-	}
-	memcpy(out, r->p, n);
-	out[n] = '\0';
-	r->p += n;
-	r->left -= n;
-	return true;
-}
 
 long vrd_ctl_frame(const uint8_t *p, size_t len, uint8_t *type,
 		   const uint8_t **body, size_t *body_len)

@@ -5,6 +5,7 @@
  * then the virtual network, how it was learned, and the times.
  */
 #include "vrd/row.h"
+#include "vrd/ctl_bytes.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -259,31 +260,6 @@ void vrd_buf_consume(struct vrd_buf *b, size_t n)
 
 /* ---- ROW body encoding ---------------------------------------------- */
 
-/* Callers reserve first; these only store. */
-static void put_u8(struct vrd_buf *b, uint8_t v)
-{
-	b->data[b->len++] = v;
-}
-
-static void put_u16(struct vrd_buf *b, uint16_t v)
-{
-	put_u8(b, (uint8_t)(v >> 8));
-	put_u8(b, (uint8_t)v);
-}
-
-static void put_u64(struct vrd_buf *b, uint64_t v)
-{
-	for (int shift = 56; shift >= 0; shift -= 8) {
-		put_u8(b, (uint8_t)(v >> shift));
-	}
-}
-
-static void put_bytes(struct vrd_buf *b, const void *p, size_t n)
-{
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
 static bool type_valid(uint8_t t)
 {
 	return t >= VRD_FIELD_STR && t <= VRD_FIELD_NULL;
@@ -368,64 +344,6 @@ int vrd_row_encode(struct vrd_buf *b, const struct vrd_row *row)
 		}
 	}
 	return 0;
-}
-
-struct reader {
-	const uint8_t *p;
-	size_t left;
-};
-
-/* Each getter fails (false) when the body is too short; nothing is read
- * then. */
-static bool get_u8(struct reader *r, uint8_t *v)
-{
-	if (r->left < 1) {
-		return false;
-	}
-	*v = r->p[0];
-	r->p++;
-	r->left--;
-	return true;
-}
-
-static bool get_u16(struct reader *r, uint16_t *v)
-{
-	if (r->left < 2) {
-		return false;
-	}
-	*v = (uint16_t)(r->p[0] << 8 | r->p[1]);
-	r->p += 2;
-	r->left -= 2;
-	return true;
-}
-
-static bool get_u64(struct reader *r, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (r->left < 8) {
-		return false;
-	}
-	for (int i = 0; i < 8; i++) {
-		x = x << 8 | r->p[i];
-	}
-	*v = x;
-	r->p += 8;
-	r->left -= 8;
-	return true;
-}
-
-/* n bytes of text with no NUL into out (room for n + 1). */
-static bool get_text(struct reader *r, size_t n, char *out)
-{
-	if (r->left < n || memchr(r->p, '\0', n)) {
-		return false;
-	}
-	memcpy(out, r->p, n);
-	out[n] = '\0';
-	r->p += n;
-	r->left -= n;
-	return true;
 }
 
 static bool get_field(struct reader *r, struct vrd_field *f)
