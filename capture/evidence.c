@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "capture/evidence.h"
+#include "vrd/counter.h"
 
 #define WAYS 8
 #define GAP_MAX_MS 1000000u /* refill clamp: no overflow, bucket full */
@@ -462,10 +463,7 @@ int capture_evidence_stats_foreach(const struct capture_evidence_stats *st,
 					     void *arg),
 				   void *arg)
 {
-	const struct {
-		const char *name;
-		uint64_t value;
-	} plain[] = {
+	const struct vrd_counter plain[] = {
 		{"capture.evidence.folded", st->folded},
 		{"capture.evidence.learned", st->learned},
 		{"capture.evidence.evicted", st->evicted},
@@ -483,11 +481,8 @@ int capture_evidence_stats_foreach(const struct capture_evidence_stats *st,
 			return rc;
 		}
 	}
-	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
-		rc = fn(plain[i].name, plain[i].value, arg);
-		if (rc != 0) {
-			return rc;
-		}
-	}
+	rc = VRD_COUNTERS_EMIT(plain, fn, arg);
+	if (rc != 0)
+		return rc;
 	return 0;
 }

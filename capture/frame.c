@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capture/frame.h"
+#include "vrd/counter.h"
 
 #define ETH_HLEN 14
 #define VLAN_HLEN 4
@@ -226,10 +227,7 @@ int capture_stats_foreach(const struct capture_stats *st,
 				    void *arg),
 			  void *arg)
 {
-	const struct {
-		const char *name;
-		uint64_t value;
-	} plain[] = {
+	const struct vrd_counter plain[] = {
 		{"capture.frames", st->frames},
 		{"capture.arp", st->arp},
 		{"capture.rarp", st->rarp},
@@ -240,12 +238,9 @@ int capture_stats_foreach(const struct capture_stats *st,
 	char name[64];
 	int rc;
 
-	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
-		rc = fn(plain[i].name, plain[i].value, arg);
-		if (rc != 0) {
-			return rc;
-		}
-	}
+	rc = VRD_COUNTERS_EMIT(plain, fn, arg);
+	if (rc != 0)
+		return rc;
 	for (int r = 1; r < CAPTURE_DROP_MAX; r++) {
 		snprintf(name, sizeof(name), "capture.drop.%s",
 			 capture_drop_name(r));

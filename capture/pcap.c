@@ -10,6 +10,7 @@
 #include <pcap.h>
 
 #include "capture/pcap.h"
+#include "vrd/counter.h"
 #include "vrd/clock.h"
 #include "vrd/log.h"
 
@@ -238,10 +239,7 @@ int capture_pcap_stats_foreach(const struct capture_pcap_stats *st,
 					 void *arg),
 			       void *arg)
 {
-	const struct {
-		const char *name;
-		uint64_t value;
-	} all[] = {
+	const struct vrd_counter all[] = {
 		{"capture.pcap.delivered", st->delivered},
 		{"capture.pcap.reads", st->reads},
 		{"capture.pcap.budget_hit", st->budget_hit},
@@ -252,11 +250,8 @@ int capture_pcap_stats_foreach(const struct capture_pcap_stats *st,
 	};
 	int rc;
 
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		rc = fn(all[i].name, all[i].value, arg);
-		if (rc != 0) {
-			return rc;
-		}
-	}
+	rc = VRD_COUNTERS_EMIT(all, fn, arg);
+	if (rc != 0)
+		return rc;
 	return 0;
 }

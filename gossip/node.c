@@ -3,6 +3,7 @@
  * membership, signed records, rumour mongering, anti-entropy, queries.
  */
 #include "gossip/node.h"
+#include "vrd/counter.h"
 #include "gossip/transport.h"
 #include "vrd/clock.h"
 #include "vrd/log.h"
@@ -900,9 +901,9 @@ static void hello_in(struct gossip_node *n, const struct gossip_from *from,
 		return;
 	}
 	bool fresh = router_by_name(n, cert.name) == NULL;
-	struct router *r = router_learn(n, &cert, m->hello.cert.p,
-					m->hello.cert.len, m->hello.addr,
-					m->hello.port);
+	struct router *r =
+		router_learn(n, &cert, m->hello.cert.p, m->hello.cert.len,
+			     m->hello.addr, m->hello.port);
 
 	gossip_member_update(n->m, cert.name, m->hello.addr, m->hello.port,
 			     m->hello.incarnation, GOSSIP_MEMBER_ALIVE, n->now);
@@ -1301,10 +1302,7 @@ int gossip_node_counters(const struct gossip_node *n,
 
 	gossip_transport_get_stats(n->t, &ts);
 	gossip_member_get_stats(n->m, &ms);
-	const struct {
-		const char *name;
-		uint64_t value;
-	} c[] = {
+	const struct vrd_counter c[] = {
 		{"gossip.msgs_in", ts.msgs_in},
 		{"gossip.bytes_in", ts.bytes_in},
 		{"gossip.msgs_out", ts.msgs_out},
@@ -1343,8 +1341,8 @@ int gossip_node_counters(const struct gossip_node *n,
 	};
 	int rc;
 
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		if ((rc = fn(c[i].name, c[i].value, arg)) != 0)
-			return rc;
+	rc = VRD_COUNTERS_EMIT(c, fn, arg);
+	if (rc != 0)
+		return rc;
 	return 0;
 }

@@ -2,6 +2,7 @@
  * shared queries (vrd/query.h), so vrctl -d answers them the same way;
  * peers, claim and query are gossip's (daemon_gossip.c). */
 #include "vrd/clock.h"
+#include "vrd/counter.h"
 #include "vrd/daemon.h"
 #include "vrd/lan.h"
 #include "vrd/query.h"
@@ -75,10 +76,7 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 	rep->kind = VRD_REPLY_TABLE;
 	vrd_control_get_stats(d->control, &cs);
 	tables_get_stats(d->tables, &ts);
-	const struct {
-		const char *name;
-		uint64_t value;
-	} plain[] = {
+	const struct vrd_counter plain[] = {
 		{"control.requests", cs.requests},
 		{"control.errors", cs.errors},
 		{"control.bad_frames", cs.bad_frames},
@@ -103,9 +101,8 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 		{"loop.wakeups", vrd_loop_wakeups(d->loop)},
 	};
 
-	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		if (counter_row(plain[i].name, plain[i].value, rep) < 0)
-			return;
+	if (VRD_COUNTERS_EMIT(plain, counter_row, rep) < 0)
+		return;
 	if (d->lan && vrd_lan_counters(d->lan, counter_row, rep) != 0)
 		return;
 	vrd_daemon_gossip_counters(d, counter_row, rep);

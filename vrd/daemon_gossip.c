@@ -12,6 +12,7 @@
  * clock); everything stored is wall clock.
  */
 #include "vrd/daemon_gossip.h"
+#include "vrd/counter.h"
 #include "vrd/clock.h"
 #include "vrd/log.h"
 
@@ -582,10 +583,7 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 	if (!d->gs)
 		return 0;
 	s = &d->gs->stats;
-	const struct {
-		const char *name;
-		uint64_t value;
-	} own[] = {
+	const struct vrd_counter own[] = {
 		{"gossip.tables.records", s->records},
 		{"gossip.tables.errors", s->record_errors},
 		{"gossip.claims_local", s->claims_local},
@@ -598,10 +596,5 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 		if (rc != 0)
 			return rc;
 	}
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-		rc = fn(own[i].name, own[i].value, arg);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	return VRD_COUNTERS_EMIT(own, fn, arg);
 }

@@ -1,4 +1,5 @@
 #include "vrd/lan.h"
+#include "vrd/counter.h"
 #include "capture/evidence.h"
 #include "capture/frame.h"
 #include "capture/pcap.h"
@@ -366,10 +367,7 @@ int vrd_lan_counters(struct vrd_lan *lan,
 	struct capture_pcap_stats ps;
 	struct inject_sched_stats ss;
 	struct inject_stats is;
-	const struct {
-		const char *name;
-		uint64_t value;
-	} plain[] = {
+	const struct vrd_counter plain[] = {
 		{"proxy.addresses", inject_proxy_set_count(lan->proxy)},
 		{"proxy.send_errors", s->proxy_send_errors},
 	};
@@ -384,9 +382,9 @@ int vrd_lan_counters(struct vrd_lan *lan,
 	    (rc = capture_evidence_stats_foreach(&es, fn, arg)) ||
 	    (rc = vrd_learn_counters(lan->learner, fn, arg)))
 		return rc;
-	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		if ((rc = fn(plain[i].name, plain[i].value, arg)))
-			return rc;
+	rc = VRD_COUNTERS_EMIT(plain, fn, arg);
+	if (rc != 0)
+		return rc;
 	for (int v = 0; v < INJECT_PROXY_VERDICTS; v++)
 		if ((rc = fn(inject_proxy_verdict_name(v), s->proxy[v], arg)))
 			return rc;

@@ -1,4 +1,5 @@
 #include "vrd/learn.h"
+#include "vrd/counter.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -293,10 +294,7 @@ int vrd_learn_counters(const struct vrd_learner *lrn,
 		       void *arg)
 {
 	const struct vrd_learn_stats *s = &lrn->stats;
-	const struct {
-		const char *name;
-		uint64_t value;
-	} c[] = {
+	const struct vrd_counter c[] = {
 		{"lan.learned_new", s->learned_new},
 		{"lan.learned_moved", s->learned_moved},
 		{"lan.refreshed", s->refreshed},
@@ -310,10 +308,8 @@ int vrd_learn_counters(const struct vrd_learner *lrn,
 	};
 	int rc;
 
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		if ((rc = fn(c[i].name, c[i].value, arg))) {
-			return rc;
-		}
-	}
+	rc = VRD_COUNTERS_EMIT(c, fn, arg);
+	if (rc != 0)
+		return rc;
 	return 0;
 }
