@@ -28,7 +28,10 @@
 #define GOSSIP_NODE_BOOTSTRAP_MAX 256
 #define GOSSIP_NODE_FANOUT 3
 #define GOSSIP_NODE_ANTI_ENTROPY_MS 1000
-#define GOSSIP_NODE_QUERY_MS 300
+/* a deadline only for routers that do not answer: a query completes as
+ * soon as everyone asked has, so a wrong "nobody" under load costs more
+ * than waiting */
+#define GOSSIP_NODE_QUERY_MS 1000
 
 struct gossip_node;
 
