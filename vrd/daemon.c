@@ -175,6 +175,8 @@ static const char *needs_restart(const struct vrd_config *a,
 		return "[router] state_dir";
 	if (strcmp(a->control, b->control))
 		return "[router] control";
+	if (a->events_max != b->events_max)
+		return "[router] events_max"; /* the tables take it at open */
 	if (a->mode != b->mode)
 		return "the mode ([lan] or [host])";
 	if (strcmp(a->lan_if, b->lan_if) || strcmp(a->host_if, b->host_if))

@@ -142,6 +142,11 @@ t_wait 5 sh -c "ip netns exec $gA $vrctl -c $conf.good -j events | jq -e '.[] | 
 	t_fail "no config-rejected event"
 t_expect_eq "gndt kept" "$(ctl -j gndt | jq -r '.[] | select(.router == "vrA") | .prefix')" \
 	192.0.2.0/24
+# a key the running tables cannot take: refused as needing a restart
+sed 's|^control = .*|&\nevents_max = 500|' "$conf.good" >"$conf"
+kill -HUP "$vrd_pid"
+t_wait 5 grep -q "reload: \[router\] events_max changed, which needs a restart" \
+	"$d/vrd.log" || t_fail "events_max change not refused"
 cp "$conf.good" "$conf"
 kill -HUP "$vrd_pid"
 t_wait 5 sh -c "ip netns exec $gA $vrctl -c $conf -j events | jq -e '.[] | select(.type == \"config-reloaded\")'" ||
