@@ -25,11 +25,10 @@
 #   │ vrd vr0 :4800   vrd vr1 :4802   ...   vrd vr{N-1} :4800+2(N-1)│
 #   └──────────────────────────────────────────────────────────────┘
 #
-# Each router keeps a ZeroMQ connection to every other (ZMTP heartbeats
-# every second on each), so idle cost per router grows with N: on a
-# 2-CPU machine N=100 is at the edge and N=200 collapses (probes time out,
-# everyone ends up dead); the "not converged" summary then says how far
-# membership got.
+# Each router keeps ZeroMQ connections to its active view only (about
+# log2(N)/2 + 3 neighbours, docs/gossip.md "Views") and opens others on
+# demand; rumours flood the view graph. If membership does not converge,
+# the "not converged" summary says how far it got.
 #
 # Needs root. Builds nothing: VRD_BIN (vrd, vrctl), default build-rel/bin
 # of this tree; use a build without sanitizers.
@@ -438,7 +437,7 @@ run() {
 	row "rss per router, mean" "$((rss_sum / n))" "kB"
 	row "rss per router, max" "$rss_max" "kB"
 	row "tcp connections per router" "$((2 * conns / n))" \
-		"established ends (ZeroMQ: one DEALER per known router, each way)"
+		"established ends (ZeroMQ: a DEALER per neighbour, each way)"
 	row "load average (1 min) after idle" "$load" "($(nproc) cpus)"
 	row "idle gossip per router" "$(awk -v m="$idle_msgs" -v n="$n" -v s="$idle_g_ms" \
 		'BEGIN { printf "%.2f", m / n / (s / 1000) }')" "msgs/s"

@@ -22,6 +22,7 @@ struct slot {
 	uint64_t suspect_since_ms;
 	uint64_t notice_ms;
 	bool noticed;
+	bool watched;
 	uint32_t rtt_ms;
 };
 
@@ -566,19 +567,27 @@ void gossip_member_leave(struct gossip_member *m, uint64_t now_ms)
 /* PING_REQ through up to k random ALIVE members other than the target. */
 static void ping_req_send(struct gossip_member *m)
 {
-	size_t n = 0, k = m->p.indirect_k;
+	size_t n = 0, nw = 0, k = m->p.indirect_k;
 	const struct slot *t = &m->slots[m->probe.slot];
 
-	for (size_t o = 0; o < m->norder; o++) {
-		size_t i = m->order[o];
+	/* watched members first (connected already), then the others */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t o = 0; o < m->norder; o++) {
+			size_t i = m->order[o];
 
-		if (i != m->probe.slot &&
-		    m->slots[i].state == GOSSIP_MEMBER_ALIVE) {
-			m->scratch[n++] = i;
+			if (i != m->probe.slot &&
+			    m->slots[i].state == GOSSIP_MEMBER_ALIVE &&
+			    m->slots[i].watched == (pass == 0)) {
+				m->scratch[n++] = i;
+			}
+		}
+		if (pass == 0) {
+			nw = n;
 		}
 	}
 	for (size_t i = 0; i < k && i < n; i++) {
-		size_t j = i + rng_below(m, n - i);
+		size_t hi = i < nw ? nw : n; /* shuffle within the group */
+		size_t j = i + rng_below(m, hi - i);
 		size_t tmp = m->scratch[i];
 		const struct slot *via;
 
@@ -618,6 +627,9 @@ static void probe_start(struct gossip_member *m, uint64_t now_ms)
 		}
 		i = m->order[m->pos++];
 		s = &m->slots[i];
+		if (m->p.watched_only && !s->watched) {
+			continue;
+		}
 		if (s->state == GOSSIP_MEMBER_DEAD && !dead_pinged) {
 			dead_pinged = true;
 			push_kind(m, GOSSIP_MEMBER_SEND_PING, s->name, s,
@@ -798,6 +810,17 @@ bool gossip_member_next(const struct gossip_member *m, size_t *cursor,
 		}
 	}
 	return false;
+}
+
+int gossip_member_watch(struct gossip_member *m, const char *name, bool on)
+{
+	struct slot *s = slot_find(m, name);
+
+	if (!s) {
+		return -ENOENT;
+	}
+	s->watched = on;
+	return 0;
 }
 
 void gossip_member_get_stats(const struct gossip_member *m,

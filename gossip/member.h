@@ -33,6 +33,10 @@
  * timers and hands them out in order. Call tick whenever now reaches
  * gossip_member_next_ms() and after feeding inputs.
  *
+ * Partial views (params.watched_only): the rotation skips members not
+ * marked watched, so a router probes only its active view and hears about
+ * the rest through disseminated claims.
+ *
  * Bounds: at most max_members others (more are refused, -ENOSPC and
  * counted), a fixed table of relayed probes and a fixed action queue (an
  * action that does not fit is dropped and counted), all allocated at
@@ -80,6 +84,10 @@ struct gossip_member_params {
 	uint32_t max_members; /* others, not counting self */
 	uint32_t relays; /* relayed probes remembered at once */
 	uint64_t seed; /* probe order and PING_REQ choice */
+	/* Partial views: probe only the members marked watched (the
+	 * active view, gossip_member_watch) and ask watched members first
+	 * for indirect probes. false: probe every member (full mesh). */
+	bool watched_only;
 };
 
 /* The defaults above, seed 0. */
@@ -254,6 +262,14 @@ int gossip_member_get(const struct gossip_member *m, const char *name,
  */
 bool gossip_member_next(const struct gossip_member *m, size_t *cursor,
 			struct gossip_member_info *out);
+
+/*
+ * Marks name watched (a neighbour in the active view) or not. With
+ * params.watched_only, only watched members are probed; the others are
+ * known through gossip (claims from the members that watch them). 0 or
+ * -ENOENT.
+ */
+int gossip_member_watch(struct gossip_member *m, const char *name, bool on);
 
 void gossip_member_get_stats(const struct gossip_member *m,
 			     struct gossip_member_stats *out);

@@ -21,19 +21,30 @@
 
 /* UDP certificate exchange for bootstrap peers. A request is padded to
  * at least the size of any reply, so the exchange amplifies nothing. */
-#define CERT_MAGIC "VRDC"
+#define CERT_MAGIC GOSSIP_UDP_MAGIC
 #define CERT_HDR 6 /* magic, version 1, type */
 #define CERT_REQUEST 1
 #define CERT_REPLY 2
 #define CERT_REQUEST_LEN (CERT_HDR + GOSSIP_CERT_MAX)
 #define BOOTSTRAP_RETRY_MS 1000
-#define QUERIES_MAX 64
+#define QUERIES_MAX 256 /* our own and forwarded queries, with dedup */
+#define QUERY_HOP_MS 100 /* each hop answers its parent this much sooner */
 #define ACTIONS_MAX 64
 #define UDP_BUDGET 32
-#define HELLO_RETRY_MS 50 /* until the CURVE connection takes the HELLO */
 /* MEMBERS carries certificates (up to 64 KB): with the digest only every
- * few rounds; a newcomer gets it at once, in answer to its HELLO */
-#define MEMBERS_EVERY 2
+ * few rounds, as repair (changes travel as rumours); a router that joins
+ * with an empty view gets all of it at once */
+#define MEMBERS_EVERY 10
+#define VIEW_TICK_MS 250 /* active view maintenance */
+#define VIEW_MAX 32 /* hard cap of the active view */
+#define VIEW_SLACK 2 /* accept joins up to target + this */
+#define JOIN_TIMEOUT_MS 2000
+#define REFUSED_MS 3000 /* do not ask a router that refused again sooner */
+#define IDLE_CLOSE_MS 5000 /* an on-demand connection unused this long */
+#define DIRECT_FRESH_MS \
+	3000 /* a connection that brought something this
+				recently works: no relayed copy */
+#define ROUTERS_MAX GOSSIP_MEMBER_MAX
 
 struct router {
 	char name[VRD_NAME_MAX + 1];
@@ -43,8 +54,15 @@ struct router {
 	uint8_t curve[GOSSIP_CURVE_KEYBYTES];
 	uint32_t addr;
 	uint16_t port;
-	bool hello_sent;
-	bool members_due; /* a newcomer: MEMBERS right after our HELLO */
+	bool connected; /* we hold a DEALER to it */
+	bool in_view; /* a neighbour in the active view */
+	bool pending; /* JOIN sent, no answer yet */
+	uint64_t pending_since;
+	uint64_t refused_until;
+	uint64_t last_used; /* sent or received on the connection */
+	uint64_t last_rx; /* any message from it */
+	int state; /* its member state, as last reported */
+	bool members_given; /* it had our whole member table */
 };
 
 struct held {
@@ -66,9 +84,15 @@ struct bootstrap {
 	uint32_t tries;
 };
 
+/* A query flooded over the views (an echo: each router answers its
+ * parent once every router it asked has answered it, or at its deadline),
+ * ours (parent "") or one we passed on. Kept after it is done until
+ * `expires`, so a second copy is answered "seen" at once. */
 struct query {
-	bool active;
-	uint64_t id, deadline;
+	bool used, active;
+	uint64_t id, deadline, expires;
+	char origin[VRD_NAME_MAX + 1];
+	char parent[VRD_NAME_MAX + 1]; /* "": ours */
 	uint32_t vn;
 	struct vrd_mac mac;
 	unsigned asked, answered;
@@ -84,6 +108,13 @@ struct node_stats {
 	uint64_t bad_cert, digests, pulls, members_sent, hello_sent;
 	uint64_t bootstrap_requests, bootstrap_replies, bootstrap_bad;
 	uint64_t queries, answers, send_errors;
+	uint64_t queries_forwarded, queries_seen, queries_full, answers_stale;
+	uint64_t joins_sent, joins_accepted, joins_refused, view_evicted;
+	uint64_t disconnects, conn_opened, conn_closed, routers_full;
+	uint64_t claims_forwarded;
+	uint64_t direct_sent, direct_relayed_out, direct_relayed;
+	uint64_t direct_delivered, direct_dropped;
+	uint64_t udp_send_errors;
 };
 
 struct gossip_node {
@@ -96,7 +127,8 @@ struct gossip_node {
 	struct gossip_pub ca;
 	uint32_t address;
 	uint16_t port;
-	unsigned fanout_min;
+	unsigned view_min;
+	unsigned view_fixed; /* 0: from the membership's size */
 	uint32_t anti_entropy_ms;
 
 	struct gossip_transport *t;
@@ -111,7 +143,10 @@ struct gossip_node {
 	size_t norigins, caporigins;
 	struct bootstrap boot[GOSSIP_NODE_BOOTSTRAP_MAX];
 	size_t nboot;
-	struct query queries[QUERIES_MAX];
+	struct query *queries; /* QUERIES_MAX */
+	struct router *view[VIEW_MAX];
+	size_t nview;
+	uint64_t next_view;
 
 	uint64_t origin_seq;
 	uint64_t next_query_id;
@@ -121,7 +156,7 @@ struct gossip_node {
 	uint64_t now; /* of the call under way */
 	uint64_t rng;
 
-	struct gossip_wire_msg *in, *out; /* ~12 KB each: not on the stack */
+	struct gossip_wire_msg *in, *out, *aux; /* ~12 KB: not on the stack */
 	uint8_t *buf;
 	struct node_stats st;
 	struct vrd_ratelimit rl;
@@ -166,7 +201,7 @@ static bool key_known(const uint8_t key[GOSSIP_CURVE_KEYBYTES], void *arg)
 	return router_by_key(arg, key) != NULL;
 }
 
-/* ---- sending -------------------------------------------------------- */
+/* ---- connections ---------------------------------------------------- */
 
 static void msg_init(struct gossip_node *n, uint8_t type)
 {
@@ -175,84 +210,300 @@ static void msg_init(struct gossip_node *n, uint8_t type)
 	strcpy(n->out->sender, n->name);
 }
 
-static int msg_send(struct gossip_node *n, const char *to,
-		    const struct gossip_from *reply)
+static int encode(struct gossip_node *n, size_t *len)
 {
-	size_t len;
-	int rc = gossip_wire_encode(n->buf, GOSSIP_WIRE_MSG_MAX, &len, n->out);
+	int rc = gossip_wire_encode(n->buf, GOSSIP_WIRE_MSG_MAX, len, n->out);
 
-	if (rc == 0)
-		rc = reply ? gossip_transport_reply(n->t, reply, n->buf, len)
-			   : gossip_transport_send(n->t, to, n->buf, len);
 	if (rc < 0)
 		n->st.send_errors++;
 	return rc;
 }
 
-/* Up to k random live members other than the excluded ones. */
-static size_t pick(struct gossip_node *n, const char **out, size_t k,
-		   const char *skip1, const char *skip2)
+static int hello_send(struct gossip_node *n, struct router *r);
+
+/* A DEALER to r, opened on demand; its first message is our HELLO, so
+ * the other end knows our key before anything else arrives. */
+static int conn_open(struct gossip_node *n, struct router *r)
 {
-	const char *live[GOSSIP_MEMBER_MAX];
-	size_t nlive = 0, cursor = 0, got = 0;
-	struct gossip_member_info mi;
+	int rc;
 
-	while (gossip_member_next(n->m, &cursor, &mi) &&
-	       nlive < GOSSIP_MEMBER_MAX) {
-		struct router *r;
-
-		if (mi.state != GOSSIP_MEMBER_ALIVE ||
-		    (skip1 && strcmp(mi.name, skip1) == 0) ||
-		    (skip2 && strcmp(mi.name, skip2) == 0))
-			continue;
-		r = router_by_name(n, mi.name);
-		if (r)
-			live[nlive++] = r->name;
+	r->last_used = n->now;
+	if (r->connected)
+		return 0;
+	rc = gossip_transport_peer_set(n->t, r->name, r->addr, r->port,
+				       r->curve);
+	if (rc < 0) {
+		n->st.send_errors++;
+		return rc;
 	}
-	/* partial Fisher-Yates */
-	for (size_t i = 0; i < nlive && got < k; i++) {
-		size_t j = i + rnd(n) % (nlive - i);
-		const char *tmp = live[i];
-
-		live[i] = live[j];
-		live[j] = tmp;
-		out[got++] = live[i];
-	}
-	return got;
+	r->connected = true;
+	n->st.conn_opened++;
+	return hello_send(n, r);
 }
 
-/* Rumours reach everyone with high probability when the fan-out grows
- * with log2 of the membership (infect-and-forward-once); anti-entropy
- * mends the rest. */
-static unsigned fanout(struct gossip_node *n)
+static void conn_close(struct gossip_node *n, struct router *r)
 {
-	unsigned f = 1;
-	size_t members = gossip_member_count(n->m);
-
-	while ((1u << f) <= members)
-		f++;
-	f += 1;
-	return f > n->fanout_min ? f : n->fanout_min;
+	if (!r->connected)
+		return;
+	gossip_transport_peer_del(n->t, r->name);
+	r->connected = false;
+	n->st.conn_closed++;
 }
 
-static void send_members(struct gossip_node *n, const char *to);
-
-static void send_hello(struct gossip_node *n, struct router *r)
+/* n->out to r (over a connection opened on demand), or as a reply on the
+ * connection a message came in on. */
+static int msg_send_r(struct gossip_node *n, struct router *r,
+		      const struct gossip_from *reply)
 {
-	msg_init(n, GOSSIP_MSG_HELLO);
-	n->out->hello.cert.p = n->cert_bytes;
-	n->out->hello.cert.len = n->cert_len;
-	n->out->hello.incarnation = gossip_member_incarnation(n->m);
-	n->out->hello.addr = n->address;
-	n->out->hello.port = n->port;
-	if (msg_send(n, r->name, NULL) == 0) {
-		r->hello_sent = true;
-		n->st.hello_sent++;
-		if (r->members_due) {
-			send_members(n, r->name);
-			r->members_due = false;
+	size_t len;
+	int rc = reply ? 0 : conn_open(n, r);
+
+	if (rc == 0)
+		rc = encode(n, &len);
+	if (rc < 0)
+		return rc;
+	if (reply)
+		rc = gossip_transport_reply(n->t, reply, n->buf, len);
+	else
+		rc = gossip_transport_send(n->t, r->name, n->buf, len);
+	if (rc < 0)
+		n->st.send_errors++;
+	return rc;
+}
+
+/* n->out to the router named to, or as a reply (to NULL). */
+static int msg_send(struct gossip_node *n, const char *to,
+		    const struct gossip_from *reply)
+{
+	struct router *r = NULL;
+
+	if (!reply) {
+		r = to ? router_by_name(n, to) : NULL;
+		if (!r) {
+			n->st.send_errors++;
+			return -ENOENT;
 		}
 	}
+	return msg_send_r(n, r, reply);
+}
+
+static int hello_send(struct gossip_node *n, struct router *r)
+{
+	struct gossip_wire_msg *h = n->aux; /* n->out may be under way */
+	uint8_t buf[GOSSIP_WIRE_HELLO_MAX];
+	size_t len;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	h->type = GOSSIP_MSG_HELLO;
+	strcpy(h->sender, n->name);
+	h->hello.cert.p = n->cert_bytes;
+	h->hello.cert.len = n->cert_len;
+	h->hello.incarnation = gossip_member_incarnation(n->m);
+	h->hello.addr = n->address;
+	h->hello.port = n->port;
+	rc = gossip_wire_encode(buf, sizeof(buf), &len, h);
+	if (rc == 0)
+		rc = gossip_transport_send(n->t, r->name, buf, len);
+	if (rc < 0) {
+		n->st.send_errors++;
+		return rc;
+	}
+	n->st.hello_sent++;
+	return 0;
+}
+
+/* ---- the active view ------------------------------------------------ */
+
+/* The size of the active view the membership calls for: about
+ * log2(N) / 2 + 3, at least view_min, at most the routers there are. */
+static size_t view_target(struct gossip_node *n)
+{
+	size_t up = 1, t = 0;
+	struct gossip_member_info mi;
+	size_t cursor = 0;
+
+	if (n->view_fixed)
+		return n->view_fixed < VIEW_MAX ? n->view_fixed : VIEW_MAX;
+	while (gossip_member_next(n->m, &cursor, &mi))
+		if (gossip_member_state_up(mi.state))
+			up++;
+	while ((1u << t) < up)
+		t++;
+	t = t / 2 + 3;
+	if (t < n->view_min)
+		t = n->view_min;
+	if (t > VIEW_MAX - VIEW_SLACK)
+		t = VIEW_MAX - VIEW_SLACK;
+	return t;
+}
+
+static void view_add(struct gossip_node *n, struct router *r)
+{
+	if (r->in_view || n->nview == VIEW_MAX)
+		return;
+	r->in_view = true;
+	r->pending = false;
+	n->view[n->nview++] = r;
+	gossip_member_watch(n->m, r->name, true);
+	conn_open(n, r);
+}
+
+static void neighbor_send(struct gossip_node *n, struct router *r, uint8_t op)
+{
+	msg_init(n, GOSSIP_MSG_NEIGHBOR);
+	n->out->neighbor.op = op;
+	msg_send_r(n, r, NULL);
+}
+
+/* Out of the view; tell: say so to it (we evict it). */
+static void view_del(struct gossip_node *n, struct router *r, bool tell)
+{
+	for (size_t i = 0; i < n->nview; i++) {
+		if (n->view[i] != r)
+			continue;
+		n->view[i] = n->view[--n->nview];
+		r->in_view = false;
+		gossip_member_watch(n->m, r->name, false);
+		if (tell)
+			neighbor_send(n, r, GOSSIP_WIRE_DISCONNECT);
+		return;
+	}
+}
+
+/* A random known router to ask into the view: ALIVE, not in the view or
+ * asked already, not refused lately; any_state: also SUSPECT and DEAD
+ * ones (an empty view must find its way back). */
+static struct router *view_candidate(struct gossip_node *n, bool any_state)
+{
+	size_t cand = 0;
+	struct router *pick = NULL;
+
+	for (size_t i = 0; i < n->nrouters; i++) {
+		struct router *r = n->routers[i];
+
+		if (r->in_view || r->pending || r->refused_until > n->now ||
+		    r->state == GOSSIP_MEMBER_NONE ||
+		    r->state == GOSSIP_MEMBER_LEFT ||
+		    (!any_state && r->state != GOSSIP_MEMBER_ALIVE))
+			continue;
+		/* reservoir sampling: uniform over the candidates */
+		if (rnd(n) % ++cand == 0)
+			pick = r;
+	}
+	return pick;
+}
+
+static size_t view_pending(const struct gossip_node *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->nrouters; i++)
+		if (n->routers[i]->pending)
+			k++;
+	return k;
+}
+
+/* Keeps the view at its target: joins time out, free places are asked
+ * for at random (the member table is the passive view), idle on-demand
+ * connections close. */
+static void view_tick(struct gossip_node *n)
+{
+	size_t target = view_target(n), pending = 0;
+
+	for (size_t i = 0; i < n->nrouters; i++) {
+		struct router *r = n->routers[i];
+
+		if (r->pending &&
+		    n->now >= r->pending_since + JOIN_TIMEOUT_MS) {
+			r->pending = false;
+			r->refused_until = n->now + REFUSED_MS;
+		}
+		if (r->connected && !r->in_view && !r->pending &&
+		    n->now >= r->last_used + IDLE_CLOSE_MS)
+			conn_close(n, r);
+	}
+	pending = view_pending(n);
+	while (n->nview + pending < target) {
+		struct router *r = view_candidate(n, false);
+
+		if (!r && n->nview + pending == 0)
+			r = view_candidate(n, true);
+		if (!r)
+			break;
+		r->pending = true;
+		r->pending_since = n->now;
+		pending++;
+		n->st.joins_sent++;
+		neighbor_send(n, r,
+			      n->nview == 0 ? GOSSIP_WIRE_JOIN_URGENT
+					    : GOSSIP_WIRE_JOIN);
+	}
+}
+
+static void send_members_all(struct gossip_node *n, const char *to);
+
+static void neighbor_in(struct gossip_node *n, struct router *r, uint8_t op)
+{
+	size_t target = view_target(n);
+
+	switch (op) {
+	case GOSSIP_WIRE_JOIN:
+	case GOSSIP_WIRE_JOIN_URGENT:
+		if (op == GOSSIP_WIRE_JOIN_URGENT && !r->members_given) {
+			r->members_given = true; /* once per life of it */
+			send_members_all(n, r->name);
+		}
+		if (!r->in_view && n->nview >= target + VIEW_SLACK) {
+			if (op != GOSSIP_WIRE_JOIN_URGENT || n->nview == 0) {
+				n->st.joins_refused++;
+				neighbor_send(n, r, GOSSIP_WIRE_REFUSE);
+				return;
+			}
+			/* an isolated router gets in: a random one out */
+			n->st.view_evicted++;
+			view_del(n, n->view[rnd(n) % n->nview], true);
+		}
+		view_add(n, r);
+		n->st.joins_accepted++;
+		neighbor_send(n, r, GOSSIP_WIRE_ACCEPT);
+		break;
+	case GOSSIP_WIRE_ACCEPT:
+		if (r->pending || r->in_view) {
+			view_add(n, r);
+		} else if (n->nview < target + VIEW_SLACK) {
+			view_add(n, r); /* a late answer, still welcome */
+		} else {
+			neighbor_send(n, r, GOSSIP_WIRE_DISCONNECT);
+		}
+		break;
+	case GOSSIP_WIRE_REFUSE:
+		r->pending = false;
+		r->refused_until = n->now + REFUSED_MS;
+		break;
+	case GOSSIP_WIRE_DISCONNECT:
+		n->st.disconnects++;
+		r->pending = false;
+		view_del(n, r, false);
+		break;
+	}
+}
+
+/* Rumours go to every neighbour but the ones named. */
+static size_t view_others(struct gossip_node *n, struct router **out,
+			  const char *skip1, const char *skip2)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->nview; i++) {
+		struct router *r = n->view[i];
+
+		if ((skip1 && strcmp(r->name, skip1) == 0) ||
+		    (skip2 && strcmp(r->name, skip2) == 0))
+			continue;
+		out[k++] = r;
+	}
+	return k;
 }
 
 /* ---- routers and certificates --------------------------------------- */
@@ -269,8 +520,8 @@ static int cert_accept(struct gossip_node *n, const uint8_t *p, size_t len,
 	return 0;
 }
 
-/* Learns (or updates) a router we have a checked certificate for, and
- * connects to it. */
+/* Learns (or updates) a router we have a checked certificate for. Only
+ * knowledge: connections are for the view and on demand. */
 static struct router *router_learn(struct gossip_node *n,
 				   const struct gossip_cert *cert,
 				   const uint8_t *bytes, size_t len,
@@ -278,11 +529,19 @@ static struct router *router_learn(struct gossip_node *n,
 {
 	struct router *r = router_by_name(n, cert->name);
 	struct gossip_pub pub;
+	uint8_t curve[GOSSIP_CURVE_KEYBYTES];
 	bool fresh = !r;
 
 	if (strcmp(cert->name, n->name) == 0)
 		return NULL; /* ourselves, told by someone else */
+	memcpy(&pub, &cert->key, sizeof(pub));
+	if (gossip_curve_from_pub(curve, &pub) < 0)
+		return NULL;
 	if (!r) {
+		if (n->nrouters == ROUTERS_MAX) {
+			n->st.routers_full++;
+			return NULL;
+		}
 		if (n->nrouters == n->caprouters) {
 			size_t cap = n->caprouters ? 2 * n->caprouters : 16;
 			struct router **v =
@@ -299,21 +558,22 @@ static struct router *router_learn(struct gossip_node *n,
 		n->routers[n->nrouters++] = r;
 		strcpy(r->name, cert->name);
 	}
-	memcpy(&pub, &cert->key, sizeof(pub));
 	r->cert = *cert;
 	memcpy(r->cert_bytes, bytes, len);
 	r->cert_len = len;
-	gossip_curve_from_pub(r->curve, &pub);
-	if (fresh || r->addr != addr || r->port != port) {
+	if (fresh || r->addr != addr || r->port != port ||
+	    memcmp(r->curve, curve, sizeof(curve)) != 0) {
+		bool was = r->connected;
+
+		memcpy(r->curve, curve, sizeof(curve));
 		r->addr = addr;
 		r->port = port;
-		r->hello_sent = false;
-		gossip_transport_peer_set(n->t, r->name, addr, port, r->curve);
+		conn_close(n, r); /* a new address or key: a new connection */
+		if (was)
+			conn_open(n, r);
 		gossip_member_update(n->m, r->name, addr, port, 0,
 				     GOSSIP_MEMBER_ALIVE, n->now);
 	}
-	if (!r->hello_sent)
-		send_hello(n, r);
 	return r;
 }
 
@@ -413,19 +673,21 @@ static bool held_put(struct gossip_node *n, const struct gossip_record *r,
 	return true;
 }
 
-/* One record to k peers as a RECORDS message. */
+/* One record to the active view (but skip1, skip2) as a RECORDS
+ * message: every router forwards a record once, when it is new to it, so
+ * a rumour floods the view graph. */
 static void spread(struct gossip_node *n, const uint8_t *bytes, size_t len,
 		   const char *skip1, const char *skip2)
 {
-	const char *to[GOSSIP_MEMBER_MAX];
-	size_t k = pick(n, to, fanout(n), skip1, skip2);
+	struct router *to[VIEW_MAX];
+	size_t k = view_others(n, to, skip1, skip2);
 
 	msg_init(n, GOSSIP_MSG_RECORDS);
 	n->out->records.count = 1;
 	n->out->records.rec[0].p = bytes;
 	n->out->records.rec[0].len = len;
 	for (size_t i = 0; i < k; i++)
-		if (msg_send(n, to[i], NULL) == 0)
+		if (msg_send_r(n, to[i], NULL) == 0)
 			n->st.forwarded++;
 }
 
@@ -681,21 +943,46 @@ static void digest_in(struct gossip_node *n, const struct gossip_wire_seqs *d,
 	(void)from;
 }
 
+/* Every router we know, MEMBERS_MAX at a time (a router joining with an
+ * empty view). */
+static void send_members_all(struct gossip_node *n, const char *to)
+{
+	for (size_t k = 0; k <= n->nrouters / (GOSSIP_WIRE_MEMBERS_MAX - 1);
+	     k++)
+		send_members(n, to);
+}
+
+/* A claim to the active view but skip: our own verdicts and the news we
+ * hear, each forwarded once (when it changed something here). */
+static void claim_spread(struct gossip_node *n, const char *about, int state,
+			 uint64_t incarnation, const char *skip)
+{
+	struct router *to[VIEW_MAX];
+	size_t k = view_others(n, to, skip, about);
+
+	for (size_t i = 0; i < k; i++)
+		send_claim(n, to[i]->name, about, state, incarnation);
+}
+
+/* A digest to one neighbour, at random. */
 static void anti_entropy(struct gossip_node *n)
 {
-	const char *to[1];
+	struct router *r;
 
-	if (pick(n, to, 1, NULL, NULL) == 0)
+	if (n->nview == 0)
 		return;
-	send_digest(n, to[0]);
+	r = n->view[rnd(n) % n->nview];
+	send_digest(n, r->name);
 	if (n->rounds++ % MEMBERS_EVERY == 0)
-		send_members(n, to[0]);
+		send_members(n, r->name);
 }
 
 /* ---- membership ------------------------------------------------------ */
 
+/* Claims about routers (rumours, answers to a join, anti-entropy): what
+ * changes something here is passed on to the view once. */
 static void members_in(struct gossip_node *n,
-		       const struct gossip_wire_members *ms)
+		       const struct gossip_wire_members *ms, const char *sender)
 {
 	for (unsigned i = 0; i < ms->count; i++) {
 		const struct gossip_wire_member *w = &ms->m[i];
@@ -719,9 +1006,25 @@ static void members_in(struct gossip_node *n,
 			router_learn(n, &cert, w->cert.p, w->cert.len, w->addr,
 				     w->port);
 		}
-		gossip_member_update(n->m, w->name, w->addr, w->port,
-				     w->incarnation, state, n->now);
+		if (gossip_member_update(n->m, w->name, w->addr, w->port,
+					 w->incarnation, state, n->now) == 1) {
+			n->st.claims_forwarded++;
+			claim_spread(n, w->name, state, w->incarnation, sender);
+		}
 	}
+}
+
+/* A router went DEAD or LEFT: out of the view, its connection closed
+ * (a view neighbour is replaced at the next view tick). */
+static void router_down(struct gossip_node *n, const char *name)
+{
+	struct router *r = router_by_name(n, name);
+
+	if (!r)
+		return;
+	view_del(n, r, false);
+	r->pending = false;
+	conn_close(n, r);
 }
 
 static void actions_run(struct gossip_node *n)
@@ -761,18 +1064,18 @@ static void actions_run(struct gossip_node *n)
 						   a[i].state,
 						   a[i].incarnation);
 				break;
-			case GOSSIP_MEMBER_ANNOUNCE: {
-				const char *to[GOSSIP_MEMBER_MAX];
-				size_t m = pick(n, to, fanout(n), a[i].about,
-						NULL);
-
-				for (size_t j = 0; j < m; j++)
-					send_claim(n, to[j], a[i].about,
-						   a[i].state,
-						   a[i].incarnation);
+			case GOSSIP_MEMBER_ANNOUNCE:
+				claim_spread(n, a[i].about, a[i].state,
+					     a[i].incarnation, NULL);
 				break;
-			}
-			case GOSSIP_MEMBER_STATE_CHANGE:
+			case GOSSIP_MEMBER_STATE_CHANGE: {
+				struct router *c =
+					router_by_name(n, a[i].about);
+
+				if (c)
+					c->state = a[i].state;
+				if (!gossip_member_state_up(a[i].state))
+					router_down(n, a[i].about);
 				if (n->ops.peer_state)
 					n->ops.peer_state(a[i].about, a[i].addr,
 							  a[i].old_state,
@@ -780,49 +1083,135 @@ static void actions_run(struct gossip_node *n)
 							  n->ops.arg);
 				break;
 			}
+			}
 		}
 		if (k < ACTIONS_MAX)
 			break;
 	}
 }
 
-/* ---- queries --------------------------------------------------------- */
+/* ---- queries: an echo over the views ----------------------------- */
 
+static struct query *query_find(struct gossip_node *n, const char *origin,
+				uint64_t id)
+{
+	for (size_t i = 0; i < QUERIES_MAX; i++) {
+		struct query *q = &n->queries[i];
+
+		if (q->used && q->id == id && strcmp(q->origin, origin) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+static struct query *query_alloc(struct gossip_node *n)
+{
+	for (size_t i = 0; i < QUERIES_MAX; i++) {
+		struct query *q = &n->queries[i];
+
+		if (!q->used || (!q->active && q->expires <= n->now)) {
+			memset(q, 0, sizeof(*q));
+			q->used = true;
+			return q;
+		}
+	}
+	n->st.queries_full++;
+	return NULL;
+}
+
+/* An answer (ours from the HWDT, or a child's best) into q: the router
+ * that saw mac last wins, with every IP it has for it. */
+static void query_merge(struct query *q, const char *router,
+			const struct gossip_wire_answer_entry *a, size_t count)
+{
+	uint64_t seen = 0;
+
+	if (!router || !router[0] || count == 0)
+		return;
+	for (size_t j = 0; j < count; j++)
+		if (a[j].last_seen_ms > seen)
+			seen = a[j].last_seen_ms;
+	if (q->best[0] && seen <= q->best_seen)
+		return;
+	strcpy(q->best, router);
+	q->best_seen = seen;
+	q->nips = count;
+	memcpy(q->ips, a, count * sizeof(*a));
+}
+
+static void answer_send(struct gossip_node *n, const char *to,
+			const struct gossip_from *reply, const char *origin,
+			uint64_t id, uint32_t vn, const struct vrd_mac *mac,
+			const char *router,
+			const struct gossip_wire_answer_entry *ips, size_t nips)
+{
+	msg_init(n, GOSSIP_MSG_ANSWER);
+	n->out->answer.query_id = id;
+	strcpy(n->out->answer.origin, origin);
+	n->out->answer.vn = vn;
+	n->out->answer.mac = *mac;
+	if (router && nips) {
+		strcpy(n->out->answer.router, router);
+		n->out->answer.count = (unsigned)nips;
+		memcpy(n->out->answer.a, ips, nips * sizeof(*ips));
+	}
+	msg_send(n, to, reply);
+}
+
+/* Everyone asked has answered, or the deadline: ours is done, one we
+ * passed on goes back to its parent with the best answer below it. */
 static void query_finish(struct gossip_node *n, struct query *q)
 {
 	q->active = false;
+	q->expires = n->now + 2 * GOSSIP_NODE_QUERY_MS;
+	if (q->parent[0]) {
+		answer_send(n, q->parent, NULL, q->origin, q->id, q->vn,
+			    &q->mac, q->best, q->ips, q->nips);
+		return;
+	}
 	if (n->ops.query_done)
 		n->ops.query_done(q->id, q->vn, &q->mac,
 				  q->best[0] ? q->best : NULL, q->ips, q->nips,
 				  n->ops.arg);
 }
 
+/* QUERY to the view but skip; how many were sent. */
+static unsigned query_flood(struct gossip_node *n, const struct query *q,
+			    uint16_t budget, const char *skip)
+{
+	struct router *to[VIEW_MAX];
+	size_t k = view_others(n, to, skip, q->origin);
+	unsigned sent = 0;
+
+	msg_init(n, GOSSIP_MSG_QUERY);
+	n->out->query = (struct gossip_wire_query){.query_id = q->id,
+						   .budget_ms = budget,
+						   .vn = q->vn,
+						   .mac = q->mac};
+	strcpy(n->out->query.origin, q->origin);
+	for (size_t i = 0; i < k; i++)
+		if (msg_send_r(n, to[i], NULL) == 0)
+			sent++;
+	return sent;
+}
+
 int64_t gossip_node_query(struct gossip_node *n, uint32_t vn,
 			  const struct vrd_mac *mac, uint64_t now_ms)
 {
-	const char *to[GOSSIP_MEMBER_MAX];
-	struct query *q = NULL;
-	size_t k;
+	struct query *q;
 
-	for (size_t i = 0; i < QUERIES_MAX && !q; i++)
-		if (!n->queries[i].active)
-			q = &n->queries[i];
+	n->now = now_ms;
+	q = query_alloc(n);
 	if (!q)
 		return -EBUSY;
-	memset(q, 0, sizeof(*q));
 	q->active = true;
 	q->id = ++n->next_query_id;
+	strcpy(q->origin, n->name);
 	q->vn = vn;
 	q->mac = *mac;
 	q->deadline = now_ms + GOSSIP_NODE_QUERY_MS;
 	n->st.queries++;
-	k = pick(n, to, GOSSIP_MEMBER_MAX, NULL, NULL);
-	msg_init(n, GOSSIP_MSG_QUERY);
-	n->out->query = (struct gossip_wire_query){
-		.query_id = q->id, .vn = vn, .mac = *mac};
-	for (size_t i = 0; i < k; i++)
-		if (msg_send(n, to[i], NULL) == 0)
-			q->asked++;
+	q->asked = query_flood(n, q, GOSSIP_NODE_QUERY_MS - QUERY_HOP_MS, NULL);
 	if (q->asked == 0)
 		q->deadline = now_ms; /* nobody to ask: "nobody" at the tick */
 	return (int64_t)q->id;
@@ -831,50 +1220,153 @@ int64_t gossip_node_query(struct gossip_node *n, uint32_t vn,
 static void answer_in(struct gossip_node *n, const char *sender,
 		      const struct gossip_wire_answer *a)
 {
-	for (size_t i = 0; i < QUERIES_MAX; i++) {
-		struct query *q = &n->queries[i];
+	struct query *q = query_find(n, a->origin, a->query_id);
 
-		if (!q->active || q->id != a->query_id)
-			continue;
-		q->answered++;
-		n->st.answers++;
-		for (unsigned j = 0; j < a->count; j++) {
-			if (a->a[j].last_seen_ms < q->best_seen)
-				continue;
-			if (a->a[j].last_seen_ms > q->best_seen ||
-			    strcmp(q->best, sender) != 0) {
-				q->nips = 0;
-				strcpy(q->best, sender);
-				q->best_seen = a->a[j].last_seen_ms;
-			}
-		}
-		/* every IP the best router has for the MAC */
-		if (strcmp(q->best, sender) == 0) {
-			q->nips = 0;
-			for (unsigned j = 0; j < a->count; j++)
-				q->ips[q->nips++] = a->a[j];
-		}
-		if (q->answered >= q->asked)
-			query_finish(n, q);
+	if (!q || !q->active) {
+		n->st.answers_stale++;
 		return;
 	}
+	n->st.answers++;
+	query_merge(q, a->router, a->a, a->count);
+	if (++q->answered >= q->asked)
+		query_finish(n, q);
 }
 
-static void query_in(struct gossip_node *n, const struct gossip_from *from,
+/* A QUERY from sender: seen already, answered "seen" at once; otherwise
+ * our own answer, and passed on to the view with less time, unless
+ * there is no time left. */
+static void query_in(struct gossip_node *n, const char *sender,
 		     const struct gossip_wire_query *qr)
 {
-	struct gossip_wire_query q = *qr; /* n->in is reused */
+	struct gossip_wire_query in = *qr; /* n->in is reused */
+	struct gossip_wire_answer_entry mine[GOSSIP_WIRE_ANSWERS_MAX];
 	size_t k = 0;
+	struct query *q;
 
-	msg_init(n, GOSSIP_MSG_ANSWER);
 	if (n->ops.hwdt_by_mac)
-		k = n->ops.hwdt_by_mac(q.vn, &q.mac, n->out->answer.a,
+		k = n->ops.hwdt_by_mac(in.vn, &in.mac, mine,
 				       GOSSIP_WIRE_ANSWERS_MAX, n->ops.arg);
-	n->out->answer.query_id = q.query_id;
-	n->out->answer.vn = q.vn;
-	n->out->answer.mac = q.mac;
-	n->out->answer.count = (unsigned)k;
-	msg_send(n, NULL, from);
+	if (k > GOSSIP_WIRE_ANSWERS_MAX)
+		k = GOSSIP_WIRE_ANSWERS_MAX;
+	if (strcmp(in.origin, n->name) == 0 ||
+	    query_find(n, in.origin, in.query_id)) {
+		n->st.queries_seen++;
+		answer_send(n, sender, NULL, in.origin, in.query_id, in.vn,
+			    &in.mac, NULL, NULL, 0);
+		return;
+	}
+	q = in.budget_ms > QUERY_HOP_MS ? query_alloc(n) : NULL;
+	if (!q) {
+		/* no time or no room: our own answer only */
+		answer_send(n, sender, NULL, in.origin, in.query_id, in.vn,
+			    &in.mac, n->name, mine, k);
+		return;
+	}
+	q->active = true;
+	q->id = in.query_id;
+	strcpy(q->origin, in.origin);
+	strcpy(q->parent, sender);
+	q->vn = in.vn;
+	q->mac = in.mac;
+	q->deadline = n->now + in.budget_ms - QUERY_HOP_MS / 2;
+	query_merge(q, n->name, mine, k);
+	q->asked = query_flood(n, q, in.budget_ms - QUERY_HOP_MS, sender);
+	n->st.queries_forwarded += q->asked;
+	if (q->asked == 0)
+		query_finish(n, q);
+}
+
+/* ---- direct messages ------------------------------------------------ */
+
+static int direct_send(struct gossip_node *n, struct router *via,
+		       const char *from, const char *to, uint8_t hops,
+		       const uint8_t *payload, size_t len)
+{
+	msg_init(n, GOSSIP_MSG_DIRECT);
+	strcpy(n->out->direct.from, from);
+	strcpy(n->out->direct.to, to);
+	n->out->direct.hops = hops;
+	n->out->direct.payload.p = payload;
+	n->out->direct.payload.len = len;
+	return msg_send_r(n, via, NULL);
+}
+
+int gossip_node_send_direct(struct gossip_node *n, const char *to,
+			    const uint8_t *payload, size_t len)
+{
+	struct router *r = router_by_name(n, to), *via = NULL;
+	size_t cand = 0;
+	int rc, rc2 = -ENOENT;
+
+	if (len > GOSSIP_DIRECT_MAX)
+		return -EMSGSIZE;
+	if (len == 0)
+		return -EINVAL;
+	if (!r)
+		return -ENOENT;
+	rc = direct_send(n, r, n->name, to, 0, payload, len);
+	if (rc == 0)
+		n->st.direct_sent++;
+	/* a connection that works (a neighbour's, or one that brought
+	 * something lately) is enough; otherwise a neighbour relays a copy
+	 * as well, for when TCP between the two is blocked */
+	if (rc == 0 && (r->in_view ||
+			(r->last_rx && n->now < r->last_rx + DIRECT_FRESH_MS)))
+		return 0;
+	for (size_t i = 0; i < n->nview; i++)
+		if (n->view[i] != r && rnd(n) % ++cand == 0)
+			via = n->view[i];
+	if (via) {
+		rc2 = direct_send(n, via, n->name, to, 0, payload, len);
+		if (rc2 == 0)
+			n->st.direct_relayed_out++;
+	}
+	return rc == 0 || rc2 == 0 ? 0 : rc;
+}
+
+static void direct_in(struct gossip_node *n, const char *sender,
+		      const struct gossip_wire_direct *d)
+{
+	struct router *r;
+
+	if (strcmp(d->to, n->name) == 0) {
+		n->st.direct_delivered++;
+		if (n->ops.direct)
+			n->ops.direct(d->from, d->payload.p, d->payload.len,
+				      n->ops.arg);
+		return;
+	}
+	/* a relay: once, and only for the router that sent it to us */
+	r = router_by_name(n, d->to);
+	if (d->hops != 0 || strcmp(d->from, sender) != 0 || !r) {
+		n->st.direct_dropped++;
+		return;
+	}
+	struct gossip_wire_direct keep = *d; /* n->out is about to change */
+	if (direct_send(n, r, keep.from, keep.to, 1, keep.payload.p,
+			keep.payload.len) == 0)
+		n->st.direct_relayed++;
+	else
+		n->st.direct_dropped++;
+}
+
+bool gossip_node_peer_cert(const struct gossip_node *n, const char *name,
+			   struct gossip_cert *out)
+{
+	struct gossip_member_info mi;
+
+	for (size_t i = 0; i < n->nrouters; i++) {
+		const struct router *r = n->routers[i];
+
+		if (strcmp(r->name, name) != 0)
+			continue;
+		if (gossip_member_get(n->m, name, &mi) < 0 ||
+		    !gossip_member_state_up(mi.state))
+			return false;
+		*out = r->cert;
+		return true;
+	}
+	return false;
 }
 
 /* ---- messages -------------------------------------------------------- */
@@ -900,21 +1392,21 @@ static void hello_in(struct gossip_node *n, const struct gossip_from *from,
 		n->st.bad_cert++; /* someone else's certificate */
 		return;
 	}
-	bool fresh = router_by_name(n, cert.name) == NULL;
 	struct router *r =
 		router_learn(n, &cert, m->hello.cert.p, m->hello.cert.len,
 			     m->hello.addr, m->hello.port);
 
-	gossip_member_update(n->m, cert.name, m->hello.addr, m->hello.port,
-			     m->hello.incarnation, GOSSIP_MEMBER_ALIVE, n->now);
-	if (fresh && r) {
-		/* a newcomer learns the overlay at once, as soon as the
-		 * connection takes a message (see send_hello) */
-		r->members_due = true;
-		if (r->hello_sent) {
-			send_members(n, r->name);
-			r->members_due = false;
-		}
+	if (!r)
+		return;
+	r->last_rx = n->now;
+	/* news (a newcomer, a restart): a rumour for everyone */
+	if (gossip_member_update(n->m, cert.name, m->hello.addr, m->hello.port,
+				 m->hello.incarnation, GOSSIP_MEMBER_ALIVE,
+				 n->now) == 1) {
+		r->members_given = false;
+		n->st.claims_forwarded++;
+		claim_spread(n, cert.name, GOSSIP_MEMBER_ALIVE,
+			     m->hello.incarnation, cert.name);
 	}
 }
 
@@ -948,6 +1440,9 @@ static void on_message(const struct gossip_from *from, const uint8_t *msg,
 		return;
 	}
 	strcpy(sender, r->name);
+	r->last_rx = n->now;
+	if (r->connected)
+		r->last_used = n->now;
 	gossip_member_on_message_from(n->m, sender, n->now);
 	switch (m->type) {
 	case GOSSIP_MSG_PING: {
@@ -991,13 +1486,19 @@ static void on_message(const struct gossip_from *from, const uint8_t *msg,
 		break;
 	}
 	case GOSSIP_MSG_MEMBERS:
-		members_in(n, &m->members);
+		members_in(n, &m->members, sender);
 		break;
 	case GOSSIP_MSG_QUERY:
-		query_in(n, from, &m->query);
+		query_in(n, sender, &m->query);
 		break;
 	case GOSSIP_MSG_ANSWER:
 		answer_in(n, sender, &m->answer);
+		break;
+	case GOSSIP_MSG_NEIGHBOR:
+		neighbor_in(n, r, m->neighbor.op);
+		break;
+	case GOSSIP_MSG_DIRECT:
+		direct_in(n, sender, &m->direct);
 		break;
 	}
 }
@@ -1010,9 +1511,15 @@ static void udp_send(struct gossip_node *n, uint32_t addr, uint16_t port,
 	struct sockaddr_in sin = {.sin_family = AF_INET,
 				  .sin_port = htons(port),
 				  .sin_addr.s_addr = htonl(addr)};
+	int rc = 0;
 
-	sendto(n->udp, p, len, MSG_DONTWAIT, (struct sockaddr *)&sin,
-	       sizeof(sin));
+	if (n->ops.udp_send)
+		rc = n->ops.udp_send(addr, port, p, len, n->ops.arg);
+	else if (sendto(n->udp, p, len, MSG_DONTWAIT, (struct sockaddr *)&sin,
+			sizeof(sin)) < 0)
+		rc = -errno;
+	if (rc < 0)
+		n->st.udp_send_errors++;
 }
 
 static bool boot_known(struct gossip_node *n, const struct bootstrap *b)
@@ -1044,46 +1551,60 @@ static void bootstrap_tick(struct gossip_node *n)
 	}
 }
 
+/* One datagram of ours (CERT-REQUEST, CERT-REPLY) from addr:port. */
+static void udp_datagram(struct gossip_node *n, const uint8_t *p, size_t len,
+			 uint32_t addr, uint16_t port)
+{
+	struct gossip_cert cert;
+
+	if (len < CERT_HDR || memcmp(p, CERT_MAGIC, 4) != 0 || p[4] != 1) {
+		n->st.bootstrap_bad++;
+		return;
+	}
+	if (p[5] == CERT_REQUEST && len >= CERT_REQUEST_LEN) {
+		uint8_t rep[CERT_HDR + GOSSIP_CERT_MAX];
+
+		memcpy(rep, CERT_MAGIC, 4);
+		rep[4] = 1;
+		rep[5] = CERT_REPLY;
+		memcpy(rep + CERT_HDR, n->cert_bytes, n->cert_len);
+		udp_send(n, addr, port, rep, CERT_HDR + n->cert_len);
+		n->st.bootstrap_replies++;
+	} else if (p[5] == CERT_REPLY && len - CERT_HDR <= GOSSIP_CERT_MAX &&
+		   cert_accept(n, p + CERT_HDR, len - CERT_HDR, &cert) == 0) {
+		if (router_learn(n, &cert, p + CERT_HDR, len - CERT_HDR, addr,
+				 port) &&
+		    n->nview == 0)
+			n->next_view = n->now; /* join it at once */
+	} else {
+		n->st.bootstrap_bad++;
+	}
+}
+
 static void udp_in(struct gossip_node *n)
 {
 	uint8_t p[CERT_REQUEST_LEN + 64];
 
-	for (int k = 0; k < UDP_BUDGET; k++) {
+	for (int k = 0; n->udp >= 0 && k < UDP_BUDGET; k++) {
 		struct sockaddr_in sin;
 		socklen_t slen = sizeof(sin);
 		ssize_t len = recvfrom(n->udp, p, sizeof(p), MSG_DONTWAIT,
 				       (struct sockaddr *)&sin, &slen);
-		struct gossip_cert cert;
 
 		if (len < 0)
 			return;
-		if (len < CERT_HDR || memcmp(p, CERT_MAGIC, 4) != 0 ||
-		    p[4] != 1) {
-			n->st.bootstrap_bad++;
-			continue;
-		}
-		if (p[5] == CERT_REQUEST && len >= CERT_REQUEST_LEN) {
-			uint8_t rep[CERT_HDR + GOSSIP_CERT_MAX];
-
-			memcpy(rep, CERT_MAGIC, 4);
-			rep[4] = 1;
-			rep[5] = CERT_REPLY;
-			memcpy(rep + CERT_HDR, n->cert_bytes, n->cert_len);
-			udp_send(n, ntohl(sin.sin_addr.s_addr),
-				 ntohs(sin.sin_port), rep,
-				 CERT_HDR + n->cert_len);
-			n->st.bootstrap_replies++;
-		} else if (p[5] == CERT_REPLY &&
-			   cert_accept(n, p + CERT_HDR, (size_t)len - CERT_HDR,
-				       &cert) == 0) {
-			router_learn(n, &cert, p + CERT_HDR,
-				     (size_t)len - CERT_HDR,
-				     ntohl(sin.sin_addr.s_addr),
-				     ntohs(sin.sin_port));
-		} else {
-			n->st.bootstrap_bad++;
-		}
+		udp_datagram(n, p, (size_t)len, ntohl(sin.sin_addr.s_addr),
+			     ntohs(sin.sin_port));
 	}
+}
+
+void gossip_node_udp_input(struct gossip_node *n, const uint8_t *buf,
+			   size_t len, uint32_t addr, uint16_t port,
+			   uint64_t now_ms)
+{
+	n->now = now_ms;
+	udp_datagram(n, buf, len, addr, port);
+	actions_run(n);
 }
 
 /* ---- the node's life ------------------------------------------------ */
@@ -1107,30 +1628,26 @@ int gossip_node_process(struct gossip_node *n, unsigned budget, uint64_t now_ms)
 	return more;
 }
 
-/* A HELLO sent before the connection is up is refused (ZMQ_IMMEDIATE):
- * try again until one goes out. */
-static bool hello_pending(const struct gossip_node *n)
-{
-	for (size_t i = 0; i < n->nrouters; i++)
-		if (!n->routers[i]->hello_sent)
-			return true;
-	return false;
-}
-
 void gossip_node_tick(struct gossip_node *n, uint64_t now_ms)
 {
 	n->now = now_ms;
 	bootstrap_tick(n);
-	for (size_t i = 0; i < n->nrouters; i++)
-		if (!n->routers[i]->hello_sent)
-			send_hello(n, n->routers[i]);
+	if (now_ms >= n->next_view) {
+		view_tick(n);
+		n->next_view = now_ms + VIEW_TICK_MS;
+	}
 	if (now_ms >= n->next_anti_entropy) {
 		anti_entropy(n);
 		n->next_anti_entropy = now_ms + n->anti_entropy_ms;
 	}
-	for (size_t i = 0; i < QUERIES_MAX; i++)
-		if (n->queries[i].active && n->queries[i].deadline <= now_ms)
-			query_finish(n, &n->queries[i]);
+	for (size_t i = 0; i < QUERIES_MAX; i++) {
+		struct query *q = &n->queries[i];
+
+		if (q->active && q->deadline <= now_ms)
+			query_finish(n, q);
+		else if (q->used && !q->active && q->expires <= now_ms)
+			q->used = false;
+	}
 	actions_run(n);
 }
 
@@ -1140,15 +1657,18 @@ uint64_t gossip_node_next_ms(const struct gossip_node *n)
 
 	if (n->next_anti_entropy < next)
 		next = n->next_anti_entropy;
-	if (hello_pending(n) && n->now + HELLO_RETRY_MS < next)
-		next = n->now + HELLO_RETRY_MS;
+	if (n->next_view < next)
+		next = n->next_view;
 	for (size_t i = 0; i < n->nboot; i++)
 		if (!boot_known((struct gossip_node *)n, &n->boot[i]) &&
 		    n->boot[i].next_try < next)
 			next = n->boot[i].next_try;
-	for (size_t i = 0; i < QUERIES_MAX; i++)
-		if (n->queries[i].active && n->queries[i].deadline < next)
-			next = n->queries[i].deadline;
+	for (size_t i = 0; i < QUERIES_MAX; i++) {
+		const struct query *q = &n->queries[i];
+
+		if (q->active && q->deadline < next)
+			next = q->deadline;
+	}
 	return next;
 }
 
@@ -1179,6 +1699,7 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 					     .port = cfg->port,
 					     .key_known = key_known,
 					     .on_message = on_message,
+					     .queue_early = true,
 					     .fd_watch = fd_watch};
 	struct gossip_member_params mp = cfg->member;
 	struct gossip_curve_keys keys;
@@ -1195,7 +1716,8 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 	n->ca = *cfg->ca;
 	n->address = cfg->address;
 	n->port = cfg->port;
-	n->fanout_min = cfg->fanout ? cfg->fanout : GOSSIP_NODE_FANOUT;
+	n->view_min = cfg->fanout ? cfg->fanout : GOSSIP_NODE_FANOUT;
+	n->view_fixed = cfg->view;
 	n->anti_entropy_ms = cfg->anti_entropy_ms ? cfg->anti_entropy_ms
 						  : GOSSIP_NODE_ANTI_ENTROPY_MS;
 	n->origin_seq = cfg->origin_seq;
@@ -1205,8 +1727,11 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 		n->rng = now_ms;
 	n->in = malloc(sizeof(*n->in));
 	n->out = malloc(sizeof(*n->out));
+	n->aux = malloc(sizeof(*n->aux));
 	n->buf = malloc(GOSSIP_WIRE_MSG_MAX);
-	if (!n->in || !n->out || !n->buf || held_grow(n) < 0) {
+	n->queries = calloc(QUERIES_MAX, sizeof(*n->queries));
+	if (!n->in || !n->out || !n->aux || !n->buf || !n->queries ||
+	    held_grow(n) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto err_free;
 	}
@@ -1224,6 +1749,7 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 	if (!mp.probe_interval_ms)
 		gossip_member_params_default(&mp);
 	mp.seed = rnd(n);
+	mp.watched_only = true; /* probe the active view only */
 	n->m = gossip_member_create(n->name, cfg->incarnation, &mp, now_ms);
 	if (!n->m) {
 		snprintf(err, errlen, "gossip: membership: out of memory");
@@ -1235,15 +1761,18 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 	explicit_bzero(&keys, sizeof(keys)); /* the transport has a copy */
 	if (!n->t)
 		goto err_member;
-	n->udp = udp_open(cfg->address, cfg->port);
-	if (n->udp < 0) {
-		snprintf(err, errlen, "gossip: udp port %u: %s",
-			 (unsigned)cfg->port, strerror(-n->udp));
-		goto err_transport;
+	if (!ops->udp_send) {
+		n->udp = udp_open(cfg->address, cfg->port);
+		if (n->udp < 0) {
+			snprintf(err, errlen, "gossip: udp port %u: %s",
+				 (unsigned)cfg->port, strerror(-n->udp));
+			goto err_transport;
+		}
+		fd_watch(n->udp, true, n);
 	}
-	fd_watch(n->udp, true, n);
 	n->now = now_ms;
 	n->next_anti_entropy = now_ms + n->anti_entropy_ms;
+	n->next_view = now_ms;
 	return n;
 
 err_transport:
@@ -1253,7 +1782,9 @@ err_member:
 err_free:
 	free(n->in);
 	free(n->out);
+	free(n->aux);
 	free(n->buf);
+	free(n->queries);
 	free(n->held);
 	free(n);
 	return NULL;
@@ -1266,8 +1797,10 @@ void gossip_node_destroy(struct gossip_node *n)
 	/* tell the others we leave, so they do not wait for a timeout */
 	gossip_member_leave(n->m, n->now);
 	actions_run(n);
-	fd_watch(n->udp, false, n);
-	close(n->udp);
+	if (n->udp >= 0) {
+		fd_watch(n->udp, false, n);
+		close(n->udp);
+	}
 	gossip_transport_destroy(n->t);
 	gossip_member_destroy(n->m);
 	for (size_t i = 0; i < n->nrouters; i++)
@@ -1277,7 +1810,9 @@ void gossip_node_destroy(struct gossip_node *n)
 	free(n->origins);
 	free(n->in);
 	free(n->out);
+	free(n->aux);
 	free(n->buf);
+	free(n->queries);
 	free(n);
 }
 
@@ -1290,6 +1825,15 @@ bool gossip_node_peer_next(const struct gossip_node *n, size_t *cursor,
 size_t gossip_node_record_count(const struct gossip_node *n)
 {
 	return n->nheld;
+}
+
+static uint64_t conns_open(const struct gossip_node *n)
+{
+	uint64_t k = 0;
+
+	for (size_t i = 0; i < n->nrouters; i++)
+		k += n->routers[i]->connected;
+	return k;
 }
 
 int gossip_node_counters(const struct gossip_node *n,
@@ -1331,6 +1875,30 @@ int gossip_node_counters(const struct gossip_node *n,
 		{"gossip.bootstrap.bad", s->bootstrap_bad},
 		{"gossip.queries", s->queries},
 		{"gossip.answers", s->answers},
+		{"gossip.queries.forwarded", s->queries_forwarded},
+		{"gossip.queries.seen", s->queries_seen},
+		{"gossip.drop.queries_full", s->queries_full},
+		{"gossip.drop.answers_stale", s->answers_stale},
+		{"gossip.view.size", n->nview},
+		{"gossip.view.joins_sent", s->joins_sent},
+		{"gossip.view.joins_accepted", s->joins_accepted},
+		{"gossip.view.joins_refused", s->joins_refused},
+		{"gossip.view.evicted", s->view_evicted},
+		{"gossip.view.disconnects", s->disconnects},
+		{"gossip.conn.open", conns_open(n)},
+		{"gossip.conn.opened", s->conn_opened},
+		{"gossip.conn.closed", s->conn_closed},
+		{"gossip.drop.routers_full", s->routers_full},
+		{"gossip.claims_forwarded", s->claims_forwarded},
+		{"gossip.direct.sent", s->direct_sent},
+		{"gossip.direct.relayed_out", s->direct_relayed_out},
+		{"gossip.direct.relayed", s->direct_relayed},
+		{"gossip.direct.delivered", s->direct_delivered},
+		{"gossip.drop.direct", s->direct_dropped},
+		{"gossip.drop.udp_send", s->udp_send_errors},
+		{"gossip.drop.member_actions", ms.actions_dropped},
+		{"gossip.drop.member_table", ms.table_full},
+		{"gossip.drop.member_relays", ms.relays_full},
 		{"gossip.zap.known", ts.zap_known},
 		{"gossip.zap.unknown", ts.zap_unknown},
 		{"gossip.member.probes", ms.probes},

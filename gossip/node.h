@@ -26,7 +26,9 @@
 #include "vrd/addr.h"
 
 #define GOSSIP_NODE_BOOTSTRAP_MAX 256
-#define GOSSIP_NODE_FANOUT 3
+#define GOSSIP_NODE_FANOUT 3 /* the smallest active view */
+#define GOSSIP_UDP_MAGIC "VRDC" /* first 4 bytes of the node's datagrams */
+#define GOSSIP_DIRECT_MAX 1024
 #define GOSSIP_NODE_ANTI_ENTROPY_MS 1000
 /* a deadline only for routers that do not answer: a query completes as
  * soon as everyone asked has, so a wrong "nobody" under load costs more
@@ -61,6 +63,17 @@ struct gossip_node_ops {
 	/* the node signed a record with this origin_seq: persist it, so a
 	 * restart continues above it */
 	void (*origin_seq_used)(uint64_t seq, void *arg);
+	/* When set, the node opens no UDP socket of its own: the owner of the
+	 * overlay UDP port passes it every datagram that starts with
+	 * GOSSIP_UDP_MAGIC (gossip_node_udp_input) and the node sends its
+	 * datagrams through this. Returns 0 or a negative errno. */
+	int (*udp_send)(uint32_t addr, uint16_t port, const uint8_t *buf,
+			size_t len, void *arg);
+	/* a direct message for us from router `from` (the name the carrying
+	 * path claims: authenticate the payload yourself, e.g. crypto_box
+	 * with the sender certificate's key). */
+	void (*direct)(const char *from, const uint8_t *payload, size_t len,
+		       void *arg);
 	void *arg;
 };
 
@@ -77,7 +90,8 @@ struct gossip_node_config {
 	uint64_t origin_seq; /* the highest this router ever used */
 	uint64_t incarnation; /* membership; e.g. the previous one + 1 */
 	struct gossip_member_params member; /* zero: defaults */
-	unsigned fanout; /* 0: GOSSIP_NODE_FANOUT */
+	unsigned fanout; /* smallest active view; 0: GOSSIP_NODE_FANOUT */
+	unsigned view; /* active view size; 0: about log2(N) / 2 + 3 */
 	uint32_t anti_entropy_ms; /* 0: GOSSIP_NODE_ANTI_ENTROPY_MS */
 };
 
@@ -107,10 +121,32 @@ int gossip_node_withdraw(struct gossip_node *n, uint32_t vn,
  * (the caller keeps the claims table and picks the number). */
 int gossip_node_claim(struct gossip_node *n, uint32_t vn, uint32_t ip,
 		      const struct vrd_mac *mac, uint64_t mobility_seq);
-/* Asks every live router who has mac; query_done() follows within
+/* Asks every live router who has mac (flooded over the active views,
+ * answers gathered back along the same paths); query_done() follows as
+ * soon as every router reached has answered, at the latest after
  * GOSSIP_NODE_QUERY_MS. Returns the query id (> 0) or a negative errno. */
 int64_t gossip_node_query(struct gossip_node *n, uint32_t vn,
 			  const struct vrd_mac *mac, uint64_t now_ms);
+
+/* A datagram of ours (it starts with GOSSIP_UDP_MAGIC) that arrived on the
+ * overlay UDP port owned by someone else (ops.udp_send). addr, port: its
+ * source, host order. */
+void gossip_node_udp_input(struct gossip_node *n, const uint8_t *buf,
+			   size_t len, uint32_t addr, uint16_t port,
+			   uint64_t now_ms);
+
+/* Sends payload (<= GOSSIP_DIRECT_MAX bytes, opaque) to router `to`:
+ * over a connection to it (opened on demand) when that works, otherwise
+ * through a router connected to both, so it also arrives when TCP between
+ * the two underlay addresses is blocked. Best effort, at most once per
+ * path. 0, -ENOENT (unknown router), -EMSGSIZE, or another negative errno
+ * (-EINVAL: empty). Sent at once, no batching. */
+int gossip_node_send_direct(struct gossip_node *n, const char *to,
+			    const uint8_t *payload, size_t len);
+/* The certificate of a known live or suspect router (checked against the
+ * CA when it joined): true and *out filled, or false. */
+bool gossip_node_peer_cert(const struct gossip_node *n, const char *name,
+			   struct gossip_cert *out);
 
 /* Routers, for vrctl peers. cursor starts at 0. */
 bool gossip_node_peer_next(const struct gossip_node *n, size_t *cursor,

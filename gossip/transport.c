@@ -17,6 +17,10 @@
 #define HEARTBEAT_IVL_MS 10000
 #define HEARTBEAT_TIMEOUT_MS 30000
 #define HANDSHAKE_MS 5000
+/* queue_early: a DEALER queues from the start (no ZMQ_IMMEDIATE), so a
+ * connection opened on demand loses no first message; a peer that never
+ * answers costs at most this many queued messages. */
+#define DEALER_HWM 1000
 
 struct peer {
 	char name[VRD_NAME_MAX + 1];
@@ -371,7 +375,9 @@ int gossip_transport_peer_set(struct gossip_transport *t, const char *name,
 	}
 	endpoint(ep, sizeof(ep), address, port);
 	if ((rc = common_opts(np->dealer)) < 0 ||
-	    set_int(np->dealer, ZMQ_IMMEDIATE, 1) ||
+	    set_int(np->dealer, ZMQ_IMMEDIATE, t->cfg.queue_early ? 0 : 1) ||
+	    (t->cfg.queue_early &&
+	     set_int(np->dealer, ZMQ_SNDHWM, DEALER_HWM)) ||
 	    zmq_setsockopt(np->dealer, ZMQ_CURVE_SERVERKEY, server_key,
 			   GOSSIP_CURVE_KEYBYTES) ||
 	    zmq_setsockopt(np->dealer, ZMQ_CURVE_PUBLICKEY, t->keys.pub,

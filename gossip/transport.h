@@ -60,6 +60,10 @@ struct gossip_transport_config {
 	bool (*key_known)(const uint8_t key[GOSSIP_CURVE_KEYBYTES], void *arg);
 	void (*on_message)(const struct gossip_from *from, const uint8_t *msg,
 			   size_t len, void *arg);
+	/* DEALERs queue messages before their handshake is done (up to a
+	 * high-water mark); false: ZMQ_IMMEDIATE, a send before then fails
+	 * with -EAGAIN */
+	bool queue_early;
 	/* fd appeared (added) or went away; watch it for POLLIN */
 	void (*fd_watch)(int fd, bool added, void *arg);
 	void *arg;
@@ -81,7 +85,8 @@ gossip_transport_create(const struct gossip_transport_config *cfg, char *err,
 void gossip_transport_destroy(struct gossip_transport *t); /* NULL ok */
 
 /* A DEALER to name at address:port holding its server key; re-adding a
- * peer with another address or key replaces the connection. */
+ * peer with another address or key replaces the connection. Messages sent
+ * before the handshake is done are queued when cfg.queue_early. */
 int gossip_transport_peer_set(struct gossip_transport *t, const char *name,
 			      uint32_t address, uint16_t port,
 			      const uint8_t server_key[GOSSIP_CURVE_KEYBYTES]);

@@ -42,8 +42,9 @@ static bool body_ok(const struct gossip_wire_msg *m)
 	case GOSSIP_MSG_HELLO:
 		return cert_len_ok(m->hello.cert.len) && m->hello.port != 0;
 	case GOSSIP_MSG_PING:
-	case GOSSIP_MSG_QUERY:
 		return true;
+	case GOSSIP_MSG_QUERY:
+		return name_ok(m->query.origin);
 	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_PING_REQ:
 		return name_ok(m->probe.target);
@@ -79,7 +80,17 @@ static bool body_ok(const struct gossip_wire_msg *m)
 		}
 		return true;
 	case GOSSIP_MSG_ANSWER:
-		return m->answer.count <= GOSSIP_WIRE_ANSWERS_MAX;
+		return m->answer.count <= GOSSIP_WIRE_ANSWERS_MAX &&
+		       name_ok(m->answer.origin) &&
+		       (m->answer.router[0] ? name_ok(m->answer.router)
+					    : m->answer.count == 0);
+	case GOSSIP_MSG_NEIGHBOR:
+		return m->neighbor.op >= GOSSIP_WIRE_JOIN &&
+		       m->neighbor.op <= GOSSIP_WIRE_DISCONNECT;
+	case GOSSIP_MSG_DIRECT:
+		return name_ok(m->direct.from) && name_ok(m->direct.to) &&
+		       m->direct.hops <= 1 && m->direct.payload.len >= 1 &&
+		       m->direct.payload.len <= GOSSIP_WIRE_DIRECT_MAX;
 	default:
 		return false;
 	}
@@ -111,10 +122,15 @@ static void put_member(struct wbuf *w, const struct gossip_wire_member *m)
 	put_bytes(w, &m->cert);
 }
 
-static void put_query(struct wbuf *w, uint64_t id, uint32_t vn,
+static void put_query(struct wbuf *w, uint64_t id, const char *origin,
+		      const uint16_t *budget, uint32_t vn,
 		      const struct vrd_mac *mac)
 {
 	wbuf_u64(w, id);
+	put_name(w, origin);
+	if (budget) {
+		wbuf_u16(w, *budget);
+	}
 	wbuf_u32(w, vn);
 	wbuf_put(w, mac->b, sizeof(mac->b));
 }
@@ -157,15 +173,30 @@ static void put_body(struct wbuf *w, const struct gossip_wire_msg *m)
 		}
 		break;
 	case GOSSIP_MSG_QUERY:
-		put_query(w, m->query.query_id, m->query.vn, &m->query.mac);
+		put_query(w, m->query.query_id, m->query.origin,
+			  &m->query.budget_ms, m->query.vn, &m->query.mac);
 		break;
 	case GOSSIP_MSG_ANSWER:
-		put_query(w, m->answer.query_id, m->answer.vn, &m->answer.mac);
+		put_query(w, m->answer.query_id, m->answer.origin, NULL,
+			  m->answer.vn, &m->answer.mac);
+		wbuf_u8(w, m->answer.router[0] ? 1 : 0);
+		if (m->answer.router[0]) {
+			put_name(w, m->answer.router);
+		}
 		wbuf_u16(w, (uint16_t)m->answer.count);
 		for (unsigned i = 0; i < m->answer.count; i++) {
 			wbuf_u32(w, m->answer.a[i].ip);
 			wbuf_u64(w, m->answer.a[i].last_seen_ms);
 		}
+		break;
+	case GOSSIP_MSG_NEIGHBOR:
+		wbuf_u8(w, m->neighbor.op);
+		break;
+	case GOSSIP_MSG_DIRECT:
+		put_name(w, m->direct.from);
+		put_name(w, m->direct.to);
+		wbuf_u8(w, m->direct.hops);
+		put_bytes(w, &m->direct.payload);
 		break;
 	}
 }
@@ -205,17 +236,24 @@ static void get_bytes(struct rbuf *r, struct gossip_wire_bytes *b)
 	}
 }
 
-static void get_query(struct rbuf *r, uint64_t *id, uint32_t *vn,
-		      struct vrd_mac *mac)
+static bool get_query(struct rbuf *r, uint64_t *id, char *origin,
+		      uint16_t *budget, uint32_t *vn, struct vrd_mac *mac)
 {
 	const uint8_t *b;
 
 	*id = rbuf_u64(r);
+	if (!get_name(r, origin)) {
+		return false;
+	}
+	if (budget) {
+		*budget = rbuf_u16(r);
+	}
 	*vn = rbuf_u32(r);
 	b = rbuf_get(r, sizeof(mac->b));
 	if (b) {
 		memcpy(mac->b, b, sizeof(mac->b));
 	}
+	return !r->short_read;
 }
 
 /* A u16 count, refused above max. */
@@ -278,7 +316,16 @@ static bool get_members(struct rbuf *r, struct gossip_wire_members *ms)
 
 static bool get_answer(struct rbuf *r, struct gossip_wire_answer *a)
 {
-	get_query(r, &a->query_id, &a->vn, &a->mac);
+	uint8_t has;
+
+	if (!get_query(r, &a->query_id, a->origin, NULL, &a->vn, &a->mac)) {
+		return false;
+	}
+	has = rbuf_u8(r);
+	a->router[0] = '\0';
+	if (has > 1 || (has && !get_name(r, a->router))) {
+		return false;
+	}
 	if (!get_count(r, &a->count, GOSSIP_WIRE_ANSWERS_MAX)) {
 		return false;
 	}
@@ -286,7 +333,18 @@ static bool get_answer(struct rbuf *r, struct gossip_wire_answer *a)
 		a->a[i].ip = rbuf_u32(r);
 		a->a[i].last_seen_ms = rbuf_u64(r);
 	}
-	return true;
+	return has || a->count == 0;
+}
+
+static bool get_direct(struct rbuf *r, struct gossip_wire_direct *d)
+{
+	if (!get_name(r, d->from) || !get_name(r, d->to)) {
+		return false;
+	}
+	d->hops = rbuf_u8(r);
+	get_bytes(r, &d->payload);
+	return !r->short_read && d->hops <= 1 && d->payload.len >= 1 &&
+	       d->payload.len <= GOSSIP_WIRE_DIRECT_MAX;
 }
 
 static bool get_body(struct rbuf *r, struct gossip_wire_msg *m)
@@ -314,10 +372,17 @@ static bool get_body(struct rbuf *r, struct gossip_wire_msg *m)
 	case GOSSIP_MSG_MEMBERS:
 		return get_members(r, &m->members);
 	case GOSSIP_MSG_QUERY:
-		get_query(r, &m->query.query_id, &m->query.vn, &m->query.mac);
-		return true;
+		return get_query(r, &m->query.query_id, m->query.origin,
+				 &m->query.budget_ms, &m->query.vn,
+				 &m->query.mac);
 	case GOSSIP_MSG_ANSWER:
 		return get_answer(r, &m->answer);
+	case GOSSIP_MSG_NEIGHBOR:
+		m->neighbor.op = rbuf_u8(r);
+		return m->neighbor.op >= GOSSIP_WIRE_JOIN &&
+		       m->neighbor.op <= GOSSIP_WIRE_DISCONNECT;
+	case GOSSIP_MSG_DIRECT:
+		return get_direct(r, &m->direct);
 	default:
 		return false;
 	}
@@ -364,6 +429,10 @@ size_t gossip_wire_max_size(uint8_t type)
 		return GOSSIP_WIRE_QUERY_MAX;
 	case GOSSIP_MSG_ANSWER:
 		return GOSSIP_WIRE_ANSWER_MAX;
+	case GOSSIP_MSG_NEIGHBOR:
+		return GOSSIP_WIRE_NEIGHBOR_MAX;
+	case GOSSIP_MSG_DIRECT:
+		return GOSSIP_WIRE_DIRECT_MSG_MAX;
 	default:
 		return 0;
 	}
@@ -382,6 +451,8 @@ const char *gossip_wire_type_name(uint8_t type)
 		[GOSSIP_MSG_MEMBERS] = "members",
 		[GOSSIP_MSG_QUERY] = "query",
 		[GOSSIP_MSG_ANSWER] = "answer",
+		[GOSSIP_MSG_NEIGHBOR] = "neighbor",
+		[GOSSIP_MSG_DIRECT] = "direct",
 	};
 
 	if (type == 0 || type > GOSSIP_MSG_TYPE_MAX) {

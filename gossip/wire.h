@@ -20,9 +20,18 @@
  *   MEMBERS  u16 count (0 to 64), count x (name, u32 address, u16 port
  *            (not 0), u64 incarnation, u8 state (1 to 3), u16 cert
  *            length (1 to GOSSIP_CERT_MAX), cert bytes)
- *   QUERY    u64 query id, u32 vn, mac[6]
- *   ANSWER   u64 query id, u32 vn, mac[6], u16 count (0 to 64),
- *            count x (u32 ip, u64 last_seen_ms)
+ *   QUERY    u64 query id, name origin, u16 budget_ms, u32 vn, mac[6]
+ *            (flooded over the active views; budget_ms: how long the
+ *            receiver may wait for the routers it asks in turn)
+ *   ANSWER   u64 query id, name origin, u32 vn, mac[6], u8 has_router
+ *            (0 or 1), has_router x name router (who saw mac last),
+ *            u16 count (0 to 64; 0 without a router), count x (u32 ip,
+ *            u64 last_seen_ms)
+ *   NEIGHBOR u8 op (1 JOIN, 2 JOIN_URGENT, 3 ACCEPT, 4 REFUSE,
+ *            5 DISCONNECT): active view maintenance
+ *   DIRECT   name from, name to, u8 hops (0 or 1), u16 length (1 to
+ *            GOSSIP_WIRE_DIRECT_MAX), payload: an opaque message from
+ *            router `from` to router `to`, relayed at most once
  *
  * Decoding is strict: anything short, long, out of range, of an unknown
  * version or type, a bad name, a RECORDS entry that is not a well-formed
@@ -58,8 +67,20 @@ enum gossip_msg_type {
 	GOSSIP_MSG_MEMBERS = 8,
 	GOSSIP_MSG_QUERY = 9,
 	GOSSIP_MSG_ANSWER = 10,
+	GOSSIP_MSG_NEIGHBOR = 11,
+	GOSSIP_MSG_DIRECT = 12,
 };
-#define GOSSIP_MSG_TYPE_MAX GOSSIP_MSG_ANSWER
+#define GOSSIP_MSG_TYPE_MAX GOSSIP_MSG_DIRECT
+
+/* NEIGHBOR ops (u8). JOIN_URGENT: the sender's active view is empty, so
+ * the receiver makes room. */
+enum gossip_wire_neighbor_op {
+	GOSSIP_WIRE_JOIN = 1,
+	GOSSIP_WIRE_JOIN_URGENT = 2,
+	GOSSIP_WIRE_ACCEPT = 3,
+	GOSSIP_WIRE_REFUSE = 4,
+	GOSSIP_WIRE_DISCONNECT = 5,
+};
 
 /* The member states a MEMBERS entry carries (u8). */
 enum gossip_wire_state {
@@ -75,6 +96,7 @@ enum gossip_wire_state {
 #define GOSSIP_WIRE_DIGEST_MAX 256 /* DIGEST and PULL entries */
 #define GOSSIP_WIRE_MEMBERS_MAX 64
 #define GOSSIP_WIRE_ANSWERS_MAX 64
+#define GOSSIP_WIRE_DIRECT_MAX 1024 /* DIRECT payload bytes */
 
 #define GOSSIP_WIRE_NAME_MAX (2 + VRD_NAME_MAX)
 #define GOSSIP_WIRE_HEADER_MAX (1 + 1 + GOSSIP_WIRE_NAME_MAX)
@@ -94,9 +116,15 @@ enum gossip_wire_state {
 #define GOSSIP_WIRE_MEMBERS_MSG_MAX   \
 	(GOSSIP_WIRE_HEADER_MAX + 2 + \
 	 GOSSIP_WIRE_MEMBERS_MAX * GOSSIP_WIRE_MEMBER_MAX)
-#define GOSSIP_WIRE_QUERY_MAX (GOSSIP_WIRE_HEADER_MAX + 8 + 4 + 6)
-#define GOSSIP_WIRE_ANSWER_MAX \
-	(GOSSIP_WIRE_QUERY_MAX + 2 + GOSSIP_WIRE_ANSWERS_MAX * (4 + 8))
+#define GOSSIP_WIRE_QUERY_MAX \
+	(GOSSIP_WIRE_HEADER_MAX + 8 + GOSSIP_WIRE_NAME_MAX + 2 + 4 + 6)
+#define GOSSIP_WIRE_ANSWER_MAX                                           \
+	(GOSSIP_WIRE_HEADER_MAX + 8 + GOSSIP_WIRE_NAME_MAX + 4 + 6 + 1 + \
+	 GOSSIP_WIRE_NAME_MAX + 2 + GOSSIP_WIRE_ANSWERS_MAX * (4 + 8))
+#define GOSSIP_WIRE_NEIGHBOR_MAX (GOSSIP_WIRE_HEADER_MAX + 1)
+#define GOSSIP_WIRE_DIRECT_MSG_MAX                                   \
+	(GOSSIP_WIRE_HEADER_MAX + 2 * GOSSIP_WIRE_NAME_MAX + 1 + 2 + \
+	 GOSSIP_WIRE_DIRECT_MAX)
 /* The largest message of any type (MEMBERS: 50406 bytes). */
 #define GOSSIP_WIRE_MSG_MAX GOSSIP_WIRE_MEMBERS_MSG_MAX
 
@@ -153,6 +181,8 @@ struct gossip_wire_members {
 
 struct gossip_wire_query {
 	uint64_t query_id;
+	char origin[VRD_NAME_MAX + 1]; /* who asked */
+	uint16_t budget_ms;
 	uint32_t vn;
 	struct vrd_mac mac;
 };
@@ -164,10 +194,23 @@ struct gossip_wire_answer_entry {
 
 struct gossip_wire_answer {
 	uint64_t query_id;
+	char origin[VRD_NAME_MAX + 1];
 	uint32_t vn;
 	struct vrd_mac mac;
+	char router[VRD_NAME_MAX + 1]; /* "": nobody (count 0) */
 	unsigned count; /* 0 to GOSSIP_WIRE_ANSWERS_MAX */
 	struct gossip_wire_answer_entry a[GOSSIP_WIRE_ANSWERS_MAX];
+};
+
+struct gossip_wire_neighbor {
+	uint8_t op; /* enum gossip_wire_neighbor_op */
+};
+
+struct gossip_wire_direct {
+	char from[VRD_NAME_MAX + 1];
+	char to[VRD_NAME_MAX + 1];
+	uint8_t hops; /* 0: from the origin; 1: relayed once */
+	struct gossip_wire_bytes payload;
 };
 
 /* About 12 KB (a DIGEST's entries): allocate it, or keep one per thread. */
@@ -182,6 +225,8 @@ struct gossip_wire_msg {
 		struct gossip_wire_members members;
 		struct gossip_wire_query query;
 		struct gossip_wire_answer answer;
+		struct gossip_wire_neighbor neighbor;
+		struct gossip_wire_direct direct;
 	};
 };
 

@@ -1084,6 +1084,70 @@ static void test_indirect(void **state)
 	printf("  indirect k=0 (control): %u suspicions of A-B\n", susp);
 }
 
+/* Partial views: only watched members are probed; an unwatched one is
+ * never PINGed, and indirect probes go through watched members first. */
+static void test_watched_only(void **state)
+{
+	struct gossip_member_params p;
+	struct gossip_member *m;
+	struct gossip_member_action a[ACT_MAX];
+	const char *names[] = {"vrB", "vrC", "vrD", "vrE"};
+	unsigned pings_b = 0, pings_other = 0, reqs_d = 0, reqs = 0;
+	uint64_t now = 1000;
+
+	gossip_member_params_default(&p);
+	p.watched_only = true;
+	p.indirect_k = 1;
+	p.seed = 7;
+	m = gossip_member_create("vrA", 1, &p, now);
+	assert_non_null(m);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(gossip_member_update(m, names[i], 1 + i, 4800,
+						      1, GOSSIP_MEMBER_ALIVE,
+						      now),
+				 1);
+	}
+	assert_int_equal(gossip_member_watch(m, "vrB", true), 0);
+	assert_int_equal(gossip_member_watch(m, "vrD", true), 0);
+	assert_int_equal(gossip_member_watch(m, "vrX", true), -ENOENT);
+	/* vrB never answers: probes of vrB and vrD only, PING_REQs about
+	 * vrB through vrD (the other watched member) */
+	for (int round = 0; round < 12; round++) {
+		size_t k;
+
+		now += p.probe_interval_ms / 2;
+		k = tick_all(m, now, a, ACT_MAX);
+		for (size_t i = 0; i < k; i++) {
+			if (a[i].kind == GOSSIP_MEMBER_SEND_PING &&
+			    a[i].probe_id != 0) {
+				if (strcmp(a[i].to, "vrB") == 0) {
+					pings_b++;
+				} else if (strcmp(a[i].to, "vrD") != 0) {
+					pings_other++;
+				}
+				if (strcmp(a[i].to, "vrD") == 0) {
+					gossip_member_on_ack(m, "vrD",
+							     a[i].probe_id,
+							     false, now);
+				}
+			}
+			if (a[i].kind == GOSSIP_MEMBER_SEND_PING_REQ) {
+				reqs++;
+				reqs_d += strcmp(a[i].to, "vrD") == 0;
+			}
+		}
+		/* vrB suspected after its first unanswered probe: refute it
+		 * to keep it probed */
+		gossip_member_update(m, "vrB", 2, 4800, 10 + round,
+				     GOSSIP_MEMBER_ALIVE, now);
+	}
+	assert_true(pings_b > 0);
+	assert_int_equal(pings_other, 0);
+	assert_true(reqs > 0);
+	assert_int_equal(reqs_d, reqs);
+	gossip_member_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1098,6 +1162,7 @@ int main(void)
 		cmocka_unit_test(test_restart_lost_incarnation),
 		cmocka_unit_test(test_flap),
 		cmocka_unit_test(test_indirect),
+		cmocka_unit_test(test_watched_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,8 +11,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +47,14 @@ struct tnode {
 	bool query_done;
 	char query_router[16];
 	uint32_t query_ip;
+	/* direct messages received */
+	unsigned ndirect;
+	char direct_from[16];
+	uint8_t direct_payload[GOSSIP_DIRECT_MAX];
+	size_t direct_len;
+	/* UDP hand-off: the test owns the overlay UDP port (udp >= 0) */
+	int udp;
+	unsigned udp_sent;
 };
 
 static struct gossip_pub ca_pub, other_ca_pub;
@@ -105,15 +116,95 @@ static void query_done(uint64_t id, uint32_t vn, const struct vrd_mac *mac,
 	t->query_ip = nips ? ips[0].ip : 0;
 }
 
+static void on_direct(const char *from, const uint8_t *payload, size_t len,
+		      void *arg)
+{
+	struct tnode *t = arg;
+
+	t->ndirect++;
+	snprintf(t->direct_from, sizeof(t->direct_from), "%s", from);
+	memcpy(t->direct_payload, payload, len);
+	t->direct_len = len;
+}
+
+/* The data plane's stand-in: sends the node's datagrams from its socket. */
+static int udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,
+		    size_t len, void *arg)
+{
+	struct tnode *t = arg;
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(addr)};
+
+	t->udp_sent++;
+	if (sendto(t->udp, buf, len, 0, (struct sockaddr *)&sin, sizeof(sin)) <
+	    0)
+		return -errno;
+	return 0;
+}
+
+/* Datagrams on the test's socket: ours ("VRDC") go to the node. */
+static void udp_pump(struct tnode *t, uint64_t now)
+{
+	uint8_t buf[2048];
+
+	for (;;) {
+		struct sockaddr_in sin;
+		socklen_t slen = sizeof(sin);
+		ssize_t len = recvfrom(t->udp, buf, sizeof(buf), MSG_DONTWAIT,
+				       (struct sockaddr *)&sin, &slen);
+
+		if (len < 0)
+			return;
+		if (len >= 4 && memcmp(buf, GOSSIP_UDP_MAGIC, 4) == 0)
+			gossip_node_udp_input(t->n, buf, (size_t)len,
+					      ntohl(sin.sin_addr.s_addr),
+					      ntohs(sin.sin_port), now);
+	}
+}
+
+/* A UDP socket on port, as the data plane would own it; -1 if taken. */
+static int udp_own(uint16_t port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void node_start_view(struct tnode *t, const char *name, const char *net,
+			    struct gossip_key *issuer,
+			    const struct gossip_pub *trust,
+			    const struct tnode *boot, unsigned view,
+			    bool own_udp);
+
 static void node_start(struct tnode *t, const char *name, const char *net,
 		       struct gossip_key *issuer,
 		       const struct gossip_pub *trust, const struct tnode *boot)
+{
+	node_start_view(t, name, net, issuer, trust, boot, 0, false);
+}
+
+static void node_start_view(struct tnode *t, const char *name, const char *net,
+			    struct gossip_key *issuer,
+			    const struct gossip_pub *trust,
+			    const struct tnode *boot, unsigned view,
+			    bool own_udp)
 {
 	struct gossip_node_ops ops = {.fd_watch = fd_watch,
 				      .record = on_record,
 				      .peer_state = on_peer,
 				      .hwdt_by_mac = hwdt_by_mac,
 				      .query_done = query_done,
+				      .direct = on_direct,
+				      .udp_send = own_udp ? udp_send : NULL,
 				      .arg = t};
 	struct gossip_node_config cfg = {0};
 	struct vrd_prefix p;
@@ -149,11 +240,22 @@ static void node_start(struct tnode *t, const char *name, const char *net,
 	cfg.member.ack_timeout_ms = 60;
 	cfg.member.suspicion_ms = 600;
 	cfg.anti_entropy_ms = 200;
+	cfg.view = view;
+	t->udp = -1;
 	for (int i = 0; i < 50 && !t->n; i++) {
 		t->port = (uint16_t)(21000 + (getpid() * 13 + i * 197) % 40000);
 		cfg.port = t->port;
+		if (own_udp) {
+			t->udp = udp_own(t->port);
+			if (t->udp < 0)
+				continue;
+		}
 		t->n = gossip_node_create(&cfg, &ops, vrd_monotonic_ms(), err,
 					  sizeof(err));
+		if (!t->n && t->udp >= 0) {
+			close(t->udp);
+			t->udp = -1;
+		}
 	}
 	assert_non_null(t->n);
 }
@@ -164,6 +266,9 @@ static void node_stop(struct tnode *t)
 	t->n = NULL;
 	assert_int_equal(t->nfds, 0);
 	gossip_key_destroy(t->key);
+	if (t->udp >= 0)
+		close(t->udp);
+	t->udp = -1;
 }
 
 typedef bool (*cond_fn)(struct tnode **, size_t);
@@ -181,6 +286,8 @@ static bool run(struct tnode **ts, size_t count, cond_fn cond,
 		for (size_t k = 0; k < count; k++) {
 			if (!ts[k]->n)
 				continue;
+			if (ts[k]->udp >= 0)
+				udp_pump(ts[k], now);
 			while (gossip_node_process(ts[k]->n, 64, now))
 				;
 			if (gossip_node_next_ms(ts[k]->n) <= now)
@@ -189,10 +296,14 @@ static bool run(struct tnode **ts, size_t count, cond_fn cond,
 		}
 		if (cond && cond(ts, count))
 			return true;
-		for (size_t k = 0; k < count; k++)
+		for (size_t k = 0; k < count; k++) {
 			for (size_t i = 0; ts[k]->n && i < ts[k]->nfds; i++)
 				pfd[np++] = (struct pollfd){.fd = ts[k]->fds[i],
 							    .events = POLLIN};
+			if (ts[k]->n && ts[k]->udp >= 0)
+				pfd[np++] = (struct pollfd){.fd = ts[k]->udp,
+							    .events = POLLIN};
+		}
 		poll(pfd, np, 10);
 	}
 	return cond ? cond(ts, count) : true;
@@ -351,6 +462,118 @@ static void test_three_nodes(void **state)
 	node_stop(&b);
 }
 
+struct counter_q {
+	const char *name;
+	uint64_t v;
+};
+
+static int counter_get(const char *name, uint64_t value, void *arg)
+{
+	struct counter_q *q = arg;
+
+	if (strcmp(name, q->name) == 0)
+		q->v = value;
+	return 0;
+}
+
+/* One named counter of t; UINT64_MAX when there is none. */
+static uint64_t counter(struct tnode *t, const char *name)
+{
+	struct counter_q q = {name, UINT64_MAX};
+
+	gossip_node_counters(t->n, counter_get, &q);
+	return q.v;
+}
+
+static bool direct_at_c(struct tnode **ts, size_t count)
+{
+	return ts[2]->ndirect >= 2;
+}
+
+/*
+ * Partial views and the data plane's APIs. A chain: vrA and vrC each know
+ * only vrB and keep a view of one, so vrA and vrC are never neighbours.
+ * vrD owns no UDP socket: the test passes it its datagrams (the data
+ * plane's hand-off) and it still bootstraps. A direct message from vrA to
+ * vrC goes over a connection opened on demand and, since the two had no
+ * working connection, also relayed by vrB: both copies arrive. Then the
+ * certificates and the errors.
+ */
+static void test_direct(void **state)
+{
+	static struct tnode a, b, c, d;
+	struct tnode *all[] = {&a, &b, &c, &d};
+	struct gossip_cert cert;
+	uint8_t big[GOSSIP_DIRECT_MAX + 1] = {0};
+	const uint8_t msg[] = "sealed key";
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	memset(&d, 0, sizeof(d));
+	node_start_view(&b, "vrB", "198.51.100.0/24", ca, &ca_pub, NULL, 3,
+			false);
+	node_start_view(&a, "vrA", "192.0.2.0/24", ca, &ca_pub, &b, 1, false);
+	node_start_view(&c, "vrC", "203.0.113.0/24", ca, &ca_pub, &b, 1, false);
+	node_start_view(&d, "vrD", "192.0.2.0/24", ca, &ca_pub, &b, 1, true);
+	/* no UDP socket of its own: zap and router only */
+	assert_int_equal(d.nfds, 2);
+	if (!run(all, 4, all_meshed, 10000)) {
+		dump(all, 4);
+		fail_msg("the four nodes did not learn each other");
+	}
+	assert_true(d.udp_sent > 0); /* its CERT-REQUEST went through us */
+	run(all, 4, NULL, 300);
+	/* vrA and vrC: one neighbour each, vrB (or vrD), not each other */
+	assert_int_equal(counter(&a, "gossip.view.size"), 1);
+	assert_int_equal(counter(&c, "gossip.view.size"), 1);
+	if (counter(&a, "gossip.conn.open") != 1 ||
+	    counter(&c, "gossip.conn.open") != 1) {
+		dump(all, 4);
+		fail_msg("vrA or vrC holds more than its view");
+	}
+
+	assert_int_equal(gossip_node_send_direct(a.n, "vrC", msg, sizeof(msg)),
+			 0);
+	if (!run(all, 4, direct_at_c, 3000)) {
+		dump(all, 4);
+		fail_msg("vrC did not get both copies of the direct message");
+	}
+	assert_int_equal(c.ndirect, 2);
+	assert_string_equal(c.direct_from, "vrA");
+	assert_int_equal(c.direct_len, sizeof(msg));
+	assert_memory_equal(c.direct_payload, msg, sizeof(msg));
+	assert_int_equal(counter(&c, "gossip.direct.delivered"), 2);
+	assert_int_equal(counter(&a, "gossip.direct.relayed_out"), 1);
+	assert_int_equal(counter(&b, "gossip.direct.relayed") +
+				 counter(&d, "gossip.direct.relayed"),
+			 1);
+	/* vrC answers over the connection vrA opened: one copy, at once */
+	assert_int_equal(gossip_node_send_direct(c.n, "vrA", msg, 1), 0);
+	assert_true(run(all, 4, NULL, 500));
+	assert_int_equal(a.ndirect, 1);
+	assert_string_equal(a.direct_from, "vrC");
+
+	assert_int_equal(gossip_node_send_direct(a.n, "vrZ", msg, 1), -ENOENT);
+	assert_int_equal(gossip_node_send_direct(a.n, "vrC", big, sizeof(big)),
+			 -EMSGSIZE);
+	assert_true(gossip_node_peer_cert(a.n, "vrC", &cert));
+	assert_string_equal(cert.name, "vrC");
+	assert_memory_equal(&cert.key, &c.cert.key, sizeof(cert.key));
+	assert_memory_equal(cert.sig, c.cert.sig, sizeof(cert.sig));
+	assert_true(cert.not_after == c.cert.not_after);
+	assert_false(gossip_node_peer_cert(a.n, "vrZ", &cert));
+
+	/* vrC leaves: its certificate is no longer handed out */
+	node_stop(&c);
+	run(all, 4, NULL, 1000);
+	assert_false(gossip_node_peer_cert(a.n, "vrC", &cert));
+	/* vrB, vrA, vrD: every node's fds handed back */
+	node_stop(&d);
+	node_stop(&a);
+	node_stop(&b);
+}
+
 static int setup(void **state)
 {
 	ca = gossip_ca_generate();
@@ -373,6 +596,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_nodes),
+		cmocka_unit_test(test_direct),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

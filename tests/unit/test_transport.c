@@ -84,7 +84,7 @@ static void on_message(const struct gossip_from *from, const uint8_t *msg,
 	}
 }
 
-static void node_start(struct node *n, const char *name)
+static void node_start_q(struct node *n, const char *name, bool queue)
 {
 	struct gossip_transport_config cfg = {
 		.address = LOOPBACK,
@@ -100,6 +100,7 @@ static void node_start(struct node *n, const char *name)
 	assert_non_null(n->key);
 	assert_int_equal(gossip_curve_from_key(&n->curve, n->key), 0);
 	cfg.keys = &n->curve;
+	cfg.queue_early = queue;
 	/* a free port: try a few */
 	for (int i = 0; i < 50 && !n->t; i++) {
 		n->port = (uint16_t)(20000 + (getpid() * 7 + i * 131) % 40000);
@@ -107,6 +108,11 @@ static void node_start(struct node *n, const char *name)
 		n->t = gossip_transport_create(&cfg, err, sizeof(err));
 	}
 	assert_non_null(n->t);
+}
+
+static void node_start(struct node *n, const char *name)
+{
+	node_start_q(n, name, false);
 }
 
 static void node_stop(struct node *n)
@@ -242,12 +248,35 @@ static void test_wrong_server_key(void **state)
 	node_stop(&c);
 }
 
+/* queue_early: the first send on a new DEALER is taken at once and
+ * delivered when the handshake is done (a connection on demand). */
+static void test_queue_early(void **state)
+{
+	struct node a = {0}, b = {0};
+	struct node *both[] = {&a, &b};
+
+	node_start_q(&a, "vrA", true);
+	node_start(&b, "vrB");
+	b.known[b.nknown++] = a.curve.pub;
+	assert_int_equal(gossip_transport_peer_set(a.t, "vrB", LOOPBACK, b.port,
+						   b.curve.pub),
+			 0);
+	assert_int_equal(
+		gossip_transport_send(a.t, "vrB", (uint8_t *)"first", 5), 0);
+	assert_true(run(both, 2, got_one, &b, 3000));
+	assert_string_equal(b.last, "first");
+	assert_true(b.last_known);
+	node_stop(&a);
+	node_stop(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_curve_exchange),
 		cmocka_unit_test(test_unknown_key_tagged),
 		cmocka_unit_test(test_wrong_server_key),
+		cmocka_unit_test(test_queue_early),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,10 +15,10 @@
 
 /* Every type, in order; a message of each at its limits and a small one. */
 static const uint8_t all_types[] = {
-	GOSSIP_MSG_HELLO,    GOSSIP_MSG_PING,	 GOSSIP_MSG_ACK,
-	GOSSIP_MSG_PING_REQ, GOSSIP_MSG_RECORDS, GOSSIP_MSG_DIGEST,
-	GOSSIP_MSG_PULL,     GOSSIP_MSG_MEMBERS, GOSSIP_MSG_QUERY,
-	GOSSIP_MSG_ANSWER,
+	GOSSIP_MSG_HELLO,    GOSSIP_MSG_PING,	  GOSSIP_MSG_ACK,
+	GOSSIP_MSG_PING_REQ, GOSSIP_MSG_RECORDS,  GOSSIP_MSG_DIGEST,
+	GOSSIP_MSG_PULL,     GOSSIP_MSG_MEMBERS,  GOSSIP_MSG_QUERY,
+	GOSSIP_MSG_ANSWER,   GOSSIP_MSG_NEIGHBOR, GOSSIP_MSG_DIRECT,
 };
 #define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
 
@@ -151,12 +151,16 @@ static void msg_fill(struct fx *f, uint8_t type, bool large)
 		break;
 	case GOSSIP_MSG_QUERY:
 		m->query.query_id = large ? UINT64_MAX : 42;
+		name_set(m->query.origin, large ? NAME32 : "vrO");
+		m->query.budget_ms = large ? UINT16_MAX : 900;
 		m->query.vn = large ? UINT32_MAX : 1;
 		m->query.mac =
 			(struct vrd_mac){{0xff, 0xff, 0xff, 0xff, 0xff, 0xfe}};
 		break;
 	case GOSSIP_MSG_ANSWER:
 		m->answer.query_id = large ? UINT64_MAX : 42;
+		name_set(m->answer.origin, large ? NAME32 : "vrO");
+		name_set(m->answer.router, large ? NAME32 : "vrB");
 		m->answer.vn = large ? UINT32_MAX : 1;
 		m->answer.mac = (struct vrd_mac){{0x52, 0x54, 0, 1, 2, 3}};
 		n = large ? GOSSIP_WIRE_ANSWERS_MAX : 2;
@@ -165,6 +169,17 @@ static void msg_fill(struct fx *f, uint8_t type, bool large)
 			m->answer.a[i].ip = large ? UINT32_MAX - i : i;
 			m->answer.a[i].last_seen_ms = large ? UINT64_MAX : i;
 		}
+		break;
+	case GOSSIP_MSG_NEIGHBOR:
+		m->neighbor.op =
+			large ? GOSSIP_WIRE_DISCONNECT : GOSSIP_WIRE_JOIN;
+		break;
+	case GOSSIP_MSG_DIRECT:
+		name_set(m->direct.from, large ? NAME32 : "vrA");
+		name_set(m->direct.to, large ? NAME32 : "vrD");
+		m->direct.hops = large ? 1 : 0;
+		m->direct.payload.p = f->certs[1];
+		m->direct.payload.len = large ? GOSSIP_WIRE_DIRECT_MAX : 1;
 		break;
 	}
 }
@@ -229,11 +244,15 @@ static void msg_equal(const struct gossip_wire_msg *a,
 		break;
 	case GOSSIP_MSG_QUERY:
 		assert_true(a->query.query_id == b->query.query_id);
+		assert_string_equal(a->query.origin, b->query.origin);
+		assert_int_equal(a->query.budget_ms, b->query.budget_ms);
 		assert_int_equal(a->query.vn, b->query.vn);
 		assert_memory_equal(a->query.mac.b, b->query.mac.b, 6);
 		break;
 	case GOSSIP_MSG_ANSWER:
 		assert_true(a->answer.query_id == b->answer.query_id);
+		assert_string_equal(a->answer.origin, b->answer.origin);
+		assert_string_equal(a->answer.router, b->answer.router);
 		assert_int_equal(a->answer.vn, b->answer.vn);
 		assert_memory_equal(a->answer.mac.b, b->answer.mac.b, 6);
 		assert_int_equal(a->answer.count, b->answer.count);
@@ -242,6 +261,15 @@ static void msg_equal(const struct gossip_wire_msg *a,
 			assert_true(a->answer.a[i].last_seen_ms ==
 				    b->answer.a[i].last_seen_ms);
 		}
+		break;
+	case GOSSIP_MSG_NEIGHBOR:
+		assert_int_equal(a->neighbor.op, b->neighbor.op);
+		break;
+	case GOSSIP_MSG_DIRECT:
+		assert_string_equal(a->direct.from, b->direct.from);
+		assert_string_equal(a->direct.to, b->direct.to);
+		assert_int_equal(a->direct.hops, b->direct.hops);
+		bytes_equal(&a->direct.payload, &b->direct.payload);
 		break;
 	default:
 		fail_msg("unexpected type %u", a->type);
@@ -435,7 +463,8 @@ static void test_bad_version_type(void **state)
 	assert_string_equal(gossip_wire_type_name(GOSSIP_MSG_PING_REQ),
 			    "ping-req");
 	assert_string_equal(gossip_wire_type_name(0), "unknown");
-	assert_string_equal(gossip_wire_type_name(11), "unknown");
+	assert_string_equal(gossip_wire_type_name(GOSSIP_MSG_DIRECT), "direct");
+	assert_string_equal(gossip_wire_type_name(13), "unknown");
 }
 
 /* A PING from a hand-made sender name of n bytes. */
@@ -556,8 +585,73 @@ static void test_counts(void **state)
 		-EINVAL);
 	f->m.answer.count = 2;
 	len = encode_ok(f);
-	put16(f->buf, 7 + 18, GOSSIP_WIRE_ANSWERS_MAX + 1);
+	/* id 8, origin 2 + 3, vn 4, mac 6, has_router 1, router 2 + 3 */
+	put16(f->buf, 7 + 29, GOSSIP_WIRE_ANSWERS_MAX + 1);
 	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), -EBADMSG);
+}
+
+/* The view and direct messages, and answers without a router. */
+static void test_neighbor_direct(void **state)
+{
+	struct fx *f = *state;
+	size_t len;
+
+	msg_fill(f, GOSSIP_MSG_NEIGHBOR, false);
+	len = encode_ok(f);
+	assert_int_equal(len, 7 + 1);
+	f->buf[7] = 0; /* op 0 */
+	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), -EBADMSG);
+	f->buf[7] = GOSSIP_WIRE_DISCONNECT + 1;
+	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), -EBADMSG);
+	f->m.neighbor.op = GOSSIP_WIRE_DISCONNECT + 1;
+	assert_int_equal(
+		gossip_wire_encode(f->buf, sizeof(f->buf), &len, &f->m),
+		-EINVAL);
+
+	msg_fill(f, GOSSIP_MSG_DIRECT, false);
+	len = encode_ok(f);
+	/* from 2 + 3, to 2 + 3, hops 1, length 2, payload 1 */
+	assert_int_equal(len, 7 + 14);
+	f->buf[7 + 10] = 2; /* hops 2: relayed twice */
+	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), -EBADMSG);
+	f->m.direct.hops = 2;
+	assert_int_equal(
+		gossip_wire_encode(f->buf, sizeof(f->buf), &len, &f->m),
+		-EINVAL);
+	f->m.direct.hops = 0;
+	f->m.direct.payload.len = 0;
+	assert_int_equal(
+		gossip_wire_encode(f->buf, sizeof(f->buf), &len, &f->m),
+		-EINVAL);
+	f->m.direct.payload.len = GOSSIP_WIRE_DIRECT_MAX + 1;
+	assert_int_equal(
+		gossip_wire_encode(f->buf, sizeof(f->buf), &len, &f->m),
+		-EINVAL);
+	f->m.direct.payload.len = 1;
+	len = encode_ok(f);
+	put16(f->buf, 7 + 11, 0); /* payload length 0 */
+	assert_int_equal(gossip_wire_decode(f->buf, len - 1, &f->d), -EBADMSG);
+
+	/* "nobody": no router, no entries */
+	msg_fill(f, GOSSIP_MSG_ANSWER, false);
+	f->m.answer.router[0] = '\0';
+	assert_int_equal(
+		gossip_wire_encode(f->buf, sizeof(f->buf), &len, &f->m),
+		-EINVAL);
+	f->m.answer.count = 0;
+	len = encode_ok(f);
+	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), 0);
+	assert_string_equal(f->d.answer.router, "");
+	assert_int_equal(f->d.answer.count, 0);
+	/* has_router 2 */
+	f->buf[7 + 23] = 2;
+	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), -EBADMSG);
+	/* a QUERY without an origin */
+	msg_fill(f, GOSSIP_MSG_QUERY, false);
+	f->m.query.origin[0] = '\0';
+	assert_int_equal(
+		gossip_wire_encode(f->buf, sizeof(f->buf), &len, &f->m),
+		-EINVAL);
 }
 
 /* Fields out of range: cert lengths, port 0, member state, bad records. */
@@ -685,6 +779,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_neighbor_direct, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_msgsize, setup, teardown),
 	};
 
