@@ -360,6 +360,12 @@ void tables_fib_lookup_batch(const struct tables_fib *fib, uint32_t vn,
 	}
 }
 
+const struct tables_fib_route *tables_fib_route_at(const struct tables_fib *fib,
+						   size_t i)
+{
+	return fib && i < fib->nroutes ? &fib->routes[i] : NULL;
+}
+
 size_t tables_fib_size(const struct tables_fib *fib)
 {
 	return fib ? fib->nroutes : 0;

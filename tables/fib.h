@@ -46,6 +46,10 @@ void tables_fib_lookup_batch(const struct tables_fib *fib, uint32_t vn,
 			     const uint32_t *addrs,
 			     const struct tables_fib_route **routes, size_t n);
 size_t tables_fib_size(const struct tables_fib *fib); /* routes */
+/* Route i < tables_fib_size(fib), in the table's order (vn, prefix);
+ * borrowed from fib. */
+const struct tables_fib_route *tables_fib_route_at(const struct tables_fib *fib,
+						   size_t i);
 size_t tables_fib_memory(const struct tables_fib *fib); /* bytes */
 uint64_t tables_fib_generation(const struct tables_fib *fib);
 
