@@ -294,9 +294,15 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 					  : strerror(-rc));
 		goto err_tables;
 	}
-	rc = vrd_daemon_gossip_start(d);
+	rc = vrd_daemon_dp_start(d);
 	if (rc < 0)
 		goto err_control;
+	rc = vrd_daemon_gossip_start(d);
+	if (rc < 0)
+		goto err_dp;
+	rc = vrd_daemon_dp_attach(d);
+	if (rc < 0)
+		goto err_gossip;
 	if ((rc = vrd_loop_signal(d->loop, SIGTERM, on_signal, d)) < 0 ||
 	    (rc = vrd_loop_signal(d->loop, SIGINT, on_signal, d)) < 0 ||
 	    (rc = vrd_loop_signal(d->loop, SIGHUP, on_signal, d)) < 0) {
@@ -316,6 +322,8 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 
 err_gossip:
 	vrd_daemon_gossip_stop(d);
+err_dp:
+	vrd_daemon_dp_stop(d);
 err_control:
 	vrd_control_destroy(d->control);
 err_tables:
@@ -339,6 +347,7 @@ void vrd_daemon_stop(struct vrd_daemon *d)
 {
 	vrd_daemon_event(d, "router-stop", "name", d->cfg.name, NULL);
 	vrd_daemon_gossip_stop(d);
+	vrd_daemon_dp_stop(d);
 	vrd_control_destroy(d->control);
 	vrd_lan_destroy(d->lan);
 	vrd_timer_cancel(d->loop, &d->housekeeping);

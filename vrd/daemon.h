@@ -13,10 +13,12 @@
 #include "tables/tables.h"
 #include "vrd/config.h"
 #include "vrd/control.h"
+#include "vrd/counter.h"
 #include "vrd/loop.h"
 
 struct gossip_node;
 struct vrd_daemon_gossip;
+struct vrd_daemon_dp;
 
 struct vrd_daemon_stats {
 	uint64_t fib_rebuilds;
@@ -42,6 +44,7 @@ struct vrd_daemon {
 	struct gossip_cert cert;
 	struct gossip_pub ca;
 	struct vrd_daemon_gossip *gs;
+	struct vrd_daemon_dp *dps; /* the data plane (daemon_dp.c) */
 	struct vrd_timer housekeeping;
 	uint64_t started_mono_ms;
 	uint64_t started_wall_ms;
@@ -101,5 +104,32 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 			       int (*fn)(const char *name, uint64_t value,
 					 void *arg),
 			       void *arg);
+
+/*
+ * daemon_dp.c: the data plane. start (before gossip, which sends through
+ * its UDP socket): the TUN, routes a killed vrd left, the socket and the
+ * threads. attach (after gossip): keys, fds and timer in the loop, the
+ * first routes. stop: threads, TUN and our routes gone; NULL-safe.
+ */
+int vrd_daemon_dp_start(struct vrd_daemon *d);
+int vrd_daemon_dp_attach(struct vrd_daemon *d);
+void vrd_daemon_dp_stop(struct vrd_daemon *d);
+/* The forwarding snapshot changed: kernel routes follow. */
+void vrd_daemon_dp_routes(struct vrd_daemon *d);
+/* From gossip: a router's state and address; a direct message for us;
+ * the node's datagrams out through the data plane's socket (its
+ * ops.udp_send, arg the daemon). */
+void vrd_daemon_dp_peer(struct vrd_daemon *d, const char *name,
+			uint32_t addr, uint16_t port, int state);
+void vrd_daemon_dp_direct(struct vrd_daemon *d, const char *from,
+			  const uint8_t *msg, size_t len);
+int vrd_daemon_dp_udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,
+			   size_t len, void *arg);
+/* Counters "dp.*"; `vrctl tunnels`, a row per peer. */
+int vrd_daemon_dp_counters(struct vrd_daemon *d, vrd_counter_fn fn,
+			   void *arg);
+void vrd_daemon_ctl_tunnels(struct vrd_daemon *d, struct vrd_reply *rep);
+/* After a call that may have sent gossip: let the node run. */
+void vrd_daemon_gossip_kick(struct vrd_daemon *d);
 
 #endif

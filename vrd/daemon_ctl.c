@@ -105,7 +105,9 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 		return;
 	if (d->lan && vrd_lan_counters(d->lan, counter_row, rep) != 0)
 		return;
-	vrd_daemon_gossip_counters(d, counter_row, rep);
+	if (vrd_daemon_gossip_counters(d, counter_row, rep) != 0)
+		return;
+	vrd_daemon_dp_counters(d, counter_row, rep);
 }
 
 /* proxy | proxy add IP | proxy del IP */
@@ -196,6 +198,8 @@ void vrd_daemon_control(const struct vrd_ctl_request *req,
 		ctl_status(d, rep);
 	} else if (strcmp(cmd, "stats") == 0 && req->argc == 1) {
 		ctl_stats(d, rep);
+	} else if (strcmp(cmd, "tunnels") == 0 && req->argc == 1) {
+		vrd_daemon_ctl_tunnels(d, rep);
 	} else if (strcmp(cmd, "peers") == 0 && req->argc == 1) {
 		vrd_daemon_ctl_peers(d, rep);
 	} else if (strcmp(cmd, "claim") == 0) {

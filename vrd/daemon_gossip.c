@@ -193,6 +193,8 @@ static void cb_peer_state(const char *name, uint32_t addr, int old_state,
 		 old_state != GOSSIP_MEMBER_DEAD &&
 		 old_state != GOSSIP_MEMBER_LEFT)
 		type = "peer-down";
+	vrd_daemon_dp_peer(gs->d, name, addr, port ? port : gs->d->cfg.port,
+			   state);
 	if (port)
 		vrd_gossip_addr_port_format(addr, port, a);
 	else
@@ -208,6 +210,24 @@ static void cb_peer_state(const char *name, uint32_t addr, int old_state,
 		 gossip_member_state_name(old_state));
 	vrd_daemon_event(gs->d, type, "name", name, "address", a, "state",
 			 gossip_member_state_name(state), NULL);
+}
+
+/* The data plane owns the overlay's UDP port: the node sends through it,
+ * and its key messages arrive as direct messages. */
+static int cb_udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,
+		       size_t len, void *arg)
+{
+	struct vrd_daemon_gossip *gs = arg;
+
+	return vrd_daemon_dp_udp_send(addr, port, buf, len, gs->d);
+}
+
+static void cb_direct(const char *from, const uint8_t *payload, size_t len,
+		      void *arg)
+{
+	struct vrd_daemon_gossip *gs = arg;
+
+	vrd_daemon_dp_direct(gs->d, from, payload, len);
 }
 
 struct by_mac {
@@ -453,6 +473,8 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 		.hwdt_by_mac = vrd_gossip_cb_hwdt_by_mac,
 		.query_done = vrd_gossip_cb_query_done,
 		.origin_seq_used = cb_origin_seq_used,
+		.udp_send = cb_udp_send,
+		.direct = cb_direct,
 	};
 	struct gossip_node_config *nc;
 	struct vrd_daemon_gossip *gs;

@@ -231,6 +231,7 @@ int vrd_daemon_fib_refresh(struct vrd_daemon *d, bool force)
 	d->stats.fib_rebuilds++;
 	tables_fib_publish(d->fib, fib);
 	tables_fib_reclaim(d->fib);
+	vrd_daemon_dp_routes(d);
 	log_debug("fib: %zu routes, built in %llu us", tables_fib_size(fib),
 		  (unsigned long long)d->stats.fib_build_us_last);
 	return 0;

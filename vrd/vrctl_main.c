@@ -148,6 +148,7 @@ static const struct token t_announce[] = {
 static const struct token t_main[] = {
 	{TOK_WORD, "status", 0, t_end},
 	{TOK_WORD, "peers", CMD_DAEMON, t_end},
+	{TOK_WORD, "tunnels", CMD_DAEMON, t_end},
 	{TOK_WORD, "lndt", CMD_VN, t_lndt},
 	{TOK_WORD, "gndt", CMD_VN, t_gndt},
 	{TOK_WORD, "hwdt", CMD_VN, t_hwdt},
@@ -306,6 +307,8 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  status                     name, mode, uptime, table sizes\n"
 		"  peers                      other routers (needs vrd)\n"
+		"  tunnels                    the data plane per peer: path, key age,\n"
+		"                             packets, bytes, drops (needs vrd)\n"
 		"  lndt | gndt | hwdt         the tables (--vn N: one VN)\n"
 		"  route IP                   the GNDT longest-prefix answer\n"
 		"  events [N]                 the event log (its last N)\n"

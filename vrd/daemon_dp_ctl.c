@@ -1,0 +1,121 @@
+/*
+ * The data plane in vrctl: its counters in `vrctl stats`, and one row per
+ * peer in `vrctl tunnels` (path, relay, endpoint, key age, packets, bytes,
+ * drops by reason).
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "vrd/clock.h"
+#include "vrd/daemon_dp.h"
+
+int vrd_daemon_dp_counters(struct vrd_daemon *d, vrd_counter_fn fn, void *arg)
+{
+	struct vrd_daemon_dp *s = d->dps;
+	int rc;
+
+	if (!s)
+		return 0;
+	const struct vrd_counter c[] = {
+		{"dp.keyx_sent", s->stats.keyx_sent},
+		{"dp.keyx_received", s->stats.keyx_received},
+		{"dp.keyx_acks", s->stats.keyx_acks},
+		{"dp.keyx_bad", s->stats.keyx_bad},
+		{"dp.keyx_stale", s->stats.keyx_stale},
+		{"dp.keyx_send_errors", s->stats.keyx_send_errors},
+		{"dp.rekeys", s->stats.rekeys},
+		{"dp.routes", s->nroutes},
+		{"dp.routes_installed", s->stats.routes_installed},
+		{"dp.routes_removed", s->stats.routes_removed},
+		{"dp.route_errors", s->stats.route_errors},
+		{"dp.path_changes", s->stats.path_changes},
+		{"dp.probes", s->stats.probes},
+		{"dp.underlay_changes", s->stats.underlay_changes},
+	};
+
+	rc = VRD_COUNTERS_EMIT(c, fn, arg);
+	return rc ? rc : vrd_dp_counters(s->dp, fn, arg);
+}
+
+static void peer_row(struct vrd_daemon_dp *s, const struct vrd_dp_peer *p,
+		     struct vrd_row *row, uint64_t now_ms)
+{
+	const struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	const struct vrd_dp_peer_stats *st = &p->stats;
+	uint32_t path = __atomic_load_n(&p->path, __ATOMIC_RELAXED);
+	uint64_t ep = vrd_dp_load(&p->endpoint), drops = 0;
+	char a[VRD_IPV4_STRLEN], name[48];
+
+	vrd_row_add_str(row, "peer", "%s", p->name);
+	vrd_row_add_str(row, "path", "%s", vrd_dp_path_name(path));
+	vrd_row_add_str(row, "via", "%s",
+			path == VRD_DP_PATH_RELAY ? t->peer[p->relay].name
+						  : "-");
+	vrd_row_add_str(row, "endpoint", "%s:%u",
+			vrd_ipv4_format((uint32_t)(ep >> 16), a),
+			(unsigned)(ep & 0xffff));
+	if (p->tx_key)
+		vrd_row_add_u64(row, "key_age_s",
+				(now_ms - p->tx_key_since_ms) / 1000);
+	else
+		vrd_row_add_str(row, "key_age_s", "-");
+	vrd_row_add_u64(row, "rtt_us", vrd_dp_load(&p->rtt_us));
+	vrd_row_add_u64(row, "tx_packets", vrd_dp_load(&st->tx_packets));
+	vrd_row_add_u64(row, "tx_bytes", vrd_dp_load(&st->tx_bytes));
+	vrd_row_add_u64(row, "rx_packets", vrd_dp_load(&st->rx_packets));
+	vrd_row_add_u64(row, "rx_bytes", vrd_dp_load(&st->rx_bytes));
+	for (int i = 1; i < VRD_DP_DROP_MAX; i++)
+		drops += vrd_dp_load(&st->rx_drop[i]);
+	drops += vrd_dp_load(&st->rx_source) +
+		 vrd_dp_load(&st->rx_destination) + vrd_dp_load(&st->rx_vn);
+	vrd_row_add_u64(row, "rx_drops", drops);
+	vrd_row_add_u64(row, "tx_drops",
+			vrd_dp_load(&st->tx_no_key) +
+				vrd_dp_load(&st->tx_no_endpoint) +
+				vrd_dp_load(&st->tx_errors));
+	/* by reason, only those that happened: a table stays readable */
+	for (int i = 1; i < VRD_DP_DROP_MAX; i++)
+		if (vrd_dp_load(&st->rx_drop[i])) {
+			snprintf(name, sizeof(name), "drop_%s",
+				 vrd_dp_drop_name(i));
+			vrd_row_add_u64(row, name,
+					vrd_dp_load(&st->rx_drop[i]));
+		}
+	const struct vrd_counter more[] = {
+		{"drop_source", vrd_dp_load(&st->rx_source)},
+		{"drop_destination", vrd_dp_load(&st->rx_destination)},
+		{"drop_vn", vrd_dp_load(&st->rx_vn)},
+		{"drop_no_key", vrd_dp_load(&st->tx_no_key)},
+		{"drop_no_endpoint", vrd_dp_load(&st->tx_no_endpoint)},
+		{"roams", vrd_dp_load(&st->roams)},
+		{"relayed", vrd_dp_load(&st->relayed)},
+	};
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		if (more[i].value)
+			vrd_row_add_u64(row, more[i].name, more[i].value);
+}
+
+void vrd_daemon_ctl_tunnels(struct vrd_daemon *d, struct vrd_reply *rep)
+{
+	struct vrd_daemon_dp *s = d->dps;
+	struct vrd_dp_peers *t;
+	uint64_t now = vrd_monotonic_ms();
+
+	rep->kind = VRD_REPLY_TABLE;
+	if (!s)
+		return;
+	t = vrd_dp_peers(s->dp);
+	/* the daemon's thread writes the table's shape: no lock to read */
+	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+		struct vrd_row *row;
+
+		if (!t->peer[i].used)
+			continue;
+		row = vrd_reply_row(rep);
+		if (!row) {
+			vrd_reply_error(rep, -ENOMEM, "out of memory");
+			return;
+		}
+		peer_row(s, &t->peer[i], row, now);
+	}
+}

@@ -1,0 +1,334 @@
+/*
+ * Session keys of the data plane (docs/dataplane.md, "Keys").
+ *
+ * Each router makes its own transmit key for each peer: 32 random bytes,
+ * a random key id, the cipher it prefers, an epoch that only grows. The key
+ * travels as a gossip direct message sealed with crypto_box from our
+ * certified key (Ed25519, converted to X25519) to the peer's certified
+ * key, so whoever carries it can neither read nor forge it. The peer
+ * installs it as a receive key and acknowledges; only then do we send with
+ * it, so no packet is sealed with a key the other end lacks. Keys are
+ * rotated every VRD_DP_REKEY_MS or VRD_DP_REKEY_PACKETS; the replaced
+ * receive key stays VRD_DP_OLD_KEY_MS for packets in flight.
+ *
+ * Message: kind (1 byte), a 24-byte nonce, the box.
+ *   KEYX: the box holds vrd_dp_keyx (dp_wire.h).
+ *   ACK:  the box holds key id (4), status (1), epoch (4).
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "gossip/node.h"
+#include "vrd/bytes.h"
+#include "vrd/clock.h"
+#include "vrd/daemon_dp.h"
+
+#define MSG_KEYX 1
+#define MSG_ACK 2
+#define ACK_OK 0
+#define ACK_CIPHER 1 /* we cannot use that cipher */
+#define ACK_ID 2 /* the key id collides with another key here */
+#define ACK_LEN 9
+#define RETRY_MAX_MS 8000
+
+int vrd_dp_keys_init(struct vrd_daemon_dp *s)
+{
+	const uint8_t *ed = gossip_key_secret(s->d->key);
+
+	s->link = sodium_malloc(sizeof(*s->link) * VRD_DP_PEERS_MAX);
+	s->x_sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+	if (!s->link || !s->x_sk) {
+		vrd_dp_keys_fini(s);
+		return -ENOMEM;
+	}
+	sodium_memzero(s->link, sizeof(*s->link) * VRD_DP_PEERS_MAX);
+	if (crypto_sign_ed25519_sk_to_curve25519(s->x_sk, ed) != 0) {
+		vrd_dp_keys_fini(s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void vrd_dp_keys_fini(struct vrd_daemon_dp *s)
+{
+	sodium_free(s->link); /* wipes */
+	sodium_free(s->x_sk);
+	s->link = NULL;
+	s->x_sk = NULL;
+}
+
+void vrd_dp_keys_forget(struct vrd_daemon_dp *s, int idx)
+{
+	sodium_memzero(&s->link[idx], sizeof(s->link[idx]));
+}
+
+/* The shared box key with peer idx, from its certificate. */
+static bool box_ready(struct vrd_daemon_dp *s, int idx, const char *name)
+{
+	struct vrd_dp_link *l = &s->link[idx];
+	struct gossip_cert cert;
+	uint8_t xpk[crypto_box_PUBLICKEYBYTES];
+
+	if (l->box_ready)
+		return true;
+	if (!gossip_node_peer_cert(s->d->gossip, name, &cert) ||
+	    crypto_sign_ed25519_pk_to_curve25519(xpk, cert.key.b) != 0 ||
+	    crypto_box_beforenm(l->box_key, xpk, s->x_sk) != 0)
+		return false;
+	l->box_ready = true;
+	return true;
+}
+
+static void send_boxed(struct vrd_daemon_dp *s, int idx, const char *name,
+		       uint8_t kind, const uint8_t *m, size_t mlen)
+{
+	uint8_t msg[1 + crypto_box_NONCEBYTES + crypto_box_MACBYTES + 64];
+	uint8_t *nonce = msg + 1;
+	int rc;
+
+	msg[0] = kind;
+	randombytes_buf(nonce, crypto_box_NONCEBYTES);
+	crypto_box_easy_afternm(msg + 1 + crypto_box_NONCEBYTES, m, mlen, nonce,
+				s->link[idx].box_key);
+	rc = gossip_node_send_direct(s->d->gossip, name, msg,
+				     1 + crypto_box_NONCEBYTES +
+					     crypto_box_MACBYTES + mlen);
+	sodium_memzero(msg, sizeof(msg));
+	if (rc < 0) {
+		s->stats.keyx_send_errors++;
+		log_ratelimited(&s->rl, VRD_LOG_WARN,
+				"peer %s: cannot send a key message: %s", name,
+				strerror(-rc));
+	}
+}
+
+static void send_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
+		      uint64_t now_ms)
+{
+	struct vrd_dp_link *l = &s->link[idx];
+	struct vrd_dp_keyx kx = {
+		.version = VRD_DP_KEYX_VERSION,
+		.cipher = l->pend_cipher,
+		.key_id = l->pend_id,
+		.epoch = l->pend_epoch,
+	};
+	uint8_t m[VRD_DP_KEYX_LEN];
+
+	memcpy(kx.secret, l->pend_secret, sizeof(kx.secret));
+	if (vrd_dp_keyx_encode(m, sizeof(m), &kx) == 0)
+		send_boxed(s, idx, name, MSG_KEYX, m, sizeof(m));
+	sodium_memzero(&kx, sizeof(kx));
+	sodium_memzero(m, sizeof(m));
+	l->pend_sent_ms = now_ms;
+	l->tries++;
+	s->stats.keyx_sent++;
+}
+
+void vrd_dp_keys_offer(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
+{
+	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	struct vrd_dp_link *l = &s->link[idx];
+	char name[VRD_NAME_MAX + 1];
+	uint32_t now_s = (uint32_t)(vrd_wallclock_ms() / 1000);
+
+	memcpy(name, t->peer[idx].name, sizeof(name));
+	if (!box_ready(s, idx, name))
+		return;
+	if (!l->pending) {
+		l->pending = true;
+		l->pend_cipher = (uint8_t)vrd_dp_cipher_preferred();
+		randombytes_buf(l->pend_secret, sizeof(l->pend_secret));
+		l->pend_id = randombytes_random();
+		l->pend_epoch = now_s > l->epoch_tx ? now_s : l->epoch_tx + 1;
+		l->epoch_tx = l->pend_epoch;
+		l->tries = 0;
+	}
+	send_keyx(s, idx, name, now_ms);
+}
+
+static void send_ack(struct vrd_daemon_dp *s, int idx, const char *name,
+		     uint32_t id, uint8_t status, uint32_t epoch)
+{
+	uint8_t m[ACK_LEN];
+
+	vrd_put_be32(m, id);
+	m[4] = status;
+	vrd_put_be32(m + 5, epoch);
+	send_boxed(s, idx, name, MSG_ACK, m, sizeof(m));
+}
+
+static bool cipher_usable(uint8_t c)
+{
+	return c == VRD_DP_CHACHA20POLY1305 ||
+	       (c == VRD_DP_AES256GCM && crypto_aead_aes256gcm_is_available());
+}
+
+static void take_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
+		      const uint8_t *m, size_t len)
+{
+	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	struct vrd_dp_link *l = &s->link[idx];
+	uint64_t now_ms = vrd_monotonic_ms();
+	int64_t skew = (int64_t)(vrd_wallclock_ms() / 1000);
+	struct vrd_dp_keyx kx;
+	struct vrd_dp_key *key;
+	int rc;
+
+	if (vrd_dp_keyx_decode(&kx, m, len) < 0) {
+		s->stats.keyx_bad++;
+		return;
+	}
+	skew -= kx.epoch;
+	/* an old message replayed by whoever carried it changes nothing */
+	if (kx.epoch <= l->epoch_rx || skew > VRD_DP_KEYX_SKEW_S ||
+	    skew < -VRD_DP_KEYX_SKEW_S) {
+		s->stats.keyx_stale++;
+		goto out;
+	}
+	if (!cipher_usable(kx.cipher)) {
+		send_ack(s, idx, name, kx.key_id, ACK_CIPHER, kx.epoch);
+		goto out;
+	}
+	key = vrd_dp_key_create(kx.cipher, kx.secret);
+	if (!key) {
+		log_ratelimited(&s->rl, VRD_LOG_ERR, "peer %s: key: %s", name,
+				strerror(errno));
+		goto out;
+	}
+	vrd_dp_peers_write_lock(t);
+	rc = vrd_dp_peer_add_rx_key(t, idx, key, kx.key_id, now_ms);
+	vrd_dp_peers_unlock(t);
+	if (rc < 0) {
+		vrd_dp_key_destroy(key);
+		send_ack(s, idx, name, kx.key_id, ACK_ID, kx.epoch);
+		goto out;
+	}
+	l->epoch_rx = kx.epoch;
+	s->stats.keyx_received++;
+	send_ack(s, idx, name, kx.key_id, ACK_OK, kx.epoch);
+	/* it will want to hear back: have a key ready for the replies */
+	if (!t->peer[idx].tx_key && !l->pending)
+		vrd_dp_keys_offer(s, idx, now_ms);
+out:
+	sodium_memzero(&kx, sizeof(kx));
+}
+
+static void take_ack(struct vrd_daemon_dp *s, int idx, const char *name,
+		     const uint8_t *m, size_t len)
+{
+	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	struct vrd_dp_link *l = &s->link[idx];
+	uint64_t now_ms = vrd_monotonic_ms();
+	struct vrd_dp_key *key;
+	uint32_t id;
+
+	if (len != ACK_LEN) {
+		s->stats.keyx_bad++;
+		return;
+	}
+	id = vrd_get_be32(m);
+	if (!l->pending || id != l->pend_id) {
+		s->stats.keyx_stale++;
+		return;
+	}
+	if (m[4] != ACK_OK) {
+		/* pick again: another id, or the cipher everyone has */
+		l->pend_id = randombytes_random();
+		if (m[4] == ACK_CIPHER)
+			l->pend_cipher = VRD_DP_CHACHA20POLY1305;
+		send_keyx(s, idx, name, now_ms);
+		return;
+	}
+	key = vrd_dp_key_create(l->pend_cipher, l->pend_secret);
+	if (!key) {
+		log_ratelimited(&s->rl, VRD_LOG_ERR, "peer %s: key: %s", name,
+				strerror(errno));
+		return;
+	}
+	vrd_dp_peers_write_lock(t);
+	if (t->peer[idx].tx_key)
+		s->stats.rekeys++;
+	vrd_dp_peer_set_tx_key(t, idx, key, l->pend_id, now_ms);
+	vrd_dp_peers_unlock(t);
+	l->pending = false;
+	sodium_memzero(l->pend_secret, sizeof(l->pend_secret));
+	s->stats.keyx_acks++;
+}
+
+void vrd_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
+			const uint8_t *msg, size_t len)
+{
+	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	uint8_t m[64];
+	size_t mlen;
+	int idx = vrd_dp_peer_find(t, from);
+
+	if (idx < 0 || !box_ready(s, idx, from) ||
+	    len < 1 + crypto_box_NONCEBYTES + crypto_box_MACBYTES ||
+	    len - 1 - crypto_box_NONCEBYTES - crypto_box_MACBYTES > sizeof(m)) {
+		s->stats.keyx_bad++;
+		return;
+	}
+	mlen = len - 1 - crypto_box_NONCEBYTES - crypto_box_MACBYTES;
+	if (crypto_box_open_easy_afternm(m, msg + 1 + crypto_box_NONCEBYTES,
+					 len - 1 - crypto_box_NONCEBYTES,
+					 msg + 1, s->link[idx].box_key) != 0) {
+		s->stats.keyx_bad++;
+		return;
+	}
+	if (msg[0] == MSG_KEYX)
+		take_keyx(s, idx, from, m, mlen);
+	else if (msg[0] == MSG_ACK)
+		take_ack(s, idx, from, m, mlen);
+	else
+		s->stats.keyx_bad++;
+	sodium_memzero(m, sizeof(m));
+}
+
+static bool has_old_rx_key(const struct vrd_dp_peer *p, uint64_t now_ms)
+{
+	uint64_t newest = 0;
+	bool older = false;
+
+	for (int k = 0; k < VRD_DP_RX_KEYS; k++)
+		if (p->rx[k].key && p->rx[k].since_ms > newest)
+			newest = p->rx[k].since_ms;
+	for (int k = 0; k < VRD_DP_RX_KEYS; k++)
+		if (p->rx[k].key && p->rx[k].since_ms < newest)
+			older = true;
+	return older && now_ms - newest > VRD_DP_OLD_KEY_MS;
+}
+
+void vrd_dp_keys_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
+{
+	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+
+	/* the daemon's thread is the only writer of the table's shape, so it
+	 * reads it without the lock */
+	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+		struct vrd_dp_peer *p = &t->peer[i];
+		struct vrd_dp_link *l = &s->link[i];
+		unsigned shift;
+
+		if (!p->used)
+			continue;
+		shift = l->tries ? l->tries - 1 : 0;
+		if (l->pending &&
+		    now_ms - l->pend_sent_ms >=
+			    (shift > 4
+				     ? RETRY_MAX_MS
+				     : (uint64_t)VRD_DP_KEYX_RETRY_MS << shift))
+			send_keyx(s, i, p->name, now_ms);
+		if (p->tx_key && !l->pending &&
+		    (now_ms - p->tx_key_since_ms > VRD_DP_REKEY_MS ||
+		     vrd_dp_load(&p->tx_counter) > VRD_DP_REKEY_PACKETS))
+			vrd_dp_keys_offer(s, i, now_ms);
+		if (has_old_rx_key(p, now_ms)) {
+			vrd_dp_peers_write_lock(t);
+			vrd_dp_peer_expire_rx_keys(t, i, now_ms,
+						   VRD_DP_OLD_KEY_MS);
+			vrd_dp_peers_unlock(t);
+		}
+	}
+}
