@@ -8,7 +8,7 @@ set -euo pipefail
 build=(build-essential cmake pkg-config liblmdb-dev libpcap-dev libnet1-dev
 	libzmq3-dev libsodium-dev)
 runtime=(iproute2 iputils-ping iputils-arping procps jq lmdb-utils)
-test=(libcmocka-dev clang libclang-rt-14-dev tcpdump)
+test=(libcmocka-dev clang libclang-rt-14-dev tcpdump nftables)
 
 want=("${build[@]}")
 case "${1:-build}" in

@@ -227,10 +227,12 @@ void vrd_daemon_dp_peer(struct vrd_daemon *d, const char *name, uint32_t addr,
 	if (!gossip_member_state_up(state)) {
 		if (idx < 0)
 			return;
-		vrd_dp_peers_write_lock(t);
-		vrd_dp_peer_remove(t, idx);
-		vrd_dp_peers_unlock(t);
-		vrd_dp_keys_forget(s, idx);
+		if (vrd_monotonic_ms() - vrd_dp_load(&t->peer[idx].last_rx_ms) <
+		    VRD_DP_DOWN_GRACE_MS) {
+			s->link[idx].gossip_down = true; /* the tick decides */
+			return;
+		}
+		vrd_dp_peer_drop(s, idx);
 		return;
 	}
 	if (idx < 0) {
@@ -245,9 +247,20 @@ void vrd_daemon_dp_peer(struct vrd_daemon *d, const char *name, uint32_t addr,
 		}
 		vrd_dp_keys_forget(s, idx);
 	}
+	s->link[idx].gossip_down = false;
 	/* a roaming peer's own packets moved it already; gossip tells the
 	 * address it announces, which wins when it changes */
 	vrd_dp_store(&t->peer[idx].endpoint, vrd_dp_endpoint(addr, port));
+}
+
+void vrd_dp_peer_drop(struct vrd_daemon_dp *s, int idx)
+{
+	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+
+	vrd_dp_peers_write_lock(t);
+	vrd_dp_peer_remove(t, idx);
+	vrd_dp_peers_unlock(t);
+	vrd_dp_keys_forget(s, idx);
 }
 
 void vrd_daemon_dp_direct(struct vrd_daemon *d, const char *from,

@@ -31,6 +31,9 @@
 #define VRD_DP_PROBE_MS 1000
 #define VRD_DP_PATH_DEAD_MS 3000 /* no probe reply: try a relay */
 #define VRD_DP_ACTIVE_MS 10000 /* a peer we sent to this recently is probed */
+/* gossip's verdict "down" waits while the peer's own authenticated packets
+ * say otherwise (its gossip may be catching up with a new address) */
+#define VRD_DP_DOWN_GRACE_MS 5000
 
 /* Per peer, same index as the data plane's table; holds secrets, so it
  * lives in sodium_malloc'd memory. */
@@ -50,6 +53,7 @@ struct vrd_dp_link {
 	uint64_t next_probe_ms;
 	uint64_t path_since_ms;
 	uint32_t relay_next; /* round robin over relay candidates */
+	bool gossip_down; /* gossip says down, but it still talks to us */
 };
 
 struct vrd_daemon_dp_stats {
@@ -86,6 +90,9 @@ struct vrd_dp_route {
 	struct vrd_prefix prefix;
 	int ifindex;
 };
+
+/* daemon_dp.c */
+void vrd_dp_peer_drop(struct vrd_daemon_dp *s, int idx);
 
 /* daemon_dp_keys.c */
 int vrd_dp_keys_init(struct vrd_daemon_dp *s);

@@ -313,6 +313,11 @@ void vrd_dp_keys_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 
 		if (!p->used)
 			continue;
+		if (l->gossip_down && now_ms - vrd_dp_load(&p->last_rx_ms) >=
+					      VRD_DP_DOWN_GRACE_MS) {
+			vrd_dp_peer_drop(s, i);
+			continue;
+		}
 		shift = l->tries ? l->tries - 1 : 0;
 		if (l->pending &&
 		    now_ms - l->pend_sent_ms >=
