@@ -251,6 +251,6 @@ void vrd_dp_peer_expire_rx_keys(struct vrd_dp_peers *t, int idx,
 			newest = p->rx[k].since_ms;
 	for (int k = 0; k < VRD_DP_RX_KEYS; k++)
 		if (p->rx[k].key && p->rx[k].since_ms < newest &&
-		    now_ms - newest > max_age_ms)
+		    now_ms > newest && now_ms - newest > max_age_ms)
 			rx_key_drop(t, &p->rx[k]);
 }

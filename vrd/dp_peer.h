@@ -30,7 +30,10 @@
 
 #define VRD_DP_PEERS_MAX 1024
 #define VRD_DP_RX_KEYS 3 /* the newest receive keys of a peer */
-#define VRD_DP_KEY_SLOTS 4096 /* key id hash: > VRD_DP_PEERS_MAX * RX_KEYS */
+/* key id hash: live keys (at most PEERS_MAX * RX_KEYS) plus tombstones (at
+ * most a quarter, then it is rebuilt) leave a third of it empty, so a
+ * forged key id costs a few probes, not a scan */
+#define VRD_DP_KEY_SLOTS 8192
 #define VRD_DP_NAME_SLOTS 2048
 
 enum vrd_dp_path {
@@ -145,7 +148,8 @@ void vrd_dp_peer_set_tx_key(struct vrd_dp_peers *t, int idx,
 int vrd_dp_peer_add_rx_key(struct vrd_dp_peers *t, int idx,
 			   struct vrd_dp_key *key, uint32_t id,
 			   uint64_t now_ms);
-/* Drops receive keys older than max_age_ms that a newer key replaced. */
+/* Once the peer's newest receive key is older than max_age_ms, drops the
+ * keys it replaced. */
 void vrd_dp_peer_expire_rx_keys(struct vrd_dp_peers *t, int idx,
 				uint64_t now_ms, uint64_t max_age_ms);
 
