@@ -32,15 +32,21 @@ struct dispatch {
 	unsigned n;
 };
 
-static void filter_build(char *buf, size_t size,
-			 const struct vrd_prefix *network)
+/*
+ * ARP and RARP, and the IPv4 frames a switch floods because no port has
+ * their destination MAC: a host that arrived (or came home) and still
+ * sends to a router it knew elsewhere. Frames to this router (routed
+ * traffic) and multicast are left in the kernel.
+ */
+static void filter_build(char *buf, size_t size, const struct vrd_mac *own)
 {
-	char net[VRD_PREFIX_STRLEN];
-	char ip[VRD_PREFIX_STRLEN + 32];
+	char mac[VRD_MAC_STRLEN];
+	char ip[VRD_MAC_STRLEN + 64];
 
-	if (network) {
-		snprintf(ip, sizeof(ip), "(ip and not src net %s)",
-			 vrd_prefix_format(network, net));
+	if (own) {
+		snprintf(ip, sizeof(ip),
+			 "(ip and not ether dst %s and not ether multicast)",
+			 vrd_mac_format(own, mac));
 	} else {
 		snprintf(ip, sizeof(ip), "ip");
 	}
@@ -64,7 +70,7 @@ static int activate_errno(int rc)
 	}
 }
 
-static int setup(struct capture *c, const struct vrd_prefix *network, char *err,
+static int setup(struct capture *c, const struct vrd_mac *own, char *err,
 		 size_t errlen)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -95,7 +101,7 @@ static int setup(struct capture *c, const struct vrd_prefix *network, char *err,
 			 pcap_geterr(c->pcap));
 		return -EIO;
 	}
-	filter_build(c->filter, sizeof(c->filter), network);
+	filter_build(c->filter, sizeof(c->filter), own);
 	if (pcap_compile(c->pcap, &prog, c->filter, 1, PCAP_NETMASK_UNKNOWN) !=
 	    0) {
 		snprintf(err, errlen, "%s: filter \"%s\": %s", c->ifname,
@@ -121,9 +127,8 @@ static int setup(struct capture *c, const struct vrd_prefix *network, char *err,
 	return 0;
 }
 
-struct capture *capture_open(const char *ifname,
-			     const struct vrd_prefix *network, char *err,
-			     size_t errlen)
+struct capture *capture_open(const char *ifname, const struct vrd_mac *own,
+			     char *err, size_t errlen)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE] = "";
 	struct capture *c;
@@ -151,7 +156,7 @@ struct capture *capture_open(const char *ifname,
 		rc = -EIO;
 		goto free_capture;
 	}
-	rc = setup(c, network, err, errlen);
+	rc = setup(c, own, err, errlen);
 	if (rc < 0) {
 		goto close_pcap;
 	}

@@ -24,14 +24,13 @@
 struct capture;
 
 /*
- * Opens ifname. network (may be NULL: all IPv4) narrows the IPv4 part of
- * the filter. NULL with errno set (EPERM without CAP_NET_RAW, ENODEV,
+ * Opens ifname. own (the link's MAC; NULL: all IPv4) narrows the IPv4 part
+ * of the filter to frames flooded past this router (pcap.c). NULL with errno set (EPERM without CAP_NET_RAW, ENODEV,
  * EINVAL for a link that is not Ethernet, EIO otherwise) and a message in
  * err (errlen bytes, always terminated).
  */
-struct capture *capture_open(const char *ifname,
-			     const struct vrd_prefix *network, char *err,
-			     size_t errlen);
+struct capture *capture_open(const char *ifname, const struct vrd_mac *own,
+			     char *err, size_t errlen);
 void capture_close(struct capture *c); /* NULL ok */
 
 /* For poll(2): readable when frames wait. Valid until capture_close. */
