@@ -1,5 +1,6 @@
 /* The daemon's life: start-up checks, the loop, reload, stop. */
 #include "vrd/daemon.h"
+#include "vrd/migrate.h"
 #include "gossip/cert.h"
 #include "vrd/clock.h"
 #include "vrd/lan.h"
@@ -93,6 +94,48 @@ static int enable_forwarding(void)
 	log_info("gateway mode: ipv4 forwarding enabled in this network "
 		 "namespace (was %c)",
 		 was);
+	return 0;
+}
+
+/* Writes "0" to a sysctl file; 0 or a negative errno. */
+static int sysctl_zero(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "0\n", 2) != 2)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * No ICMP redirects from the LAN side. A host that migrated in talks to
+ * its neighbours' subnets through this router; a redirect would teach it
+ * to reach a host of this LAN directly, a route it keeps (for minutes)
+ * when it migrates on, and which is a dead end on any other LAN. The
+ * effective setting is "all" or the interface's, so both go.
+ */
+static int disable_redirects(const char *lan_if)
+{
+	char path[128];
+	int rc;
+
+	snprintf(path, sizeof(path),
+		 "/proc/sys/net/ipv4/conf/%s/send_redirects", lan_if);
+	rc = sysctl_zero(path);
+	if (rc == 0)
+		rc = sysctl_zero("/proc/sys/net/ipv4/conf/all/send_redirects");
+	if (rc < 0) {
+		log_err("gateway mode: cannot turn off icmp redirects on %s: "
+			"%s",
+			lan_if, strerror(-rc));
+		return rc;
+	}
+	log_info("gateway mode: icmp redirects off on %s (hosts that migrate "
+		 "in keep this router as their gateway)",
+		 lan_if);
 	return 0;
 }
 
@@ -277,10 +320,13 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 		goto err_tables;
 	if (d->cfg.mode == VRD_MODE_GATEWAY) {
 		rc = enable_forwarding();
+		if (rc == 0)
+			rc = disable_redirects(d->cfg.lan_if);
 		if (rc < 0)
 			goto err_tables;
 		d->lan = vrd_lan_create(d);
-		if (!d->lan) {
+		d->migrate = vrd_migrate_create(d);
+		if (!d->lan || !d->migrate) {
 			rc = -EIO;
 			goto err_tables;
 		}
@@ -327,6 +373,7 @@ err_dp:
 err_control:
 	vrd_control_destroy(d->control);
 err_tables:
+	vrd_migrate_destroy(d->migrate);
 	vrd_lan_destroy(d->lan);
 	close(d->lock_fd);
 err_close:
@@ -349,6 +396,7 @@ void vrd_daemon_stop(struct vrd_daemon *d)
 	vrd_daemon_gossip_stop(d);
 	vrd_daemon_dp_stop(d);
 	vrd_control_destroy(d->control);
+	vrd_migrate_destroy(d->migrate);
 	vrd_lan_destroy(d->lan);
 	vrd_timer_cancel(d->loop, &d->housekeeping);
 	tables_close(d->tables);

@@ -19,6 +19,7 @@
 struct gossip_node;
 struct vrd_daemon_gossip;
 struct vrd_daemon_dp;
+struct vrd_migrate;
 
 struct vrd_daemon_stats {
 	uint64_t fib_rebuilds;
@@ -45,6 +46,7 @@ struct vrd_daemon {
 	struct gossip_pub ca;
 	struct vrd_daemon_gossip *gs;
 	struct vrd_daemon_dp *dps; /* the data plane (daemon_dp.c) */
+	struct vrd_migrate *migrate; /* gateway mode (migrate.c) */
 	struct vrd_timer housekeeping;
 	uint64_t started_mono_ms;
 	uint64_t started_wall_ms;
@@ -119,16 +121,26 @@ void vrd_daemon_dp_routes(struct vrd_daemon *d);
 /* From gossip: a router's state and address; a direct message for us;
  * the node's datagrams out through the data plane's socket (its
  * ops.udp_send, arg the daemon). */
-void vrd_daemon_dp_peer(struct vrd_daemon *d, const char *name,
-			uint32_t addr, uint16_t port, int state);
+void vrd_daemon_dp_peer(struct vrd_daemon *d, const char *name, uint32_t addr,
+			uint16_t port, int state);
 void vrd_daemon_dp_direct(struct vrd_daemon *d, const char *from,
 			  const uint8_t *msg, size_t len);
 int vrd_daemon_dp_udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,
 			   size_t len, void *arg);
 /* Counters "dp.*"; `vrctl tunnels`, a row per peer. */
-int vrd_daemon_dp_counters(struct vrd_daemon *d, vrd_counter_fn fn,
-			   void *arg);
+int vrd_daemon_dp_counters(struct vrd_daemon *d, vrd_counter_fn fn, void *arg);
 void vrd_daemon_ctl_tunnels(struct vrd_daemon *d, struct vrd_reply *rep);
+/* A direct message to router `to`, sealed with crypto_box between the
+ * two routers' certified keys (kinds below 16 are the data plane's own).
+ * 0 or a negative errno. */
+#define VRD_DP_MSG_HOSTS 16 /* migrate.c: the home LAN's hosts */
+int vrd_daemon_dp_send_sealed(struct vrd_daemon *d, const char *to,
+			      uint8_t kind, const uint8_t *msg, size_t len);
+/* daemon_gossip_ctl.c: this router claims (vn, ip/32, mac) as here now:
+ * claims table, GNDT, LNDT, forwarding snapshot, gossip. 0, -EBUSY when
+ * the address is frozen (too many moves), or a negative errno. */
+int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
+		     const struct vrd_mac *mac);
 /* After a call that may have sent gossip: let the node run. */
 void vrd_daemon_gossip_kick(struct vrd_daemon *d);
 

@@ -4,6 +4,7 @@
 #include "vrd/clock.h"
 #include "vrd/counter.h"
 #include "vrd/daemon.h"
+#include "vrd/migrate.h"
 #include "vrd/lan.h"
 #include "vrd/query.h"
 
@@ -106,6 +107,8 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 	if (d->lan && vrd_lan_counters(d->lan, counter_row, rep) != 0)
 		return;
 	if (vrd_daemon_gossip_counters(d, counter_row, rep) != 0)
+		return;
+	if (d->migrate && vrd_migrate_counters(d->migrate, counter_row, rep))
 		return;
 	vrd_daemon_dp_counters(d, counter_row, rep);
 }

@@ -157,6 +157,16 @@ static void route_apply(struct vrd_daemon_dp *s, const struct vrd_dp_route *r,
 
 	if (rc == 0 || (!add && rc == -ESRCH)) {
 		add ? s->stats.routes_installed++ : s->stats.routes_removed++;
+		/* a host route is a step of a migration: timed */
+		if (r->prefix.len == 32)
+			vrd_daemon_event(s->d, "host-route", "ip",
+					 vrd_ipv4_format(r->prefix.addr, p),
+					 "dev",
+					 !add ? "-"
+					 : r->ifindex == s->tun_ifindex
+						 ? s->tun_name
+						 : s->d->cfg.lan_if,
+					 NULL);
 		return;
 	}
 	s->stats.route_errors++;

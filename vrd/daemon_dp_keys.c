@@ -23,6 +23,7 @@
 #include "vrd/bytes.h"
 #include "vrd/clock.h"
 #include "vrd/daemon_dp.h"
+#include "vrd/migrate.h"
 
 #define MSG_KEYX 1
 #define MSG_ACK 2
@@ -80,12 +81,18 @@ static bool box_ready(struct vrd_daemon_dp *s, int idx, const char *name)
 	return true;
 }
 
-static void send_boxed(struct vrd_daemon_dp *s, int idx, const char *name,
-		       uint8_t kind, const uint8_t *m, size_t mlen)
+#define BOX_OVERHEAD (1 + crypto_box_NONCEBYTES + crypto_box_MACBYTES)
+#define BOX_PLAIN_MAX (GOSSIP_DIRECT_MAX - BOX_OVERHEAD)
+
+static int send_boxed(struct vrd_daemon_dp *s, int idx, const char *name,
+		      uint8_t kind, const uint8_t *m, size_t mlen)
 {
-	uint8_t msg[1 + crypto_box_NONCEBYTES + crypto_box_MACBYTES + 64];
+	uint8_t msg[GOSSIP_DIRECT_MAX];
 	uint8_t *nonce = msg + 1;
 	int rc;
+
+	if (mlen > BOX_PLAIN_MAX)
+		return -EMSGSIZE;
 
 	msg[0] = kind;
 	randombytes_buf(nonce, crypto_box_NONCEBYTES);
@@ -94,13 +101,30 @@ static void send_boxed(struct vrd_daemon_dp *s, int idx, const char *name,
 	rc = gossip_node_send_direct(s->d->gossip, name, msg,
 				     1 + crypto_box_NONCEBYTES +
 					     crypto_box_MACBYTES + mlen);
-	sodium_memzero(msg, sizeof(msg));
+	sodium_memzero(msg, BOX_OVERHEAD + mlen);
 	if (rc < 0) {
 		s->stats.keyx_send_errors++;
 		log_ratelimited(&s->rl, VRD_LOG_WARN,
-				"peer %s: cannot send a key message: %s", name,
-				strerror(-rc));
+				"peer %s: cannot send a sealed message: %s",
+				name, strerror(-rc));
 	}
+	return rc;
+}
+
+int vrd_daemon_dp_send_sealed(struct vrd_daemon *d, const char *to,
+			      uint8_t kind, const uint8_t *msg, size_t len)
+{
+	struct vrd_daemon_dp *s = d->dps;
+	int idx;
+
+	if (!s || !s->link)
+		return -ENOTCONN;
+	idx = vrd_dp_peer_find(vrd_dp_peers(s->dp), to);
+	if (idx < 0)
+		return -ENOENT;
+	if (!box_ready(s, idx, to))
+		return -ENOKEY;
+	return send_boxed(s, idx, to, kind, msg, len);
 }
 
 static void send_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
@@ -260,17 +284,16 @@ void vrd_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 			const uint8_t *msg, size_t len)
 {
 	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
-	uint8_t m[64];
+	uint8_t m[BOX_PLAIN_MAX];
 	size_t mlen;
 	int idx = vrd_dp_peer_find(t, from);
 
-	if (idx < 0 || !box_ready(s, idx, from) ||
-	    len < 1 + crypto_box_NONCEBYTES + crypto_box_MACBYTES ||
-	    len - 1 - crypto_box_NONCEBYTES - crypto_box_MACBYTES > sizeof(m)) {
+	if (idx < 0 || !box_ready(s, idx, from) || len < BOX_OVERHEAD ||
+	    len - BOX_OVERHEAD > sizeof(m)) {
 		s->stats.keyx_bad++;
 		return;
 	}
-	mlen = len - 1 - crypto_box_NONCEBYTES - crypto_box_MACBYTES;
+	mlen = len - BOX_OVERHEAD;
 	if (crypto_box_open_easy_afternm(m, msg + 1 + crypto_box_NONCEBYTES,
 					 len - 1 - crypto_box_NONCEBYTES,
 					 msg + 1, s->link[idx].box_key) != 0) {
@@ -281,9 +304,11 @@ void vrd_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 		take_keyx(s, idx, from, m, mlen);
 	else if (msg[0] == MSG_ACK)
 		take_ack(s, idx, from, m, mlen);
+	else if (msg[0] == VRD_DP_MSG_HOSTS && s->d->migrate)
+		vrd_migrate_hosts(s->d->migrate, from, m, mlen);
 	else
 		s->stats.keyx_bad++;
-	sodium_memzero(m, sizeof(m));
+	sodium_memzero(m, mlen);
 }
 
 static bool has_old_rx_key(const struct vrd_dp_peer *p, uint64_t now_ms)

@@ -7,6 +7,7 @@
 #include "vrd/daemon_gossip.h"
 #include "vrd/clock.h"
 #include "vrd/log.h"
+#include "vrd/migrate.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -170,57 +171,73 @@ static int ctl_mac(const char *w, struct vrd_mac *mac, struct vrd_reply *rep)
 	return 0;
 }
 
+int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
+		     const struct vrd_mac *mac)
+{
+	struct vrd_gossip_claim_op op = {
+		.d = d,
+		.vn = vn,
+		.ip = ip,
+		.mac = *mac,
+		.now = vrd_wallclock_ms(),
+	};
+	char a[VRD_IPV4_STRLEN], m[VRD_MAC_STRLEN], t[VRD_RFC3339_STRLEN];
+	int rc;
+
+	if (!d->gossip)
+		return -ENOTCONN;
+	vrd_ipv4_format(ip, a);
+	vrd_mac_format(mac, m);
+	rc = vrd_gossip_claim_local(&op);
+	if (rc < 0)
+		return rc;
+	if (op.verdict == GOSSIP_CLAIM_REJECT_FROZEN) {
+		log_warn("claim: %s (%s) vn %u is frozen until %s: too many "
+			 "moves",
+			 a, m, vn, vrd_rfc3339(op.frozen_until_ms, t));
+		return -EBUSY;
+	}
+	d->gs->stats.claims_local++;
+	vrd_daemon_fib_refresh(d, false);
+	log_info("claim: %s (%s) vn %u is here now (seq %" PRIu64 ")", a, m, vn,
+		 op.seq);
+	rc = gossip_node_claim(d->gossip, vn, ip, mac, op.seq);
+	vrd_gossip_records_apply(d->gs);
+	vrd_gossip_kick(d->gs);
+	return rc < 0 ? -EPIPE : 0;
+}
+
 void vrd_daemon_ctl_claim(struct vrd_daemon *d,
 			  const struct vrd_ctl_request *req,
 			  struct vrd_reply *rep)
 {
-	struct vrd_gossip_claim_op op = {.d = d, .now = vrd_wallclock_ms()};
-	char a[VRD_IPV4_STRLEN], m[VRD_MAC_STRLEN], t[VRD_RFC3339_STRLEN];
 	const char *w[2];
+	struct vrd_mac mac;
+	uint32_t vn, ip;
 	int rc;
 
-	if (ctl_words(d, req, "claim IP MAC [--vn N]", w, 2, &op.vn, rep) < 0)
+	if (ctl_words(d, req, "claim IP MAC [--vn N]", w, 2, &vn, rep) < 0)
 		return;
-	if (vrd_ipv4_parse(w[0], &op.ip) < 0) {
+	if (vrd_ipv4_parse(w[0], &ip) < 0) {
 		vrd_reply_error(rep, -EINVAL, "%s is not an IPv4 address",
 				w[0]);
 		return;
 	}
-	if (ctl_mac(w[1], &op.mac, rep) < 0)
+	if (ctl_mac(w[1], &mac, rep) < 0)
 		return;
-	if (!d->gossip) {
-		vrd_reply_error(rep, -ENOTCONN, "gossip is not running");
-		return;
-	}
-	vrd_ipv4_format(op.ip, a);
-	vrd_mac_format(&op.mac, m);
-	rc = vrd_gossip_claim_local(&op);
-	if (rc < 0) {
-		vrd_reply_error(rep, rc, "claim %s: %s", a,
+	rc = vrd_daemon_claim(d, vn, ip, &mac);
+	if (rc == -EBUSY)
+		vrd_reply_error(rep, rc, "claim %s: frozen (too many moves)",
+				w[0]);
+	else if (rc == -EPIPE)
+		vrd_reply_error(rep, rc, "claim %s: taken here, not gossiped",
+				w[0]);
+	else if (rc == -ENOTCONN)
+		vrd_reply_error(rep, rc, "gossip is not running");
+	else if (rc < 0)
+		vrd_reply_error(rep, rc, "claim %s: %s", w[0],
 				rc == -EOVERFLOW ? "sequence numbers exhausted"
 						 : strerror(-rc));
-		return;
-	}
-	if (op.verdict == GOSSIP_CLAIM_REJECT_FROZEN) {
-		log_warn("claim: %s (%s) vn %u is frozen until %s: too many "
-			 "moves",
-			 a, m, op.vn, vrd_rfc3339(op.frozen_until_ms, t));
-		vrd_reply_error(rep, -EBUSY,
-				"claim %s: frozen until %s (too many moves)", a,
-				vrd_rfc3339(op.frozen_until_ms, t));
-		return;
-	}
-	d->gs->stats.claims_local++;
-	vrd_daemon_fib_refresh(d, false);
-	log_info("claim: %s (%s) vn %u is here now (seq %" PRIu64 ")", a, m,
-		 op.vn, op.seq);
-	rc = gossip_node_claim(d->gossip, op.vn, op.ip, &op.mac, op.seq);
-	vrd_gossip_records_apply(d->gs);
-	vrd_gossip_kick(d->gs);
-	if (rc < 0)
-		vrd_reply_error(rep, rc,
-				"claim %s: taken here, not gossiped: %s", a,
-				strerror(-rc));
 }
 
 /* ---- control: query ------------------------------------------------- */
@@ -312,6 +329,14 @@ void vrd_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
 	char m[VRD_MAC_STRLEN];
 	struct vrd_reply rep;
 
+	/* an arrival on this LAN asked: what the others know, since this
+	 * router has just seen it itself */
+	if (!q && gs->d->migrate &&
+	    vrd_migrate_query_done(gs->d->migrate, query_id, router, ips,
+				   nips)) {
+		query_event(gs, vn, vrd_mac_format(mac, m), router, ips, nips);
+		return;
+	}
 	/* the overlay answers for the others; this router may have seen the
 	 * MAC last itself */
 	if (nlocal && (!router || answer_latest(local, nlocal) >

@@ -1,5 +1,6 @@
 /* What the config says this router serves, written into the tables. */
 #include "vrd/daemon.h"
+#include "vrd/migrate.h"
 #include "vrd/clock.h"
 #include "vrd/log.h"
 
@@ -232,6 +233,8 @@ int vrd_daemon_fib_refresh(struct vrd_daemon *d, bool force)
 	tables_fib_publish(d->fib, fib);
 	tables_fib_reclaim(d->fib);
 	vrd_daemon_dp_routes(d);
+	if (d->migrate)
+		vrd_migrate_fib(d->migrate);
 	log_debug("fib: %zu routes, built in %llu us", tables_fib_size(fib),
 		  (unsigned long long)d->stats.fib_build_us_last);
 	return 0;

@@ -1,4 +1,5 @@
 #include "vrd/lan.h"
+#include "vrd/migrate.h"
 #include "vrd/counter.h"
 #include "capture/evidence.h"
 #include "capture/frame.h"
@@ -97,12 +98,18 @@ static void proxy_answer(struct vrd_lan *lan, const struct capture_frame *f)
 	};
 	enum inject_proxy_verdict v;
 
-	if (inject_proxy_set_count(lan->proxy) == 0)
-		return; /* the common case: nothing to proxy, no lookups */
 	/* requests the router itself sent (seen only on unusual setups) */
 	if (memcmp(f->sha.b, lan->own_mac.b, 6) == 0)
 		return;
-	v = inject_proxy_decide(&ctx, f->tpa, f->spa);
+	/* a host that migrated in still believes its old subnet on-link:
+	 * the router answers for every address not on this LAN */
+	if (lan->d->migrate &&
+	    vrd_migrate_proxy(lan->d->migrate, f->spa, f->tpa))
+		v = INJECT_PROXY_ANSWER;
+	else if (inject_proxy_set_count(lan->proxy) == 0)
+		return; /* the common case: nothing to proxy, no lookups */
+	else
+		v = inject_proxy_decide(&ctx, f->tpa, f->spa);
 	lan->stats.proxy[v]++;
 	if (v != INJECT_PROXY_ANSWER)
 		return;
@@ -146,6 +153,12 @@ static void on_frame(const uint8_t *bytes, size_t len, uint64_t ts_us,
 		return;
 	if (f.kind == CAPTURE_KIND_ARP && f.op == CAPTURE_ARP_REQUEST)
 		proxy_answer(lan, &f);
+	/* a host of this LAN that was away, back and talking */
+	if (lan->d->migrate &&
+	    (f.kind == CAPTURE_KIND_ARP || f.kind == CAPTURE_KIND_IPV4))
+		vrd_migrate_frame(lan->d->migrate, &f.eth_src,
+				  f.kind == CAPTURE_KIND_ARP ? f.spa
+							     : f.ip_src);
 	got = capture_evidence_feed(lan->evidence, &f, now, &event, &learn);
 	/* the budget keeps both within one batch: no -ENOSPC */
 	if (got & CAPTURE_FEED_LEARN)
@@ -155,6 +168,8 @@ static void on_frame(const uint8_t *bytes, size_t len, uint64_t ts_us,
 
 		vrd_learn_queue_seen(lan->learner, &event, ts_us,
 				     now_us > ts_us ? now_us - ts_us : 0);
+		if (lan->d->migrate)
+			vrd_migrate_seen(lan->d->migrate, &event);
 	}
 }
 
@@ -270,18 +285,17 @@ struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 	ec.arg = lan;
 	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed))
 		ec.seed = vrd_monotonic_ns();
-	lan->cap = capture_open(d->cfg.lan_if, &d->cfg.lan_network, err,
-				sizeof(err));
-	if (!lan->cap) {
-		log_err("lan %s: %s", d->cfg.lan_if, err);
-		goto err_free;
-	}
 	lan->inj = inject_open(d->cfg.lan_if, err, sizeof(err));
 	if (!lan->inj) {
 		log_err("lan %s: %s", d->cfg.lan_if, err);
-		goto err_capture;
+		goto err_free;
 	}
 	inject_hwaddr(lan->inj, &lan->own_mac);
+	lan->cap = capture_open(d->cfg.lan_if, &lan->own_mac, err, sizeof(err));
+	if (!lan->cap) {
+		log_err("lan %s: %s", d->cfg.lan_if, err);
+		goto err_inject;
+	}
 	lan->evidence = capture_evidence_create(&ec);
 	lan->proxy = inject_proxy_set_create(VRD_LAN_PROXY_MAX);
 	lan->sched = inject_sched_create(SCHED_CAPACITY, SCHED_RATE_PPS,
@@ -304,9 +318,9 @@ err_all:
 	inject_sched_destroy(lan->sched);
 	inject_proxy_set_destroy(lan->proxy);
 	capture_evidence_destroy(lan->evidence);
-	inject_close(lan->inj);
-err_capture:
 	capture_close(lan->cap);
+err_inject:
+	inject_close(lan->inj);
 err_free:
 	free(lan);
 	return NULL;
@@ -328,6 +342,38 @@ void vrd_lan_destroy(struct vrd_lan *lan)
 }
 
 /* ---- operator ------------------------------------------------------- */
+
+struct neighbours {
+	const struct vrd_lan *lan;
+	struct vrd_lan_host *out;
+	size_t n, max;
+};
+
+static int neighbour(const struct tables_hwdt_entry *e, void *arg)
+{
+	struct neighbours *nb = arg;
+
+	if (nb->n == nb->max)
+		return 1;
+	if (vrd_prefix_contains(&nb->lan->d->cfg.lan_network, e->ip))
+		nb->out[nb->n++] = (struct vrd_lan_host){e->ip, e->mac};
+	return 0;
+}
+
+size_t vrd_lan_neighbours(struct vrd_lan *lan, struct vrd_lan_host *out,
+			  size_t max)
+{
+	struct neighbours nb = {.lan = lan, .out = out, .max = max};
+	struct tables_txn *txn;
+
+	for (size_t i = 0; i < lan->nown && nb.n < max; i++)
+		out[nb.n++] = (struct vrd_lan_host){lan->own[i], lan->own_mac};
+	if (tables_read_begin(lan->d->tables, &txn) < 0)
+		return nb.n;
+	tables_hwdt_foreach(txn, lan->d->cfg.vn, neighbour, &nb);
+	tables_read_end(txn);
+	return nb.n;
+}
 
 int vrd_lan_proxy_add(struct vrd_lan *lan, uint32_t ip)
 {

@@ -13,8 +13,10 @@
 #ifndef VRD_LAN_H
 #define VRD_LAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "vrd/addr.h"
 #include "vrd/loop.h"
 #include "vrd/row.h"
 
@@ -38,6 +40,15 @@ int vrd_lan_proxy_add(struct vrd_lan *lan, uint32_t ip);
 int vrd_lan_proxy_del(struct vrd_lan *lan, uint32_t ip);
 /* One row per proxied address (field "ip"). */
 int vrd_lan_proxy_rows(struct vrd_lan *lan, struct vrd_reply *rep);
+
+/* The router's addresses on the LAN, then the LAN's hosts in the HWDT:
+ * up to max into out; how many. */
+struct vrd_lan_host {
+	uint32_t ip;
+	struct vrd_mac mac;
+};
+size_t vrd_lan_neighbours(struct vrd_lan *lan, struct vrd_lan_host *out,
+			  size_t max);
 
 /* Gratuitous ARP announcing ip at mac (NULL: the router's own MAC),
  * broadcast or, with dst, unicast; sent now and repeated on the inject

@@ -40,7 +40,7 @@ t_cleanup() {
 		fi
 	done
 	if ((rc != 0 && rc != 77)); then
-		for log in "$T_DIR"/*.log; do
+		for log in "$T_DIR"/*.log "$T_DIR"/*/*.log; do
 			[[ -f $log ]] || continue
 			t_log "--- $log (last 30 lines)"
 			tail -n 30 "$log" >&2

@@ -1,0 +1,506 @@
+#include "vrd/migrate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gossip/node.h"
+#include "tables/fib.h"
+#include "vrd/bytes.h"
+#include "vrd/clock.h"
+#include "vrd/daemon.h"
+#include "vrd/lan.h"
+#include "vrd/log.h"
+
+#define HOSTS_HDR 5 /* the VM's address, a count */
+
+struct mig_query {
+	bool used;
+	int64_t id;
+	struct vrd_mac mac;
+	uint32_t ip; /* from the evidence; 0: none (RARP) */
+};
+
+struct mig_claim { /* a host claimed here lately: its MAC for the ARP */
+	uint32_t ip;
+	struct vrd_mac mac;
+};
+
+struct mig_host { /* a /32 of the snapshot: away or visiting */
+	uint32_t ip;
+	char router[VRD_NAME_MAX + 1];
+};
+
+struct mig_set {
+	struct mig_host *h;
+	size_t n;
+};
+
+struct mig_stats {
+	uint64_t seen, queries, query_errors, answered_nobody, claims;
+	uint64_t claim_errors, frozen, away, home, visitors, hosts_sent;
+	uint64_t hosts_received, hosts_bad, garps;
+};
+
+struct vrd_migrate {
+	struct vrd_daemon *d;
+	struct mig_query q[VRD_MIGRATE_QUERIES];
+	struct mig_claim recent[VRD_MIGRATE_RECENT];
+	unsigned recent_next;
+	struct mig_set away, visit;
+	uint64_t home_claim_ms;
+	bool synced;
+	uint64_t generation;
+	struct mig_stats stats;
+	struct vrd_ratelimit rl;
+};
+
+struct vrd_migrate *vrd_migrate_create(struct vrd_daemon *d)
+{
+	struct vrd_migrate *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->d = d;
+	m->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
+	return m;
+}
+
+void vrd_migrate_destroy(struct vrd_migrate *m)
+{
+	if (!m)
+		return;
+	free(m->away.h);
+	free(m->visit.h);
+	free(m);
+}
+
+static bool on_our_lan(const struct vrd_migrate *m, uint32_t ip)
+{
+	return vrd_prefix_contains(&m->d->cfg.lan_network, ip);
+}
+
+/* ---- the destination: arrival, question, claim ----------------------- */
+
+void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev)
+{
+	struct vrd_daemon *d = m->d;
+	struct mig_query *slot = NULL;
+	int64_t id;
+
+	if (!d->gossip || vrd_mac_is_multicast(&ev->mac))
+		return;
+	for (size_t i = 0; i < VRD_MIGRATE_QUERIES; i++) {
+		if (m->q[i].used && !memcmp(m->q[i].mac.b, ev->mac.b, 6))
+			return; /* already asking */
+		if (!m->q[i].used && !slot)
+			slot = &m->q[i];
+	}
+	m->stats.seen++;
+	if (!slot) {
+		m->stats.query_errors++;
+		return;
+	}
+	*slot = (struct mig_query){.used = true, .mac = ev->mac, .ip = ev->ip};
+	id = gossip_node_query(d->gossip, d->cfg.vn, &ev->mac,
+			       vrd_monotonic_ms());
+	if (id <= 0) {
+		slot->used = false;
+		m->stats.query_errors++;
+		return;
+	}
+	slot->id = id;
+	m->stats.queries++;
+	vrd_daemon_gossip_kick(d);
+}
+
+static void recent_add(struct vrd_migrate *m, uint32_t ip,
+		       const struct vrd_mac *mac)
+{
+	m->recent[m->recent_next++ % VRD_MIGRATE_RECENT] =
+		(struct mig_claim){.ip = ip, .mac = *mac};
+}
+
+static const struct vrd_mac *recent_mac(const struct vrd_migrate *m,
+					uint32_t ip)
+{
+	for (unsigned i = 0; i < VRD_MIGRATE_RECENT; i++) {
+		const struct mig_claim *c =
+			&m->recent[(m->recent_next - 1 - i) %
+				   VRD_MIGRATE_RECENT];
+
+		if (c->ip == ip)
+			return &c->mac;
+	}
+	return NULL;
+}
+
+static void claim(struct vrd_migrate *m, uint32_t ip, const struct vrd_mac *mac,
+		  const char *from)
+{
+	char a[VRD_IPV4_STRLEN], mc[VRD_MAC_STRLEN];
+	int rc;
+
+	recent_add(m, ip, mac);
+	rc = vrd_daemon_claim(m->d, m->d->cfg.vn, ip, mac);
+	vrd_ipv4_format(ip, a);
+	if (rc == -EBUSY) {
+		m->stats.frozen++;
+		return;
+	}
+	if (rc < 0) {
+		m->stats.claim_errors++;
+		log_ratelimited(&m->rl, VRD_LOG_ERR, "migration of %s: %s", a,
+				strerror(-rc));
+		return;
+	}
+	m->stats.claims++;
+	vrd_mac_format(mac, mc);
+	log_info("migration: %s (%s) moved from %s to here", a, mc, from);
+	vrd_daemon_event(m->d, "migration", "ip", a, "mac", mc, "from", from,
+			 "to", m->d->cfg.name, NULL);
+}
+
+/* Without an answer an address of another router's network still
+ * betrays a migration (its home router may be down): the owner of the
+ * longest prefix that holds it. */
+static const char *owner_of(const struct vrd_migrate *m, uint32_t ip)
+{
+	const struct tables_fib_route *r = tables_fib_lookup(
+		tables_fib_current(m->d->fib), m->d->cfg.vn, ip);
+
+	return r && strcmp(r->router, m->d->cfg.name) ? r->router : NULL;
+}
+
+bool vrd_migrate_query_done(struct vrd_migrate *m, uint64_t query_id,
+			    const char *router,
+			    const struct gossip_wire_answer_entry *ips,
+			    size_t nips)
+{
+	struct mig_query *q = NULL;
+	const char *self = m->d->cfg.name;
+
+	for (size_t i = 0; i < VRD_MIGRATE_QUERIES && !q; i++)
+		if (m->q[i].used && m->q[i].id == (int64_t)query_id)
+			q = &m->q[i];
+	if (!q)
+		return false;
+	q->used = false;
+	if (router && strcmp(router, self)) {
+		for (size_t i = 0; i < nips; i++)
+			claim(m, ips[i].ip, &q->mac, router);
+		return true;
+	}
+	m->stats.answered_nobody++;
+	if (!router && q->ip && !on_our_lan(m, q->ip) && owner_of(m, q->ip))
+		claim(m, q->ip, &q->mac, owner_of(m, q->ip));
+	/* otherwise: a new host of this LAN, or one that never left */
+	return true;
+}
+
+/* ---- the snapshot: hosts away from home, visitors -------------------- */
+
+static int host_cmp(const void *a, const void *b)
+{
+	const struct mig_host *x = a, *y = b;
+
+	return x->ip < y->ip ? -1 : x->ip > y->ip;
+}
+
+static int sets_build(struct vrd_migrate *m, const struct tables_fib *fib,
+		      struct mig_set *away, struct mig_set *visit)
+{
+	size_t n = tables_fib_size(fib);
+	const char *self = m->d->cfg.name;
+
+	away->h = calloc(n ? n : 1, sizeof(*away->h));
+	visit->h = calloc(n ? n : 1, sizeof(*visit->h));
+	away->n = visit->n = 0;
+	if (!away->h || !visit->h) {
+		free(away->h);
+		free(visit->h);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct tables_fib_route *r = tables_fib_route_at(fib, i);
+		bool ours = !strcmp(r->router, self);
+		bool home = on_our_lan(m, r->prefix.addr);
+		struct mig_set *s = home && !ours   ? away
+				    : !home && ours ? visit
+						    : NULL;
+
+		if (r->vn != m->d->cfg.vn || r->prefix.len != 32 || !s)
+			continue;
+		s->h[s->n].ip = r->prefix.addr;
+		memcpy(s->h[s->n++].router, r->router, sizeof(r->router));
+	}
+	qsort(away->h, away->n, sizeof(*away->h), host_cmp);
+	qsort(visit->h, visit->n, sizeof(*visit->h), host_cmp);
+	return 0;
+}
+
+static int hwdt_forget_txn(struct tables_txn *txn, void *arg)
+{
+	const uint32_t *a = arg;
+	int rc = tables_hwdt_del(txn, a[0], a[1]);
+
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* The host is on another LAN now: this one forgets it, so its return is
+ * news to the evidence again. */
+static void hwdt_forget(struct vrd_migrate *m, uint32_t ip)
+{
+	uint32_t a[2] = {m->d->cfg.vn, ip};
+
+	if (tables_write(m->d->tables, hwdt_forget_txn, a) < 0)
+		log_ratelimited(&m->rl, VRD_LOG_ERR,
+				"hwdt: cannot forget a host");
+}
+
+static const struct vrd_mac *host_mac(struct vrd_migrate *m, uint32_t ip,
+				      struct vrd_mac *buf)
+{
+	const struct vrd_mac *mac = recent_mac(m, ip);
+	struct tables_hwdt_entry e;
+	struct tables_txn *txn;
+
+	if (mac)
+		return mac;
+	if (tables_read_begin(m->d->tables, &txn) < 0)
+		return NULL;
+	mac = tables_hwdt_get(txn, m->d->cfg.vn, ip, &e) == 0 ? buf : NULL;
+	if (mac)
+		*buf = e.mac;
+	tables_read_end(txn);
+	return mac;
+}
+
+/* Tells the router that has our host now what the host knew here: the
+ * gateway's addresses and the active hosts of this LAN. */
+static void hosts_send(struct vrd_migrate *m, uint32_t vm, const char *to)
+{
+	uint8_t msg[HOSTS_HDR + 4 * VRD_MIGRATE_HOSTS_MAX];
+	struct vrd_lan_host h[VRD_MIGRATE_HOSTS_MAX];
+	size_t n = vrd_lan_neighbours(m->d->lan, h, VRD_MIGRATE_HOSTS_MAX);
+	size_t k = 0;
+
+	vrd_put_be32(msg, vm);
+	for (size_t i = 0; i < n; i++)
+		if (h[i].ip != vm)
+			vrd_put_be32(msg + HOSTS_HDR + 4 * k++, h[i].ip);
+	msg[4] = (uint8_t)k;
+	if (vrd_daemon_dp_send_sealed(m->d, to, VRD_DP_MSG_HOSTS, msg,
+				      HOSTS_HDR + 4 * k) == 0)
+		m->stats.hosts_sent++;
+}
+
+static void away_enter(struct vrd_migrate *m, const struct mig_host *h,
+		       bool moved_on)
+{
+	char a[VRD_IPV4_STRLEN];
+
+	vrd_ipv4_format(h->ip, a);
+	if (!moved_on) {
+		int rc = vrd_lan_proxy_add(m->d->lan, h->ip);
+
+		if (rc < 0 && rc != -EEXIST)
+			log_ratelimited(&m->rl, VRD_LOG_ERR, "proxy %s: %s", a,
+					strerror(-rc));
+		/* LAN hosts hand its traffic to us, and we tunnel it */
+		vrd_lan_announce(m->d->lan, h->ip, NULL, NULL);
+		hwdt_forget(m, h->ip);
+		m->stats.away++;
+	}
+	hosts_send(m, h->ip, h->router);
+	vrd_daemon_event(m->d, "migration-proxy", "ip", a, "to", h->router,
+			 NULL);
+}
+
+static void away_leave(struct vrd_migrate *m, const struct mig_host *h,
+		       const struct tables_fib *fib)
+{
+	const struct tables_fib_route *r =
+		tables_fib_lookup(fib, m->d->cfg.vn, h->ip);
+	struct vrd_mac buf;
+	const struct vrd_mac *mac;
+	char a[VRD_IPV4_STRLEN];
+
+	vrd_lan_proxy_del(m->d->lan, h->ip);
+	if (!r || strcmp(r->router, m->d->cfg.name))
+		return; /* withdrawn, not home */
+	/* home again: the LAN talks to it directly, at its own MAC, and it
+	 * to the LAN's hosts at theirs (its cache holds a router's MAC for
+	 * them, from where it was) */
+	mac = host_mac(m, h->ip, &buf);
+	if (mac) {
+		struct vrd_lan_host nb[VRD_MIGRATE_HOSTS_MAX];
+		size_t n = vrd_lan_neighbours(m->d->lan, nb,
+					      VRD_MIGRATE_HOSTS_MAX);
+
+		vrd_lan_announce(m->d->lan, h->ip, mac, NULL);
+		for (size_t i = 0; i < n; i++)
+			if (nb[i].ip != h->ip &&
+			    vrd_lan_announce(m->d->lan, nb[i].ip, &nb[i].mac,
+					     mac) == 0)
+				m->stats.garps++;
+	}
+	m->stats.home++;
+	vrd_daemon_event(m->d, "migration-home", "ip",
+			 vrd_ipv4_format(h->ip, a), NULL);
+}
+
+static void visit_change(struct vrd_migrate *m, const struct mig_host *h,
+			 bool enter)
+{
+	char a[VRD_IPV4_STRLEN];
+
+	if (!enter) {
+		hwdt_forget(m, h->ip); /* it moved on */
+		return;
+	}
+	m->stats.visitors++;
+	vrd_daemon_event(m->d, "migration-visitor", "ip",
+			 vrd_ipv4_format(h->ip, a), NULL);
+}
+
+void vrd_migrate_fib(struct vrd_migrate *m)
+{
+	const struct tables_fib *fib = tables_fib_current(m->d->fib);
+	struct mig_set away, visit;
+	size_t i, j;
+
+	if (!fib || !m->d->lan ||
+	    (m->synced && tables_fib_generation(fib) == m->generation))
+		return;
+	if (sets_build(m, fib, &away, &visit) < 0)
+		return;
+	for (i = j = 0; i < m->away.n || j < away.n;) {
+		int c = i == m->away.n ? 1
+			: j == away.n  ? -1
+				       : host_cmp(&m->away.h[i], &away.h[j]);
+
+		if (c < 0) {
+			away_leave(m, &m->away.h[i++], fib);
+		} else if (c > 0) {
+			away_enter(m, &away.h[j++], false);
+		} else {
+			if (strcmp(m->away.h[i].router, away.h[j].router))
+				away_enter(m, &away.h[j], true);
+			i++;
+			j++;
+		}
+	}
+	for (i = j = 0; i < m->visit.n || j < visit.n;) {
+		int c = i == m->visit.n ? 1
+			: j == visit.n	? -1
+					: host_cmp(&m->visit.h[i], &visit.h[j]);
+
+		if (c < 0)
+			visit_change(m, &m->visit.h[i++], false);
+		else if (c > 0)
+			visit_change(m, &visit.h[j++], true);
+		else
+			i++, j++;
+	}
+	free(m->away.h);
+	free(m->visit.h);
+	m->away = away;
+	m->visit = visit;
+	m->generation = tables_fib_generation(fib);
+	m->synced = true;
+}
+
+static const struct mig_host *find(const struct mig_set *s, uint32_t ip)
+{
+	struct mig_host key = {.ip = ip};
+
+	return s->n ? bsearch(&key, s->h, s->n, sizeof(key), host_cmp) : NULL;
+}
+
+void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
+		       uint32_t src)
+{
+	const struct mig_host *h = find(&m->away, src);
+	uint64_t now = vrd_monotonic_ms();
+
+	/* once per second at most: the claim itself takes it off the list */
+	if (!h || now - m->home_claim_ms < 1000 || vrd_mac_is_multicast(mac))
+		return;
+	m->home_claim_ms = now;
+	claim(m, src, mac, h->router);
+}
+
+static bool visiting(const struct vrd_migrate *m, uint32_t ip)
+{
+	return find(&m->visit, ip) != NULL;
+}
+
+/* From the home router: correct the visitor's neighbour cache, one
+ * gratuitous ARP (on the usual schedule) per address it may hold. */
+void vrd_migrate_hosts(struct vrd_migrate *m, const char *from,
+		       const uint8_t *msg, size_t len)
+{
+	struct vrd_mac buf;
+	const struct vrd_mac *mac;
+	char a[VRD_IPV4_STRLEN], mc[VRD_MAC_STRLEN], n[8];
+	uint32_t vm;
+	size_t k;
+
+	if (len < HOSTS_HDR || len != HOSTS_HDR + 4u * msg[4]) {
+		m->stats.hosts_bad++;
+		return;
+	}
+	vm = vrd_get_be32(msg);
+	k = msg[4];
+	mac = visiting(m, vm) ? host_mac(m, vm, &buf) : NULL;
+	if (!mac || !m->d->lan) {
+		m->stats.hosts_bad++;
+		return;
+	}
+	m->stats.hosts_received++;
+	for (size_t i = 0; i < k; i++) {
+		uint32_t ip = vrd_get_be32(msg + HOSTS_HDR + 4 * i);
+
+		if (on_our_lan(m, ip))
+			continue; /* a neighbour here answers for itself */
+		if (vrd_lan_announce(m->d->lan, ip, NULL, mac) == 0)
+			m->stats.garps++;
+	}
+	snprintf(n, sizeof(n), "%zu", k);
+	vrd_daemon_event(m->d, "migration-arp", "ip", vrd_ipv4_format(vm, a),
+			 "mac", vrd_mac_format(mac, mc), "home", from, "hosts",
+			 n, NULL);
+}
+
+bool vrd_migrate_proxy(const struct vrd_migrate *m, uint32_t spa, uint32_t tpa)
+{
+	return tpa != spa && !on_our_lan(m, tpa) && visiting(m, spa);
+}
+
+int vrd_migrate_counters(const struct vrd_migrate *m, vrd_counter_fn fn,
+			 void *arg)
+{
+	const struct mig_stats *s = &m->stats;
+	const struct vrd_counter c[] = {
+		{"migrate.seen", s->seen},
+		{"migrate.queries", s->queries},
+		{"migrate.query_errors", s->query_errors},
+		{"migrate.answered_nobody", s->answered_nobody},
+		{"migrate.claims", s->claims},
+		{"migrate.claim_errors", s->claim_errors},
+		{"migrate.frozen", s->frozen},
+		{"migrate.away", s->away},
+		{"migrate.home", s->home},
+		{"migrate.visitors", s->visitors},
+		{"migrate.away_now", m->away.n},
+		{"migrate.visitors_now", m->visit.n},
+		{"migrate.hosts_sent", s->hosts_sent},
+		{"migrate.hosts_received", s->hosts_received},
+		{"migrate.hosts_bad", s->hosts_bad},
+		{"migrate.garps", s->garps},
+	};
+
+	return VRD_COUNTERS_EMIT(c, fn, arg);
+}

@@ -1,0 +1,69 @@
+/*
+ * Live migration in gateway mode (docs/migration.md): the steps between
+ * "a MAC nobody here knew appeared on the LAN" and "every host that talked
+ * to it still does".
+ *
+ * At the destination (B): the LAN's evidence of an arrival (RARP,
+ * gratuitous ARP, a silent first frame) asks the overlay who had the MAC;
+ * the router that saw it last answers with its IPs, and B claims each
+ * (IP/32 -> B, next sequence number). The VM's home router then sends B
+ * its LAN's active hosts and gateway addresses, and B corrects the VM's
+ * stale neighbour cache with gratuitous ARP unicast to it, and answers the
+ * VM's ARP requests for any address not on LAN B.
+ *
+ * At the home router (A), from the forwarding snapshot: a host of A's LAN
+ * network that another router now owns is "away": A answers ARP for it and
+ * announces it with its own MAC (so LAN A hands its traffic to A, which
+ * tunnels it), forgets its HWDT entry, and sends the owner its hosts. A
+ * host that comes home is announced again with its own MAC.
+ *
+ * Every step is an event with a millisecond time, so the phases can be
+ * timed: host-seen, query, migration (ip, mac, from, to), host-route,
+ * migration-proxy, migration-arp, migration-home.
+ */
+#ifndef VRD_MIGRATE_H
+#define VRD_MIGRATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/evidence.h"
+#include "gossip/wire.h"
+#include "vrd/counter.h"
+
+#define VRD_MIGRATE_QUERIES 64 /* arrivals being asked about at once */
+#define VRD_MIGRATE_RECENT 256 /* recent claims: ip -> mac, for the ARP */
+#define VRD_MIGRATE_HOSTS_MAX 200 /* addresses in one hosts message */
+
+struct vrd_daemon;
+struct vrd_migrate;
+
+struct vrd_migrate *vrd_migrate_create(struct vrd_daemon *d);
+void vrd_migrate_destroy(struct vrd_migrate *m); /* NULL ok */
+
+/* The LAN saw an arrival (borrowed). */
+void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev);
+/* A frame on the LAN from src (ARP sender or IPv4 source): if src is a
+ * host of this LAN that another router owns, it came home: claimed back
+ * at once (no question: this router knows it was away). */
+void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
+		       uint32_t src);
+/* A gossip query finished: true if it was one of ours. */
+bool vrd_migrate_query_done(struct vrd_migrate *m, uint64_t query_id,
+			    const char *router,
+			    const struct gossip_wire_answer_entry *ips,
+			    size_t nips);
+/* The forwarding snapshot changed: away hosts and visitors follow. */
+void vrd_migrate_fib(struct vrd_migrate *m);
+/* A hosts message from router `from` (already authenticated). */
+void vrd_migrate_hosts(struct vrd_migrate *m, const char *from,
+		       const uint8_t *msg, size_t len);
+/* Should the router answer an ARP request from spa for tpa? (a visitor
+ * asking for an address that is not on this LAN) */
+bool vrd_migrate_proxy(const struct vrd_migrate *m, uint32_t spa, uint32_t tpa);
+
+int vrd_migrate_counters(const struct vrd_migrate *m, vrd_counter_fn fn,
+			 void *arg);
+
+#endif
