@@ -8,3 +8,4 @@ vrd_netns_test(netns_gossip_rogue ${CMAKE_CURRENT_SOURCE_DIR}/netns/gossip_rogue
 vrd_netns_test(netns_dataplane ${CMAKE_CURRENT_SOURCE_DIR}/netns/dataplane.sh)
 vrd_netns_test(netns_hostmode ${CMAKE_CURRENT_SOURCE_DIR}/netns/hostmode.sh)
 vrd_netns_test(netns_migration ${CMAKE_CURRENT_SOURCE_DIR}/netns/migration.sh)
+vrd_netns_test(netns_migration_faults ${CMAKE_CURRENT_SOURCE_DIR}/netns/migration_faults.sh)

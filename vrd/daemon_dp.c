@@ -320,6 +320,14 @@ static void on_want(struct vrd_loop *loop, int fd, short revents, void *arg)
 	for (size_t i = 0; i < n; i++)
 		if (!s->link[idx[i]].pending)
 			vrd_dp_keys_offer(s, idx[i], now);
+	/* the daemon's thread owns the table's shape: no lock to walk it */
+	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+		struct vrd_dp_peer *p = &vrd_dp_peers(s->dp)->peer[i];
+
+		if (p->used &&
+		    __atomic_exchange_n(&p->lost_key, 0, __ATOMIC_RELAXED))
+			vrd_dp_keys_ask(s, i, now);
+	}
 	vrd_daemon_gossip_kick(d);
 }
 

@@ -53,6 +53,7 @@ struct vrd_dp_link {
 	uint64_t next_probe_ms;
 	uint64_t path_since_ms;
 	uint32_t relay_next; /* round robin over relay candidates */
+	uint64_t asked_ms; /* we last asked it for a new key */
 	bool gossip_down; /* gossip says down, but it still talks to us */
 };
 
@@ -99,6 +100,9 @@ int vrd_dp_keys_init(struct vrd_daemon_dp *s);
 void vrd_dp_keys_fini(struct vrd_daemon_dp *s);
 /* Starts (or restarts) sending our next transmit key to peer idx. */
 void vrd_dp_keys_offer(struct vrd_daemon_dp *s, int idx, uint64_t now_ms);
+/* Peer idx sends with a key we lost: asks it for a new one (at most once
+ * a second). */
+void vrd_dp_keys_ask(struct vrd_daemon_dp *s, int idx, uint64_t now_ms);
 /* A gossip direct message from `from`. */
 void vrd_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 			const uint8_t *msg, size_t len);

@@ -14,6 +14,8 @@
  * Message: kind (1 byte), a 24-byte nonce, the box.
  *   KEYX: the box holds vrd_dp_keyx (dp_wire.h).
  *   ACK:  the box holds key id (4), status (1), epoch (4).
+ *   REKEY: an empty box: the sender lost our key (it restarted, or we did
+ *          not hear that it did) and asks for a new one.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -27,6 +29,7 @@
 
 #define MSG_KEYX 1
 #define MSG_ACK 2
+#define MSG_REKEY 3 /* "I lost your key: send me a new one" (empty) */
 #define ACK_OK 0
 #define ACK_CIPHER 1 /* we cannot use that cipher */
 #define ACK_ID 2 /* the key id collides with another key here */
@@ -280,6 +283,19 @@ static void take_ack(struct vrd_daemon_dp *s, int idx, const char *name,
 	s->stats.keyx_acks++;
 }
 
+void vrd_dp_keys_ask(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
+{
+	struct vrd_dp_link *l = &s->link[idx];
+	char name[VRD_NAME_MAX + 1];
+
+	if (l->asked_ms && now_ms - l->asked_ms < 1000)
+		return;
+	l->asked_ms = now_ms;
+	memcpy(name, vrd_dp_peers(s->dp)->peer[idx].name, sizeof(name));
+	if (box_ready(s, idx, name))
+		send_boxed(s, idx, name, MSG_REKEY, (const uint8_t *)"", 0);
+}
+
 void vrd_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 			const uint8_t *msg, size_t len)
 {
@@ -304,7 +320,11 @@ void vrd_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 		take_keyx(s, idx, from, m, mlen);
 	else if (msg[0] == MSG_ACK)
 		take_ack(s, idx, from, m, mlen);
-	else if (msg[0] == VRD_DP_MSG_HOSTS && s->d->migrate)
+	else if (msg[0] == MSG_REKEY && mlen == 0) {
+		/* a fresh key even if one is pending: that one may be lost */
+		s->link[idx].pending = false;
+		vrd_dp_keys_offer(s, idx, vrd_monotonic_ms());
+	} else if (msg[0] == VRD_DP_MSG_HOSTS && s->d->migrate)
 		vrd_migrate_hosts(s->d->migrate, from, m, mlen);
 	else
 		s->stats.keyx_bad++;

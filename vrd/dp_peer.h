@@ -82,6 +82,7 @@ struct vrd_dp_peer {
 	uint64_t tx_counter; /* atomic; the next one to use */
 	uint32_t want_key; /* atomic: a packet found no key; the daemon's
 			    * thread clears it when it starts an exchange */
+	uint32_t lost_key; /* atomic: it sends with a key we do not have */
 	struct vrd_dp_rx_key rx[VRD_DP_RX_KEYS];
 	/* path (atomic): enum vrd_dp_path, and the relay's index when
 	 * VRD_DP_PATH_RELAY */
