@@ -45,11 +45,15 @@ static void filter_build(char *buf, size_t size, const struct vrd_mac *own)
 
 	if (own) {
 		snprintf(ip, sizeof(ip),
-			 "(ip and not ether dst %s and not ether multicast)",
+			 "(inbound and ip and not ether dst %s and not ether "
+			 "multicast)",
 			 vrd_mac_format(own, mac));
 	} else {
 		snprintf(ip, sizeof(ip), "ip");
 	}
+	/* "inbound": the kernel drops what the router sends (every forwarded
+	 * packet) before the copy; pcap_setdirection would only drop it after
+	 */
 	snprintf(buf, size,
 		 "arp or rarp or %s or (vlan and (arp or rarp or %s))", ip, ip);
 }
