@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,18 @@ static int udp_open(uint32_t addr, uint16_t port, char *err, size_t errlen)
 	return fd;
 }
 
+/* UDP segmentation both ways, when the kernel has it: trains of datagrams
+ * cross the socket in one call (dp_tx.c, dp_rx.c). */
+static void udp_offloads(struct vrd_dp *dp)
+{
+	int one = 1, seg = 0;
+	socklen_t len = sizeof(seg);
+
+	dp->udp_gso = !getsockopt(dp->udp_fd, SOL_UDP, UDP_SEGMENT, &seg, &len);
+	dp->udp_gro =
+		!setsockopt(dp->udp_fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
+}
+
 struct vrd_dp *vrd_dp_create(const struct vrd_dp_config *cfg, char *err,
 			     size_t errlen)
 {
@@ -71,9 +84,7 @@ struct vrd_dp *vrd_dp_create(const struct vrd_dp_config *cfg, char *err,
 	dp->ctl = calloc(VRD_DP_CTL_QUEUE, sizeof(*dp->ctl));
 	dp->tx.slots = calloc(VRD_DP_TX_SLOTS, VRD_DP_SLOT);
 	dp->tx.super = malloc(VRD_DP_SUPER_MAX);
-	dp->rx_slot = dp->vnet_hdr ? VRD_DP_RX_SLOT_GRO : VRD_DP_SLOT;
-	dp->rx.slots = calloc(VRD_DP_BATCH, dp->rx_slot);
-	if (!dp->ctl || !dp->tx.slots || !dp->tx.super || !dp->rx.slots) {
+	if (!dp->ctl || !dp->tx.slots || !dp->tx.super) {
 		snprintf(err, errlen, "data plane: %s", strerror(ENOMEM));
 		goto err_free;
 	}
@@ -96,9 +107,23 @@ struct vrd_dp *vrd_dp_create(const struct vrd_dp_config *cfg, char *err,
 		rc = dp->udp_fd;
 		goto err_fds;
 	}
+	udp_offloads(dp);
+	/* a train or a super-packet needs a slot of 64 KB */
+	dp->rx_slot =
+		dp->vnet_hdr || dp->udp_gro ? VRD_DP_RX_SLOT_GRO : VRD_DP_SLOT;
+	dp->rx.slots = calloc(VRD_DP_BATCH, dp->rx_slot);
+	/* the datagrams of trains are copied out: one slot each */
+	dp->rx.stage = dp->udp_gro ? calloc(VRD_DP_BATCH, dp->rx_slot) : NULL;
+	if (!dp->rx.slots || (dp->udp_gro && !dp->rx.stage)) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "data plane: %s", strerror(ENOMEM));
+		goto err_udp;
+	}
 	dp->tx.dp = dp->rx.dp = dp;
 	return dp;
 
+err_udp:
+	close(dp->udp_fd);
 err_fds:
 	if (dp->stop_fd >= 0)
 		close(dp->stop_fd);
@@ -113,6 +138,7 @@ err_free:
 	free(dp->tx.slots);
 	free(dp->tx.super);
 	free(dp->rx.slots);
+	free(dp->rx.stage);
 	free(dp);
 err_tun:
 	close(cfg->tun_fd);
@@ -191,6 +217,7 @@ void vrd_dp_destroy(struct vrd_dp *dp)
 	free(dp->tx.slots);
 	free(dp->tx.super);
 	free(dp->rx.slots);
+	free(dp->rx.stage);
 	free(dp);
 }
 
@@ -361,8 +388,11 @@ int vrd_dp_counters(struct vrd_dp *dp, vrd_counter_fn fn, void *arg)
 		{"dp.tx_source", vrd_dp_load(&s->tx_source)},
 		{"dp.tx_gso_errors", vrd_dp_load(&s->tx_gso_errors)},
 		{"dp.tx_mss_clamped", vrd_dp_load(&s->tx_mss_clamped)},
+		{"dp.tx_gso_trains", vrd_dp_load(&s->tx_gso_trains)},
+		{"dp.tx_gso_off", vrd_dp_load(&s->tx_gso_off)},
 		{"dp.rx_batches", vrd_dp_load(&s->rx_batches)},
 		{"dp.rx_datagrams", vrd_dp_load(&s->rx_datagrams)},
+		{"dp.rx_gro_trains", vrd_dp_load(&s->rx_gro_trains)},
 		{"dp.rx_control", vrd_dp_load(&s->rx_control)},
 		{"dp.rx_control_dropped", vrd_dp_load(&s->rx_control_dropped)},
 		{"dp.rx_unknown_key", vrd_dp_load(&s->rx_unknown_key)},

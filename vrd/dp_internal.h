@@ -51,9 +51,10 @@ struct vrd_dp_stats {
 	uint64_t tun_reads, tun_packets, tun_bytes, tun_supers;
 	uint64_t tx_batches, tx_sent, tx_errors;
 	uint64_t tx_not_ipv4, tx_no_route, tx_loop, tx_source, tx_gso_errors;
-	uint64_t tx_mss_clamped;
+	uint64_t tx_mss_clamped, tx_gso_trains, tx_gso_off;
 	/* rx thread */
-	uint64_t rx_batches, rx_datagrams, rx_control, rx_control_dropped;
+	uint64_t rx_batches, rx_datagrams, rx_gro_trains;
+	uint64_t rx_control, rx_control_dropped;
 	uint64_t rx_drop[VRD_DP_DROP_MAX]; /* before a key was found */
 	uint64_t rx_unknown_key, rx_relay_bad, rx_relay_no_peer;
 	uint64_t rx_not_ipv4;
@@ -67,6 +68,8 @@ struct vrd_dp_thread {
 	struct tables_fib_reader *reader;
 	uint8_t *slots; /* VRD_DP_BATCH * 2 slots, ... */
 	uint8_t *super; /* tx: one TUN read with offloads */
+	uint8_t *stage; /* rx with UDP GRO: VRD_DP_BATCH slots of rx_slot */
+	uint64_t lost_key_ms; /* rx: the last search for a lost key's peer */
 	/* the route -> peer cache of one batch */
 	const struct tables_fib_route *last_route;
 	int last_peer;
@@ -78,7 +81,10 @@ struct vrd_dp {
 	int udp_fd;
 	int tun_fd;
 	bool vnet_hdr;
-	size_t rx_slot; /* VRD_DP_SLOT, or VRD_DP_RX_SLOT_GRO */
+	bool udp_gso; /* send trains with UDP_SEGMENT (tx thread's) */
+	bool udp_gro; /* the socket returns trains (UDP_GRO) */
+	/* VRD_DP_SLOT, or VRD_DP_RX_SLOT_GRO with offloads or UDP GRO */
+	size_t rx_slot;
 	uint16_t mss_max;
 	int stop_fd; /* eventfd: the threads stop */
 	int ctl_fd; /* eventfd: control datagrams wait */

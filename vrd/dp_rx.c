@@ -1,9 +1,19 @@
 /*
  * The receive thread: recvmmsg -> open -> check -> TUN.
+ *
+ * With UDP GRO (dp->udp_gro) one message may be a train: datagrams of
+ * gso_size bytes back to back (the last may be shorter), as the sender's
+ * UDP GSO sent them. Each datagram of a train is copied into a staging
+ * slot of its own and handled there, as if it had come alone: opening,
+ * relaying and answering work in place around it, and the packet has the
+ * rest of the slot to grow into (vrd_gro_coalesce), so nothing writes into
+ * a neighbour that is not handled yet. Packets for the TUN are written
+ * whenever VRD_DP_BATCH of them wait.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,14 +29,22 @@
 
 uint64_t vrd_dp_probe_time(const uint8_t *payload);
 
+union rx_cmsg {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
 struct rx_batch {
 	struct mmsghdr msg[VRD_DP_BATCH];
 	struct iovec iov[VRD_DP_BATCH];
 	struct sockaddr_in sin[VRD_DP_BATCH];
+	union rx_cmsg cmsg[VRD_DP_BATCH];
 	/* packets for the TUN: VRD_DP_VNET_LEN bytes of room before each */
 	struct vrd_gro_pkt out[VRD_DP_BATCH];
 	struct vrd_gro_frame frame[VRD_DP_BATCH];
 	size_t nout;
+	size_t nstage; /* staging slots that hold a packet of out */
+	const uint8_t *end; /* the end of the slot of the datagram in hand */
 	uint64_t now_ms;
 };
 
@@ -98,7 +116,7 @@ static void take_data(struct vrd_dp *dp, struct rx_batch *b,
 	b->out[b->nout++] = (struct vrd_gro_pkt){
 		.data = ip,
 		.len = len,
-		.cap = dp->rx_slot - VRD_DP_HEADROOM - VRD_DP_HDR_LEN,
+		.cap = (size_t)(b->end - ip),
 	};
 }
 
@@ -219,6 +237,30 @@ static void maybe_roam(struct vrd_dp_peer *p, const struct vrd_dp_hdr *h,
 	}
 }
 
+/* A key we do not have, from a peer's address: it kept a key we lost (we
+ * restarted, or it did not hear that we did). The daemon asks it for a new
+ * one. At most one search per 100 ms: forged ids cost nothing more. */
+static void lost_key(struct vrd_dp_thread *t, struct rx_batch *b,
+		     const struct rx_from *f)
+{
+	struct vrd_dp *dp = t->dp;
+	uint64_t ep = vrd_dp_endpoint(f->addr, f->port), one = 1;
+
+	if (b->now_ms - t->lost_key_ms < 100)
+		return;
+	t->lost_key_ms = b->now_ms;
+	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+		struct vrd_dp_peer *p = &dp->peers.peer[i];
+
+		if (!p->used || vrd_dp_load(&p->endpoint) != ep)
+			continue;
+		if (!__atomic_exchange_n(&p->lost_key, 1, __ATOMIC_RELAXED) &&
+		    write(dp->want_fd, &one, sizeof(one)) < 0)
+			vrd_dp_add(&dp->stats.rx_control_dropped, 1);
+		return;
+	}
+}
+
 static void take(struct vrd_dp_thread *t, struct rx_batch *b, uint8_t *dg,
 		 size_t len, const struct rx_from *f)
 {
@@ -241,6 +283,8 @@ static void take(struct vrd_dp_thread *t, struct rx_batch *b, uint8_t *dg,
 	key = vrd_dp_peers_rx_key(&dp->peers, h.key_id, &idx);
 	if (!key || (f->via >= 0 && idx != f->expect)) {
 		vrd_dp_add(&dp->stats.rx_unknown_key, 1);
+		if (!key && f->via < 0)
+			lost_key(t, b, f);
 		return;
 	}
 	p = &dp->peers.peer[idx];
@@ -291,15 +335,20 @@ static void write_tun(struct vrd_dp *dp, struct rx_batch *b)
 	vrd_dp_add(&dp->stats.tun_writes, writes);
 	vrd_dp_add(&dp->stats.tun_write_errors, errors);
 	b->nout = 0;
+	b->nstage = 0;
 }
 
 static int recv_batch(struct vrd_dp_thread *t, struct rx_batch *b)
 {
+	struct vrd_dp *dp = t->dp;
+	size_t room = dp->udp_gro ? dp->rx_slot - VRD_DP_HEADROOM
+				  : VRD_DP_SLOT - VRD_DP_HEADROOM;
+
 	for (int i = 0; i < VRD_DP_BATCH; i++) {
 		b->iov[i] = (struct iovec){
-			.iov_base = t->slots + (size_t)i * t->dp->rx_slot +
+			.iov_base = t->slots + (size_t)i * dp->rx_slot +
 				    VRD_DP_HEADROOM,
-			.iov_len = VRD_DP_SLOT - VRD_DP_HEADROOM,
+			.iov_len = room,
 		};
 		b->msg[i].msg_hdr = (struct msghdr){
 			.msg_name = &b->sin[i],
@@ -307,15 +356,76 @@ static int recv_batch(struct vrd_dp_thread *t, struct rx_batch *b)
 			.msg_iov = &b->iov[i],
 			.msg_iovlen = 1,
 		};
+		if (dp->udp_gro) {
+			b->msg[i].msg_hdr.msg_control = b->cmsg[i].buf;
+			b->msg[i].msg_hdr.msg_controllen =
+				sizeof(b->cmsg[i].buf);
+		}
 	}
-	return recvmmsg(t->dp->udp_fd, b->msg, VRD_DP_BATCH, MSG_DONTWAIT,
-			NULL);
+	return recvmmsg(dp->udp_fd, b->msg, VRD_DP_BATCH, MSG_DONTWAIT, NULL);
+}
+
+/* The segment size of a train (UDP_GRO cmsg), or 0: one datagram. */
+static size_t train_seg(const struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c;
+	     c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		int seg;
+
+		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO ||
+		    c->cmsg_len < CMSG_LEN(sizeof(seg)))
+			continue;
+		memcpy(&seg, CMSG_DATA(c), sizeof(seg));
+		return seg > 0 ? (size_t)seg : 0;
+	}
+	return 0;
+}
+
+/* Writes the waiting packets when fewer than `need` slots are left: out of
+ * the read lock, so the daemon's thread never waits for the TUN. */
+static void make_room(struct vrd_dp *dp, struct rx_batch *b, size_t need)
+{
+	if (!b->nout || b->nout + need <= VRD_DP_BATCH)
+		return;
+	vrd_dp_peers_unlock(&dp->peers);
+	write_tun(dp, b);
+	vrd_dp_peers_read_lock(&dp->peers);
+}
+
+/* Each datagram of a train in a staging slot of its own; returns how many
+ * datagrams the train held. */
+static size_t take_train(struct vrd_dp_thread *t, struct rx_batch *b,
+			 const uint8_t *train, size_t len, size_t seg,
+			 const struct rx_from *f)
+{
+	struct vrd_dp *dp = t->dp;
+	size_t n = 0;
+
+	/* a train that fits a batch is written whole: one super-packet */
+	make_room(dp, b, (len + seg - 1) / seg);
+	for (size_t off = 0; off < len; off += seg, n++) {
+		size_t l = len - off < seg ? len - off : seg;
+		uint8_t *dg;
+		size_t before;
+
+		make_room(dp, b, 1);
+		dg = t->stage + b->nstage * dp->rx_slot + VRD_DP_HEADROOM;
+		b->end = dg - VRD_DP_HEADROOM + dp->rx_slot;
+		before = b->nout;
+		memcpy(dg, train + off, l);
+		take(t, b, dg, l, f);
+		/* the slot is kept while a packet in it waits for the TUN */
+		if (b->nout != before)
+			b->nstage++;
+	}
+	return n;
 }
 
 static bool receive(struct vrd_dp_thread *t, struct rx_batch *b)
 {
 	struct vrd_dp *dp = t->dp;
 	int n = recv_batch(t, b);
+	uint64_t dgrams = 0, trains = 0;
 
 	if (n <= 0)
 		return false;
@@ -328,12 +438,24 @@ static bool receive(struct vrd_dp_thread *t, struct rx_batch *b)
 			.via = -1,
 			.expect = -1,
 		};
+		size_t len = b->msg[i].msg_len;
+		size_t seg = dp->udp_gro ? train_seg(&b->msg[i].msg_hdr) : 0;
 
-		take(t, b, b->iov[i].iov_base, b->msg[i].msg_len, &f);
+		if (seg && seg < len) {
+			dgrams += take_train(t, b, b->iov[i].iov_base, len, seg,
+					     &f);
+			trains++;
+			continue;
+		}
+		make_room(dp, b, 1);
+		b->end = t->slots + (size_t)(i + 1) * dp->rx_slot;
+		take(t, b, b->iov[i].iov_base, len, &f);
+		dgrams++;
 	}
 	vrd_dp_peers_unlock(&dp->peers);
 	write_tun(dp, b);
-	vrd_dp_add(&dp->stats.rx_datagrams, (uint64_t)n);
+	vrd_dp_add(&dp->stats.rx_datagrams, dgrams);
+	vrd_dp_add(&dp->stats.rx_gro_trains, trains);
 	vrd_dp_add(&dp->stats.rx_batches, 1);
 	return n == VRD_DP_BATCH;
 }

@@ -1,9 +1,16 @@
 /*
  * The transmit thread: TUN -> lookup -> seal -> sendmmsg.
+ *
+ * With UDP GSO (dp->udp_gso), consecutive datagrams of a batch to the same
+ * endpoint and of the same size (the last of them may be shorter) leave as
+ * one message: an iovec per datagram and a UDP_SEGMENT cmsg, so the kernel
+ * walks its UDP and IP stack once per train instead of once per datagram.
+ * A kernel that refuses it (EIO, EINVAL) turns GSO off for the socket.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +22,15 @@
 
 #define IDLE_POLL_MS 1000 /* quiescent at least this often */
 #define ROUNDS 8 /* batches per wake-up before polling the stop fd */
+/* datagrams per GSO message (the kernel's UDP_MAX_SEGMENTS is 64 or more) */
+#define GSO_SEGS 64
+/* the UDP payload of one message: the IPv4 total length limit */
+#define GSO_BYTES (65535 - 20 - 8)
+
+union tx_cmsg {
+	char buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr align;
+};
 
 struct tx_batch {
 	uint8_t *pkt[VRD_DP_TX_SLOTS]; /* IPv4 packet in its slot */
@@ -22,9 +38,14 @@ struct tx_batch {
 	uint32_t dst[VRD_DP_TX_SLOTS], src[VRD_DP_TX_SLOTS];
 	const struct tables_fib_route *route[VRD_DP_TX_SLOTS];
 	const struct tables_fib_route *src_route[VRD_DP_TX_SLOTS];
-	struct mmsghdr msg[VRD_DP_TX_SLOTS];
+	/* per datagram */
 	struct iovec iov[VRD_DP_TX_SLOTS];
 	struct sockaddr_in sin[VRD_DP_TX_SLOTS];
+	uint64_t ep[VRD_DP_TX_SLOTS];
+	/* per message: its first datagram and how many it carries */
+	struct mmsghdr msg[VRD_DP_TX_SLOTS];
+	size_t first[VRD_DP_TX_SLOTS], segs[VRD_DP_TX_SLOTS];
+	union tx_cmsg cmsg[VRD_DP_TX_SLOTS];
 	size_t n;
 };
 
@@ -188,12 +209,113 @@ static void parse_batch(struct vrd_dp *dp, struct tx_batch *b)
 	b->n = keep;
 }
 
+/* Datagrams from i on (of m) that may leave as one GSO message. */
+static size_t train_len(const struct tx_batch *b, size_t i, size_t m)
+{
+	size_t seg = b->iov[i].iov_len, bytes = seg, k = 1;
+
+	while (i + k < m && k < GSO_SEGS && b->ep[i + k] == b->ep[i] &&
+	       b->iov[i + k].iov_len <= seg &&
+	       bytes + b->iov[i + k].iov_len <= GSO_BYTES) {
+		bytes += b->iov[i + k].iov_len;
+		/* only the last segment may be shorter */
+		if (b->iov[i + k++].iov_len < seg)
+			break;
+	}
+	return k;
+}
+
+/* Messages from datagram `from` on, stored from message `at` on: one per
+ * datagram, or one per train with GSO. Returns the end of the messages. */
+static size_t build_msgs(struct vrd_dp *dp, struct tx_batch *b, size_t from,
+			 size_t m, size_t at)
+{
+	for (size_t i = from; i < m; at++) {
+		size_t k = dp->udp_gso ? train_len(b, i, m) : 1;
+		struct msghdr *h = &b->msg[at].msg_hdr;
+
+		*h = (struct msghdr){
+			.msg_name = &b->sin[i],
+			.msg_namelen = sizeof(b->sin[i]),
+			.msg_iov = &b->iov[i],
+			.msg_iovlen = k,
+		};
+		if (k > 1) {
+			struct cmsghdr *c;
+			uint16_t seg = (uint16_t)b->iov[i].iov_len;
+
+			h->msg_control = b->cmsg[at].buf;
+			h->msg_controllen = sizeof(b->cmsg[at].buf);
+			c = CMSG_FIRSTHDR(h);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+		}
+		b->first[at] = i;
+		b->segs[at] = k;
+		i += k;
+	}
+	return at;
+}
+
+/* The kernel refused a GSO message: plain datagrams from now on. */
+static void gso_off(struct vrd_dp *dp, int err)
+{
+	dp->udp_gso = false;
+	vrd_dp_add(&dp->stats.tx_gso_off, 1);
+	log_warn("data plane: udp gso refused (%s): sending datagrams one "
+		 "by one",
+		 strerror(err));
+}
+
+static void send_batch(struct vrd_dp *dp, struct tx_batch *b, size_t m)
+{
+	size_t nmsg = build_msgs(dp, b, 0, m, 0);
+	uint64_t sent_dgrams = 0, trains = 0, errors = 0;
+
+	for (size_t done = 0; done < nmsg;) {
+		int sent = sendmmsg(dp->udp_fd, b->msg + done,
+				    (unsigned)(nmsg - done), 0);
+		int err = errno;
+
+		if (sent < 0 && err == EAGAIN) {
+			/* the socket buffer is full: wait for room, so the
+			 * TUN's queue backs up and TCP slows down */
+			struct pollfd out = {.fd = dp->udp_fd,
+					     .events = POLLOUT};
+
+			if (poll(&out, 1, 10) > 0)
+				continue;
+		}
+		if (sent < 0 && (err == EIO || err == EINVAL) &&
+		    b->segs[done] > 1) {
+			gso_off(dp, err);
+			nmsg = build_msgs(dp, b, b->first[done], m, done);
+			continue;
+		}
+		if (sent <= 0) {
+			/* an unreachable peer: the datagrams are lost, as on
+			 * a wire */
+			errors += b->segs[done++];
+			continue;
+		}
+		for (size_t j = done; j < done + (size_t)sent; j++) {
+			sent_dgrams += b->segs[j];
+			trains += b->segs[j] > 1;
+		}
+		done += (size_t)sent;
+	}
+	vrd_dp_add(&dp->stats.tx_sent, sent_dgrams);
+	vrd_dp_add(&dp->stats.tx_errors, errors);
+	vrd_dp_add(&dp->stats.tx_gso_trains, trains);
+}
+
 static void forward(struct vrd_dp_thread *t, struct tx_batch *b)
 {
 	struct vrd_dp *dp = t->dp;
 	const struct tables_fib *fib = tables_fib_current(dp->fib);
 	size_t m = 0;
-	int sent;
 
 	parse_batch(dp, b);
 	tables_fib_lookup_batch(fib, dp->vn, b->dst, b->route, b->n);
@@ -208,42 +330,15 @@ static void forward(struct vrd_dp_thread *t, struct tx_batch *b)
 		if (!n)
 			continue;
 		b->iov[m] = (struct iovec){.iov_base = start, .iov_len = n};
-		b->sin[m] = (struct sockaddr_in){
+		b->ep[m] = ep;
+		b->sin[m++] = (struct sockaddr_in){
 			.sin_family = AF_INET,
 			.sin_port = htons((uint16_t)ep),
 			.sin_addr.s_addr = htonl((uint32_t)(ep >> 16)),
 		};
-		b->msg[m].msg_hdr = (struct msghdr){
-			.msg_name = &b->sin[m],
-			.msg_namelen = sizeof(b->sin[m]),
-			.msg_iov = &b->iov[m],
-			.msg_iovlen = 1,
-		};
-		m++;
 	}
 	vrd_dp_peers_unlock(&dp->peers);
-	for (size_t done = 0; done < m;) {
-		sent = sendmmsg(dp->udp_fd, b->msg + done, (unsigned)(m - done),
-				0);
-		if (sent < 0 && errno == EAGAIN) {
-			/* the socket buffer is full: wait for room, so the
-			 * TUN's queue backs up and TCP slows down */
-			struct pollfd out = {.fd = dp->udp_fd,
-					     .events = POLLOUT};
-
-			if (poll(&out, 1, 10) > 0)
-				continue;
-		}
-		if (sent <= 0) {
-			/* an unreachable peer: the datagram is lost, as on
-			 * a wire */
-			vrd_dp_add(&dp->stats.tx_errors, 1);
-			done++;
-			continue;
-		}
-		done += (size_t)sent;
-		vrd_dp_add(&dp->stats.tx_sent, (uint64_t)sent);
-	}
+	send_batch(dp, b, m);
 	vrd_dp_add(&dp->stats.tx_batches, 1);
 }
 
