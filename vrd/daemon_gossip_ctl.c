@@ -332,9 +332,11 @@ void vrd_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
 	/* an arrival on this LAN asked: what the others know, since this
 	 * router has just seen it itself */
 	if (!q && gs->d->migrate &&
-	    vrd_migrate_query_done(gs->d->migrate, query_id, router, ips,
-				   nips)) {
+	    vrd_migrate_asked(gs->d->migrate, query_id)) {
+		/* the answer first, then what it leads to: events in order */
 		query_event(gs, vn, vrd_mac_format(mac, m), router, ips, nips);
+		vrd_migrate_query_done(gs->d->migrate, query_id, router, ips,
+				       nips);
 		return;
 	}
 	/* the overlay answers for the others; this router may have seen the

@@ -136,6 +136,35 @@ static const struct vrd_mac *recent_mac(const struct vrd_migrate *m,
 	return NULL;
 }
 
+static int hwdt_learn_txn(struct tables_txn *txn, void *arg)
+{
+	const struct tables_hwdt_entry *e = arg;
+	int rc = tables_hwdt_learn(txn, e, NULL);
+
+	return rc == -EPERM || rc > 0 ? 0 : rc; /* a static entry stays */
+}
+
+/* The host is here now: this router's HWDT says so, so the next
+ * "who has MAC m?" finds it here even if it never ARPs (a RARP names no
+ * address, and IPv4 teaches the HWDT nothing). */
+static void hwdt_learn(struct vrd_migrate *m, uint32_t ip,
+		       const struct vrd_mac *mac)
+{
+	uint64_t now = vrd_wallclock_ms();
+	struct tables_hwdt_entry e = {
+		.vn = m->d->cfg.vn,
+		.ip = ip,
+		.mac = *mac,
+		.source = TABLES_HWDT_RARP,
+		.first_seen_ms = now,
+		.last_seen_ms = now,
+	};
+
+	if (tables_write(m->d->tables, hwdt_learn_txn, &e) < 0)
+		log_ratelimited(&m->rl, VRD_LOG_ERR,
+				"hwdt: cannot record a migrated host");
+}
+
 static void claim(struct vrd_migrate *m, uint32_t ip, const struct vrd_mac *mac,
 		  const char *from)
 {
@@ -156,6 +185,7 @@ static void claim(struct vrd_migrate *m, uint32_t ip, const struct vrd_mac *mac,
 		return;
 	}
 	m->stats.claims++;
+	hwdt_learn(m, ip, mac);
 	vrd_mac_format(mac, mc);
 	log_info("migration: %s (%s) moved from %s to here", a, mc, from);
 	vrd_daemon_event(m->d, "migration", "ip", a, "mac", mc, "from", from,
@@ -171,6 +201,14 @@ static const char *owner_of(const struct vrd_migrate *m, uint32_t ip)
 		tables_fib_current(m->d->fib), m->d->cfg.vn, ip);
 
 	return r && strcmp(r->router, m->d->cfg.name) ? r->router : NULL;
+}
+
+bool vrd_migrate_asked(const struct vrd_migrate *m, uint64_t query_id)
+{
+	for (size_t i = 0; i < VRD_MIGRATE_QUERIES; i++)
+		if (m->q[i].used && m->q[i].id == (int64_t)query_id)
+			return true;
+	return false;
 }
 
 bool vrd_migrate_query_done(struct vrd_migrate *m, uint64_t query_id,
@@ -424,12 +462,15 @@ void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 {
 	const struct mig_host *h = find(&m->away, src);
 	uint64_t now = vrd_monotonic_ms();
+	char from[VRD_NAME_MAX + 1];
 
 	/* once per second at most: the claim itself takes it off the list */
 	if (!h || now - m->home_claim_ms < 1000 || vrd_mac_is_multicast(mac))
 		return;
 	m->home_claim_ms = now;
-	claim(m, src, mac, h->router);
+	/* a copy: the claim rebuilds the sets, and h with them */
+	memcpy(from, h->router, sizeof(from));
+	claim(m, src, mac, from);
 }
 
 static bool visiting(const struct vrd_migrate *m, uint32_t ip)

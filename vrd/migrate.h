@@ -49,6 +49,8 @@ void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev);
  * at once (no question: this router knows it was away). */
 void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 		       uint32_t src);
+/* Is query_id one of ours (still waiting)? */
+bool vrd_migrate_asked(const struct vrd_migrate *m, uint64_t query_id);
 /* A gossip query finished: true if it was one of ours. */
 bool vrd_migrate_query_done(struct vrd_migrate *m, uint64_t query_id,
 			    const char *router,

@@ -2,7 +2,8 @@
 # Live migration across three subnets (issue 6), end to end. A VM homed on
 # LAN A keeps three checked TCP streams (one from a host on each site) and
 # three 5 ms UDP probes while it moves A -> B (announced with RARP, as QEMU
-# does), B -> C (gratuitous ARP, as Xen does) and C -> A (silent). A move
+# does), B -> C (gratuitous ARP, as Xen does), C -> A (silent), and once
+# more A -> B. A move
 # is what a live migration looks like to the network: the VM's namespace,
 # its addresses, its TCP state and its neighbour cache stay (its own link
 # never goes down: it hangs off a little switch of its own, $vmsw, whose
@@ -93,6 +94,14 @@ if ctl vrA -j proxy | jq -e --arg ip "$VM_IP" '.[] | select(.ip == $ip)' >/dev/n
 	t_fail "vrA still answers ARP for the VM at home"
 fi
 sleep 3
+
+t_log "home, then away again: A -> B once more (RARP)"
+# vrA knows the VM again since it came home, so the question is answered
+move_vm vrB
+vm_rarp "$VM_IP"
+t_wait 10 owned_everywhere vrB || t_fail "GNDT after A->B again: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
+t_wait 5 vm_sees 192.0.2.1 "${GWMAC[vrB]}" || t_fail "the VM's cache for its gateway: $(lladdr "$vm" 192.0.2.1)"
+sleep 2
 
 t_log "every stream intact, no probe waited for an ARP timeout"
 for p in "${SEND[@]}"; do kill -USR1 "$p" 2>/dev/null || true; done
