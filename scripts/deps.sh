@@ -9,12 +9,14 @@ build=(build-essential cmake pkg-config liblmdb-dev libpcap-dev libnet1-dev
 	libzmq3-dev libsodium-dev)
 runtime=(iproute2 iputils-ping iputils-arping procps jq lmdb-utils)
 test=(libcmocka-dev clang libclang-rt-14-dev tcpdump nftables)
+# the configure step needs cmocka even when only vrd and the tools are built
+demo=(libcmocka-dev)
 
 want=("${build[@]}")
 case "${1:-build}" in
 build) ;;
 test) want+=("${runtime[@]}" "${test[@]}") ;;
-demo) want+=("${runtime[@]}") ;;
+demo) want+=("${runtime[@]}" "${demo[@]}") ;;
 *)
 	echo "usage: $0 build|test|demo" >&2
 	exit 2

@@ -1,0 +1,416 @@
+#!/usr/bin/env bash
+# bench/migration.sh: a benchmark (prints numbers; not a test).
+#
+# N live migrations in a row, round robin A -> B -> C -> A ..., each
+# announced with RARP as QEMU does (vrd-rarp-send's QEMU schedule), one
+# every PAUSE seconds, while a host on each of the three sites sends the
+# moving VM a UDP probe every I ms (vrd-udp-probe). Then, per migration
+# and per phase, from the routers' event logs (all routers run on this
+# machine, so their wall clocks agree), in ms after the announcement was
+# on the wire (the destination's host-seen event carries that time):
+#   detected  host-seen's detect_us (kernel receive time -> classified)
+#   asked     -> the destination's query event (the overlay's answer)
+#   claimed   -> its migration event (or its own claim-won, if earlier)
+#   spread    -> the last router's claim-won / claim-lost for that claim
+#   routes    -> the last host-route for the VM's IP on any router
+#   ARP sent  -> the destination's migration-arp (going home:
+#                migration-home, the home router's announcement)
+# and end to end the outage each probe saw around each move: its longest
+# gap over 3 * I ms (0: none) that starts after that move and before the
+# next (and, for a busy machine's noise, the sum of all such gaps).
+# p50, p99 and max of each, the command line, and the load and steal time
+# of the machine during the run (/proc/stat). Goal (issue 6): outage
+# p99 < 50 ms.
+#
+# A router freezes a host after its 5th move in 180 s (RFC 7432 duplicate
+# detection, gossip/claim.h), so the migrations are spread over several
+# VMs, M moves each (default 3: one tour A -> B -> C -> A), each VM homed
+# where its turn starts: the sites still follow one another round robin.
+# Only the moving VM is probed. A move that no router has claimed
+# everywhere after 5 s counts as failed (printed).
+#
+#              ┌──────────── underlay br0 198.18.0.0/24 ─────────────┐
+#               gA vrA .1            gB vrB .2            gC vrC .3
+#   swA 192.0.2.0/24 hA .10   swB 198.51.100.0/24 hB .10   swC 203.0.113.0/24 hC .10
+#       └───────────────── vmswK: VM K's own switch ───────────────┘
+#             one uplink at a time (the migration); VM K is .20+K
+#
+# Needs root. Builds nothing: VRD_BIN (vrd, vrctl) and VRD_TESTS
+# (vrd-udp-probe, vrd-rarp-send), default build-rel/bin and build-rel/tests
+# of this tree:
+#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release
+#   cmake --build build-rel --target vrd vrctl vrd-udp-probe vrd-rarp-send
+#
+# Usage: bench/migration.sh [-n MIGRATIONS] [-p PAUSE_S] [-i PROBE_MS]
+#                           [-m MOVES_PER_VM]
+#
+# Namespaces vrdbm$$-*, addresses 198.18.0.0/24 and the three RFC 5737
+# subnets, MACs 52:54:00:*; all are removed and every process started is
+# killed (by PID) on exit.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+VRD_BIN=${VRD_BIN:-$here/build-rel/bin}
+VRD_TESTS=${VRD_TESTS:-$here/build-rel/tests}
+MOVES=20
+PAUSE=1.5
+PROBE_MS=5
+PER_VM=3
+CMDLINE="$0 $*"
+
+usage() {
+	echo "usage: ${0##*/} [-n MIGRATIONS] [-p PAUSE_S] [-i PROBE_MS]" \
+		"[-m MOVES_PER_VM]" >&2
+	exit 2
+}
+while getopts "n:p:i:m:h" opt; do
+	case $opt in
+	n) MOVES=$OPTARG ;;
+	p) PAUSE=$OPTARG ;;
+	i) PROBE_MS=$OPTARG ;;
+	m) PER_VM=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+[[ $MOVES =~ ^[1-9][0-9]?$ && $PAUSE =~ ^[0-9]+(\.[0-9]+)?$ &&
+	$PROBE_MS =~ ^[1-9][0-9]*$ && $PER_VM =~ ^[1-5]$ ]] || usage
+NVM=$(((MOVES + PER_VM - 1) / PER_VM))
+((NVM <= 40)) || usage
+
+P="vrdbm$$"
+DIR=$(mktemp -d "/tmp/vrdbench.XXXXXX")
+NETNS=()
+PIDS=()
+
+log() { printf '[%s %(%H:%M:%S)T] %s\n' "${0##*/}" -1 "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+cleanup() {
+	local rc=$?
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 30); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	for ns in "${NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	if ((rc != 0)); then
+		for f in "$DIR"/vr?/vrd.log.err; do
+			[[ -f $f ]] || continue
+			log "--- $f (last 10 lines)"
+			tail -n 10 "$f" >&2
+		done
+	fi
+	if [[ -n ${VRD_BENCH_KEEP:-} ]]; then
+		log "kept $DIR"
+	else
+		rm -rf "$DIR"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+((EUID == 0)) || die "needs root (network namespaces)"
+for f in "$VRD_BIN/vrd" "$VRD_BIN/vrctl" "$VRD_TESTS/vrd-udp-probe" \
+	"$VRD_TESTS/vrd-rarp-send"; do
+	[[ -x $f ]] || die "$f missing: build vrd, vrctl, vrd-udp-probe and vrd-rarp-send"
+done
+command -v jq >/dev/null || die "jq missing"
+
+wait_for() { # SECONDS CMD...: retries CMD every 0.02 s until it succeeds
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.02
+	done
+}
+netns() {
+	ip netns add "$P-$1" || die "cannot create network namespace $P-$1"
+	NETNS+=("$P-$1")
+	ip -n "$P-$1" link set lo up
+}
+switch() {
+	netns "$1"
+	ip -n "$P-$1" link add br0 type bridge
+	ip -n "$P-$1" link set br0 up
+}
+nports=0
+plug() { # SWITCH NS IF MAC [ADDR/LEN]: a veth from NS to SWITCH's br0
+	local port="p$nports"
+	nports=$((nports + 1))
+	ip link add "$port" netns "$P-$1" type veth peer name "$3" netns "$P-$2"
+	ip -n "$P-$2" link set "$3" address "$4"
+	ip -n "$P-$1" link set "$port" master br0
+	ip -n "$P-$1" link set "$port" up
+	ip -n "$P-$2" link set "$3" up
+	if [[ -n ${5:-} ]]; then
+		ip -n "$P-$2" addr add "$5" dev "$3"
+	fi
+}
+spawn() { # OUT NS CMD...: stdout to OUT, stderr to OUT.err
+	local out=$1 ns=$2
+	shift 2
+	ip netns exec "$P-$ns" "$@" >"$out" 2>"$out.err" &
+	LAST=$!
+	PIDS+=("$LAST")
+}
+now_ms() { date +%s%3N; }
+
+SITES=(A B C)
+declare -A ADDR NET
+ADDR=([A]=198.18.0.1 [B]=198.18.0.2 [C]=198.18.0.3)
+NET=([A]=192.0.2 [B]=198.51.100 [C]=203.0.113)
+
+log "three sites, $NVM VMs"
+switch wan
+i=1
+for s in "${SITES[@]}"; do
+	netns "g$s"
+	netns "h$s"
+	switch "sw$s"
+	plug wan "g$s" wan "52:54:00:00:f0:0$i" "${ADDR[$s]}/24"
+	plug "sw$s" "g$s" lan0 "52:54:00:00:0$i:01" "${NET[$s]}.1/24"
+	plug "sw$s" "h$s" eth0 "52:54:00:00:0$i:10" "${NET[$s]}.10/24"
+	ip -n "$P-h$s" route add default via "${NET[$s]}.1"
+	i=$((i + 1))
+done
+# VM k (0-based) makes moves k*PER_VM .. k*PER_VM+PER_VM-1; move m goes
+# from site m % 3 to site (m + 1) % 3, so VM k is homed on site
+# (k * PER_VM) % 3.
+declare -a VM_IP VM_MAC
+for ((k = 0; k < NVM; k++)); do
+	h=${SITES[$((k * PER_VM % 3))]}
+	VM_IP[k]=${NET[$h]}.$((20 + k))
+	VM_MAC[k]=$(printf '52:54:00:12:34:%02x' $((0x56 + k)))
+	netns "vm$k"
+	switch "vmsw$k"
+	plug "vmsw$k" "vm$k" eth0 "${VM_MAC[k]}" "${VM_IP[k]}/24"
+	ip -n "$P-vm$k" route add default via "${NET[$h]}.1"
+	for s in "${SITES[@]}"; do
+		ip link add "u$k$s" netns "$P-vmsw$k" type veth peer \
+			name "v$k$s" netns "$P-sw$s"
+		ip -n "$P-sw$s" link set "v$k$s" master br0
+		ip -n "$P-sw$s" link set "v$k$s" up
+		ip -n "$P-vmsw$k" link set "u$k$s" up
+	done
+	ip -n "$P-vmsw$k" link set "u$k$h" master br0
+done
+
+"$VRD_BIN/vrctl" ca init "$DIR/ca" >/dev/null
+for s in "${SITES[@]}"; do
+	r=vr$s d=$DIR/vr$s
+	"$VRD_BIN/vrctl" ca issue "$DIR/ca" "$r" --network "${NET[$s]}.0/24" \
+		--out "$d" >/dev/null
+	{
+		printf '[router]\nname = %s\nstate_dir = %s/state\n' "$r" "$d"
+		printf 'control = %s/vrd.sock\n\n' "$d"
+		printf '[overlay]\naddress = %s\n' "${ADDR[$s]}"
+		[[ $s == A ]] || printf 'peer = %s\n' "${ADDR[A]}"
+		printf '\n[security]\nca = %s/ca.pub\n' "$d"
+		printf 'cert = %s/%s.crt\nkey = %s/%s.key\n\n' "$d" "$r" "$d" "$r"
+		printf '[lan]\ninterface = lan0\nnetwork = %s.0/24\n' "${NET[$s]}"
+	} >"$d/vrd.conf"
+	spawn "$d/vrd.log" "g$s" "$VRD_BIN/vrd" -c "$d/vrd.conf"
+done
+ctl() { # SITE ARGS...
+	local s=$1
+	shift
+	"$VRD_BIN/vrctl" -s "$DIR/vr$s/vrd.sock" "$@"
+}
+for s in "${SITES[@]}"; do
+	wait_for 10 ctl "$s" status || die "vr$s did not start"
+done
+pings() { ip netns exec "$P-$1" ping -c 1 -W 1 "$2"; }
+for ((k = 0; k < NVM; k++)); do
+	for s in "${SITES[@]}"; do
+		wait_for 30 pings "h$s" "${VM_IP[k]}" ||
+			die "h$s cannot reach VM $k (${VM_IP[k]})"
+	done
+	spawn "$DIR/echo$k.log" "vm$k" "$VRD_TESTS/vrd-udp-probe" echo -p 5002
+done
+
+owner() { # SITE K: the router SITE's GNDT has for VM K's /32
+	ctl "$1" -j gndt | jq -r --arg p "${VM_IP[$2]}/32" \
+		'[.[] | select(.prefix == $p) | .router] | first // "-"'
+}
+owned_everywhere() { # K ROUTER
+	for s in "${SITES[@]}"; do
+		[[ $(owner "$s" "$1") == "$2" ]] || return 1
+	done
+}
+
+# /proc/stat's "cpu" line: user nice system idle iowait irq softirq steal
+cpu() { awk '$1 == "cpu" { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9,
+	$5 + $6, $9 }' /proc/stat; }
+read -r tot0 idle0 steal0 < <(cpu)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+log "$MOVES migrations, one every $PAUSE s, probes every $PROBE_MS ms"
+: >"$DIR/moves"
+: >"$DIR/probes"
+: >"$DIR/failed"
+for ((m = 0; m < MOVES; m++)); do
+	k=$((m / PER_VM))
+	from=${SITES[$((m % 3))]} to=${SITES[$(((m + 1) % 3))]}
+	if ((m % PER_VM == 0)); then # VM k's turn: probes to it
+		PROBES=()
+		for s in "${SITES[@]}"; do
+			t=$(now_ms)
+			spawn "$DIR/probe$k$s.json" "h$s" \
+				"$VRD_TESTS/vrd-udp-probe" send -c "${VM_IP[k]}" \
+				-p 5002 -i "$PROBE_MS"
+			PROBES+=("$LAST")
+			echo "$k $s $t" >>"$DIR/probes"
+		done
+		sleep 0.5
+	fi
+	t0=$(now_ms)
+	ip -n "$P-vmsw$k" link set "u$k$from" nomaster
+	ip -n "$P-vmsw$k" link set "u$k$to" master br0
+	ip netns exec "$P-vm$k" "$VRD_TESTS/vrd-rarp-send" -i eth0 \
+		-m "${VM_MAC[k]}" >/dev/null
+	echo "$m $k ${VM_IP[k]} ${VM_MAC[k]} vr$from vr$to $t0" >>"$DIR/moves"
+	if ! wait_for 5 owned_everywhere "$k" "vr$to"; then
+		log "move $((m + 1)): not every router has VM $k at vr$to after 5 s"
+		echo "$((m + 1))" >>"$DIR/failed"
+	fi
+	rest=$(awk -v t0="$t0" -v now="$(now_ms)" -v p="$PAUSE" \
+		'BEGIN { r = p - (now - t0) / 1000; print (r > 0 ? r : 0) }')
+	sleep "$rest"
+	if ((m % PER_VM == PER_VM - 1 || m == MOVES - 1)); then
+		for pid in "${PROBES[@]}"; do kill -TERM "$pid"; done
+		for pid in "${PROBES[@]}"; do wait "$pid" || true; done
+	fi
+	log "move $((m + 1))/$MOVES: VM $k vr$from -> vr$to"
+done
+read -r tot1 idle1 steal1 < <(cpu)
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+sleep 0.3 # the last events land
+
+# ---- the numbers ---------------------------------------------------------
+for s in "${SITES[@]}"; do
+	ctl "$s" -j events | jq -c --arg r "vr$s" '.[] | . + {at: $r,
+		ms: ((.time[0:19] + "Z" | fromdateiso8601) * 1000 +
+			(.time[20:23] | tonumber))}'
+done >"$DIR/events"
+# moves and probe results as JSON for jq
+jq -Rn '[inputs | split(" ") | {m: (.[0] | tonumber), k: (.[1] | tonumber),
+	ip: .[2], mac: .[3], from: .[4], to: .[5], t0: (.[6] | tonumber)}]' \
+	<"$DIR/moves" >"$DIR/moves.json"
+while read -r k s t; do
+	jq -c --argjson k "$k" --arg s "$s" --argjson t "$t" \
+		'{k: $k, site: $s, t: $t, outages: .outages, lost, sent}' \
+		"$DIR/probe$k$s.json" ||
+		die "probe $k $s: $(cat "$DIR/probe$k$s.json"{,.err})"
+done <"$DIR/probes" | jq -s . >"$DIR/probes.json"
+
+jq -rn --slurpfile ev "$DIR/events" --slurpfile mv "$DIR/moves.json" \
+	--slurpfile pr "$DIR/probes.json" --slurpfile failed "$DIR/failed" \
+	--argjson pi "$PROBE_MS" '
+	$ev as $ev | $mv[0] as $mv | $pr[0] as $pr |
+	def first_of(f): map(select(f)) | min_by(.ms);
+	def last_of(f): map(select(f)) | max_by(.ms);
+	def ms(e): if e then e.ms else null end;
+	[range(0; $mv | length) as $i | $mv[$i] as $x |
+	 (if $i + 1 < ($mv | length) then $mv[$i + 1].t0 else 1e15 end) as $stop |
+	 ($ev | map(select(.ms >= $x.t0 - 20 and .ms < $stop - 20))) as $w |
+	 ($w | first_of(.at == $x.to and .type == "host-seen" and
+		.mac == $x.mac)) as $seen |
+	 ($w | first_of(.at == $x.to and .type == "claim-won" and
+		.ip == $x.ip and .router == $x.to)) as $own |
+	 ($w | first_of(.at == $x.to and .type == "migration" and
+		.ip == $x.ip)) as $mig |
+	 ([ms($own), ms($mig)] | map(select(.)) | min) as $claimed |
+	 (if $seen then $seen.ms else null end) as $wire |
+	 def since(t): if t and $wire then t - $wire else null end;
+	 {m: $i, to: $x.to,
+	  detected: (if $seen then ($seen.detect_us | tonumber) / 1000
+		else null end),
+	  asked: since(ms($w | first_of(.at == $x.to and .type == "query" and
+		.mac == $x.mac))),
+	  claimed: since($claimed),
+	  spread: (if $own then since(ms($w | last_of((.type == "claim-won" or
+		.type == "claim-lost") and .ip == $x.ip and
+		.router == $x.to and .seq == $own.seq))) else null end),
+	  routes: since(ms($w | last_of(.type == "host-route" and
+		.ip == $x.ip))),
+	  arp: since(ms($w | first_of(.at == $x.to and .ip == $x.ip and
+		(.type == "migration-arp" or .type == "migration-home")))),
+	  gaps: [$pr[] | select(.k == $x.k) | . as $p |
+		[$p.outages[] | select($p.t + .start_ms >= $x.t0 - 200 and
+			$p.t + .start_ms < $stop - 200) | .gap_ms]]
+	 } | .outages = [.gaps[] | max // 0] | .summed = [.gaps[] | add // 0] |
+	 # a move that failed: the probes never got an echo again, and a gap
+	 # that does not end is no outage in their report
+	 if $failed | index($i + 1) then .outages = [null, null, null] |
+		.summed = [null, null, null] else . end
+	 ] as $rows |
+	def pct(p): sort as $v | ($v | length) as $n |
+		if $n == 0 then null else
+		$v[([((p * $n / 100) | ceil), 1] | max) - 1] end;
+	def fmt: if . == null then "-" elif . < 10 then
+		(. * 100 | round / 100 | tostring) else (round | tostring) end;
+	def row(name; vals): vals | map(select(. != null)) as $v |
+		"\(name)\t\($v | length)\t\($v | pct(50) | fmt)\t\($v |
+		pct(99) | fmt)\t\($v | max | fmt)";
+	"phase (ms after the RARP on the wire)\tn\tp50\tp99\tmax",
+	row("detected (detect_us)"; [$rows[].detected]),
+	row("asked (query event, logged after claim)"; [$rows[].asked]),
+	row("claimed (migration / own claim-won)"; [$rows[].claimed]),
+	row("spread (last claim-won/lost)"; [$rows[].spread]),
+	row("routes installed (last host-route)"; [$rows[].routes]),
+	row("ARP sent (migration-arp/-home)"; [$rows[].arp]),
+	"end to end, ms",
+	row("outage (longest gap), each probe, move"; [$rows[].outages[]]),
+	row("outage, the worst probe of each move"; [$rows[].outages | max]),
+	row("gaps > 3 I summed, each probe and move"; [$rows[].summed[]]),
+	"(outage 0: no gap over 3 x \($pi) ms; I = the probe interval)",
+	"",
+	"move\tto\tdetected\tasked\tclaimed\tspread\troutes\tARP\toutage hA,hB,hC",
+	($rows[] | [.m + 1, .to, (.detected | fmt), (.asked | fmt),
+		(.claimed | fmt), (.spread | fmt), (.routes | fmt), (.arp | fmt),
+		(if .outages[0] then .outages | map(fmt) | join(",")
+		 else "the VM unreachable" end)] | map(tostring) | join("\t"))
+	' >"$DIR/table"
+p99=$(awk -F'\t' '/^outage \(longest gap\)/ { print $4 }' "$DIR/table")
+
+echo "command: $CMDLINE"
+echo "vrd: $("$VRD_BIN/vrd" --version) ($VRD_BIN); $(nproc) cpus; kernel $(uname -r)"
+echo "migrations: $MOVES (RARP, QEMU schedule), one every $PAUSE s, over $NVM VMs" \
+	"($PER_VM moves each); probes every $PROBE_MS ms from hA, hB, hC"
+echo
+awk -F'\t' '/^$/ { tail = 1; print; next }
+	tail { printf "%4s %-4s %8s %6s %7s %6s %6s %6s  %s\n", $1, $2, $3,
+		$4, $5, $6, $7, $8, $9; next }
+	NF == 1 { print; next }
+	{ printf "%-40s %4s %8s %8s %8s\n", $1, $2, $3, $4, $5 }' "$DIR/table"
+echo
+awk -v t="$((tot1 - tot0))" -v i="$((idle1 - idle0))" -v s="$((steal1 - steal0))" \
+	-v hz="$(getconf CLK_TCK)" -v n="$(nproc)" -v l0="$load0" -v l1="$load1" '
+	BEGIN { printf "machine during the run: busy %.0f %%, steal %.1f %% (%.2f s" \
+		" over %d cpus)\nload average (1, 5, 15 min): %s before, %s after\n",
+		t ? 100 * (t - i) / t : 0, t ? 100 * s / t : 0, s / hz, n, l0, l1 }'
+lost=$(jq '[.[].lost] | add' "$DIR/probes.json")
+sent=$(jq '[.[].sent] | add' "$DIR/probes.json")
+echo "probes: $sent sent, $lost lost"
+if [[ -s $DIR/failed ]]; then
+	echo "FAILED moves (not claimed everywhere in 5 s): $(paste -sd, "$DIR/failed")"
+else
+	echo "every move claimed on every router"
+fi
+if [[ $p99 != - && ! -s $DIR/failed ]] &&
+	awk -v v="$p99" 'BEGIN { exit !(v < 50) }'; then
+	echo "goal: outage p99 < 50 ms: met ($p99 ms)"
+else
+	echo "goal: outage p99 < 50 ms: NOT met ($p99 ms)"
+fi
