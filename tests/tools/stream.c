@@ -443,7 +443,7 @@ static int sender_acked(struct sender *s, uint64_t *acked)
  * bytes are outstanding in the send queue. */
 static void sender_sample(struct sender *s, int64_t now, bool force)
 {
-	uint64_t acked;
+	uint64_t acked = 0;
 	int outq = 0;
 
 	if (!s->have_info || (!force && now < s->next_sample)) {
