@@ -40,6 +40,7 @@ struct probe {
 	bool active;
 	bool acked;
 	bool req_sent;
+	bool put_off; /* its end was put off once: we ran late */
 	size_t slot;
 	uint32_t id;
 	uint64_t start_ms;
@@ -65,6 +66,7 @@ struct gossip_member {
 	size_t qlen;
 
 	struct probe probe;
+	uint32_t health; /* Lifeguard's local health multiplier - 1 */
 	uint64_t next_probe_ms;
 	uint32_t next_id;
 	uint64_t rng;
@@ -183,6 +185,26 @@ static void announce_self(struct gossip_member *m,
 
 	memcpy(a.about, m->self, sizeof(a.about));
 	push(m, &a);
+}
+
+/* A timeout stretched by our local health. */
+static uint64_t scaled(const struct gossip_member *m, uint32_t ms)
+{
+	return (uint64_t)ms * (1 + m->health);
+}
+
+static void health_worse(struct gossip_member *m)
+{
+	if (m->health < m->p.health_max) {
+		m->health++;
+	}
+}
+
+static void health_better(struct gossip_member *m)
+{
+	if (m->health > 0) {
+		m->health--;
+	}
 }
 
 static struct slot *slot_find(const struct gossip_member *m, const char *name)
@@ -363,6 +385,7 @@ int gossip_member_refute(struct gossip_member *m, uint64_t incarnation,
 	}
 	m->inc = incarnation + 1;
 	m->st.refutes++;
+	health_worse(m); /* suspected: maybe we are the slow one */
 	announce_self(m, GOSSIP_MEMBER_ALIVE);
 	return 1;
 }
@@ -487,6 +510,7 @@ int gossip_member_on_ack(struct gossip_member *m, const char *from,
 
 		pr->acked = true;
 		m->st.acks++;
+		health_better(m);
 		if (relayed) {
 			m->st.acks_relayed++;
 			return 0;
@@ -551,10 +575,20 @@ int gossip_member_on_ping_req(struct gossip_member *m, const char *from,
 	r->their_id = probe_id;
 	memcpy(r->requester, f->name, sizeof(r->requester));
 	memcpy(r->target, t->name, sizeof(r->target));
-	r->expires_ms = now_ms + m->p.probe_interval_ms;
+	r->expires_ms = now_ms + scaled(m, m->p.probe_interval_ms);
 	m->st.relays++;
 	push_kind(m, GOSSIP_MEMBER_SEND_PING, t->name, t, t->name, r->id);
 	return 0;
+}
+
+uint64_t gossip_member_renew(struct gossip_member *m, uint64_t now_ms)
+{
+	if (m->left) {
+		return m->inc;
+	}
+	m->inc++;
+	announce_self(m, GOSSIP_MEMBER_ALIVE);
+	return m->inc;
 }
 
 void gossip_member_leave(struct gossip_member *m, uint64_t now_ms)
@@ -658,6 +692,7 @@ static void probe_end(struct gossip_member *m, uint64_t now_ms)
 	struct slot *s = &m->slots[pr->slot];
 
 	if (pr->active && !pr->acked && s->state == GOSSIP_MEMBER_ALIVE) {
+		health_worse(m);
 		m->st.suspects++;
 		set_state(m, s, GOSSIP_MEMBER_SUSPECT, now_ms);
 		push_claim(m, GOSSIP_MEMBER_ANNOUNCE, s, s->state);
@@ -679,7 +714,8 @@ static void timers_run(struct gossip_member *m, uint64_t now_ms)
 		struct slot *s = &m->slots[m->order[k]];
 
 		if (s->state == GOSSIP_MEMBER_SUSPECT &&
-		    now_ms >= s->suspect_since_ms + p->suspicion_ms) {
+		    now_ms >=
+			    s->suspect_since_ms + scaled(m, p->suspicion_ms)) {
 			m->st.deaths++;
 			set_state(m, s, GOSSIP_MEMBER_DEAD, now_ms);
 			push_claim(m, GOSSIP_MEMBER_ANNOUNCE, s, s->state);
@@ -692,17 +728,30 @@ static void timers_run(struct gossip_member *m, uint64_t now_ms)
 		return;
 	}
 	if (m->probe.active && !m->probe.acked && !m->probe.req_sent &&
-	    now_ms >= m->probe.start_ms + p->ack_timeout_ms) {
+	    now_ms >= m->probe.start_ms + scaled(m, p->ack_timeout_ms)) {
 		m->probe.req_sent = true;
 		ping_req_send(m);
 	}
-	if (now_ms >= m->next_probe_ms) {
-		probe_end(m, now_ms);
-		probe_start(m, now_ms);
-		m->next_probe_ms += p->probe_interval_ms;
-		if (m->next_probe_ms <= now_ms) {
-			m->next_probe_ms = now_ms + p->probe_interval_ms;
-		}
+	if (now_ms < m->next_probe_ms) {
+		return;
+	}
+	/* Called a whole ACK timeout after the probe's end was due: our own
+	 * loop is slow (starved of CPU), and the ACK may sit unread or
+	 * unsent behind us. Ours is the fault: no verdict yet. */
+	if (p->health_max && m->probe.active && !m->probe.acked &&
+	    !m->probe.put_off &&
+	    now_ms > m->next_probe_ms + p->ack_timeout_ms) {
+		m->probe.put_off = true;
+		m->st.late++;
+		health_worse(m);
+		m->next_probe_ms = now_ms + scaled(m, p->ack_timeout_ms);
+		return;
+	}
+	probe_end(m, now_ms);
+	probe_start(m, now_ms);
+	m->next_probe_ms += scaled(m, p->probe_interval_ms);
+	if (m->next_probe_ms <= now_ms) {
+		m->next_probe_ms = now_ms + scaled(m, p->probe_interval_ms);
 	}
 }
 
@@ -738,7 +787,8 @@ uint64_t gossip_member_next_ms(const struct gossip_member *m)
 	if (!m->left) {
 		earliest(&t, m->next_probe_ms);
 		if (m->probe.active && !m->probe.acked && !m->probe.req_sent) {
-			earliest(&t, m->probe.start_ms + p->ack_timeout_ms);
+			earliest(&t, m->probe.start_ms +
+					     scaled(m, p->ack_timeout_ms));
 		}
 	}
 	for (size_t i = 0; i < p->relays; i++) {
@@ -750,7 +800,8 @@ uint64_t gossip_member_next_ms(const struct gossip_member *m)
 		const struct slot *s = &m->slots[m->order[k]];
 
 		if (s->state == GOSSIP_MEMBER_SUSPECT) {
-			earliest(&t, s->suspect_since_ms + p->suspicion_ms);
+			earliest(&t, s->suspect_since_ms +
+					     scaled(m, p->suspicion_ms));
 		} else if (!gossip_member_state_up(s->state) && !s->config) {
 			earliest(&t, s->state_since_ms + p->dead_forget_ms);
 		}
@@ -827,4 +878,5 @@ void gossip_member_get_stats(const struct gossip_member *m,
 			     struct gossip_member_stats *out)
 {
 	*out = m->st;
+	out->health = m->health;
 }

@@ -61,6 +61,7 @@
 #define GOSSIP_MEMBER_DEAD_FORGET_MS 60000
 #define GOSSIP_MEMBER_MAX 1024
 #define GOSSIP_MEMBER_RELAYS 64
+#define GOSSIP_MEMBER_HEALTH_MAX 8
 
 enum gossip_member_state {
 	GOSSIP_MEMBER_NONE = 0, /* not in the table (old state of a new one) */
@@ -88,6 +89,15 @@ struct gossip_member_params {
 	 * active view, gossip_member_watch) and ask watched members first
 	 * for indirect probes. false: probe every member (full mesh). */
 	bool watched_only;
+	/* Local health (Lifeguard): a score from 0 to health_max that rises
+	 * when our probes go unanswered, when we are suspected and when our
+	 * own timers run late (a CPU-starved router), and falls with every
+	 * answered probe; the probe period, the ACK timeout and the
+	 * suspicion timeout are multiplied by 1 + score, so a slow router
+	 * does not accuse others of its own slowness. A probe whose end
+	 * comes more than an ACK timeout late is given one more ACK timeout
+	 * (the ACK may be waiting unread). 0: off (fixed timeouts). */
+	uint32_t health_max;
 };
 
 /* The defaults above, seed 0. */
@@ -156,6 +166,8 @@ struct gossip_member_stats {
 	uint64_t table_full; /* members refused */
 	uint64_t forgotten;
 	uint64_t actions_dropped; /* action queue full */
+	uint64_t late; /* probe ends put off: our own timers ran late */
+	uint64_t health; /* the local health score now (0: healthy) */
 };
 
 struct gossip_member;
@@ -231,6 +243,14 @@ int gossip_member_on_ack(struct gossip_member *m, const char *from,
 int gossip_member_on_ping_req(struct gossip_member *m, const char *from,
 			      const char *target, uint32_t probe_id,
 			      uint64_t now_ms);
+
+/*
+ * Something about us changed that the others must take over (our address):
+ * our incarnation goes up by one and an ANNOUNCE of ourselves ALIVE is
+ * queued, so the news outranks everything said about our previous one.
+ * Returns the new incarnation (unchanged after leave).
+ */
+uint64_t gossip_member_renew(struct gossip_member *m, uint64_t now_ms);
 
 /* We leave: ANNOUNCE ourselves LEFT at our incarnation. */
 void gossip_member_leave(struct gossip_member *m, uint64_t now_ms);

@@ -31,13 +31,17 @@
 #define QUERY_HOP_MS 100 /* each hop answers its parent this much sooner */
 #define ACTIONS_MAX 64
 #define UDP_BUDGET 32
+#define TICK_DRAIN 256 /* messages read before the timers run */
 /* MEMBERS carries certificates (up to 64 KB): with the digest only every
  * few rounds, as repair (changes travel as rumours); a router that joins
  * with an empty view gets all of it at once */
-#define MEMBERS_EVERY 10
+#define MEMBERS_EVERY 5
 #define VIEW_TICK_MS 250 /* active view maintenance */
 #define VIEW_MAX 32 /* hard cap of the active view */
 #define VIEW_SLACK 2 /* accept joins up to target + this */
+/* rumour links a router keeps however many duplicates they bring: a bare
+ * spanning tree breaks at any lost link until anti-entropy repairs it */
+#define TREE_EAGER_MIN 2
 #define JOIN_TIMEOUT_MS 2000
 #define REFUSED_MS 3000 /* do not ask a router that refused again sooner */
 #define IDLE_CLOSE_MS 5000 /* an on-demand connection unused this long */
@@ -57,6 +61,8 @@ struct router {
 	bool connected; /* we hold a DEALER to it */
 	bool in_view; /* a neighbour in the active view */
 	bool pending; /* JOIN sent, no answer yet */
+	bool lazy; /* a neighbour whose link carries no rumours (pruned) */
+	bool keep; /* it refused our PRUNE: its link stays a rumour link */
 	uint64_t pending_since;
 	uint64_t refused_until;
 	uint64_t last_used; /* sent or received on the connection */
@@ -111,10 +117,11 @@ struct node_stats {
 	uint64_t queries_forwarded, queries_seen, queries_full, answers_stale;
 	uint64_t joins_sent, joins_accepted, joins_refused, view_evicted;
 	uint64_t disconnects, conn_opened, conn_closed, routers_full;
+	uint64_t view_repaired, pruned, grafted;
 	uint64_t claims_forwarded;
 	uint64_t direct_sent, direct_relayed_out, direct_relayed;
 	uint64_t direct_delivered, direct_dropped;
-	uint64_t udp_send_errors;
+	uint64_t udp_send_errors, address_changes;
 };
 
 struct gossip_node {
@@ -344,6 +351,8 @@ static void view_add(struct gossip_node *n, struct router *r)
 		return;
 	r->in_view = true;
 	r->pending = false;
+	r->lazy = false; /* a new link carries rumours until pruned */
+	r->keep = false;
 	n->view[n->nview++] = r;
 	gossip_member_watch(n->m, r->name, true);
 	conn_open(n, r);
@@ -404,6 +413,9 @@ static size_t view_pending(const struct gossip_node *n)
 	return k;
 }
 
+static size_t tree_eager(const struct gossip_node *n);
+static void tree_graft(struct gossip_node *n, const char *via);
+
 /* Keeps the view at its target: joins time out, free places are asked
  * for at random (the member table is the passive view), idle on-demand
  * connections close. */
@@ -423,6 +435,10 @@ static void view_tick(struct gossip_node *n)
 		    n->now >= r->last_used + IDLE_CLOSE_MS)
 			conn_close(n, r);
 	}
+	/* a rumour link went with a neighbour: lazy ones take over */
+	for (size_t i = 0; i < n->nview && tree_eager(n) < TREE_EAGER_MIN; i++)
+		if (n->view[i]->lazy)
+			tree_graft(n, n->view[i]->name);
 	pending = view_pending(n);
 	while (n->nview + pending < target) {
 		struct router *r = view_candidate(n, false);
@@ -443,7 +459,46 @@ static void view_tick(struct gossip_node *n)
 
 static void send_members_all(struct gossip_node *n, const char *to);
 
-static void neighbor_in(struct gossip_node *n, struct router *r, uint8_t op)
+/* NEIGHBOR op to r as a reply on the connection from (no connection of
+ * ours is opened just to say no). */
+static void neighbor_reply(struct gossip_node *n, struct router *r,
+			   const struct gossip_from *from, uint8_t op)
+{
+	msg_init(n, GOSSIP_MSG_NEIGHBOR);
+	n->out->neighbor.op = op;
+	msg_send_r(n, r, from);
+}
+
+/* Something only a neighbour sends (a DIGEST) from r, which is not in our
+ * view: r holds us in its view (we dropped it without telling, e.g. while
+ * we held it dead). Symmetry again: in when there is room, else out of
+ * its view too. */
+static void view_repair(struct gossip_node *n, struct router *r,
+			const struct gossip_from *from)
+{
+	if (r->in_view)
+		return;
+	if (r->pending || (r->state == GOSSIP_MEMBER_ALIVE &&
+			   n->nview < view_target(n) + VIEW_SLACK)) {
+		view_add(n, r);
+		n->st.view_repaired++;
+		return;
+	}
+	neighbor_reply(n, r, from, GOSSIP_WIRE_DISCONNECT);
+}
+
+/* Neighbours whose links carry rumours. */
+static size_t tree_eager(const struct gossip_node *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->nview; i++)
+		k += !n->view[i]->lazy;
+	return k;
+}
+
+static void neighbor_in(struct gossip_node *n, struct router *r,
+			const struct gossip_from *from, uint8_t op)
 {
 	size_t target = view_target(n);
 
@@ -457,7 +512,7 @@ static void neighbor_in(struct gossip_node *n, struct router *r, uint8_t op)
 		if (!r->in_view && n->nview >= target + VIEW_SLACK) {
 			if (op != GOSSIP_WIRE_JOIN_URGENT || n->nview == 0) {
 				n->st.joins_refused++;
-				neighbor_send(n, r, GOSSIP_WIRE_REFUSE);
+				neighbor_reply(n, r, from, GOSSIP_WIRE_REFUSE);
 				return;
 			}
 			/* an isolated router gets in: a random one out */
@@ -474,7 +529,7 @@ static void neighbor_in(struct gossip_node *n, struct router *r, uint8_t op)
 		} else if (n->nview < target + VIEW_SLACK) {
 			view_add(n, r); /* a late answer, still welcome */
 		} else {
-			neighbor_send(n, r, GOSSIP_WIRE_DISCONNECT);
+			neighbor_reply(n, r, from, GOSSIP_WIRE_DISCONNECT);
 		}
 		break;
 	case GOSSIP_WIRE_REFUSE:
@@ -485,6 +540,21 @@ static void neighbor_in(struct gossip_node *n, struct router *r, uint8_t op)
 		n->st.disconnects++;
 		r->pending = false;
 		view_del(n, r, false);
+		break;
+	case GOSSIP_WIRE_PRUNE:
+		if (r->in_view && !r->lazy && tree_eager(n) <= TREE_EAGER_MIN) {
+			/* our last rumour links stay: say so */
+			neighbor_reply(n, r, from, GOSSIP_WIRE_GRAFT);
+			break;
+		}
+		r->lazy = true;
+		break;
+	case GOSSIP_WIRE_GRAFT:
+		if (r->in_view && !r->lazy)
+			r->keep = true; /* a refused PRUNE */
+		r->lazy = false;
+		if (!r->in_view)
+			view_repair(n, r, from);
 		break;
 	}
 }
@@ -687,26 +757,74 @@ static void spread(struct gossip_node *n, const uint8_t *bytes, size_t len,
 	n->out->records.rec[0].p = bytes;
 	n->out->records.rec[0].len = len;
 	for (size_t i = 0; i < k; i++)
-		if (msg_send_r(n, to[i], NULL) == 0)
+		if (!to[i]->lazy && msg_send_r(n, to[i], NULL) == 0)
 			n->st.forwarded++;
 }
 
+/* Plumtree (Leitao et al., 2007): a rumour that reaches us a second time
+ * came over a link that closes a cycle of rumour links: that link stops
+ * carrying rumours (both ends). What remains is about a spanning tree of
+ * the view graph, so a record costs about N messages instead of N times
+ * the view. A record that reaches us first from a pruned link (through
+ * anti-entropy) shows the tree missed us: that link carries rumours
+ * again. */
+static void tree_prune(struct gossip_node *n, const char *via)
+{
+	struct router *r = router_by_name(n, via);
+
+	if (!r || !r->in_view || r->lazy || r->keep ||
+	    tree_eager(n) <= TREE_EAGER_MIN)
+		return;
+	r->lazy = true;
+	n->st.pruned++;
+	neighbor_send(n, r, GOSSIP_WIRE_PRUNE);
+}
+
+static void tree_graft(struct gossip_node *n, const char *via)
+{
+	struct router *r = router_by_name(n, via);
+
+	if (!r || !r->in_view || !r->lazy)
+		return;
+	r->lazy = false;
+	n->st.grafted++;
+	neighbor_send(n, r, GOSSIP_WIRE_GRAFT);
+}
+
+/* A record from via: rumour, pushed by a neighbour (RECORDS with one
+ * record), or anti-entropy's answer. */
 static void record_in(struct gossip_node *n, const uint8_t *bytes, size_t len,
-		      const char *via)
+		      const char *via, bool rumour)
 {
 	struct gossip_record r;
 	struct router *o;
+	struct held *h;
 	int rc;
 
 	if (gossip_record_decode(bytes, len, &r) < 0) {
 		n->st.malformed++;
 		return;
 	}
-	if (strcmp(r.origin, n->name) == 0)
-		return; /* our own, back again */
+	if (strcmp(r.origin, n->name) == 0) {
+		/* our own, back again: a cycle */
+		if (rumour)
+			tree_prune(n, via);
+		return;
+	}
 	o = router_by_name(n, r.origin);
 	if (!o) {
 		n->st.unknown_origin++; /* anti-entropy brings it later */
+		return;
+	}
+	/* A flood brings each record once per neighbour: the copies after
+	 * the first are not newer than what we hold, and would be dropped
+	 * after the check of their signature anyway. Without it they cost
+	 * no Ed25519 verification (the most expensive step here). */
+	h = held_slot(n, r.origin, r.vn, &r.prefix);
+	if (h->used && !gossip_record_newer(&h->r, &r)) {
+		n->st.stale++;
+		if (rumour && h->r.origin_seq == r.origin_seq)
+			tree_prune(n, via); /* the same rumour twice */
 		return;
 	}
 	rc = gossip_record_verify(&r, bytes, len, &o->cert, wall_ms());
@@ -736,6 +854,8 @@ static void record_in(struct gossip_node *n, const uint8_t *bytes, size_t len,
 	n->st.accepted++;
 	if (n->ops.record)
 		n->ops.record(&r, n->ops.arg);
+	if (!rumour)
+		tree_graft(n, via);
 	spread(n, bytes, len, via, r.origin); /* forward once: it was new */
 }
 
@@ -979,6 +1099,23 @@ static void anti_entropy(struct gossip_node *n)
 
 /* ---- membership ------------------------------------------------------ */
 
+/* A claim moved r to another address (its underlay changed): our
+ * connection to it follows. */
+static void router_follow(struct gossip_node *n, struct router *r)
+{
+	struct gossip_member_info mi;
+	bool was = r->connected;
+
+	if (gossip_member_get(n->m, r->name, &mi) < 0 ||
+	    (mi.addr == r->addr && mi.port == r->port))
+		return;
+	r->addr = mi.addr;
+	r->port = mi.port;
+	conn_close(n, r);
+	if (was)
+		conn_open(n, r);
+}
+
 /* Claims about routers (rumours, answers to a join, anti-entropy): what
  * changes something here is passed on to the view once. */
 static void members_in(struct gossip_node *n,
@@ -1008,6 +1145,10 @@ static void members_in(struct gossip_node *n,
 		}
 		if (gossip_member_update(n->m, w->name, w->addr, w->port,
 					 w->incarnation, state, n->now) == 1) {
+			struct router *r = router_by_name(n, w->name);
+
+			if (r && state == GOSSIP_MEMBER_ALIVE)
+				router_follow(n, r);
 			n->st.claims_forwarded++;
 			claim_spread(n, w->name, state, w->incarnation, sender);
 		}
@@ -1440,9 +1581,9 @@ static void on_message(const struct gossip_from *from, const uint8_t *msg,
 		return;
 	}
 	strcpy(sender, r->name);
+	/* last_used counts our sends only: a router that keeps talking to
+	 * us over its own connection does not keep ours open */
 	r->last_rx = n->now;
-	if (r->connected)
-		r->last_used = n->now;
 	gossip_member_on_message_from(n->m, sender, n->now);
 	switch (m->type) {
 	case GOSSIP_MSG_PING: {
@@ -1470,10 +1611,12 @@ static void on_message(const struct gossip_from *from, const uint8_t *msg,
 
 		memcpy(recs, m->records.rec, count * sizeof(*recs));
 		for (unsigned i = 0; i < count; i++)
-			record_in(n, recs[i].p, recs[i].len, sender);
+			record_in(n, recs[i].p, recs[i].len, sender,
+				  count == 1 && r->in_view && !r->lazy);
 		break;
 	}
 	case GOSSIP_MSG_DIGEST:
+		view_repair(n, r, from);
 		digest_in(n, &m->seqs, from, sender);
 		break;
 	case GOSSIP_MSG_PULL: {
@@ -1495,7 +1638,7 @@ static void on_message(const struct gossip_from *from, const uint8_t *msg,
 		answer_in(n, sender, &m->answer);
 		break;
 	case GOSSIP_MSG_NEIGHBOR:
-		neighbor_in(n, r, m->neighbor.op);
+		neighbor_in(n, r, from, m->neighbor.op);
 		break;
 	case GOSSIP_MSG_DIRECT:
 		direct_in(n, sender, &m->direct);
@@ -1631,6 +1774,11 @@ int gossip_node_process(struct gossip_node *n, unsigned budget, uint64_t now_ms)
 void gossip_node_tick(struct gossip_node *n, uint64_t now_ms)
 {
 	n->now = now_ms;
+	/* what arrived first: an ACK or a refutation waiting unread must
+	 * not turn into a suspicion or a verdict (a busy loop may reach the
+	 * timer before the fd) */
+	udp_in(n);
+	gossip_transport_process(n->t, TICK_DRAIN);
 	bootstrap_tick(n);
 	if (now_ms >= n->next_view) {
 		view_tick(n);
@@ -1688,6 +1836,46 @@ static int udp_open(uint32_t addr, uint16_t port)
 		return rc;
 	}
 	return fd;
+}
+
+int gossip_node_set_address(struct gossip_node *n, uint32_t addr,
+			    uint64_t now_ms)
+{
+	int udp = -1, rc;
+
+	n->now = now_ms;
+	if (addr == n->address)
+		return 0;
+	if (addr == 0)
+		return -EINVAL;
+	if (n->udp >= 0) {
+		udp = udp_open(addr, n->port);
+		if (udp < 0)
+			return udp;
+	}
+	rc = gossip_transport_rebind(n->t, addr, n->port);
+	if (rc < 0) {
+		if (udp >= 0)
+			close(udp);
+		return rc;
+	}
+	if (udp >= 0) {
+		fd_watch(n->udp, false, n);
+		close(n->udp);
+		n->udp = udp;
+		fd_watch(n->udp, true, n);
+	}
+	n->address = addr;
+	n->st.address_changes++;
+	/* a higher incarnation carries the new address past every claim
+	 * about the old one: our view hears it at once (a HELLO on each
+	 * connection we hold), everyone else through the ANNOUNCE's rumour */
+	gossip_member_renew(n->m, now_ms);
+	for (size_t i = 0; i < n->nrouters; i++)
+		if (n->routers[i]->connected)
+			hello_send(n, n->routers[i]);
+	actions_run(n);
+	return 0;
 }
 
 struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
@@ -1750,6 +1938,8 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 		gossip_member_params_default(&mp);
 	mp.seed = rnd(n);
 	mp.watched_only = true; /* probe the active view only */
+	if (!mp.health_max)
+		mp.health_max = GOSSIP_MEMBER_HEALTH_MAX; /* Lifeguard */
 	n->m = gossip_member_create(n->name, cfg->incarnation, &mp, now_ms);
 	if (!n->m) {
 		snprintf(err, errlen, "gossip: membership: out of memory");
@@ -1827,6 +2017,15 @@ size_t gossip_node_record_count(const struct gossip_node *n)
 	return n->nheld;
 }
 
+static uint64_t tree_lazy(const struct gossip_node *n)
+{
+	uint64_t k = 0;
+
+	for (size_t i = 0; i < n->nview; i++)
+		k += n->view[i]->lazy;
+	return k;
+}
+
 static uint64_t conns_open(const struct gossip_node *n)
 {
 	uint64_t k = 0;
@@ -1885,6 +2084,10 @@ int gossip_node_counters(const struct gossip_node *n,
 		{"gossip.view.joins_refused", s->joins_refused},
 		{"gossip.view.evicted", s->view_evicted},
 		{"gossip.view.disconnects", s->disconnects},
+		{"gossip.view.repaired", s->view_repaired},
+		{"gossip.tree.pruned", s->pruned},
+		{"gossip.tree.grafted", s->grafted},
+		{"gossip.tree.lazy", tree_lazy(n)},
 		{"gossip.conn.open", conns_open(n)},
 		{"gossip.conn.opened", s->conn_opened},
 		{"gossip.conn.closed", s->conn_closed},
@@ -1896,6 +2099,7 @@ int gossip_node_counters(const struct gossip_node *n,
 		{"gossip.direct.delivered", s->direct_delivered},
 		{"gossip.drop.direct", s->direct_dropped},
 		{"gossip.drop.udp_send", s->udp_send_errors},
+		{"gossip.address_changes", s->address_changes},
 		{"gossip.drop.member_actions", ms.actions_dropped},
 		{"gossip.drop.member_table", ms.table_full},
 		{"gossip.drop.member_relays", ms.relays_full},
@@ -1906,6 +2110,8 @@ int gossip_node_counters(const struct gossip_node *n,
 		{"gossip.member.suspects", ms.suspects},
 		{"gossip.member.deaths", ms.deaths},
 		{"gossip.member.refutes", ms.refutes},
+		{"gossip.member.late", ms.late},
+		{"gossip.member.health", ms.health},
 	};
 	int rc;
 

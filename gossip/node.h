@@ -103,6 +103,13 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 /* Leaves the overlay politely (members are told) and frees. */
 void gossip_node_destroy(struct gossip_node *n); /* NULL ok */
 
+/* This router's underlay address changed (host order): the node binds its
+ * ZMQ socket to it (the old one goes), announces itself ALIVE at the new
+ * address with a higher incarnation, so every member updates its address
+ * and reconnects there. 0 or a negative errno (the old binding stays). */
+int gossip_node_set_address(struct gossip_node *n, uint32_t addr,
+			    uint64_t now_ms);
+
 /* Work on readable fds, at most budget messages; 1 when more wait. */
 int gossip_node_process(struct gossip_node *n, unsigned budget,
 			uint64_t now_ms);

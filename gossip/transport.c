@@ -36,6 +36,7 @@ struct gossip_transport {
 	struct gossip_curve_keys keys;
 	void *ctx, *zap, *router;
 	int zap_fd, router_fd;
+	char bound[64]; /* the ROUTER's endpoint */
 	struct peer **peers;
 	size_t npeers, cappeers;
 	struct gossip_transport_stats stats;
@@ -431,6 +432,32 @@ int gossip_transport_peer_del(struct gossip_transport *t, const char *name)
 
 /* ---- life ------------------------------------------------------------ */
 
+int gossip_transport_rebind(struct gossip_transport *t, uint32_t address,
+			    uint16_t port)
+{
+	char ep[64];
+	int rc;
+
+	endpoint(ep, sizeof(ep), address, port);
+	if (strcmp(ep, t->bound) == 0)
+		return 0;
+	if (zmq_bind(t->router, ep)) {
+		rc = -zmq_errno();
+		log_ratelimited(&t->rl, VRD_LOG_WARN,
+				"gossip: cannot bind %s: %s", ep,
+				zmq_strerror(-rc));
+		return rc;
+	}
+	/* the old listener goes, and the connections it accepted with it:
+	 * their peers reconnect to the new address once they learn it */
+	if (zmq_unbind(t->router, t->bound))
+		log_ratelimited(&t->rl, VRD_LOG_WARN,
+				"gossip: cannot unbind %s: %s", t->bound,
+				zmq_strerror(zmq_errno()));
+	memcpy(t->bound, ep, sizeof(t->bound));
+	return 0;
+}
+
 struct gossip_transport *
 gossip_transport_create(const struct gossip_transport_config *cfg, char *err,
 			size_t errlen)
@@ -467,6 +494,7 @@ gossip_transport_create(const struct gossip_transport_config *cfg, char *err,
 			 zmq_strerror(zmq_errno()));
 		goto err_close;
 	}
+	memcpy(t->bound, ep, sizeof(t->bound));
 	t->zap_fd = socket_fd(t->zap);
 	t->router_fd = socket_fd(t->router);
 	if (cfg->fd_watch) {

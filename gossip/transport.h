@@ -84,6 +84,12 @@ gossip_transport_create(const struct gossip_transport_config *cfg, char *err,
 			size_t errlen);
 void gossip_transport_destroy(struct gossip_transport *t); /* NULL ok */
 
+/* Binds the ROUTER at address:port, then lets the old binding go (and
+ * the connections it accepted). 0, or a negative errno and the old
+ * binding stays. */
+int gossip_transport_rebind(struct gossip_transport *t, uint32_t address,
+			    uint16_t port);
+
 /* A DEALER to name at address:port holding its server key; re-adding a
  * peer with another address or key replaces the connection. Messages sent
  * before the handshake is done are queued when cfg.queue_early. */

@@ -86,7 +86,7 @@ static bool body_ok(const struct gossip_wire_msg *m)
 					    : m->answer.count == 0);
 	case GOSSIP_MSG_NEIGHBOR:
 		return m->neighbor.op >= GOSSIP_WIRE_JOIN &&
-		       m->neighbor.op <= GOSSIP_WIRE_DISCONNECT;
+		       m->neighbor.op <= GOSSIP_WIRE_GRAFT;
 	case GOSSIP_MSG_DIRECT:
 		return name_ok(m->direct.from) && name_ok(m->direct.to) &&
 		       m->direct.hops <= 1 && m->direct.payload.len >= 1 &&
@@ -380,7 +380,7 @@ static bool get_body(struct rbuf *r, struct gossip_wire_msg *m)
 	case GOSSIP_MSG_NEIGHBOR:
 		m->neighbor.op = rbuf_u8(r);
 		return m->neighbor.op >= GOSSIP_WIRE_JOIN &&
-		       m->neighbor.op <= GOSSIP_WIRE_DISCONNECT;
+		       m->neighbor.op <= GOSSIP_WIRE_GRAFT;
 	case GOSSIP_MSG_DIRECT:
 		return get_direct(r, &m->direct);
 	default:

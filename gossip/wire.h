@@ -28,7 +28,8 @@
  *            u16 count (0 to 64; 0 without a router), count x (u32 ip,
  *            u64 last_seen_ms)
  *   NEIGHBOR u8 op (1 JOIN, 2 JOIN_URGENT, 3 ACCEPT, 4 REFUSE,
- *            5 DISCONNECT): active view maintenance
+ *            5 DISCONNECT, 6 PRUNE, 7 GRAFT): active view maintenance,
+ *            and which links of it carry rumours (Plumtree)
  *   DIRECT   name from, name to, u8 hops (0 or 1), u16 length (1 to
  *            GOSSIP_WIRE_DIRECT_MAX), payload: an opaque message from
  *            router `from` to router `to`, relayed at most once
@@ -73,13 +74,19 @@ enum gossip_msg_type {
 #define GOSSIP_MSG_TYPE_MAX GOSSIP_MSG_DIRECT
 
 /* NEIGHBOR ops (u8). JOIN_URGENT: the sender's active view is empty, so
- * the receiver makes room. */
+ * the receiver makes room. PRUNE: the sender got a rumour twice, the
+ * second time from the receiver: the link between them stops carrying
+ * rumours (both ends stay neighbours). GRAFT: the sender got a record it
+ * lacked from the receiver other than as a rumour: the link carries
+ * rumours again. */
 enum gossip_wire_neighbor_op {
 	GOSSIP_WIRE_JOIN = 1,
 	GOSSIP_WIRE_JOIN_URGENT = 2,
 	GOSSIP_WIRE_ACCEPT = 3,
 	GOSSIP_WIRE_REFUSE = 4,
 	GOSSIP_WIRE_DISCONNECT = 5,
+	GOSSIP_WIRE_PRUNE = 6,
+	GOSSIP_WIRE_GRAFT = 7,
 };
 
 /* The member states a MEMBERS entry carries (u8). */

@@ -75,6 +75,8 @@ static bool body_same(const struct gossip_wire_msg *a,
 		return a->members.count == b->members.count;
 	case GOSSIP_MSG_QUERY:
 		return a->query.query_id == b->query.query_id &&
+		       strcmp(a->query.origin, b->query.origin) == 0 &&
+		       a->query.budget_ms == b->query.budget_ms &&
 		       a->query.vn == b->query.vn &&
 		       memcmp(a->query.mac.b, b->query.mac.b, 6) == 0;
 	case GOSSIP_MSG_ANSWER:
@@ -86,9 +88,18 @@ static bool body_same(const struct gossip_wire_msg *a,
 			}
 		}
 		return a->answer.query_id == b->answer.query_id &&
+		       strcmp(a->answer.origin, b->answer.origin) == 0 &&
+		       strcmp(a->answer.router, b->answer.router) == 0 &&
 		       a->answer.vn == b->answer.vn &&
 		       memcmp(a->answer.mac.b, b->answer.mac.b, 6) == 0 &&
 		       a->answer.count == b->answer.count;
+	case GOSSIP_MSG_NEIGHBOR:
+		return a->neighbor.op == b->neighbor.op;
+	case GOSSIP_MSG_DIRECT:
+		return strcmp(a->direct.from, b->direct.from) == 0 &&
+		       strcmp(a->direct.to, b->direct.to) == 0 &&
+		       a->direct.hops == b->direct.hops &&
+		       bytes_same(&a->direct.payload, &b->direct.payload);
 	default:
 		return false;
 	}

@@ -304,6 +304,108 @@ static void test_probe_cycle(void **state)
 	gossip_member_destroy(m);
 }
 
+/*
+ * Local health (Lifeguard): a probe whose end is handled a whole ACK
+ * timeout late (our loop was starved) is given one more ACK timeout
+ * instead of a verdict, and its ACK, read late, still counts; the score
+ * rises, stretching the timeouts, and falls with answered probes. A
+ * missed probe on time is still a suspicion, whose timeout is stretched
+ * by the score.
+ */
+static void test_health(void **state)
+{
+	struct gossip_member_action a[ACT_MAX];
+	const struct gossip_member_action *x;
+	struct gossip_member_params p;
+	struct gossip_member_stats st;
+	struct gossip_member_info info;
+	struct gossip_member *m;
+	char target[VRD_NAME_MAX + 1];
+	uint32_t id;
+	size_t n;
+
+	gossip_member_params_default(&p);
+	p.seed = 42;
+	p.health_max = GOSSIP_MEMBER_HEALTH_MAX;
+	m = gossip_member_create("vrA", 0, &p, 0);
+	assert_non_null(m);
+	assert_int_equal(gossip_member_add(m, "vrB", 0xc6120002, 5000, 0), 0);
+	assert_int_equal(gossip_member_add(m, "vrC", 0xc6120003, 5000, 0), 0);
+	assert_int_equal(gossip_member_add(m, "vrD", 0xc6120004, 5000, 0), 0);
+	tick_all(m, 0, a, ACT_MAX);
+	n = tick_all(m, 1000, a, ACT_MAX);
+	assert_int_equal(n, 1);
+	assert_int_equal(
+		gossip_member_on_ack(m, a[0].to, a[0].probe_id, false, 1010),
+		0);
+
+	/* a probe at 2000, its PING_REQs at 2300, then we are starved */
+	n = tick_all(m, 2000, a, ACT_MAX);
+	x = find_action(a, n, GOSSIP_MEMBER_SEND_PING, 0);
+	assert_non_null(x);
+	snprintf(target, sizeof(target), "%s", x->to);
+	id = x->probe_id;
+	n = tick_all(m, 2300, a, ACT_MAX);
+	assert_int_equal(count_action(a, n, GOSSIP_MEMBER_SEND_PING_REQ), 2);
+	/* the end was due at 3000: at 3400 no verdict, one more timeout */
+	n = tick_all(m, 3400, a, ACT_MAX);
+	assert_int_equal(n, 0);
+	gossip_member_get_stats(m, &st);
+	assert_int_equal(st.late, 1);
+	assert_int_equal(st.health, 1);
+	assert_int_equal(gossip_member_next_ms(m), 3400 + 2 * 300);
+	/* the ACK that waited unread */
+	assert_int_equal(gossip_member_on_ack(m, target, id, false, 3450), 0);
+	gossip_member_get_stats(m, &st);
+	assert_int_equal(st.health, 0);
+	n = tick_all(m, 4000, a, ACT_MAX);
+	assert_int_equal(count_action(a, n, GOSSIP_MEMBER_STATE_CHANGE), 0);
+	assert_int_equal(gossip_member_get(m, target, &info), 0);
+	assert_int_equal(info.state, GOSSIP_MEMBER_ALIVE);
+	x = find_action(a, n, GOSSIP_MEMBER_SEND_PING, 0);
+	assert_non_null(x);
+	snprintf(target, sizeof(target), "%s", x->to);
+
+	/* this one goes unanswered, and we are on time: suspected */
+	tick_all(m, 4300, a, ACT_MAX);
+	n = tick_all(m, 5000, a, ACT_MAX);
+	x = find_action(a, n, GOSSIP_MEMBER_STATE_CHANGE, 0);
+	assert_non_null(x);
+	assert_string_equal(x->about, target);
+	assert_int_equal(x->state, GOSSIP_MEMBER_SUSPECT);
+	gossip_member_get_stats(m, &st);
+	assert_int_equal(st.suspects, 1);
+	assert_int_equal(st.late, 1);
+	assert_true(st.health >= 1);
+	/* fixed timeouts would make it DEAD at 5000 + 3000: stretched */
+	for (uint64_t t = 5000; t <= 8000; t += 100) {
+		n = tick_all(m, t, a, ACT_MAX);
+		for (size_t i = 0; i < n; i++) {
+			assert_false(a[i].kind == GOSSIP_MEMBER_STATE_CHANGE &&
+				     a[i].state == GOSSIP_MEMBER_DEAD);
+		}
+	}
+	assert_int_equal(gossip_member_get(m, target, &info), 0);
+	assert_int_equal(info.state, GOSSIP_MEMBER_SUSPECT);
+	/* but it does run out: the others answer, the score falls */
+	for (uint64_t t = 8100;
+	     t < 40000 && info.state == GOSSIP_MEMBER_SUSPECT; t += 100) {
+		n = tick_all(m, t, a, ACT_MAX);
+		for (size_t i = 0; i < n; i++) {
+			if (a[i].kind == GOSSIP_MEMBER_SEND_PING &&
+			    strcmp(a[i].to, target) != 0) {
+				gossip_member_on_ack(m, a[i].to, a[i].probe_id,
+						     false, t + 10);
+			}
+		}
+		assert_int_equal(gossip_member_get(m, target, &info), 0);
+	}
+	assert_int_equal(info.state, GOSSIP_MEMBER_DEAD);
+	gossip_member_get_stats(m, &st);
+	assert_true(st.health < GOSSIP_MEMBER_HEALTH_MAX);
+	gossip_member_destroy(m);
+}
+
 static void test_relay(void **state)
 {
 	struct gossip_member_action a[ACT_MAX];
@@ -1156,6 +1258,7 @@ int main(void)
 		cmocka_unit_test(test_refute),
 		cmocka_unit_test(test_probe_cycle),
 		cmocka_unit_test(test_relay),
+		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_converge),
 		cmocka_unit_test(test_detect),

@@ -32,6 +32,7 @@ struct tnode {
 	struct gossip_key *key;
 	struct gossip_cert cert;
 	struct gossip_node *n;
+	uint32_t addr; /* underlay; 0: LOOPBACK */
 	uint16_t port;
 	int fds[64];
 	size_t nfds;
@@ -225,12 +226,14 @@ static void node_start_view(struct tnode *t, const char *name, const char *net,
 	assert_int_equal(gossip_cert_add_vn(&t->cert, 1), 0);
 	assert_int_equal(gossip_cert_sign(&t->cert, issuer), 0);
 	cfg.name = t->name;
-	cfg.address = LOOPBACK;
+	if (!t->addr)
+		t->addr = LOOPBACK;
+	cfg.address = t->addr;
 	cfg.key = t->key;
 	cfg.cert = &t->cert;
 	cfg.ca = trust;
 	if (boot) {
-		cfg.bootstrap_addr[0] = LOOPBACK;
+		cfg.bootstrap_addr[0] = boot->addr;
 		cfg.bootstrap_port[0] = boot->port;
 		cfg.nbootstrap = 1;
 	}
@@ -574,6 +577,176 @@ static void test_direct(void **state)
 	node_stop(&b);
 }
 
+static bool member_at(struct tnode *t, const char *name, uint32_t addr,
+		      uint64_t above)
+{
+	struct gossip_member_info mi;
+	size_t cursor = 0;
+
+	while (gossip_node_peer_next(t->n, &cursor, &mi))
+		if (strcmp(mi.name, name) == 0)
+			return mi.state == GOSSIP_MEMBER_ALIVE &&
+			       mi.addr == addr && mi.incarnation > above;
+	return false;
+}
+
+#define MOVED_FROM 0x7f000002u /* 127.0.0.2 */
+#define MOVED_TO 0x7f000003u /* 127.0.0.3 */
+
+static uint64_t moved_inc; /* vrB's incarnation before the move */
+
+static bool b_moved_everywhere(struct tnode **ts, size_t count)
+{
+	return member_at(ts[0], "vrB", MOVED_TO, moved_inc) &&
+	       member_at(ts[2], "vrB", MOVED_TO, moved_inc);
+}
+
+static unsigned direct_want;
+
+static bool direct_at_b(struct tnode **ts, size_t count)
+{
+	return ts[1]->ndirect >= direct_want;
+}
+
+static bool claim_of_b_everywhere(struct tnode **ts, size_t count)
+{
+	return has_record(ts[0], "vrB", GOSSIP_RECORD_HOST) &&
+	       has_record(ts[2], "vrB", GOSSIP_RECORD_HOST);
+}
+
+/* Does anything listen on TCP addr:port? */
+static bool tcp_listening(uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(addr)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
+
+	assert_true(fd >= 0);
+	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(fd);
+	return ok;
+}
+
+static uint16_t moved_port;
+
+static bool old_closed(struct tnode **ts, size_t count)
+{
+	return !tcp_listening(MOVED_FROM, moved_port);
+}
+
+/*
+ * A router's underlay address changes (gossip_node_set_address): vrB
+ * starts on 127.0.0.2 and moves to 127.0.0.3. vrA and vrC (127.0.0.1)
+ * keep one neighbour each, vrA's view holds both, so vrC is not vrB's
+ * neighbour: vrA learns the new address from vrB's HELLO, vrC from the
+ * rumour vrA passes on. vrC held an on-demand connection to vrB's old
+ * address (a direct message before the move); after the move a direct
+ * message arrives twice again, over vrC's connection (which must have
+ * followed to the new address) and relayed by vrA. Nothing listens on the
+ * old address any more, vrB is never suspected, a claim of its own still
+ * spreads. A move to an address that is not ours fails and leaves the
+ * binding as it was.
+ */
+static void test_address(void **state)
+{
+	static struct tnode a, b, c;
+	struct tnode *all[] = {&a, &b, &c};
+	struct gossip_member_info mi;
+	struct vrd_mac mac = {{0x52, 0x54, 0, 0, 0x77, 9}};
+	const uint8_t msg[] = "after the move";
+	size_t cursor = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	b.addr = MOVED_FROM;
+	node_start_view(&a, "vrA", "192.0.2.0/24", ca, &ca_pub, NULL, 2, false);
+	node_start_view(&b, "vrB", "198.51.100.0/24", ca, &ca_pub, &a, 1,
+			false);
+	node_start_view(&c, "vrC", "203.0.113.0/24", ca, &ca_pub, &a, 1, false);
+	if (!run(all, 3, all_meshed, 10000)) {
+		dump(all, 3);
+		fail_msg("the three nodes did not learn each other");
+	}
+	run(all, 3, NULL, 300);
+	assert_int_equal(counter(&a, "gossip.view.size"), 2);
+	assert_int_equal(counter(&b, "gossip.view.size"), 1);
+	assert_int_equal(counter(&c, "gossip.view.size"), 1);
+	/* vrC opens a connection to vrB's old address: both copies arrive */
+	direct_want = 2;
+	assert_int_equal(gossip_node_send_direct(c.n, "vrB", msg, sizeof(msg)),
+			 0);
+	if (!run(all, 3, direct_at_b, 3000)) {
+		dump(all, 3);
+		fail_msg("vrB did not get both copies before its move");
+	}
+	while (gossip_node_peer_next(a.n, &cursor, &mi))
+		if (strcmp(mi.name, "vrB") == 0)
+			break;
+	assert_string_equal(mi.name, "vrB");
+	assert_int_equal(mi.addr, MOVED_FROM);
+	moved_inc = mi.incarnation;
+	assert_true(tcp_listening(MOVED_FROM, b.port));
+	moved_port = b.port;
+
+	/* nothing changes: nothing to do */
+	assert_int_equal(
+		gossip_node_set_address(b.n, MOVED_FROM, vrd_monotonic_ms()),
+		0);
+	assert_int_equal(counter(&b, "gossip.address_changes"), 0);
+
+	assert_int_equal(
+		gossip_node_set_address(b.n, MOVED_TO, vrd_monotonic_ms()), 0);
+	b.addr = MOVED_TO;
+	assert_true(tcp_listening(MOVED_TO, b.port));
+	/* ZeroMQ closes the old listener in its I/O thread, soon */
+	assert_true(run(all, 3, old_closed, 1000));
+	if (!run(all, 3, b_moved_everywhere, 5000)) {
+		dump(all, 3);
+		fail_msg("vrA and vrC did not learn vrB's new address");
+	}
+
+	/* vrC to vrB: over vrC's connection, now to the new address, and
+	 * relayed by vrA */
+	direct_want = 4;
+	assert_int_equal(gossip_node_send_direct(c.n, "vrB", msg, sizeof(msg)),
+			 0);
+	if (!run(all, 3, direct_at_b, 3000)) {
+		dump(all, 3);
+		fail_msg("vrB did not get both copies after its move");
+	}
+	assert_int_equal(b.ndirect, 4);
+	assert_string_equal(b.direct_from, "vrC");
+	assert_memory_equal(b.direct_payload, msg, sizeof(msg));
+	assert_int_equal(gossip_node_claim(b.n, 1, 0xc6336409u, &mac, 1), 0);
+	if (!run(all, 3, claim_of_b_everywhere, 5000)) {
+		dump(all, 3);
+		fail_msg("vrB's claim did not spread after its move");
+	}
+
+	/* several probe periods later vrB is still alive everywhere, at the
+	 * new address, never suspected */
+	run(all, 3, NULL, 1500);
+	assert_true(b_moved_everywhere(all, 3));
+	assert_true(all_meshed(all, 3));
+	assert_int_equal(counter(&a, "gossip.member.suspects"), 0);
+	assert_int_equal(counter(&c, "gossip.member.suspects"), 0);
+
+	/* an address that is not ours: refused, the binding stays */
+	assert_true(gossip_node_set_address(b.n, 0xc0000201u /* 192.0.2.1 */,
+					    vrd_monotonic_ms()) < 0);
+	assert_true(tcp_listening(MOVED_TO, b.port));
+	assert_int_equal(counter(&b, "gossip.address_changes"), 1);
+	run(all, 3, NULL, 500);
+	assert_true(b_moved_everywhere(all, 3));
+
+	node_stop(&c);
+	node_stop(&b);
+	node_stop(&a);
+}
+
 static int setup(void **state)
 {
 	ca = gossip_ca_generate();
@@ -597,6 +770,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_nodes),
 		cmocka_unit_test(test_direct),
+		cmocka_unit_test(test_address),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -171,8 +171,7 @@ static void msg_fill(struct fx *f, uint8_t type, bool large)
 		}
 		break;
 	case GOSSIP_MSG_NEIGHBOR:
-		m->neighbor.op =
-			large ? GOSSIP_WIRE_DISCONNECT : GOSSIP_WIRE_JOIN;
+		m->neighbor.op = large ? GOSSIP_WIRE_GRAFT : GOSSIP_WIRE_JOIN;
 		break;
 	case GOSSIP_MSG_DIRECT:
 		name_set(m->direct.from, large ? NAME32 : "vrA");
@@ -601,9 +600,16 @@ static void test_neighbor_direct(void **state)
 	assert_int_equal(len, 7 + 1);
 	f->buf[7] = 0; /* op 0 */
 	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), -EBADMSG);
-	f->buf[7] = GOSSIP_WIRE_DISCONNECT + 1;
+	/* the tree's ops (Plumtree) are the last ones */
+	f->buf[7] = GOSSIP_WIRE_PRUNE;
+	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), 0);
+	assert_int_equal(f->d.neighbor.op, GOSSIP_WIRE_PRUNE);
+	f->buf[7] = GOSSIP_WIRE_GRAFT;
+	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), 0);
+	assert_int_equal(f->d.neighbor.op, GOSSIP_WIRE_GRAFT);
+	f->buf[7] = GOSSIP_WIRE_GRAFT + 1;
 	assert_int_equal(gossip_wire_decode(f->buf, len, &f->d), -EBADMSG);
-	f->m.neighbor.op = GOSSIP_WIRE_DISCONNECT + 1;
+	f->m.neighbor.op = GOSSIP_WIRE_GRAFT + 1;
 	assert_int_equal(
 		gossip_wire_encode(f->buf, sizeof(f->buf), &len, &f->m),
 		-EINVAL);
