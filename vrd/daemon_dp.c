@@ -51,6 +51,14 @@ static int tun_setup(struct vrd_daemon_dp *s, bool *vnet)
 	const struct vrd_config *cfg = &s->d->cfg;
 	const char *want =
 		cfg->mode == VRD_MODE_HOST ? cfg->host_if : TUN_NAME_GATEWAY;
+	/* the TUN's queue (txqueuelen, 500 by default) must outlast the tx
+	 * thread's time off the CPU on a busy host: 2000 packets are 20 ms
+	 * of 64-byte packets at 100 kpps, and at most 3 MB (12 ms at
+	 * 2 Gbit/s) of full-size packets standing in front of an idle one */
+	const uint32_t txqlen = 2000;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct vrd_rtnl_msg m;
+	uint8_t buf[64];
 	unsigned granted = 0;
 	int fd, rc;
 
@@ -77,6 +85,14 @@ static int tun_setup(struct vrd_daemon_dp *s, bool *vnet)
 	if (*vnet && tun_limit_segs(s->rtnl, rc, VRD_GSO_SEGS_TUN) < 0)
 		log_warn("tun %s: cannot limit gso segments: %s", s->tun_name,
 			 vrd_rtnl_errmsg(s->rtnl));
+	ifi.ifi_index = s->tun_ifindex;
+	vrd_rtnl_msg_init(&m, buf, sizeof(buf));
+	vrd_rtnl_msg_begin(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	vrd_rtnl_msg_put_u32(&m, IFLA_TXQLEN, txqlen);
+	vrd_rtnl_msg_end(&m);
+	if (vrd_rtnl_transact(s->rtnl, &m, NULL, NULL) < 0)
+		log_warn("tun %s: cannot set txqueuelen %u: %s", s->tun_name,
+			 txqlen, vrd_rtnl_errmsg(s->rtnl));
 	if ((rc = vrd_link_set_mtu(s->rtnl, s->tun_ifindex, VRD_DP_TUN_MTU)) <
 		    0 ||
 	    (rc = vrd_link_set_up(s->rtnl, s->tun_ifindex, true)) < 0)
@@ -349,6 +365,17 @@ static void on_underlay(const struct vrd_rtnl_event *ev, void *arg)
 		s->underlay_addr = ev->addr;
 		s->stats.underlay_changes++;
 		vrd_dp_paths_announce(s, vrd_monotonic_ms());
+		/* gossip moves too, so no peer declares us dead at the old
+		 * address */
+		if (s->d->gossip) {
+			int rc = gossip_node_set_address(s->d->gossip, ev->addr,
+							 vrd_monotonic_ms());
+
+			if (rc < 0)
+				log_err("gossip: cannot move to %s: %s", b,
+					strerror(-rc));
+			vrd_daemon_gossip_kick(s->d);
+		}
 	}
 }
 
@@ -446,8 +473,12 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 			goto err_rtnl;
 		s->lan_ifindex = rc;
 	}
-	/* routes a killed vrd left behind */
-	rc = vrd_rtnl_route_flush_proto(s->rtnl, 0);
+	/* routes a killed vrd left behind: those through its TUN went with
+	 * it; those onto the LAN (hosts that had migrated in) are still
+	 * there. Only ours: another vrd may share the namespace. */
+	rc = s->lan_ifindex
+		     ? vrd_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
+		     : 0;
 	if (rc > 0)
 		log_info("removed %d routes left by an earlier vrd", rc);
 	rc = underlay_follow(s);
@@ -531,7 +562,9 @@ void vrd_daemon_dp_stop(struct vrd_daemon *d)
 	/* the TUN goes with its fd, and its routes with it; routes through
 	 * the LAN (hosts that migrated in) are ours to remove */
 	vrd_dp_destroy(s->dp);
-	rc = vrd_rtnl_route_flush_proto(s->rtnl, 0);
+	rc = s->lan_ifindex
+		     ? vrd_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
+		     : 0;
 	if (rc < 0)
 		log_err("routes: cannot remove ours: %s", strerror(-rc));
 	vrd_rtnl_destroy(s->rtnl);

@@ -4,7 +4,7 @@
 # runs while vmA's underlay address changes (as after a migration or a new
 # DHCP lease): vrd notices through netlink, tells its peer with an
 # authenticated packet from the new address, the peer follows (roaming),
-# and the stream finishes intact.
+# and the stream finishes intact; gossip moves to the new address too.
 #
 #  ┌──────────────────── $sw: br0 ────────────────────┐
 #  └──────┬───────────────────────────────┬───────────┘
@@ -108,4 +108,9 @@ t_log "  stream intact: $(jq -c '{bytes, max_stall_ms}' "$T_DIR/send.json")"
 	jq -e '.[] | select(.type == "underlay-address" and .to == "198.18.0.21")' \
 		>/dev/null || t_fail "no underlay-address event at vmA"
 t_wait 10 pings vmB 203.0.113.5 || t_fail "vmB cannot ping vmA after the move"
+gossip_moved() {
+	ctl vmB -j peers | jq -e '.[] | select(.name == "vmA" and
+		.address == "198.18.0.21:4800" and .state == "up")'
+}
+t_wait 10 gossip_moved || t_fail "gossip at vmB: $(ctl vmB peers)"
 t_log "PASS"
