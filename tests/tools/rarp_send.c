@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/tools/tool_util.h"
+
 #include "vrd/addr.h"
 
 #define FRAME_LEN 60
@@ -108,19 +110,6 @@ static void sleep_until(const struct timespec *start, uint64_t off_ns)
 	}
 }
 
-static long number_parse(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		return LONG_MIN;
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -157,21 +146,21 @@ int main(int argc, char **argv)
 			have_mac = true;
 			break;
 		case 'c':
-			count = number_parse(optarg, 1, 100000000);
+			count = tool_number_parse(optarg, 1, 100000000);
 			break;
 		case 'q':
 			interval_ms = -1;
 			rate = 0;
 			break;
 		case 'I':
-			interval_ms = number_parse(optarg, 0, 3600000);
+			interval_ms = tool_number_parse(optarg, 0, 3600000);
 			if (interval_ms == LONG_MIN) {
 				count = LONG_MIN;
 			}
 			rate = 0;
 			break;
 		case 'r':
-			rate = number_parse(optarg, 1, 100000000);
+			rate = tool_number_parse(optarg, 1, 100000000);
 			if (rate == LONG_MIN) {
 				count = LONG_MIN;
 			}

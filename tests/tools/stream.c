@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/tools/tool_util.h"
+
 #define HDR_LEN 16
 #define PERIOD (1u << 21) /* the pattern repeats every 2 MiB */
 #define CHUNK 65536
@@ -72,30 +74,9 @@ static void usage(FILE *f)
 		   "[-t SECONDS] [-r BYTES_PER_SEC]\n");
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * NS_PER_S + t.tv_nsec;
-}
-
 static uint8_t pattern_byte(uint64_t i, uint32_t id)
 {
 	return (uint8_t)((i * 131 + (uint64_t)id * 7 + (i >> 13)) & 0xff);
-}
-
-static long long number_parse(const char *s, long long min, long long max)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		return LLONG_MIN;
-	}
-	return v;
 }
 
 /* Catches SIGS (no SA_RESTART). With block, they are delivered only
@@ -318,13 +299,13 @@ static int serve_main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "p:b:n:h")) != -1) {
 		switch (opt) {
 		case 'p':
-			port = number_parse(optarg, 1, 65535);
+			port = tool_number_parse(optarg, 1, 65535);
 			break;
 		case 'b':
 			bind_addr = optarg;
 			break;
 		case 'n':
-			nconns = number_parse(optarg, 1, 100000);
+			nconns = tool_number_parse(optarg, 1, 100000);
 			break;
 		case 'h':
 			usage(stdout);
@@ -503,7 +484,7 @@ static int connect_once(const struct sockaddr_in *sin, int64_t deadline)
 		goto close_fd;
 	}
 	do {
-		int64_t left = deadline - now_ns();
+		int64_t left = deadline - tool_now_ns();
 
 		r = poll(&pfd, 1, left > 0 ? (int)(left / NS_PER_MS) + 1 : 0);
 	} while (r < 0 && errno == EINTR);
@@ -524,13 +505,13 @@ close_fd:
 
 static int connect_retry(const struct sockaddr_in *sin)
 {
-	int64_t deadline = now_ns() + CONNECT_NS;
+	int64_t deadline = tool_now_ns() + CONNECT_NS;
 	struct timespec pause = {0, 100 * NS_PER_MS};
 	int fd;
 
 	for (;;) {
 		fd = connect_once(sin, deadline);
-		if (fd >= 0 || now_ns() >= deadline) {
+		if (fd >= 0 || tool_now_ns() >= deadline) {
 			return fd;
 		}
 		nanosleep(&pause, NULL);
@@ -577,10 +558,10 @@ static void sender_write_error(struct sender *s, int err)
 static void sender_stream(struct sender *s, const uint8_t *table,
 			  double seconds, long long rate, const sigset_t *mask)
 {
-	int64_t t0 = now_ns(), end = t0 + (int64_t)(seconds * NS_PER_S);
+	int64_t t0 = tool_now_ns(), end = t0 + (int64_t)(seconds * NS_PER_S);
 
 	while (!stop_flag && !s->error[0]) {
-		int64_t now = now_ns();
+		int64_t now = tool_now_ns();
 		uint64_t pending = CHUNK;
 		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
 		ssize_t n;
@@ -603,7 +584,7 @@ static void sender_stream(struct sender *s, const uint8_t *table,
 				 pending < CHUNK ? pending : CHUNK,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (n > 0) {
-				now = now_ns();
+				now = tool_now_ns();
 				if (now - s->stall_since > s->max_stall) {
 					s->max_stall = now - s->stall_since;
 				}
@@ -624,22 +605,23 @@ static void sender_stream(struct sender *s, const uint8_t *table,
 			sender_peer_gone(s);
 		}
 	}
-	if (s->stall_since >= 0 && now_ns() - s->stall_since > s->max_stall) {
-		s->max_stall = now_ns() - s->stall_since;
+	if (s->stall_since >= 0 &&
+	    tool_now_ns() - s->stall_since > s->max_stall) {
+		s->max_stall = tool_now_ns() - s->stall_since;
 	}
 }
 
 /* After our FIN: the server's 8-byte count, within 30 s. */
 static void sender_count(struct sender *s, const sigset_t *mask)
 {
-	int64_t deadline = now_ns() + COUNT_NS;
+	int64_t deadline = tool_now_ns() + COUNT_NS;
 	uint8_t buf[8];
 	size_t have = 0;
 	uint64_t count = 0;
 
 	while (have < sizeof(buf)) {
 		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
-		int64_t now = now_ns();
+		int64_t now = tool_now_ns();
 		ssize_t n;
 
 		sender_sample(s, now, false);
@@ -717,10 +699,10 @@ static int send_main(int argc, char **argv)
 			host = optarg;
 			break;
 		case 'p':
-			port = number_parse(optarg, 1, 65535);
+			port = tool_number_parse(optarg, 1, 65535);
 			break;
 		case 'i':
-			id = number_parse(optarg, 0, UINT32_MAX);
+			id = tool_number_parse(optarg, 0, UINT32_MAX);
 			break;
 		case 't':
 			seconds = strtod(optarg, &end);
@@ -730,7 +712,7 @@ static int send_main(int argc, char **argv)
 			}
 			break;
 		case 'r':
-			rate = number_parse(optarg, 0, LLONG_MAX / 2);
+			rate = tool_number_parse(optarg, 0, LLONG_MAX / 2);
 			break;
 		case 'h':
 			usage(stdout);
@@ -790,9 +772,9 @@ static int send_main(int argc, char **argv)
 	if (!s.error[0]) {
 		sender_count(&s, &mask);
 	}
-	sender_sample(&s, now_ns(), true);
-	if (s.outstanding && now_ns() - s.ack_since > s.max_ack_gap) {
-		s.max_ack_gap = now_ns() - s.ack_since;
+	sender_sample(&s, tool_now_ns(), true);
+	if (s.outstanding && tool_now_ns() - s.ack_since > s.max_ack_gap) {
+		s.max_ack_gap = tool_now_ns() - s.ack_since;
 	}
 	sender_print(&s);
 	if (s.error[0]) {

@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/tools/tool_util.h"
+
 #define PROBE_LEN 20
 #define GRACE_NS (200 * NS_PER_MS)
 #define NS_PER_MS 1000000ll
@@ -60,27 +62,6 @@ static void usage(FILE *f)
 	fprintf(f, "usage: vrd-udp-probe echo -p PORT [-b ADDR]\n"
 		   "       vrd-udp-probe send -c HOST -p PORT [-i MS] "
 		   "[-t SECONDS]\n");
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * NS_PER_S + t.tv_nsec;
-}
-
-static long number_parse(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		return LONG_MIN;
-	}
-	return v;
 }
 
 /* Catches SIGS, delivered only inside ppoll(), which waits with *during. */
@@ -149,7 +130,7 @@ static int echo_main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "p:b:h")) != -1) {
 		switch (opt) {
 		case 'p':
-			port = number_parse(optarg, 1, 65535);
+			port = tool_number_parse(optarg, 1, 65535);
 			break;
 		case 'b':
 			bind_addr = optarg;
@@ -302,7 +283,7 @@ static int probe_receive(struct probe *p)
 
 	for (int budget = 64; budget > 0; budget--) {
 		ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		int64_t now = now_ns();
+		int64_t now = tool_now_ns();
 		uint64_t seq;
 
 		/* ECONNREFUSED: an ICMP error, the outage shows anyway */
@@ -370,7 +351,7 @@ static int probe_run(struct probe *p, double seconds, const sigset_t *mask)
 		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
 		int64_t wake;
 
-		now = now_ns();
+		now = tool_now_ns();
 		if (sample_flag) {
 			sample_flag = 0;
 			probe_print(p);
@@ -422,10 +403,10 @@ static int send_main(int argc, char **argv)
 			host = optarg;
 			break;
 		case 'p':
-			port = number_parse(optarg, 1, 65535);
+			port = tool_number_parse(optarg, 1, 65535);
 			break;
 		case 'i':
-			interval_ms = number_parse(optarg, 1, 3600000);
+			interval_ms = tool_number_parse(optarg, 1, 3600000);
 			break;
 		case 't':
 			seconds = strtod(optarg, &end);
@@ -453,7 +434,7 @@ static int send_main(int argc, char **argv)
 		return 1;
 	}
 	p.interval = interval_ms * NS_PER_MS;
-	p.t0 = now_ns();
+	p.t0 = tool_now_ns();
 	rc = probe_run(&p, seconds, &mask);
 	probe_print(&p);
 	if (rc < 0) {

@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/tools/tool_util.h"
+
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
 #endif
@@ -41,19 +43,6 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: vrd-udp-replay -r FILE.pcap -d DEST -p PORT "
 		   "[--tamper OFFSET] [-n MAX]\n");
-}
-
-static long number_parse(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		return LONG_MIN;
-	}
-	return v;
 }
 
 static uint16_t get16(const uint8_t *p)
@@ -181,13 +170,13 @@ int main(int argc, char **argv)
 			dest = optarg;
 			break;
 		case 'p':
-			port = number_parse(optarg, 1, 65535);
+			port = tool_number_parse(optarg, 1, 65535);
 			break;
 		case 'n':
-			max = number_parse(optarg, 1, LONG_MAX);
+			max = tool_number_parse(optarg, 1, LONG_MAX);
 			break;
 		case 'T':
-			tamper = number_parse(optarg, 0, 65535);
+			tamper = tool_number_parse(optarg, 0, 65535);
 			if (tamper < 0) {
 				max = LONG_MIN;
 			}
