@@ -350,6 +350,7 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 	struct gossip_claim_state st;
 	struct gossip_claim_in in = {.router = self, .mac = op->mac};
 	struct tables_lndt_entry have;
+	struct tables_hwdt_entry he;
 	bool exists;
 	int rc;
 
@@ -377,6 +378,20 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 	if (rc == -ENOENT)
 		rc = tables_lndt_put(txn, &le);
 	if (rc < 0)
+		return rc;
+	/* the host is here: the HWDT says so in the same commit, so the next
+	 * "who has MAC m?" finds it here even if it never ARPs (a RARP names
+	 * no address) */
+	he = (struct tables_hwdt_entry){
+		.vn = op->vn,
+		.ip = op->ip,
+		.mac = op->mac,
+		.source = TABLES_HWDT_RARP,
+		.first_seen_ms = op->now,
+		.last_seen_ms = op->now,
+	};
+	rc = tables_hwdt_learn(txn, &he, NULL);
+	if (rc < 0 && rc != -EPERM) /* a static entry stays */
 		return rc;
 	return claim_event(txn, "claim-won", op->now, op->vn, op->ip, &op->mac,
 			   self, op->seq, NULL);

@@ -136,35 +136,6 @@ static const struct vrd_mac *recent_mac(const struct vrd_migrate *m,
 	return NULL;
 }
 
-static int hwdt_learn_txn(struct tables_txn *txn, void *arg)
-{
-	const struct tables_hwdt_entry *e = arg;
-	int rc = tables_hwdt_learn(txn, e, NULL);
-
-	return rc == -EPERM || rc > 0 ? 0 : rc; /* a static entry stays */
-}
-
-/* The host is here now: this router's HWDT says so, so the next
- * "who has MAC m?" finds it here even if it never ARPs (a RARP names no
- * address, and IPv4 teaches the HWDT nothing). */
-static void hwdt_learn(struct vrd_migrate *m, uint32_t ip,
-		       const struct vrd_mac *mac)
-{
-	uint64_t now = vrd_wallclock_ms();
-	struct tables_hwdt_entry e = {
-		.vn = m->d->cfg.vn,
-		.ip = ip,
-		.mac = *mac,
-		.source = TABLES_HWDT_RARP,
-		.first_seen_ms = now,
-		.last_seen_ms = now,
-	};
-
-	if (tables_write(m->d->tables, hwdt_learn_txn, &e) < 0)
-		log_ratelimited(&m->rl, VRD_LOG_ERR,
-				"hwdt: cannot record a migrated host");
-}
-
 static void claim(struct vrd_migrate *m, uint32_t ip, const struct vrd_mac *mac,
 		  const char *from)
 {
@@ -185,7 +156,6 @@ static void claim(struct vrd_migrate *m, uint32_t ip, const struct vrd_mac *mac,
 		return;
 	}
 	m->stats.claims++;
-	hwdt_learn(m, ip, mac);
 	vrd_mac_format(mac, mc);
 	log_info("migration: %s (%s) moved from %s to here", a, mc, from);
 	vrd_daemon_event(m->d, "migration", "ip", a, "mac", mc, "from", from,
@@ -340,6 +310,9 @@ static void away_enter(struct vrd_migrate *m, const struct mig_host *h,
 	char a[VRD_IPV4_STRLEN];
 
 	vrd_ipv4_format(h->ip, a);
+	/* first what the VM waits for: the new owner fixes its cache with
+	 * it; then our LAN; the HWDT write (a commit) last */
+	hosts_send(m, h->ip, h->router);
 	if (!moved_on) {
 		int rc = vrd_lan_proxy_add(m->d->lan, h->ip);
 
@@ -351,7 +324,6 @@ static void away_enter(struct vrd_migrate *m, const struct mig_host *h,
 		hwdt_forget(m, h->ip);
 		m->stats.away++;
 	}
-	hosts_send(m, h->ip, h->router);
 	vrd_daemon_event(m->d, "migration-proxy", "ip", a, "to", h->router,
 			 NULL);
 }
