@@ -79,41 +79,6 @@ static uint8_t pattern_byte(uint64_t i, uint32_t id)
 	return (uint8_t)((i * 131 + (uint64_t)id * 7 + (i >> 13)) & 0xff);
 }
 
-/* Catches SIGS (no SA_RESTART). With block, they are delivered only
- * inside ppoll(), which waits with *during. */
-static void signals_catch(const int *sigs, size_t n, bool block,
-			  sigset_t *during)
-{
-	struct sigaction sa;
-	sigset_t set;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&set);
-	for (size_t i = 0; i < n; i++) {
-		sigaction(sigs[i], &sa, NULL);
-		sigaddset(&set, sigs[i]);
-	}
-	sigprocmask(SIG_BLOCK, block ? &set : NULL, during);
-	for (size_t i = 0; i < n; i++) {
-		sigdelset(during, sigs[i]);
-	}
-}
-
-static int ppoll_ms(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
-		    const sigset_t *mask)
-{
-	struct timespec ts;
-
-	if (timeout_ns < 0) {
-		return ppoll(fds, n, NULL, mask);
-	}
-	ts.tv_sec = (time_t)(timeout_ns / NS_PER_S);
-	ts.tv_nsec = (long)(timeout_ns % NS_PER_S);
-	return ppoll(fds, n, &ts, mask);
-}
-
 /* ---- serve ---- */
 
 struct conn {
@@ -327,7 +292,7 @@ static int serve_main(int argc, char **argv)
 		free(pfds);
 		return 1;
 	}
-	signals_catch(sigs, 2, true, &mask);
+	tool_signals_catch(sigs, 2, on_signal, true, &mask);
 	lfd = listen_open(bind_addr, port);
 	if (lfd < 0) {
 		free(conns);
@@ -346,7 +311,7 @@ static int serve_main(int argc, char **argv)
 			pfds[n++] = (struct pollfd){.fd = conns[i].fd,
 						    .events = POLLIN};
 		}
-		if (ppoll_ms(pfds, n, -1, &mask) < 0) {
+		if (tool_ppoll_ns(pfds, n, -1, &mask) < 0) {
 			if (errno == EINTR) {
 				continue;
 			}
@@ -600,7 +565,7 @@ static void sender_stream(struct sender *s, const uint8_t *table,
 			pfd.events |= POLLOUT;
 		}
 		/* wake every millisecond: pacing and ACK sampling */
-		if (ppoll_ms(&pfd, 1, NS_PER_MS, mask) > 0 &&
+		if (tool_ppoll_ns(&pfd, 1, NS_PER_MS, mask) > 0 &&
 		    (pfd.revents & (POLLIN | POLLERR | POLLHUP))) {
 			sender_peer_gone(s);
 		}
@@ -630,7 +595,7 @@ static void sender_count(struct sender *s, const sigset_t *mask)
 				 "no count from server within 30 s");
 			return;
 		}
-		if (ppoll_ms(&pfd, 1, NS_PER_MS, mask) <= 0) {
+		if (tool_ppoll_ns(&pfd, 1, NS_PER_MS, mask) <= 0) {
 			continue;
 		}
 		n = recv(s->fd, buf + have, sizeof(buf) - have, MSG_DONTWAIT);
@@ -737,7 +702,7 @@ static int send_main(int argc, char **argv)
 		return 1;
 	}
 	/* not blocked: a sender that never waits must still see SIGUSR1 */
-	signals_catch(sigs, 1, false, &mask);
+	tool_signals_catch(sigs, 1, on_signal, false, &mask);
 
 	s.fd = connect_retry(&sin);
 	if (s.fd < 0) {

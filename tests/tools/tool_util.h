@@ -5,8 +5,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* CLOCK_MONOTONIC in ns. */
@@ -31,6 +36,44 @@ static inline long long tool_number_parse(const char *s, long long min,
 		return LLONG_MIN;
 	}
 	return v;
+}
+
+/* Catches sigs with handler (no SA_RESTART). With block they are delivered
+ * only inside ppoll(), which waits with *during (the mask before, without
+ * them); without, *during is still filled for the ppoll() calls. */
+static inline void tool_signals_catch(const int *sigs, size_t n,
+				      void (*handler)(int), bool block,
+				      sigset_t *during)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	for (size_t i = 0; i < n; i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&set, sigs[i]);
+	}
+	sigprocmask(SIG_BLOCK, block ? &set : NULL, during);
+	for (size_t i = 0; i < n; i++) {
+		sigdelset(during, sigs[i]);
+	}
+}
+
+/* ppoll() with a timeout in ns; negative: none. */
+static inline int tool_ppoll_ns(struct pollfd *fds, nfds_t n,
+				int64_t timeout_ns, const sigset_t *mask)
+{
+	struct timespec ts;
+
+	if (timeout_ns < 0) {
+		return ppoll(fds, n, NULL, mask);
+	}
+	ts.tv_sec = (time_t)(timeout_ns / 1000000000);
+	ts.tv_nsec = (long)(timeout_ns % 1000000000);
+	return ppoll(fds, n, &ts, mask);
 }
 
 #endif

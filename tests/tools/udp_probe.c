@@ -64,39 +64,6 @@ static void usage(FILE *f)
 		   "[-t SECONDS]\n");
 }
 
-/* Catches SIGS, delivered only inside ppoll(), which waits with *during. */
-static void signals_catch(const int *sigs, size_t n, sigset_t *during)
-{
-	struct sigaction sa;
-	sigset_t block;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	for (size_t i = 0; i < n; i++) {
-		sigaction(sigs[i], &sa, NULL);
-		sigaddset(&block, sigs[i]);
-	}
-	sigprocmask(SIG_BLOCK, &block, during);
-	for (size_t i = 0; i < n; i++) {
-		sigdelset(during, sigs[i]);
-	}
-}
-
-static int ppoll_ns(struct pollfd *fds, nfds_t n, int64_t timeout_ns,
-		    const sigset_t *mask)
-{
-	struct timespec ts;
-
-	if (timeout_ns < 0) {
-		return ppoll(fds, n, NULL, mask);
-	}
-	ts.tv_sec = (time_t)(timeout_ns / NS_PER_S);
-	ts.tv_nsec = (long)(timeout_ns % NS_PER_S);
-	return ppoll(fds, n, &ts, mask);
-}
-
 static void put64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++) {
@@ -153,7 +120,7 @@ static int echo_main(int argc, char **argv)
 			bind_addr);
 		return 2;
 	}
-	signals_catch(sigs, 2, &mask);
+	tool_signals_catch(sigs, 2, on_signal, true, &mask);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		fprintf(stderr, "vrd-udp-probe: bind %s:%ld: %s\n", bind_addr,
@@ -163,7 +130,7 @@ static int echo_main(int argc, char **argv)
 	while (!stop_flag) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
-		if (ppoll_ns(&pfd, 1, -1, &mask) <= 0) {
+		if (tool_ppoll_ns(&pfd, 1, -1, &mask) <= 0) {
 			continue;
 		}
 		for (int budget = 64; budget > 0; budget--) {
@@ -376,7 +343,8 @@ static int probe_run(struct probe *p, double seconds, const sigset_t *mask)
 		}
 		wake = grace_end != INT64_MAX ? grace_end : next;
 		wake = wake < end ? wake : end;
-		if (ppoll_ns(&pfd, 1, wake > now ? wake - now : 0, mask) > 0) {
+		if (tool_ppoll_ns(&pfd, 1, wake > now ? wake - now : 0, mask) >
+		    0) {
 			rc = probe_receive(p);
 			if (rc < 0) {
 				break;
@@ -428,7 +396,7 @@ static int send_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	signals_catch(sigs, 4, &mask);
+	tool_signals_catch(sigs, 4, on_signal, true, &mask);
 	p.fd = probe_open(host, port);
 	if (p.fd < 0) {
 		return 1;
