@@ -66,8 +66,7 @@ static void peer_row(struct vrd_daemon_dp *s, const struct vrd_dp_peer *p,
 	vrd_row_add_u64(row, "rx_bytes", vrd_dp_load(&st->rx_bytes));
 	for (int i = 1; i < VRD_DP_DROP_MAX; i++)
 		drops += vrd_dp_load(&st->rx_drop[i]);
-	drops += vrd_dp_load(&st->rx_source) +
-		 vrd_dp_load(&st->rx_destination) + vrd_dp_load(&st->rx_vn);
+	drops += vrd_dp_load(&st->rx_source) + vrd_dp_load(&st->rx_destination);
 	vrd_row_add_u64(row, "rx_drops", drops);
 	vrd_row_add_u64(row, "tx_drops",
 			vrd_dp_load(&st->tx_no_key) +
@@ -84,7 +83,6 @@ static void peer_row(struct vrd_daemon_dp *s, const struct vrd_dp_peer *p,
 	const struct vrd_counter more[] = {
 		{"drop_source", vrd_dp_load(&st->rx_source)},
 		{"drop_destination", vrd_dp_load(&st->rx_destination)},
-		{"drop_vn", vrd_dp_load(&st->rx_vn)},
 		{"drop_no_key", vrd_dp_load(&st->tx_no_key)},
 		{"drop_no_endpoint", vrd_dp_load(&st->tx_no_endpoint)},
 		{"roams", vrd_dp_load(&st->roams)},

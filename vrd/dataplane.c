@@ -395,8 +395,6 @@ int vrd_dp_counters(struct vrd_dp *dp, vrd_counter_fn fn, void *arg)
 		{"dp.rx_gro_trains", vrd_dp_load(&s->rx_gro_trains)},
 		{"dp.rx_control", vrd_dp_load(&s->rx_control)},
 		{"dp.rx_control_dropped", vrd_dp_load(&s->rx_control_dropped)},
-		{"dp.rx_unknown_key", vrd_dp_load(&s->rx_unknown_key)},
-		{"dp.rx_relay_bad", vrd_dp_load(&s->rx_relay_bad)},
 		{"dp.rx_relay_no_peer", vrd_dp_load(&s->rx_relay_no_peer)},
 		{"dp.rx_not_ipv4", vrd_dp_load(&s->rx_not_ipv4)},
 		{"dp.tun_writes", vrd_dp_load(&s->tun_writes)},

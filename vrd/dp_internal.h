@@ -55,8 +55,9 @@ struct vrd_dp_stats {
 	/* rx thread */
 	uint64_t rx_batches, rx_datagrams, rx_gro_trains;
 	uint64_t rx_control, rx_control_dropped;
-	uint64_t rx_drop[VRD_DP_DROP_MAX]; /* before a key was found */
-	uint64_t rx_unknown_key, rx_relay_bad, rx_relay_no_peer;
+	uint64_t rx_drop[VRD_DP_DROP_MAX]; /* not a peer's: no key yet, bad
+					    * header, bad relay */
+	uint64_t rx_relay_no_peer;
 	uint64_t rx_not_ipv4;
 	uint64_t tun_writes, tun_write_errors, tun_coalesced;
 };

@@ -52,11 +52,10 @@ struct vrd_dp_peer_stats {
 	uint64_t tx_no_key; /* no transmit key yet: dropped */
 	uint64_t tx_no_endpoint;
 	uint64_t tx_errors; /* sendmmsg refused */
-	uint64_t rx_drop[VRD_DP_DROP_MAX]; /* by reason, after the key was
-					    * found */
+	uint64_t rx_drop[VRD_DP_DROP_MAX]; /* by reason, once the key said
+					    * it is this peer */
 	uint64_t rx_source; /* inner source not routed to this peer */
 	uint64_t rx_destination; /* inner destination not ours */
-	uint64_t rx_vn; /* a VN we do not serve */
 	uint64_t roams; /* endpoint changed by an authenticated packet */
 	uint64_t relayed; /* packets we relayed for or to it */
 };

@@ -93,7 +93,7 @@ static void take_data(struct vrd_dp *dp, struct rx_batch *b,
 	const struct tables_fib *fib = tables_fib_current(dp->fib);
 
 	if (h->vn != dp->vn) {
-		vrd_dp_add(&p->stats.rx_vn, 1);
+		vrd_dp_add(&p->stats.rx_drop[VRD_DP_DROP_VN], 1);
 		return;
 	}
 	if (len < 20 || ip[0] >> 4 != 4) {
@@ -185,7 +185,7 @@ static void take_relay(struct vrd_dp_thread *t, struct rx_batch *b, int idx,
 
 	if (len < 2 || pl[1] == 0 || pl[1] > VRD_NAME_MAX ||
 	    len < 2u + pl[1] + VRD_DP_HDR_LEN || f->via >= 0) {
-		vrd_dp_add(&dp->stats.rx_relay_bad, 1);
+		vrd_dp_add(&dp->stats.rx_drop[VRD_DP_DROP_RELAY], 1);
 		return;
 	}
 	nl = pl[1];
@@ -203,7 +203,7 @@ static void take_relay(struct vrd_dp_thread *t, struct rx_batch *b, int idx,
 		return;
 	}
 	if (pl[0] != VRD_DP_RELAY_TO) {
-		vrd_dp_add(&dp->stats.rx_relay_bad, 1);
+		vrd_dp_add(&dp->stats.rx_drop[VRD_DP_DROP_RELAY], 1);
 		return;
 	}
 	/* we are the relay: the inner datagram goes on, sealed again for the
@@ -282,7 +282,7 @@ static void take(struct vrd_dp_thread *t, struct rx_batch *b, uint8_t *dg,
 	}
 	key = vrd_dp_peers_rx_key(&dp->peers, h.key_id, &idx);
 	if (!key || (f->via >= 0 && idx != f->expect)) {
-		vrd_dp_add(&dp->stats.rx_unknown_key, 1);
+		vrd_dp_add(&dp->stats.rx_drop[VRD_DP_DROP_NOKEY], 1);
 		if (!key && f->via < 0)
 			lost_key(t, b, f);
 		return;
