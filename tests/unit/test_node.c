@@ -521,7 +521,12 @@ static void test_direct(void **state)
 	node_start_view(&d, "vrD", "192.0.2.0/24", ca, &ca_pub, &b, 1, true);
 	/* no UDP socket of its own: zap and router only */
 	assert_int_equal(d.nfds, 2);
-	if (!run(all, 4, all_meshed, 10000)) {
+	/* A router with a view of one that missed a newcomer's join rumour
+	 * waits for the member-table repair: every 5th round (1 s each) to
+	 * one of vrB's three neighbours at random, so up to about 15 s on
+	 * average and more now and then under ASan. The bound is about that
+	 * repair, not about speed. */
+	if (!run(all, 4, all_meshed, 40000)) {
 		dump(all, 4);
 		fail_msg("the four nodes did not learn each other");
 	}
