@@ -47,7 +47,7 @@
 #include "capture/frame.h"
 #include "inject/arp.h"
 #include "tables/tables.h"
-#include "vrd/addr.h"
+#include "base/addr.h"
 #include "vrd/config.h" /* VRD_DEFAULT_HWDT_AGE_S */
 #include "vrd/lan.h" /* VRD_LAN_BUDGET */
 #include "vrd/learn.h"

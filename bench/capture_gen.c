@@ -17,7 +17,7 @@
 
 #include "bench/bench_util.h"
 #include "capture/frame.h"
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define HOSTS BENCH_GEN_HOSTS
 #define NET_ADDR BENCH_GEN_NET

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "bench/bench_util.h"
-#include "vrd/dp_wire.h"
+#include "dataplane/dp_wire.h"
 
 #define BATCH 256
 #define SLOT 1536 /* >= 1400 + VRD_DP_OVERHEAD */

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "bench/bench_util.h"
-#include "vrd/gso.h"
+#include "dataplane/gso.h"
 
 #define MSS 1380
 #define THL 32 /* TCP header with timestamps */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "capture/evidence.h"
-#include "vrd/counter.h"
+#include "base/counter.h"
 
 #define WAYS 8
 #define GAP_MAX_MS 1000000u /* refill clamp: no overflow, bucket full */

@@ -45,7 +45,7 @@
 #include <stdint.h>
 
 #include "capture/frame.h"
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define CAPTURE_EVIDENCE_FOLD_MS 2000
 #define CAPTURE_EVIDENCE_TABLE 4096

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "capture/frame.h"
-#include "vrd/counter.h"
+#include "base/counter.h"
 
 #define ETH_HLEN 14
 #define VLAN_HLEN 4

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 /* The largest jumbo frame switches commonly accept. */
 #define CAPTURE_FRAME_MAX 9216

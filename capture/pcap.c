@@ -10,9 +10,9 @@
 #include <pcap.h>
 
 #include "capture/pcap.h"
-#include "vrd/counter.h"
-#include "vrd/clock.h"
-#include "vrd/log.h"
+#include "base/counter.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #define FILTER_MAX 256
 

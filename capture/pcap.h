@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define CAPTURE_SNAPLEN 128 /* Ethernet, two tags, IPv4 options */
 #define CAPTURE_BUFFER (2u << 20) /* kernel ring: 2 MiB */

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define GOSSIP_KEY_SEEDBYTES 32 /* crypto_sign_SEEDBYTES */
 #define GOSSIP_KEY_PUBBYTES 32 /* crypto_sign_PUBLICKEYBYTES */

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vrd/clock.h"
+#include "base/clock.h"
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

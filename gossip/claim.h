@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #include "tables/tables.h"
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define GOSSIP_CLAIM_MOVES_MAX TABLES_CLAIM_MOVES_MAX /* history capacity */
 #define GOSSIP_CLAIM_MOVES_DEFAULT 5

@@ -52,7 +52,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define GOSSIP_MEMBER_PROBE_INTERVAL_MS 1000
 #define GOSSIP_MEMBER_ACK_TIMEOUT_MS 300

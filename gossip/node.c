@@ -3,10 +3,10 @@
  * membership, signed records, rumour mongering, anti-entropy, queries.
  */
 #include "gossip/node.h"
-#include "vrd/counter.h"
+#include "base/counter.h"
 #include "gossip/transport.h"
-#include "vrd/clock.h"
-#include "vrd/log.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

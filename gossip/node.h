@@ -23,7 +23,7 @@
 #include "gossip/member.h"
 #include "gossip/record.h"
 #include "gossip/wire.h"
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define GOSSIP_NODE_BOOTSTRAP_MAX 256
 #define GOSSIP_NODE_FANOUT 3 /* the smallest active view */

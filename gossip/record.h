@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #include "gossip/cert.h"
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define GOSSIP_RECORD_VERSION 1
 /* How far ahead of the receiver's clock a record's time_ms may be. */

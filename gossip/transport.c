@@ -1,6 +1,6 @@
 #include "gossip/transport.h"
-#include "vrd/addr.h"
-#include "vrd/log.h"
+#include "base/addr.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <sodium.h>

@@ -53,7 +53,7 @@
 
 #include "gossip/cert.h"
 #include "gossip/record.h"
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define GOSSIP_WIRE_VERSION 1
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 struct wbuf {
 	uint8_t *p;

@@ -14,8 +14,8 @@
 
 #include <libnet.h>
 
-#include "vrd/clock.h"
-#include "vrd/log.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 /* 14 bytes of Ethernet header and 28 of ARP: padded to the 60-byte
  * minimum frame, as a kernel or NIC would, so switches see a normal frame. */

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 struct inject;
 

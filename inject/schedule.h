@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #include "inject/arp.h"
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define INJECT_SCHED_STEPS 5
 extern const uint32_t inject_sched_offsets_ms[INJECT_SCHED_STEPS];

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "tables/codec.h"
-#include "vrd/log.h"
+#include "base/log.h"
 
 #define MAP_SIZE_DEFAULT ((size_t)64 << 20)
 #define MAP_SIZE_MAX_DEFAULT ((size_t)64 << 30)

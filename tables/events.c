@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "tables/codec.h"
-#include "vrd/clock.h"
+#include "base/clock.h"
 
 int tables_event_set(struct tables_event *ev, const char *key, const char *fmt,
 		     ...)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tables/codec.h"
-#include "vrd/log.h"
+#include "base/log.h"
 
 #define GEN_KEY "gndt_generation"
 

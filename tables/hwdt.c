@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "tables/codec.h"
-#include "vrd/log.h"
+#include "base/log.h"
 
 static int index_put(struct tables_txn *txn, uint32_t vn,
 		     const struct vrd_mac *mac, uint32_t ip)

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "tables/codec.h"
-#include "vrd/clock.h"
-#include "vrd/log.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #define META_KEY_MAX 64
 

@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define TABLES_VN_ALL UINT32_MAX /* foreach: every virtual network */
 

@@ -1,3 +1,3 @@
-# The base helpers of vrd/: addresses, names, clocks.
+# base/: addresses, names, clocks.
 vrd_unit_test(test_addr SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_addr.c
 	LIBS vrd_base)

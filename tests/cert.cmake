@@ -1,7 +1,7 @@
 # gossip trust: certificates, key files, `vrctl ca`.
 vrd_unit_test(test_cert
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_cert.c
-		${CMAKE_CURRENT_LIST_DIR}/../vrd/vrctl_ca.c
+		${CMAKE_SOURCE_DIR}/vrctl/vrctl_ca.c
 	LIBS vrd_gossip)
 
 # The fuzzer links the pure codec alone (no libsodium, no I/O).

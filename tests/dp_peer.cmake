@@ -5,6 +5,6 @@
 # so the test counts them through a wrapped vrd_dp_key_destroy.
 vrd_unit_test(test_dp_peer
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_dp_peer.c
-		${CMAKE_SOURCE_DIR}/vrd/dp_peer.c
+		${CMAKE_SOURCE_DIR}/dataplane/dp_peer.c
 	LIBS vrd_dp Threads::Threads)
 target_link_options(test_dp_peer PRIVATE -Wl,--wrap=vrd_dp_key_destroy)

@@ -1,4 +1,4 @@
-# User-space GSO/GRO for the TUN (vrd/gso.h): the module alone.
+# User-space GSO/GRO for the TUN (dataplane/gso.h): the module alone.
 vrd_unit_test(test_gso SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_gso.c
 	LIBS vrd_gso)
 

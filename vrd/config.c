@@ -316,7 +316,7 @@ static void defaults_set(struct vrd_config *cfg, const char *file)
 	cfg->log_level = VRD_LOG_INFO;
 	cfg->events_max = VRD_DEFAULT_EVENTS_MAX;
 	cfg->port = VRD_DEFAULT_PORT;
-	cfg->vn = VRD_DEFAULT_VN;
+	cfg->vn = VRD_VN_DEFAULT;
 	cfg->hwdt_age_s = VRD_DEFAULT_HWDT_AGE_S;
 }
 

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrd/addr.h"
-#include "vrd/log.h"
+#include "base/addr.h"
+#include "base/log.h"
 
 #define VRD_CONFIG_PEERS_MAX 256
 #define VRD_CONFIG_ERR_MAX 512
@@ -27,7 +27,6 @@
 #define VRD_CONFIG_PATH_MAX 1024
 #define VRD_CONFIG_SOCK_MAX 107 /* sun_path less the NUL */
 #define VRD_DEFAULT_PORT 4800
-#define VRD_DEFAULT_VN 1
 #define VRD_DEFAULT_EVENTS_MAX 10000
 #define VRD_DEFAULT_HWDT_AGE_S 600
 

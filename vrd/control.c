@@ -1,5 +1,5 @@
 #include "vrd/control.h"
-#include "vrd/log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

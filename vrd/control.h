@@ -1,6 +1,6 @@
 /*
  * The control socket: a Unix stream socket (mode 0600) on which vrctl sends
- * one request frame and reads the reply frames (vrd/ctlproto.h). Requests
+ * one request frame and reads the reply frames (vrctl/ctlproto.h). Requests
  * are answered by the handler from the event loop, at once or, when the
  * answer needs the network (vrctl query), later: the handler defers the
  * request (vrd_control_defer) and the daemon completes it when the answer
@@ -14,9 +14,9 @@
 
 #include <stdint.h>
 
-#include "vrd/ctlproto.h"
+#include "vrctl/ctlproto.h"
 #include "vrd/loop.h"
-#include "vrd/row.h"
+#include "vrctl/row.h"
 
 #define VRD_CONTROL_CLIENTS_MAX 16
 #define VRD_CONTROL_IDLE_MS 10000

@@ -2,9 +2,9 @@
 #include "vrd/daemon.h"
 #include "vrd/migrate.h"
 #include "gossip/cert.h"
-#include "vrd/clock.h"
+#include "base/clock.h"
 #include "vrd/lan.h"
-#include "vrd/log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

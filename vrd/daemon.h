@@ -13,7 +13,7 @@
 #include "tables/tables.h"
 #include "vrd/config.h"
 #include "vrd/control.h"
-#include "vrd/counter.h"
+#include "base/counter.h"
 #include "vrd/loop.h"
 
 struct gossip_node;

@@ -1,12 +1,12 @@
 /* The daemon's answers on the control socket. Table commands go to the
- * shared queries (vrd/query.h), so vrctl -d answers them the same way;
+ * shared queries (vrctl/query.h), so vrctl -d answers them the same way;
  * peers, claim and query are gossip's (daemon_gossip.c). */
-#include "vrd/clock.h"
-#include "vrd/counter.h"
+#include "base/clock.h"
+#include "base/counter.h"
 #include "vrd/daemon.h"
 #include "vrd/migrate.h"
 #include "vrd/lan.h"
-#include "vrd/query.h"
+#include "vrctl/query.h"
 
 #include <errno.h>
 #include <string.h>

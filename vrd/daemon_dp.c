@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "gossip/node.h"
-#include "vrd/clock.h"
+#include "base/clock.h"
 #include "vrd/daemon_dp.h"
 #include "vrd/daemon_gossip.h"
-#include "vrd/gso.h"
-#include "vrd/mss.h"
-#include "vrd/rtnl.h"
-#include "vrd/tun.h"
+#include "dataplane/gso.h"
+#include "dataplane/mss.h"
+#include "dataplane/rtnl.h"
+#include "dataplane/tun.h"
 
 #define TUN_NAME_GATEWAY "vrd%d" /* the kernel picks the number */
 #define ROUTE_METRIC 0

@@ -18,8 +18,8 @@
 #include <stdint.h>
 
 #include "vrd/daemon.h"
-#include "vrd/dataplane.h"
-#include "vrd/log.h"
+#include "dataplane/dataplane.h"
+#include "base/log.h"
 
 /* rotation of our transmit keys (docs/dataplane.md) */
 #define VRD_DP_REKEY_MS (120 * 1000)

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "vrd/clock.h"
+#include "base/clock.h"
 #include "vrd/daemon_dp.h"
 
 int vrd_daemon_dp_counters(struct vrd_daemon *d, vrd_counter_fn fn, void *arg)

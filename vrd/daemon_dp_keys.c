@@ -22,8 +22,8 @@
 #include <string.h>
 
 #include "gossip/node.h"
-#include "vrd/bytes.h"
-#include "vrd/clock.h"
+#include "base/bytes.h"
+#include "base/clock.h"
 #include "vrd/daemon_dp.h"
 #include "vrd/migrate.h"
 

@@ -6,7 +6,7 @@
  * answers carries the traffic until a direct probe is answered again,
  * which moves it straight back.
  */
-#include "vrd/clock.h"
+#include "base/clock.h"
 #include "vrd/daemon_dp.h"
 
 static bool fresh(uint64_t t_ms, uint64_t now_ms)

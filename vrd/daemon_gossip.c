@@ -12,9 +12,9 @@
  * clock); everything stored is wall clock.
  */
 #include "vrd/daemon_gossip.h"
-#include "vrd/counter.h"
-#include "vrd/clock.h"
-#include "vrd/log.h"
+#include "base/counter.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

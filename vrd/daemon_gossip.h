@@ -20,7 +20,7 @@
 #include "gossip/claim.h"
 #include "gossip/node.h"
 #include "vrd/daemon.h"
-#include "vrd/log.h"
+#include "base/log.h"
 
 #define VRD_GOSSIP_PENDING_MAX 256 /* records written in one transaction */
 #define VRD_GOSSIP_QUERIES_MAX VRD_CONTROL_CLIENTS_MAX

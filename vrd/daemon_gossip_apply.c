@@ -7,8 +7,8 @@
  * (vrctl claim) go through the same decision.
  */
 #include "vrd/daemon_gossip.h"
-#include "vrd/clock.h"
-#include "vrd/log.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -5,8 +5,8 @@
  * query (deferred in a query slot until the node's query_done).
  */
 #include "vrd/daemon_gossip.h"
-#include "vrd/clock.h"
-#include "vrd/log.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "vrd/migrate.h"
 
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* What the config says this router serves, written into the tables. */
 #include "vrd/daemon.h"
 #include "vrd/migrate.h"
-#include "vrd/clock.h"
-#include "vrd/log.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,16 +1,16 @@
 #include "vrd/lan.h"
 #include "vrd/migrate.h"
-#include "vrd/counter.h"
+#include "base/counter.h"
 #include "capture/evidence.h"
 #include "capture/frame.h"
 #include "capture/pcap.h"
 #include "inject/arp.h"
 #include "inject/proxy.h"
 #include "inject/schedule.h"
-#include "vrd/clock.h"
+#include "base/clock.h"
 #include "vrd/daemon.h"
 #include "vrd/learn.h"
-#include "vrd/log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <ifaddrs.h>

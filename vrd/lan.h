@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 #include "vrd/loop.h"
-#include "vrd/row.h"
+#include "vrctl/row.h"
 
 #define VRD_LAN_BUDGET 256 /* frames per wake-up */
 #define VRD_LAN_OWN_MAX 16 /* addresses of the router on the LAN */

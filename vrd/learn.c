@@ -1,11 +1,11 @@
 #include "vrd/learn.h"
-#include "vrd/counter.h"
+#include "base/counter.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 struct refresh_entry {
 	uint32_t ip;

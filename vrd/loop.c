@@ -1,6 +1,6 @@
 #include "vrd/loop.h"
-#include "vrd/clock.h"
-#include "vrd/log.h"
+#include "base/clock.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <poll.h>

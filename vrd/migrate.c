@@ -7,11 +7,11 @@
 
 #include "gossip/node.h"
 #include "tables/fib.h"
-#include "vrd/bytes.h"
-#include "vrd/clock.h"
+#include "base/bytes.h"
+#include "base/clock.h"
 #include "vrd/daemon.h"
 #include "vrd/lan.h"
-#include "vrd/log.h"
+#include "base/log.h"
 
 #define HOSTS_HDR 5 /* the VM's address, a count */
 

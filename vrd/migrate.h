@@ -30,7 +30,7 @@
 
 #include "capture/evidence.h"
 #include "gossip/wire.h"
-#include "vrd/counter.h"
+#include "base/counter.h"
 
 #define VRD_MIGRATE_QUERIES 64 /* arrivals being asked about at once */
 #define VRD_MIGRATE_RECENT 256 /* recent claims: ip -> mac, for the ARP */

@@ -1,6 +1,6 @@
 /* vrd: the overlay router daemon. Runs in the foreground, logs to stderr. */
 #include "vrd/daemon.h"
-#include "vrd/log.h"
+#include "base/log.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the data plane's receive path (vrd/dp_wire.h).
+ * libFuzzer harness for the data plane's receive path (dataplane/dp_wire.h).
  * Byte 0 picks the mode (bit 0) and the cipher (bit 1: AES-256-GCM where
  * the CPU has it, else ChaCha20-Poly1305); each input gets a fresh
  * receiving key with the fixed secret 00 01 .. 1f, so inputs do not
@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/dp_wire.h"
+#include "dataplane/dp_wire.h"
 
 #define BUF_MAX (65535 + 64)
 #define MODEL_MAX 4096

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for user-space GSO/GRO (vrd/gso.c, linked alone).
+ * libFuzzer harness for user-space GSO/GRO (dataplane/gso.c, linked alone).
  * The first byte picks the mode:
  *
  *   even: the rest is one TUN read (vnet header and packet) for
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/gso.h"
+#include "dataplane/gso.h"
 
 #define STRIDE (VRD_GSO_PKT_MAX + HEADROOM)
 #define HEADROOM 20

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for MSS clamping (vrd/mss.c). The input is two bytes
+ * libFuzzer harness for MSS clamping (dataplane/mss.c). The input is two bytes
  * of mss_max (big-endian) and then the packet, clamped in a heap buffer of
  * exactly its size. Beyond "no crash, no access out of bounds":
  * - false leaves every byte as it was;
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/mss.h"
+#include "dataplane/mss.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vrd/rtnl.h"
-#include "vrd/tun.h"
+#include "dataplane/rtnl.h"
+#include "dataplane/tun.h"
 
 static double now_s(void)
 {

@@ -19,7 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "vrd/ctlproto.h"
+#include "vrctl/ctlproto.h"
 
 static int sock_connect(const char *path)
 {

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "gossip/node.h"
-#include "vrd/clock.h"
+#include "base/clock.h"
 
 struct fds {
 	int fd[64];

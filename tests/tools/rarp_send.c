@@ -32,7 +32,7 @@
 
 #include "tests/tools/tool_util.h"
 
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define FRAME_LEN 60
 #define ETH_P_RARP_ 0x8035

@@ -30,7 +30,7 @@
 
 #include "inject/arp.h"
 #include "inject/proxy.h"
-#include "vrd/addr.h"
+#include "base/addr.h"
 
 #define MAX_LIST 16
 

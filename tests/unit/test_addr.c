@@ -1,6 +1,6 @@
 /*
  * The base helpers: IPv4 addresses, prefixes, interface addresses, MAC
- * addresses, router names (vrd/addr.c) and clocks (vrd/clock.c).
+ * addresses, router names (base/addr.c) and clocks (base/clock.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vrd/addr.h"
-#include "vrd/clock.h"
+#include "base/addr.h"
+#include "base/clock.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

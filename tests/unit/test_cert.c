@@ -1,4 +1,4 @@
-/* Unit tests: gossip trust (gossip/cert.h) and `vrctl ca` (vrd/vrctl_ca.h). */
+/* Unit tests: gossip trust (gossip/cert.h) and `vrctl ca` (vrctl/vrctl_ca.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "gossip/cert.h"
-#include "vrd/vrctl_ca.h"
+#include "vrctl/vrctl_ca.h"
 
 #define NOW 1800000000ULL /* 2027-01-15 */
 #define DAY 86400ULL

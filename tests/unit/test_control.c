@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "vrd/control.h"
-#include "vrd/ctlproto.h"
+#include "vrctl/ctlproto.h"
 #include "vrd/loop.h"
 
 struct fixture {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/ctlproto.h"
+#include "vrctl/ctlproto.h"
 
 /* The one frame at the start of b: its body, checked to span all of b. */
 static void one_frame(const struct vrd_buf *b, uint8_t want_type,

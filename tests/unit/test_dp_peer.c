@@ -1,4 +1,4 @@
-/* Unit tests: the data plane's peer table (vrd/dp_peer.h): peers by name,
+/* Unit tests: the data plane's peer table (dataplane/dp_peer.h): peers by name,
  * receive keys by id, key replacement and expiry, and a long churn against
  * a shadow model.
  *
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/dp_peer.h"
+#include "dataplane/dp_peer.h"
 
 #define FREED_MAX 16
 

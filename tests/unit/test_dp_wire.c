@@ -1,5 +1,5 @@
 /* Unit tests: the data plane wire format, AEAD and replay window
- * (vrd/dp_wire.h). Tests taking a cipher run once per cipher; AES-256-GCM
+ * (dataplane/dp_wire.h). Tests taking a cipher run once per cipher; AES-256-GCM
  * is skipped on a CPU without the instructions libsodium needs. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/dp_wire.h"
+#include "dataplane/dp_wire.h"
 
 #define KEY_ID 0xa1b2c3d4u
 #define VN 0x01020304u

@@ -1,5 +1,5 @@
 /*
- * Unit tests: user-space GSO/GRO (vrd/gso.h), linked alone. Every checksum
+ * Unit tests: user-space GSO/GRO (dataplane/gso.h), linked alone. Every checksum
  * is checked against a naive reference written here (big-endian 16-bit
  * words, one at a time), independent of the library's 64-bit sums.
  */
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/gso.h"
+#include "dataplane/gso.h"
 
 #define PKT_MAX VRD_GSO_PKT_MAX
 #define IN_MAX (VRD_VNET_HDR_LEN + PKT_MAX)

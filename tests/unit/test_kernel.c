@@ -1,5 +1,5 @@
 /*
- * The kernel glue (vrd/tun.c, vrd/rtnl.c) against the real kernel, in a
+ * The kernel glue (dataplane/tun.c, dataplane/rtnl.c) against the real kernel, in a
  * network namespace of its own: main() unshares one before any test, so
  * nothing here touches the host's links or routes, and everything goes
  * away with the process. Root only; exit 77 when namespaces cannot be made
@@ -37,8 +37,8 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-#include "vrd/rtnl.h"
-#include "vrd/tun.h"
+#include "dataplane/rtnl.h"
+#include "dataplane/tun.h"
 
 #define IP4(a, b, c, d) \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "vrd/clock.h"
+#include "base/clock.h"
 #include "vrd/loop.h"
 
 #define NTIMERS 200

@@ -1,5 +1,5 @@
 /*
- * MSS clamping (vrd/mss.c): clamps what is too large and only that, keeps
+ * MSS clamping (dataplane/mss.c): clamps what is too large and only that, keeps
  * the TCP checksum right (checked against a full recomputation with the
  * pseudo-header, written here), and leaves malformed packets, non-SYNs and
  * non-first fragments byte for byte alone, reading nothing past len.
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/mss.h"
+#include "dataplane/mss.h"
 
 #define IP_LEN 20
 #define TCP_LEN 20

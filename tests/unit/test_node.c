@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "gossip/node.h"
-#include "vrd/clock.h"
+#include "base/clock.h"
 
 #define LOOPBACK 0x7f000001u
 #define NODES_MAX 5

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrd/output.h"
+#include "vrctl/output.h"
 
 static void expect_render(const struct vrd_reply *rep, bool json,
 			  const char *want)

@@ -16,7 +16,7 @@
 
 #include "tables/fib.h"
 #include "tables/tables.h"
-#include "vrd/query.h"
+#include "vrctl/query.h"
 
 struct env {
 	char dir[64];

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vrd/row.h"
+#include "vrctl/row.h"
 
 static void test_append_types(void **state)
 {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "gossip/transport.h"
-#include "vrd/clock.h"
+#include "base/clock.h"
 
 #define LOOPBACK 0x7f000001u
 
