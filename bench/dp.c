@@ -1,10 +1,10 @@
 /*
  * bench-dp: the data plane's per-packet crypto on one core. For each
- * cipher this CPU runs and for 64, 512 and 1400-byte packets: vrd_dp_seal
- * in place, and vrd_dp_hdr_decode + vrd_dp_open (replay check, tag,
+ * cipher this CPU runs and for 64, 512 and 1400-byte packets: dp_seal
+ * in place, and dp_hdr_decode + dp_open (replay check, tag,
  * decryption, window update) on packets sealed beforehand with rising
  * counters. Rates are per CPU second of this thread; Gbit/s counts the
- * inner packet bytes (add VRD_DP_OVERHEAD + UDP/IP for the wire).
+ * inner packet bytes (add DP_OVERHEAD + UDP/IP for the wire).
  *
  * usage: bench-dp [SECONDS]   (per measurement, default 2)
  */
@@ -16,7 +16,7 @@
 #include "dataplane/dp_wire.h"
 
 #define BATCH 256
-#define SLOT 1536 /* >= 1400 + VRD_DP_OVERHEAD */
+#define SLOT 1536 /* >= 1400 + DP_OVERHEAD */
 
 struct result {
 	double pps;
@@ -35,7 +35,7 @@ static struct result rate(double packets, double cpu, size_t size)
 	return r;
 }
 
-static struct result bench_seal(const struct vrd_dp_key *k, size_t size,
+static struct result bench_seal(const struct dp_key *k, size_t size,
 				double seconds)
 {
 	uint64_t ctr = 1, n = 0;
@@ -46,8 +46,8 @@ static struct result bench_seal(const struct vrd_dp_key *k, size_t size,
 		for (unsigned i = 0; i < BATCH; i++) {
 			uint8_t *b = slots[i];
 
-			acc += vrd_dp_seal(k, b, VRD_DP_DATA, 7, 1, ctr++,
-					   b + VRD_DP_HDR_LEN, size);
+			acc += dp_seal(k, b, DP_DATA, 7, 1, ctr++,
+					   b + DP_HDR_LEN, size);
 		}
 		n += BATCH;
 		t = bench_cpu_s() - t0;
@@ -56,7 +56,7 @@ static struct result bench_seal(const struct vrd_dp_key *k, size_t size,
 	return rate((double)n, t, size);
 }
 
-static int bench_open(const struct vrd_dp_key *tx, struct vrd_dp_key *rx,
+static int bench_open(const struct dp_key *tx, struct dp_key *rx,
 		      size_t size, double seconds, struct result *out)
 {
 	uint64_t ctr = 1, n = 0;
@@ -66,19 +66,19 @@ static int bench_open(const struct vrd_dp_key *tx, struct vrd_dp_key *rx,
 		double t0;
 
 		for (unsigned i = 0; i < BATCH; i++) {
-			slot_len[i] = vrd_dp_seal(
-				tx, slots[i], VRD_DP_DATA, 7, 1, ctr++,
-				slots[i] + VRD_DP_HDR_LEN, size);
+			slot_len[i] = dp_seal(
+				tx, slots[i], DP_DATA, 7, 1, ctr++,
+				slots[i] + DP_HDR_LEN, size);
 		}
 		t0 = bench_cpu_s();
 		for (unsigned i = 0; i < BATCH; i++) {
-			struct vrd_dp_hdr h;
+			struct dp_hdr h;
 			ssize_t got;
 
-			if (vrd_dp_hdr_decode(&h, slots[i], slot_len[i]) < 0) {
+			if (dp_hdr_decode(&h, slots[i], slot_len[i]) < 0) {
 				return -1;
 			}
-			got = vrd_dp_open(rx, &h, slots[i], slot_len[i]);
+			got = dp_open(rx, &h, slots[i], slot_len[i]);
 			if (got != (ssize_t)size) {
 				return -1;
 			}
@@ -93,22 +93,22 @@ static int bench_open(const struct vrd_dp_key *tx, struct vrd_dp_key *rx,
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = {64, 512, 1400};
-	enum vrd_dp_cipher ciphers[2] = {VRD_DP_CHACHA20POLY1305};
+	enum dp_cipher ciphers[2] = {DP_CHACHA20POLY1305};
 	unsigned nciphers = 1;
-	uint8_t secret[VRD_DP_SECRET_LEN];
+	uint8_t secret[DP_SECRET_LEN];
 	double seconds = argc > 1 ? atof(argv[1]) : 2.0;
 
 	if (seconds <= 0) {
 		fprintf(stderr, "usage: bench-dp [SECONDS]\n");
 		return 2;
 	}
-	if (vrd_dp_cipher_preferred() == VRD_DP_AES256GCM) {
-		ciphers[0] = VRD_DP_AES256GCM;
-		ciphers[1] = VRD_DP_CHACHA20POLY1305;
+	if (dp_cipher_preferred() == DP_AES256GCM) {
+		ciphers[0] = DP_AES256GCM;
+		ciphers[1] = DP_CHACHA20POLY1305;
 		nciphers = 2;
 	}
 	bench_rng_seed(1);
-	for (unsigned i = 0; i < VRD_DP_SECRET_LEN; i++) {
+	for (unsigned i = 0; i < DP_SECRET_LEN; i++) {
 		secret[i] = (uint8_t)bench_rng_u32();
 	}
 	for (unsigned i = 0; i < BATCH; i++) {
@@ -117,25 +117,25 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("preferred cipher: %s, %.1f s per row, one thread\n",
-	       vrd_dp_cipher_name(vrd_dp_cipher_preferred()), seconds);
+	       dp_cipher_name(dp_cipher_preferred()), seconds);
 	printf("%-17s %-4s %6s %14s %10s\n", "cipher", "op", "bytes",
 	       "packets/s", "Gbit/s");
 	for (unsigned c = 0; c < nciphers; c++) {
-		struct vrd_dp_key *tx = vrd_dp_key_create(ciphers[c], secret);
-		const char *name = vrd_dp_cipher_name(ciphers[c]);
+		struct dp_key *tx = dp_key_create(ciphers[c], secret);
+		const char *name = dp_cipher_name(ciphers[c]);
 
 		if (!tx) {
 			perror("bench-dp: key");
 			return 1;
 		}
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-			struct vrd_dp_key *rx;
+			struct dp_key *rx;
 			struct result r;
 
 			r = bench_seal(tx, sizes[s], seconds);
 			printf("%-17s %-4s %6zu %14.0f %10.3f\n", name, "seal",
 			       sizes[s], r.pps, r.gbps);
-			rx = vrd_dp_key_create(ciphers[c], secret);
+			rx = dp_key_create(ciphers[c], secret);
 			if (!rx) {
 				perror("bench-dp: key");
 				return 1;
@@ -147,9 +147,9 @@ int main(int argc, char **argv)
 			}
 			printf("%-17s %-4s %6zu %14.0f %10.3f\n", name, "open",
 			       sizes[s], r.pps, r.gbps);
-			vrd_dp_key_destroy(rx);
+			dp_key_destroy(rx);
 		}
-		vrd_dp_key_destroy(tx);
+		dp_key_destroy(tx);
 	}
 	return 0;
 }

@@ -2,7 +2,7 @@
  * bench-gso: user-space GSO/GRO rates on one core (CPU time of this
  * thread). Prints "name  value  unit" lines.
  *
- *   checksum: vrd_csum_add() over 64 KB.
+ *   checksum: dp_csum_add() over 64 KB.
  *   split:    64 KB TCP super-packets (timestamps, MSS 1380: 48 segments)
  *             into slots with 20 bytes of headroom; segments/s and Gbit/s
  *             of segment bytes.
@@ -25,7 +25,7 @@
 #define HEADROOM 20
 #define STRIDE 1536
 #define SEG_LEN 1400
-#define BATCH VRD_GSO_SEGS_MAX
+#define BATCH DP_GSO_SEGS_MAX
 
 static double seconds = 1.0;
 
@@ -60,7 +60,7 @@ static size_t tcp_make(uint8_t *ip, size_t payload, uint16_t id, uint32_t seq,
 	ip[9] = 6;
 	memcpy(ip + 12, (const uint8_t[]){198, 51, 100, 7}, 4);
 	memcpy(ip + 16, (const uint8_t[]){203, 0, 113, 9}, 4);
-	c = (uint16_t)~vrd_csum_fold(vrd_csum_add(0, ip, 20));
+	c = (uint16_t)~dp_csum_fold(dp_csum_add(0, ip, 20));
 	memcpy(ip + 10, &c, 2);
 	put16(th, sport);
 	put16(th + 2, 443);
@@ -74,11 +74,11 @@ static size_t tcp_make(uint8_t *ip, size_t payload, uint16_t id, uint32_t seq,
 	for (size_t i = 0; i < payload; i++) {
 		ip[HLEN + i] = (uint8_t)bench_rng_u32();
 	}
-	sum = vrd_csum_pseudo4(0, ip + 12, ip + 16, 6, (uint16_t)(len - 20));
+	sum = dp_csum_pseudo4(0, ip + 12, ip + 16, 6, (uint16_t)(len - 20));
 	if (partial) {
-		c = vrd_csum_fold(sum);
+		c = dp_csum_fold(sum);
 	} else {
-		c = (uint16_t)~vrd_csum_fold(vrd_csum_add(sum, th, len - 20));
+		c = (uint16_t)~dp_csum_fold(dp_csum_add(sum, th, len - 20));
 	}
 	memcpy(th + 16, &c, 2);
 	return len;
@@ -97,8 +97,8 @@ static int bench_csum(void)
 	t0 = bench_cpu_s();
 	do {
 		for (int i = 0; i < 256; i++, n++) {
-			sink ^= vrd_csum_fold(
-				vrd_csum_add(0, buf, sizeof(buf)));
+			sink ^= dp_csum_fold(
+				dp_csum_add(0, buf, sizeof(buf)));
 		}
 		t = bench_cpu_s() - t0;
 	} while (t < seconds);
@@ -110,11 +110,11 @@ static int bench_csum(void)
 
 static int bench_split(void)
 {
-	static uint8_t in[VRD_VNET_HDR_LEN + VRD_GSO_PKT_MAX];
+	static uint8_t in[DP_VNET_HDR_LEN + DP_GSO_PKT_MAX];
 	static uint8_t slots[BATCH * STRIDE];
-	static struct vrd_gso_out out;
-	struct vrd_vnet_hdr h = {.flags = VRD_VNET_F_NEEDS_CSUM,
-				 .gso_type = VRD_VNET_GSO_TCPV4,
+	static struct dp_gso_out out;
+	struct dp_vnet_hdr h = {.flags = DP_VNET_F_NEEDS_CSUM,
+				 .gso_type = DP_VNET_GSO_TCPV4,
 				 .hdr_len = HLEN,
 				 .gso_size = MSS,
 				 .csum_start = 20,
@@ -122,9 +122,9 @@ static int bench_split(void)
 	size_t len, supers = 0, segs = 0, bytes = 0;
 	double t0, t;
 
-	vrd_vnet_hdr_encode(in, &h);
-	len = VRD_VNET_HDR_LEN + tcp_make(in + VRD_VNET_HDR_LEN,
-					  VRD_GSO_PKT_MAX - HLEN, 1, 1, 40000,
+	dp_vnet_hdr_encode(in, &h);
+	len = DP_VNET_HDR_LEN + tcp_make(in + DP_VNET_HDR_LEN,
+					  DP_GSO_PKT_MAX - HLEN, 1, 1, 40000,
 					  true);
 	out.buf = slots;
 	out.stride = STRIDE;
@@ -133,7 +133,7 @@ static int bench_split(void)
 	t0 = bench_cpu_s();
 	do {
 		for (int i = 0; i < 64; i++) {
-			if (vrd_gso_split(&out, in, len) < 0) {
+			if (dp_gso_split(&out, in, len) < 0) {
 				fprintf(stderr, "bench-gso: split failed\n");
 				return -1;
 			}
@@ -158,8 +158,8 @@ static int bench_coalesce(size_t flows)
 {
 	static uint8_t *mem[BATCH];
 	static uint8_t pristine[BATCH][HLEN];
-	static struct vrd_gro_pkt pkts[BATCH];
-	static struct vrd_gro_frame frames[BATCH];
+	static struct dp_gro_pkt pkts[BATCH];
+	static struct dp_gro_frame frames[BATCH];
 	size_t batches = 0, frames_out = 0, bytes = 0;
 	char name[64];
 	double t0, t;
@@ -168,25 +168,25 @@ static int bench_coalesce(size_t flows)
 	for (size_t i = 0; i < BATCH; i++) {
 		size_t f = i % flows, k = i / flows;
 
-		mem[i] = malloc(VRD_VNET_HDR_LEN + VRD_GSO_PKT_MAX);
+		mem[i] = malloc(DP_VNET_HDR_LEN + DP_GSO_PKT_MAX);
 		if (!mem[i]) {
 			fprintf(stderr, "bench-gso: out of memory\n");
 			rc = -1;
 			goto free_mem;
 		}
-		pkts[i].data = mem[i] + VRD_VNET_HDR_LEN;
+		pkts[i].data = mem[i] + DP_VNET_HDR_LEN;
 		pkts[i].len = tcp_make(pkts[i].data, SEG_LEN - HLEN,
 				       (uint16_t)(100 * f + k),
 				       (uint32_t)(1 + k * (SEG_LEN - HLEN)),
 				       (uint16_t)(40000 + f), false);
-		pkts[i].cap = VRD_GSO_PKT_MAX;
+		pkts[i].cap = DP_GSO_PKT_MAX;
 		memcpy(pristine[i], pkts[i].data, HLEN);
 		bytes += pkts[i].len;
 	}
 	t0 = bench_cpu_s();
 	do {
 		for (int r = 0; r < 64; r++) {
-			frames_out += vrd_gro_coalesce(frames, pkts, BATCH);
+			frames_out += dp_gro_coalesce(frames, pkts, BATCH);
 			batches++;
 			for (size_t i = 0; i < BATCH; i++) {
 				memcpy(pkts[i].data, pristine[i], HLEN);

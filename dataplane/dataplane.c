@@ -53,7 +53,7 @@ static int udp_open(uint32_t addr, uint16_t port, char *err, size_t errlen)
 
 /* UDP segmentation both ways, when the kernel has it: trains of datagrams
  * cross the socket in one call (dp_tx.c, dp_rx.c). */
-static void udp_offloads(struct vrd_dp *dp)
+static void udp_offloads(struct dp *dp)
 {
 	int one = 1, seg = 0;
 	socklen_t len = sizeof(seg);
@@ -63,10 +63,10 @@ static void udp_offloads(struct vrd_dp *dp)
 		!setsockopt(dp->udp_fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
 }
 
-struct vrd_dp *vrd_dp_create(const struct vrd_dp_config *cfg, char *err,
+struct dp *dp_create(const struct dp_config *cfg, char *err,
 			     size_t errlen)
 {
-	struct vrd_dp *dp = calloc(1, sizeof(*dp));
+	struct dp *dp = calloc(1, sizeof(*dp));
 	int rc = -ENOMEM;
 
 	if (!dp) {
@@ -81,14 +81,14 @@ struct vrd_dp *vrd_dp_create(const struct vrd_dp_config *cfg, char *err,
 	dp->fib = cfg->fib;
 	dp->udp_fd = dp->stop_fd = dp->ctl_fd = dp->want_fd = -1;
 	dp->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
-	dp->ctl = calloc(VRD_DP_CTL_QUEUE, sizeof(*dp->ctl));
-	dp->tx.slots = calloc(VRD_DP_TX_SLOTS, VRD_DP_SLOT);
-	dp->tx.super = malloc(VRD_DP_SUPER_MAX);
+	dp->ctl = calloc(DP_CTL_QUEUE, sizeof(*dp->ctl));
+	dp->tx.slots = calloc(DP_TX_SLOTS, DP_SLOT);
+	dp->tx.super = malloc(DP_SUPER_MAX);
 	if (!dp->ctl || !dp->tx.slots || !dp->tx.super) {
 		snprintf(err, errlen, "data plane: %s", strerror(ENOMEM));
 		goto err_free;
 	}
-	rc = vrd_dp_peers_init(&dp->peers);
+	rc = dp_peers_init(&dp->peers);
 	if (rc < 0) {
 		snprintf(err, errlen, "data plane: %s", strerror(-rc));
 		goto err_free;
@@ -110,10 +110,10 @@ struct vrd_dp *vrd_dp_create(const struct vrd_dp_config *cfg, char *err,
 	udp_offloads(dp);
 	/* a train or a super-packet needs a slot of 64 KB */
 	dp->rx_slot =
-		dp->vnet_hdr || dp->udp_gro ? VRD_DP_RX_SLOT_GRO : VRD_DP_SLOT;
-	dp->rx.slots = calloc(VRD_DP_BATCH, dp->rx_slot);
+		dp->vnet_hdr || dp->udp_gro ? DP_RX_SLOT_GRO : DP_SLOT;
+	dp->rx.slots = calloc(DP_BATCH, dp->rx_slot);
 	/* the datagrams of trains are copied out: one slot each */
-	dp->rx.stage = dp->udp_gro ? calloc(VRD_DP_BATCH, dp->rx_slot) : NULL;
+	dp->rx.stage = dp->udp_gro ? calloc(DP_BATCH, dp->rx_slot) : NULL;
 	if (!dp->rx.slots || (dp->udp_gro && !dp->rx.stage)) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "data plane: %s", strerror(ENOMEM));
@@ -132,7 +132,7 @@ err_fds:
 	if (dp->want_fd >= 0)
 		close(dp->want_fd);
 	pthread_mutex_destroy(&dp->ctl_lock);
-	vrd_dp_peers_fini(&dp->peers);
+	dp_peers_fini(&dp->peers);
 err_free:
 	free(dp->ctl);
 	free(dp->tx.slots);
@@ -146,7 +146,7 @@ err_tun:
 	return NULL;
 }
 
-static int thread_start(struct vrd_dp_thread *t, void *(*fn)(void *))
+static int thread_start(struct dp_thread *t, void *(*fn)(void *))
 {
 	int rc;
 
@@ -169,7 +169,7 @@ static int thread_start(struct vrd_dp_thread *t, void *(*fn)(void *))
 	return 0;
 }
 
-static void thread_join(struct vrd_dp_thread *t)
+static void thread_join(struct dp_thread *t)
 {
 	if (!t->started)
 		return;
@@ -178,13 +178,13 @@ static void thread_join(struct vrd_dp_thread *t)
 	t->started = false;
 }
 
-int vrd_dp_start(struct vrd_dp *dp)
+int dp_start(struct dp *dp)
 {
-	int rc = thread_start(&dp->rx, vrd_dp_rx_main);
+	int rc = thread_start(&dp->rx, dp_rx_main);
 
 	if (rc < 0)
 		return rc;
-	rc = thread_start(&dp->tx, vrd_dp_tx_main);
+	rc = thread_start(&dp->tx, dp_tx_main);
 	if (rc < 0) {
 		uint64_t one = 1;
 
@@ -195,7 +195,7 @@ int vrd_dp_start(struct vrd_dp *dp)
 	return rc;
 }
 
-void vrd_dp_destroy(struct vrd_dp *dp)
+void dp_destroy(struct dp *dp)
 {
 	uint64_t one = 1;
 
@@ -211,7 +211,7 @@ void vrd_dp_destroy(struct vrd_dp *dp)
 	close(dp->stop_fd);
 	close(dp->ctl_fd);
 	close(dp->want_fd);
-	vrd_dp_peers_fini(&dp->peers);
+	dp_peers_fini(&dp->peers);
 	pthread_mutex_destroy(&dp->ctl_lock);
 	free(dp->ctl);
 	free(dp->tx.slots);
@@ -221,22 +221,22 @@ void vrd_dp_destroy(struct vrd_dp *dp)
 	free(dp);
 }
 
-struct vrd_dp_peers *vrd_dp_peers(struct vrd_dp *dp)
+struct dp_peers *dp_peers(struct dp *dp)
 {
 	return &dp->peers;
 }
 
-int vrd_dp_control_fd(const struct vrd_dp *dp)
+int dp_control_fd(const struct dp *dp)
 {
 	return dp->ctl_fd;
 }
 
-int vrd_dp_want_fd(const struct vrd_dp *dp)
+int dp_want_fd(const struct dp *dp)
 {
 	return dp->want_fd;
 }
 
-size_t vrd_dp_wanted(struct vrd_dp *dp, int *idx, size_t max)
+size_t dp_wanted(struct dp *dp, int *idx, size_t max)
 {
 	uint64_t v;
 	size_t n = 0;
@@ -244,22 +244,22 @@ size_t vrd_dp_wanted(struct vrd_dp *dp, int *idx, size_t max)
 	if (read(dp->want_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_ratelimited(&dp->rl, VRD_LOG_ERR, "data plane: eventfd: %s",
 				strerror(errno));
-	vrd_dp_peers_read_lock(&dp->peers);
-	for (int i = 0; i < VRD_DP_PEERS_MAX && n < max; i++)
+	dp_peers_read_lock(&dp->peers);
+	for (int i = 0; i < DP_PEERS_MAX && n < max; i++)
 		if (dp->peers.peer[i].used &&
 		    __atomic_exchange_n(&dp->peers.peer[i].want_key, 0,
 					__ATOMIC_RELAXED))
 			idx[n++] = i;
-	vrd_dp_peers_unlock(&dp->peers);
+	dp_peers_unlock(&dp->peers);
 	return n;
 }
 
-size_t vrd_dp_control_drain(struct vrd_dp *dp,
+size_t dp_control_drain(struct dp *dp,
 			    void (*fn)(const uint8_t *buf, size_t len,
 				       uint32_t addr, uint16_t port, void *arg),
 			    void *arg)
 {
-	struct vrd_dp_ctl_msg m;
+	struct dp_ctl_msg m;
 	uint64_t v;
 	size_t n = 0;
 
@@ -273,7 +273,7 @@ size_t vrd_dp_control_drain(struct vrd_dp *dp,
 			return n;
 		}
 		m = dp->ctl[dp->ctl_head];
-		dp->ctl_head = (dp->ctl_head + 1) % VRD_DP_CTL_QUEUE;
+		dp->ctl_head = (dp->ctl_head + 1) % DP_CTL_QUEUE;
 		dp->ctl_count--;
 		pthread_mutex_unlock(&dp->ctl_lock);
 		fn(m.buf, m.len, m.addr, m.port, arg);
@@ -281,7 +281,7 @@ size_t vrd_dp_control_drain(struct vrd_dp *dp,
 	}
 }
 
-int vrd_dp_send_raw(struct vrd_dp *dp, uint32_t addr, uint16_t port,
+int dp_send_raw(struct dp *dp, uint32_t addr, uint16_t port,
 		    const uint8_t *buf, size_t len)
 {
 	struct sockaddr_in sin = {
@@ -296,118 +296,118 @@ int vrd_dp_send_raw(struct vrd_dp *dp, uint32_t addr, uint16_t port,
 	return 0;
 }
 
-size_t vrd_dp_seal_for(struct vrd_dp *dp, struct vrd_dp_peer *p, uint8_t *buf,
+size_t dp_seal_for(struct dp *dp, struct dp_peer *p, uint8_t *buf,
 		       uint8_t type, uint32_t vn, size_t len)
 {
 	uint64_t ctr, one = 1;
 
 	if (!p->tx_key) {
-		vrd_dp_add(&p->stats.tx_no_key, 1);
+		dp_add(&p->stats.tx_no_key, 1);
 		if (!__atomic_exchange_n(&p->want_key, 1, __ATOMIC_RELAXED) &&
 		    write(dp->want_fd, &one, sizeof(one)) < 0)
-			vrd_dp_add(&dp->stats.rx_control_dropped, 1);
+			dp_add(&dp->stats.rx_control_dropped, 1);
 		return 0;
 	}
 	ctr = __atomic_fetch_add(&p->tx_counter, 1, __ATOMIC_RELAXED);
-	if (ctr >= VRD_DP_COUNTER_LIMIT) {
-		vrd_dp_add(&p->stats.tx_no_key, 1);
+	if (ctr >= DP_COUNTER_LIMIT) {
+		dp_add(&p->stats.tx_no_key, 1);
 		return 0;
 	}
-	return vrd_dp_seal(p->tx_key, buf, type, p->tx_key_id, vn, ctr,
-			   buf + VRD_DP_HDR_LEN, len);
+	return dp_seal(p->tx_key, buf, type, p->tx_key_id, vn, ctr,
+			   buf + DP_HDR_LEN, len);
 }
 
-size_t vrd_dp_relay_wrap(struct vrd_dp *dp, struct vrd_dp_peer *r, uint8_t kind,
+size_t dp_relay_wrap(struct dp *dp, struct dp_peer *r, uint8_t kind,
 			 const char *name, uint8_t *dgram, size_t len,
 			 uint32_t vn, uint8_t **out)
 {
 	size_t nl = strlen(name);
-	uint8_t *start = dgram - 2 - nl - VRD_DP_HDR_LEN;
+	uint8_t *start = dgram - 2 - nl - DP_HDR_LEN;
 	size_t n;
 
-	start[VRD_DP_HDR_LEN] = kind;
-	start[VRD_DP_HDR_LEN + 1] = (uint8_t)nl;
-	memcpy(start + VRD_DP_HDR_LEN + 2, name, nl);
-	n = vrd_dp_seal_for(dp, r, start, VRD_DP_RELAY, vn, 2 + nl + len);
+	start[DP_HDR_LEN] = kind;
+	start[DP_HDR_LEN + 1] = (uint8_t)nl;
+	memcpy(start + DP_HDR_LEN + 2, name, nl);
+	n = dp_seal_for(dp, r, start, DP_RELAY, vn, 2 + nl + len);
 	*out = start;
 	return n;
 }
 
-int vrd_dp_probe(struct vrd_dp *dp, int idx, int relay, uint64_t now_us)
+int dp_probe(struct dp *dp, int idx, int relay, uint64_t now_us)
 {
 	/* room for the probe, its tag, and a relay wrapping's tag after it */
-	uint8_t buf[VRD_DP_HEADROOM + VRD_DP_PROBE_LEN + 2 * VRD_DP_TAG_LEN];
-	uint8_t *dgram = buf + VRD_DP_HEADROOM - VRD_DP_HDR_LEN, *start;
-	struct vrd_dp_peer *p, *via;
+	uint8_t buf[DP_HEADROOM + DP_PROBE_LEN + 2 * DP_TAG_LEN];
+	uint8_t *dgram = buf + DP_HEADROOM - DP_HDR_LEN, *start;
+	struct dp_peer *p, *via;
 	uint64_t ep;
 	size_t n;
 
-	vrd_dp_peers_read_lock(&dp->peers);
+	dp_peers_read_lock(&dp->peers);
 	p = &dp->peers.peer[idx];
 	via = relay >= 0 ? &dp->peers.peer[relay] : p;
-	dgram[VRD_DP_HDR_LEN] = 1;
-	vrd_put_be64(dgram + VRD_DP_HDR_LEN + 1, now_us);
-	vrd_put_be32(dgram + VRD_DP_HDR_LEN + 9, (uint32_t)(relay + 1));
-	n = vrd_dp_seal_for(dp, p, dgram, VRD_DP_PROBE, dp->vn,
-			    VRD_DP_PROBE_LEN);
+	dgram[DP_HDR_LEN] = 1;
+	vrd_put_be64(dgram + DP_HDR_LEN + 1, now_us);
+	vrd_put_be32(dgram + DP_HDR_LEN + 9, (uint32_t)(relay + 1));
+	n = dp_seal_for(dp, p, dgram, DP_PROBE, dp->vn,
+			    DP_PROBE_LEN);
 	start = dgram;
 	if (n && relay >= 0)
-		n = vrd_dp_relay_wrap(dp, via, VRD_DP_RELAY_TO, p->name, dgram,
+		n = dp_relay_wrap(dp, via, DP_RELAY_TO, p->name, dgram,
 				      n, dp->vn, &start);
-	ep = vrd_dp_load(&via->endpoint);
-	vrd_dp_peers_unlock(&dp->peers);
+	ep = dp_load(&via->endpoint);
+	dp_peers_unlock(&dp->peers);
 	if (!n)
 		return -ENOKEY;
 	if (!ep)
 		return -EDESTADDRREQ;
-	return vrd_dp_send_raw(dp, (uint32_t)(ep >> 16), (uint16_t)ep, start,
+	return dp_send_raw(dp, (uint32_t)(ep >> 16), (uint16_t)ep, start,
 			       n);
 }
 
 /* The probe's send time, for the receive thread's round-trip. */
-uint64_t vrd_dp_probe_time(const uint8_t *payload);
-uint64_t vrd_dp_probe_time(const uint8_t *payload)
+uint64_t dp_probe_time(const uint8_t *payload);
+uint64_t dp_probe_time(const uint8_t *payload)
 {
 	return vrd_get_be64(payload + 1);
 }
 
-int vrd_dp_counters(struct vrd_dp *dp, vrd_counter_fn fn, void *arg)
+int dp_counters(struct dp *dp, vrd_counter_fn fn, void *arg)
 {
-	const struct vrd_dp_stats *s = &dp->stats;
+	const struct dp_stats *s = &dp->stats;
 	struct vrd_counter c[] = {
-		{"dp.tun_reads", vrd_dp_load(&s->tun_reads)},
-		{"dp.tun_packets", vrd_dp_load(&s->tun_packets)},
-		{"dp.tun_bytes", vrd_dp_load(&s->tun_bytes)},
-		{"dp.tun_supers", vrd_dp_load(&s->tun_supers)},
-		{"dp.tx_batches", vrd_dp_load(&s->tx_batches)},
-		{"dp.tx_sent", vrd_dp_load(&s->tx_sent)},
-		{"dp.tx_errors", vrd_dp_load(&s->tx_errors)},
-		{"dp.tx_not_ipv4", vrd_dp_load(&s->tx_not_ipv4)},
-		{"dp.tx_no_route", vrd_dp_load(&s->tx_no_route)},
-		{"dp.tx_loop", vrd_dp_load(&s->tx_loop)},
-		{"dp.tx_source", vrd_dp_load(&s->tx_source)},
-		{"dp.tx_gso_errors", vrd_dp_load(&s->tx_gso_errors)},
-		{"dp.tx_mss_clamped", vrd_dp_load(&s->tx_mss_clamped)},
-		{"dp.tx_gso_trains", vrd_dp_load(&s->tx_gso_trains)},
-		{"dp.tx_gso_off", vrd_dp_load(&s->tx_gso_off)},
-		{"dp.rx_batches", vrd_dp_load(&s->rx_batches)},
-		{"dp.rx_datagrams", vrd_dp_load(&s->rx_datagrams)},
-		{"dp.rx_gro_trains", vrd_dp_load(&s->rx_gro_trains)},
-		{"dp.rx_control", vrd_dp_load(&s->rx_control)},
-		{"dp.rx_control_dropped", vrd_dp_load(&s->rx_control_dropped)},
-		{"dp.rx_relay_no_peer", vrd_dp_load(&s->rx_relay_no_peer)},
-		{"dp.rx_not_ipv4", vrd_dp_load(&s->rx_not_ipv4)},
-		{"dp.tun_writes", vrd_dp_load(&s->tun_writes)},
-		{"dp.tun_write_errors", vrd_dp_load(&s->tun_write_errors)},
-		{"dp.tun_coalesced", vrd_dp_load(&s->tun_coalesced)},
+		{"dp.tun_reads", dp_load(&s->tun_reads)},
+		{"dp.tun_packets", dp_load(&s->tun_packets)},
+		{"dp.tun_bytes", dp_load(&s->tun_bytes)},
+		{"dp.tun_supers", dp_load(&s->tun_supers)},
+		{"dp.tx_batches", dp_load(&s->tx_batches)},
+		{"dp.tx_sent", dp_load(&s->tx_sent)},
+		{"dp.tx_errors", dp_load(&s->tx_errors)},
+		{"dp.tx_not_ipv4", dp_load(&s->tx_not_ipv4)},
+		{"dp.tx_no_route", dp_load(&s->tx_no_route)},
+		{"dp.tx_loop", dp_load(&s->tx_loop)},
+		{"dp.tx_source", dp_load(&s->tx_source)},
+		{"dp.tx_gso_errors", dp_load(&s->tx_gso_errors)},
+		{"dp.tx_mss_clamped", dp_load(&s->tx_mss_clamped)},
+		{"dp.tx_gso_trains", dp_load(&s->tx_gso_trains)},
+		{"dp.tx_gso_off", dp_load(&s->tx_gso_off)},
+		{"dp.rx_batches", dp_load(&s->rx_batches)},
+		{"dp.rx_datagrams", dp_load(&s->rx_datagrams)},
+		{"dp.rx_gro_trains", dp_load(&s->rx_gro_trains)},
+		{"dp.rx_control", dp_load(&s->rx_control)},
+		{"dp.rx_control_dropped", dp_load(&s->rx_control_dropped)},
+		{"dp.rx_relay_no_peer", dp_load(&s->rx_relay_no_peer)},
+		{"dp.rx_not_ipv4", dp_load(&s->rx_not_ipv4)},
+		{"dp.tun_writes", dp_load(&s->tun_writes)},
+		{"dp.tun_write_errors", dp_load(&s->tun_write_errors)},
+		{"dp.tun_coalesced", dp_load(&s->tun_coalesced)},
 	};
 	char name[64];
 	int rc = VRD_COUNTERS_EMIT(c, fn, arg);
 
-	for (int i = 1; !rc && i < VRD_DP_DROP_MAX; i++) {
+	for (int i = 1; !rc && i < DP_DROP_MAX; i++) {
 		snprintf(name, sizeof(name), "dp.rx_drop_%s",
-			 vrd_dp_drop_name(i));
-		rc = fn(name, vrd_dp_load(&s->rx_drop[i]), arg);
+			 dp_drop_name(i));
+		rc = fn(name, dp_load(&s->rx_drop[i]), arg);
 	}
 	return rc;
 }

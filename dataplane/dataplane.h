@@ -13,14 +13,14 @@
  *       packets to the TUN (coalesced into super-packets when it can).
  * Datagrams that start with GOSSIP_UDP_MAGIC belong to the gossip node's
  * certificate exchange: the rx thread queues them for the daemon's thread
- * (vrd_dp_control_fd, vrd_dp_control_drain).
+ * (dp_control_fd, dp_control_drain).
  *
  * Nothing on the packet path allocates, logs or touches LMDB: the threads
  * read the forwarding snapshot (tables_fib, QSBR) and the peer table
  * (dataplane/dp_peer.h, a read lock per batch).
  */
-#ifndef VRD_DATAPLANE_H
-#define VRD_DATAPLANE_H
+#ifndef DP_DATAPLANE_H
+#define DP_DATAPLANE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,17 +30,17 @@
 #include "base/counter.h"
 #include "dataplane/dp_peer.h"
 
-#define VRD_DP_BATCH 64 /* packets per wake-up and per sendmmsg */
-#define VRD_DP_UNDERLAY_MTU 1500
+#define DP_BATCH 64 /* packets per wake-up and per sendmmsg */
+#define DP_UNDERLAY_MTU 1500
 /* IPv4 and UDP headers, then ours: what the TUN's MTU leaves room for */
-#define VRD_DP_TUN_MTU (VRD_DP_UNDERLAY_MTU - 20 - 8 - VRD_DP_OVERHEAD)
+#define DP_TUN_MTU (DP_UNDERLAY_MTU - 20 - 8 - DP_OVERHEAD)
 /* a counter this high on one key: send nothing more until the daemon has
- * rotated it (it rotates far below, at VRD_DP_REKEY_PACKETS) */
-#define VRD_DP_COUNTER_LIMIT (UINT64_C(1) << 60)
+ * rotated it (it rotates far below, at DP_REKEY_PACKETS) */
+#define DP_COUNTER_LIMIT (UINT64_C(1) << 60)
 
-struct vrd_dp;
+struct dp;
 
-struct vrd_dp_config {
+struct dp_config {
 	const char *name; /* this router (borrowed, copied) */
 	uint32_t vn;
 	uint32_t bind_addr; /* host order; 0: any */
@@ -52,35 +52,35 @@ struct vrd_dp_config {
 };
 
 /* Opens the UDP socket; no threads yet. NULL with errno and a message. */
-struct vrd_dp *vrd_dp_create(const struct vrd_dp_config *cfg, char *err,
+struct dp *dp_create(const struct dp_config *cfg, char *err,
 			     size_t errlen);
 /* Starts the two threads: 0 or a negative errno. */
-int vrd_dp_start(struct vrd_dp *dp);
+int dp_start(struct dp *dp);
 /* Stops the threads, closes the TUN and the socket, frees. NULL ok. */
-void vrd_dp_destroy(struct vrd_dp *dp);
+void dp_destroy(struct dp *dp);
 
-struct vrd_dp_peers *vrd_dp_peers(struct vrd_dp *dp);
+struct dp_peers *dp_peers(struct dp *dp);
 
 /* The daemon's loop watches this fd (POLLIN): control datagrams wait. */
-int vrd_dp_control_fd(const struct vrd_dp *dp);
+int dp_control_fd(const struct dp *dp);
 /* Hands every waiting control datagram to fn; returns how many. */
-size_t vrd_dp_control_drain(struct vrd_dp *dp,
+size_t dp_control_drain(struct dp *dp,
 			    void (*fn)(const uint8_t *buf, size_t len,
 				       uint32_t addr, uint16_t port, void *arg),
 			    void *arg);
 /* The daemon's loop watches this fd too: a packet found no key for its
- * peer. vrd_dp_wanted writes the indexes of those peers (up to max) and
+ * peer. dp_wanted writes the indexes of those peers (up to max) and
  * returns how many. */
-int vrd_dp_want_fd(const struct vrd_dp *dp);
-size_t vrd_dp_wanted(struct vrd_dp *dp, int *idx, size_t max);
+int dp_want_fd(const struct dp *dp);
+size_t dp_wanted(struct dp *dp, int *idx, size_t max);
 /* Sends an unsealed datagram (the gossip node's certificate exchange). */
-int vrd_dp_send_raw(struct vrd_dp *dp, uint32_t addr, uint16_t port,
+int dp_send_raw(struct dp *dp, uint32_t addr, uint16_t port,
 		    const uint8_t *buf, size_t len);
 /* Sends a PROBE to peer idx (on its direct endpoint, or through relay
  * when relay >= 0); the PROBE_REPLY sets its path and rtt. 0, -ENOKEY,
  * -EDESTADDRREQ or a send error. Call under no lock. */
-int vrd_dp_probe(struct vrd_dp *dp, int idx, int relay, uint64_t now_us);
+int dp_probe(struct dp *dp, int idx, int relay, uint64_t now_us);
 
-int vrd_dp_counters(struct vrd_dp *dp, vrd_counter_fn fn, void *arg);
+int dp_counters(struct dp *dp, vrd_counter_fn fn, void *arg);
 
 #endif

@@ -2,14 +2,14 @@
  * Private to dataplane/dataplane.c, dp_tx.c and dp_rx.c: the data plane's state
  * and the buffer layout the two threads share.
  *
- * A packet slot: VRD_DP_HEADROOM bytes of room, then the IPv4 packet. The
+ * A packet slot: DP_HEADROOM bytes of room, then the IPv4 packet. The
  * sender seals in place (our header right before the packet) and, for a
  * relayed packet, wraps that datagram once more in front of it; the
- * receiver reads a datagram at VRD_DP_HEADROOM so a relay can rewrite the
+ * receiver reads a datagram at DP_HEADROOM so a relay can rewrite the
  * relay prefix in front of the inner datagram.
  */
-#ifndef VRD_DP_INTERNAL_H
-#define VRD_DP_INTERNAL_H
+#ifndef DP_INTERNAL_H
+#define DP_INTERNAL_H
 
 #include <pthread.h>
 #include <stdint.h>
@@ -20,33 +20,33 @@
 #include "dataplane/dp_peer.h"
 #include "base/log.h"
 
-#define VRD_DP_HEADROOM 128
-#define VRD_DP_SLOT 2048 /* headroom + underlay MTU + tag, rounded */
-#define VRD_DP_TX_SLOTS (2 * VRD_DP_BATCH) /* a super-packet is 64 */
-#define VRD_DP_CTL_QUEUE 64
-#define VRD_DP_CTL_MAX 1500
-#define VRD_DP_VNET_LEN 10 /* struct virtio_net_hdr */
-#define VRD_DP_SUPER_MAX (65536 + VRD_DP_VNET_LEN)
+#define DP_HEADROOM 128
+#define DP_SLOT 2048 /* headroom + underlay MTU + tag, rounded */
+#define DP_TX_SLOTS (2 * DP_BATCH) /* a super-packet is 64 */
+#define DP_CTL_QUEUE 64
+#define DP_CTL_MAX 1500
+#define DP_VNET_LEN 10 /* struct virtio_net_hdr */
+#define DP_SUPER_MAX (65536 + DP_VNET_LEN)
 /* with offloads a receive slot has room for the super-packet that the
  * packets after it are coalesced into */
-#define VRD_DP_RX_SLOT_GRO (VRD_DP_HEADROOM + VRD_DP_HDR_LEN + 65536)
+#define DP_RX_SLOT_GRO (DP_HEADROOM + DP_HDR_LEN + 65536)
 
 /* relay payload: kind, name length, name, then a whole inner datagram */
-#define VRD_DP_RELAY_TO 1 /* to the relay: forward to the named router */
-#define VRD_DP_RELAY_FROM 2 /* from the relay: inner came from the named */
+#define DP_RELAY_TO 1 /* to the relay: forward to the named router */
+#define DP_RELAY_FROM 2 /* from the relay: inner came from the named */
 
 /* probe payload: kind, 8-byte send time (µs), relay index + 1 (0: direct) */
-#define VRD_DP_PROBE_LEN 13
+#define DP_PROBE_LEN 13
 
-struct vrd_dp_ctl_msg {
+struct dp_ctl_msg {
 	uint32_t addr;
 	uint16_t port;
 	uint16_t len;
-	uint8_t buf[VRD_DP_CTL_MAX];
+	uint8_t buf[DP_CTL_MAX];
 };
 
 /* Counters not tied to a peer: each written by one thread. */
-struct vrd_dp_stats {
+struct dp_stats {
 	/* tx thread */
 	uint64_t tun_reads, tun_packets, tun_bytes, tun_supers;
 	uint64_t tx_batches, tx_sent, tx_errors;
@@ -55,28 +55,28 @@ struct vrd_dp_stats {
 	/* rx thread */
 	uint64_t rx_batches, rx_datagrams, rx_gro_trains;
 	uint64_t rx_control, rx_control_dropped;
-	uint64_t rx_drop[VRD_DP_DROP_MAX]; /* not a peer's: no key yet, bad
+	uint64_t rx_drop[DP_DROP_MAX]; /* not a peer's: no key yet, bad
 					    * header, bad relay */
 	uint64_t rx_relay_no_peer;
 	uint64_t rx_not_ipv4;
 	uint64_t tun_writes, tun_write_errors, tun_coalesced;
 };
 
-struct vrd_dp_thread {
-	struct vrd_dp *dp;
+struct dp_thread {
+	struct dp *dp;
 	pthread_t tid;
 	bool started;
 	struct tables_fib_reader *reader;
-	uint8_t *slots; /* VRD_DP_BATCH * 2 slots, ... */
+	uint8_t *slots; /* DP_BATCH * 2 slots, ... */
 	uint8_t *super; /* tx: one TUN read with offloads */
-	uint8_t *stage; /* rx with UDP GRO: VRD_DP_BATCH slots of rx_slot */
+	uint8_t *stage; /* rx with UDP GRO: DP_BATCH slots of rx_slot */
 	uint64_t lost_key_ms; /* rx: the last search for a lost key's peer */
 	/* the route -> peer cache of one batch */
 	const struct tables_fib_route *last_route;
 	int last_peer;
 };
 
-struct vrd_dp {
+struct dp {
 	char name[VRD_NAME_MAX + 1];
 	uint32_t vn;
 	int udp_fd;
@@ -84,34 +84,34 @@ struct vrd_dp {
 	bool vnet_hdr;
 	bool udp_gso; /* send trains with UDP_SEGMENT (tx thread's) */
 	bool udp_gro; /* the socket returns trains (UDP_GRO) */
-	/* VRD_DP_SLOT, or VRD_DP_RX_SLOT_GRO with offloads or UDP GRO */
+	/* DP_SLOT, or DP_RX_SLOT_GRO with offloads or UDP GRO */
 	size_t rx_slot;
 	uint16_t mss_max;
 	int stop_fd; /* eventfd: the threads stop */
 	int ctl_fd; /* eventfd: control datagrams wait */
 	int want_fd; /* eventfd: a peer wants a key (peer->want_key) */
 	struct tables_fib_slot *fib;
-	struct vrd_dp_peers peers;
-	struct vrd_dp_thread tx, rx;
+	struct dp_peers peers;
+	struct dp_thread tx, rx;
 	pthread_mutex_t ctl_lock;
-	struct vrd_dp_ctl_msg *ctl; /* ring of VRD_DP_CTL_QUEUE */
+	struct dp_ctl_msg *ctl; /* ring of DP_CTL_QUEUE */
 	unsigned ctl_head, ctl_count;
-	struct vrd_dp_stats stats;
+	struct dp_stats stats;
 	struct vrd_ratelimit rl;
 };
 
-void *vrd_dp_tx_main(void *arg);
-void *vrd_dp_rx_main(void *arg);
+void *dp_tx_main(void *arg);
+void *dp_rx_main(void *arg);
 
-/* Seals payload at buf + VRD_DP_HDR_LEN for peer p with our key to it;
+/* Seals payload at buf + DP_HDR_LEN for peer p with our key to it;
  * returns the datagram length, or 0 when p has no key (counted). Under the
  * read lock. */
-size_t vrd_dp_seal_for(struct vrd_dp *dp, struct vrd_dp_peer *p, uint8_t *buf,
+size_t dp_seal_for(struct dp *dp, struct dp_peer *p, uint8_t *buf,
 		       uint8_t type, uint32_t vn, size_t len);
 /* Wraps the datagram at dgram (len bytes, with room in front) into a
  * RELAY for relay r: kind, name. Returns the new start through *out and
  * the length, or 0. Under the read lock. */
-size_t vrd_dp_relay_wrap(struct vrd_dp *dp, struct vrd_dp_peer *r, uint8_t kind,
+size_t dp_relay_wrap(struct dp *dp, struct dp_peer *r, uint8_t kind,
 			 const char *name, uint8_t *dgram, size_t len,
 			 uint32_t vn, uint8_t **out);
 

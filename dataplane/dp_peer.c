@@ -6,16 +6,16 @@
 
 #define SLOT_DELETED UINT32_MAX
 
-const char *vrd_dp_path_name(enum vrd_dp_path p)
+const char *dp_path_name(enum dp_path p)
 {
 	switch (p) {
-	case VRD_DP_PATH_NONE:
+	case DP_PATH_NONE:
 		return "none";
-	case VRD_DP_PATH_DIRECT:
+	case DP_PATH_DIRECT:
 		return "direct";
-	case VRD_DP_PATH_RELAY:
+	case DP_PATH_RELAY:
 		return "relay";
-	case VRD_DP_PATH_DOWN:
+	case DP_PATH_DOWN:
 		return "down";
 	}
 	return "?";
@@ -38,7 +38,7 @@ static uint32_t id_hash(uint32_t id)
 	return id;
 }
 
-int vrd_dp_peers_init(struct vrd_dp_peers *t)
+int dp_peers_init(struct dp_peers *t)
 {
 	pthread_rwlockattr_t a;
 	int rc;
@@ -53,20 +53,20 @@ int vrd_dp_peers_init(struct vrd_dp_peers *t)
 	return -rc;
 }
 
-void vrd_dp_peers_fini(struct vrd_dp_peers *t)
+void dp_peers_fini(struct dp_peers *t)
 {
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++)
+	for (int i = 0; i < DP_PEERS_MAX; i++)
 		if (t->peer[i].used)
-			vrd_dp_peer_remove(t, i);
+			dp_peer_remove(t, i);
 	pthread_rwlock_destroy(&t->lock);
 }
 
-int vrd_dp_peer_find(const struct vrd_dp_peers *t, const char *name)
+int dp_peer_find(const struct dp_peers *t, const char *name)
 {
 	uint32_t h = name_hash(name);
 
-	for (uint32_t i = 0; i < VRD_DP_NAME_SLOTS; i++) {
-		uint16_t s = t->name_slot[(h + i) % VRD_DP_NAME_SLOTS];
+	for (uint32_t i = 0; i < DP_NAME_SLOTS; i++) {
+		uint16_t s = t->name_slot[(h + i) % DP_NAME_SLOTS];
 
 		if (s == 0)
 			return -1;
@@ -76,19 +76,19 @@ int vrd_dp_peer_find(const struct vrd_dp_peers *t, const char *name)
 	return -1;
 }
 
-int vrd_dp_peer_add(struct vrd_dp_peers *t, const char *name)
+int dp_peer_add(struct dp_peers *t, const char *name)
 {
 	uint32_t h = name_hash(name);
-	int idx = vrd_dp_peer_find(t, name);
+	int idx = dp_peer_find(t, name);
 
 	if (idx >= 0)
 		return idx;
-	for (idx = 0; idx < VRD_DP_PEERS_MAX && t->peer[idx].used; idx++)
+	for (idx = 0; idx < DP_PEERS_MAX && t->peer[idx].used; idx++)
 		;
-	if (idx == VRD_DP_PEERS_MAX)
+	if (idx == DP_PEERS_MAX)
 		return -ENOSPC;
 	for (uint32_t i = 0;; i++) {
-		uint16_t *s = &t->name_slot[(h + i) % VRD_DP_NAME_SLOTS];
+		uint16_t *s = &t->name_slot[(h + i) % DP_NAME_SLOTS];
 
 		/* fewer peers than slots: a free or deleted one exists */
 		if (*s == 0 || *s == UINT16_MAX) {
@@ -103,12 +103,12 @@ int vrd_dp_peer_add(struct vrd_dp_peers *t, const char *name)
 	return idx;
 }
 
-static void key_slot_del(struct vrd_dp_peers *t, uint32_t id)
+static void key_slot_del(struct dp_peers *t, uint32_t id)
 {
 	uint32_t h = id_hash(id);
 
-	for (uint32_t i = 0; i < VRD_DP_KEY_SLOTS; i++) {
-		uint32_t k = (h + i) % VRD_DP_KEY_SLOTS;
+	for (uint32_t i = 0; i < DP_KEY_SLOTS; i++) {
+		uint32_t k = (h + i) % DP_KEY_SLOTS;
 
 		if (t->key_slot[k] == 0)
 			return;
@@ -120,74 +120,74 @@ static void key_slot_del(struct vrd_dp_peers *t, uint32_t id)
 	}
 }
 
-static void rx_key_drop(struct vrd_dp_peers *t, struct vrd_dp_rx_key *rk)
+static void rx_key_drop(struct dp_peers *t, struct dp_rx_key *rk)
 {
 	if (!rk->key)
 		return;
 	key_slot_del(t, rk->id);
-	vrd_dp_key_destroy(rk->key);
+	dp_key_destroy(rk->key);
 	memset(rk, 0, sizeof(*rk));
 }
 
-void vrd_dp_peer_remove(struct vrd_dp_peers *t, int idx)
+void dp_peer_remove(struct dp_peers *t, int idx)
 {
-	struct vrd_dp_peer *p = &t->peer[idx];
+	struct dp_peer *p = &t->peer[idx];
 	uint32_t h = name_hash(p->name);
 
-	for (uint32_t i = 0; i < VRD_DP_NAME_SLOTS; i++) {
-		uint16_t *s = &t->name_slot[(h + i) % VRD_DP_NAME_SLOTS];
+	for (uint32_t i = 0; i < DP_NAME_SLOTS; i++) {
+		uint16_t *s = &t->name_slot[(h + i) % DP_NAME_SLOTS];
 
 		if (*s == idx + 1) {
 			*s = UINT16_MAX;
 			break;
 		}
 	}
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++)
+	for (int k = 0; k < DP_RX_KEYS; k++)
 		rx_key_drop(t, &p->rx[k]);
-	vrd_dp_key_destroy(p->tx_key);
+	dp_key_destroy(p->tx_key);
 	memset(p, 0, sizeof(*p));
 	t->npeers--;
 }
 
-void vrd_dp_peer_set_tx_key(struct vrd_dp_peers *t, int idx,
-			    struct vrd_dp_key *key, uint32_t id,
+void dp_peer_set_tx_key(struct dp_peers *t, int idx,
+			    struct dp_key *key, uint32_t id,
 			    uint64_t now_ms)
 {
-	struct vrd_dp_peer *p = &t->peer[idx];
+	struct dp_peer *p = &t->peer[idx];
 
-	vrd_dp_key_destroy(p->tx_key);
+	dp_key_destroy(p->tx_key);
 	p->tx_key = key;
 	p->tx_key_id = id;
 	p->tx_key_since_ms = now_ms;
-	vrd_dp_store(&p->tx_counter, 1);
+	dp_store(&p->tx_counter, 1);
 }
 
-struct vrd_dp_key *vrd_dp_peers_rx_key(const struct vrd_dp_peers *t,
+struct dp_key *dp_peers_rx_key(const struct dp_peers *t,
 				       uint32_t id, int *peer_idx)
 {
 	uint32_t h = id_hash(id);
 
-	for (uint32_t i = 0; i < VRD_DP_KEY_SLOTS; i++) {
-		uint32_t k = (h + i) % VRD_DP_KEY_SLOTS;
+	for (uint32_t i = 0; i < DP_KEY_SLOTS; i++) {
+		uint32_t k = (h + i) % DP_KEY_SLOTS;
 		uint32_t s = t->key_slot[k];
 
 		if (s == 0)
 			return NULL;
 		if (s != SLOT_DELETED && t->key_id[k] == id) {
 			s--;
-			*peer_idx = (int)(s / VRD_DP_RX_KEYS);
-			return t->peer[*peer_idx].rx[s % VRD_DP_RX_KEYS].key;
+			*peer_idx = (int)(s / DP_RX_KEYS);
+			return t->peer[*peer_idx].rx[s % DP_RX_KEYS].key;
 		}
 	}
 	return NULL;
 }
 
-static void key_slot_put(struct vrd_dp_peers *t, uint32_t id, uint32_t v)
+static void key_slot_put(struct dp_peers *t, uint32_t id, uint32_t v)
 {
 	uint32_t h = id_hash(id);
 
 	for (uint32_t i = 0;; i++) {
-		uint32_t k = (h + i) % VRD_DP_KEY_SLOTS;
+		uint32_t k = (h + i) % DP_KEY_SLOTS;
 
 		/* at most PEERS_MAX * RX_KEYS < KEY_SLOTS keys live */
 		if (t->key_slot[k] == 0 || t->key_slot[k] == SLOT_DELETED) {
@@ -202,54 +202,54 @@ static void key_slot_put(struct vrd_dp_peers *t, uint32_t id, uint32_t v)
 
 /* Tombstones make a miss (a forged key id) scan further: past a quarter of
  * the table, start again from the live keys. */
-static void key_slots_rebuild(struct vrd_dp_peers *t)
+static void key_slots_rebuild(struct dp_peers *t)
 {
 	memset(t->key_slot, 0, sizeof(t->key_slot));
 	t->key_deleted = 0;
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++)
-		for (int k = 0; t->peer[i].used && k < VRD_DP_RX_KEYS; k++)
+	for (int i = 0; i < DP_PEERS_MAX; i++)
+		for (int k = 0; t->peer[i].used && k < DP_RX_KEYS; k++)
 			if (t->peer[i].rx[k].key)
 				key_slot_put(
 					t, t->peer[i].rx[k].id,
-					(uint32_t)(i * VRD_DP_RX_KEYS + k) + 1);
+					(uint32_t)(i * DP_RX_KEYS + k) + 1);
 }
 
-int vrd_dp_peer_add_rx_key(struct vrd_dp_peers *t, int idx,
-			   struct vrd_dp_key *key, uint32_t id, uint64_t now_ms)
+int dp_peer_add_rx_key(struct dp_peers *t, int idx,
+			   struct dp_key *key, uint32_t id, uint64_t now_ms)
 {
-	struct vrd_dp_peer *p = &t->peer[idx];
+	struct dp_peer *p = &t->peer[idx];
 	int other, slot = -1;
 
-	if (vrd_dp_peers_rx_key(t, id, &other))
+	if (dp_peers_rx_key(t, id, &other))
 		return -EEXIST;
-	for (int k = 0; k < VRD_DP_RX_KEYS && slot < 0; k++)
+	for (int k = 0; k < DP_RX_KEYS && slot < 0; k++)
 		if (!p->rx[k].key)
 			slot = k;
 	if (slot < 0) {
 		slot = 0;
-		for (int k = 1; k < VRD_DP_RX_KEYS; k++)
+		for (int k = 1; k < DP_RX_KEYS; k++)
 			if (p->rx[k].since_ms < p->rx[slot].since_ms)
 				slot = k;
 	}
 	rx_key_drop(t, &p->rx[slot]);
-	if (t->key_deleted > VRD_DP_KEY_SLOTS / 4)
+	if (t->key_deleted > DP_KEY_SLOTS / 4)
 		key_slots_rebuild(t);
-	key_slot_put(t, id, (uint32_t)(idx * VRD_DP_RX_KEYS + slot) + 1);
-	p->rx[slot] = (struct vrd_dp_rx_key){
+	key_slot_put(t, id, (uint32_t)(idx * DP_RX_KEYS + slot) + 1);
+	p->rx[slot] = (struct dp_rx_key){
 		.key = key, .id = id, .since_ms = now_ms};
 	return 0;
 }
 
-void vrd_dp_peer_expire_rx_keys(struct vrd_dp_peers *t, int idx,
+void dp_peer_expire_rx_keys(struct dp_peers *t, int idx,
 				uint64_t now_ms, uint64_t max_age_ms)
 {
-	struct vrd_dp_peer *p = &t->peer[idx];
+	struct dp_peer *p = &t->peer[idx];
 	uint64_t newest = 0;
 
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++)
+	for (int k = 0; k < DP_RX_KEYS; k++)
 		if (p->rx[k].key && p->rx[k].since_ms > newest)
 			newest = p->rx[k].since_ms;
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++)
+	for (int k = 0; k < DP_RX_KEYS; k++)
 		if (p->rx[k].key && p->rx[k].since_ms < newest &&
 		    now_ms > newest && now_ms - newest > max_age_ms)
 			rx_key_drop(t, &p->rx[k]);

@@ -17,8 +17,8 @@
  * 32-bit id, which the sender picks at random; the table refuses a
  * colliding id so the sender picks again.
  */
-#ifndef VRD_DP_PEER_H
-#define VRD_DP_PEER_H
+#ifndef DP_PEER_H
+#define DP_PEER_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -28,31 +28,31 @@
 #include "base/addr.h"
 #include "dataplane/dp_wire.h"
 
-#define VRD_DP_PEERS_MAX 1024
-#define VRD_DP_RX_KEYS 3 /* the newest receive keys of a peer */
+#define DP_PEERS_MAX 1024
+#define DP_RX_KEYS 3 /* the newest receive keys of a peer */
 /* key id hash: live keys (at most PEERS_MAX * RX_KEYS) plus tombstones (at
  * most a quarter, then it is rebuilt) leave a third of it empty, so a
  * forged key id costs a few probes, not a scan */
-#define VRD_DP_KEY_SLOTS 8192
-#define VRD_DP_NAME_SLOTS 2048
+#define DP_KEY_SLOTS 8192
+#define DP_NAME_SLOTS 2048
 
-enum vrd_dp_path {
-	VRD_DP_PATH_NONE = 0, /* nothing heard yet */
-	VRD_DP_PATH_DIRECT,
-	VRD_DP_PATH_RELAY,
-	VRD_DP_PATH_DOWN, /* probes unanswered, no relay found */
+enum dp_path {
+	DP_PATH_NONE = 0, /* nothing heard yet */
+	DP_PATH_DIRECT,
+	DP_PATH_RELAY,
+	DP_PATH_DOWN, /* probes unanswered, no relay found */
 };
 
-const char *vrd_dp_path_name(enum vrd_dp_path p);
+const char *dp_path_name(enum dp_path p);
 
 /* Counters of one peer; each field has one writing thread. */
-struct vrd_dp_peer_stats {
+struct dp_peer_stats {
 	uint64_t tx_packets, tx_bytes;
 	uint64_t rx_packets, rx_bytes;
 	uint64_t tx_no_key; /* no transmit key yet: dropped */
 	uint64_t tx_no_endpoint;
 	uint64_t tx_errors; /* sendmmsg refused */
-	uint64_t rx_drop[VRD_DP_DROP_MAX]; /* by reason, once the key said
+	uint64_t rx_drop[DP_DROP_MAX]; /* by reason, once the key said
 					    * it is this peer */
 	uint64_t rx_source; /* inner source not routed to this peer */
 	uint64_t rx_destination; /* inner destination not ours */
@@ -60,13 +60,13 @@ struct vrd_dp_peer_stats {
 	uint64_t relayed; /* packets we relayed for or to it */
 };
 
-struct vrd_dp_rx_key {
-	struct vrd_dp_key *key; /* owned; NULL: empty */
+struct dp_rx_key {
+	struct dp_key *key; /* owned; NULL: empty */
 	uint32_t id;
 	uint64_t since_ms;
 };
 
-struct vrd_dp_peer {
+struct dp_peer {
 	bool used;
 	char name[VRD_NAME_MAX + 1];
 	uint32_t vns[8]; /* from its certificate */
@@ -75,16 +75,16 @@ struct vrd_dp_peer {
 	 * gossip and by the receive thread when the peer roams. */
 	uint64_t endpoint;
 	/* transmit: our key to it (owned), its id and the next counter */
-	struct vrd_dp_key *tx_key;
+	struct dp_key *tx_key;
 	uint32_t tx_key_id;
 	uint64_t tx_key_since_ms; /* monotonic */
 	uint64_t tx_counter; /* atomic; the next one to use */
 	uint32_t want_key; /* atomic: a packet found no key; the daemon's
 			    * thread clears it when it starts an exchange */
 	uint32_t lost_key; /* atomic: it sends with a key we do not have */
-	struct vrd_dp_rx_key rx[VRD_DP_RX_KEYS];
-	/* path (atomic): enum vrd_dp_path, and the relay's index when
-	 * VRD_DP_PATH_RELAY */
+	struct dp_rx_key rx[DP_RX_KEYS];
+	/* path (atomic): enum dp_path, and the relay's index when
+	 * DP_PATH_RELAY */
 	uint32_t path;
 	uint32_t relay;
 	uint64_t last_rx_ms; /* atomic, monotonic: last authenticated packet */
@@ -97,37 +97,37 @@ struct vrd_dp_peer {
 	 * so only a packet newer than all before it moves the endpoint */
 	uint32_t rx_top_key;
 	uint64_t rx_top_counter;
-	struct vrd_dp_peer_stats stats;
+	struct dp_peer_stats stats;
 };
 
-struct vrd_dp_peers {
+struct dp_peers {
 	pthread_rwlock_t lock;
-	struct vrd_dp_peer peer[VRD_DP_PEERS_MAX];
+	struct dp_peer peer[DP_PEERS_MAX];
 	/* key id -> (peer, rx slot) + 1; 0 empty, UINT32_MAX deleted */
-	uint32_t key_slot[VRD_DP_KEY_SLOTS];
-	uint32_t key_id[VRD_DP_KEY_SLOTS];
+	uint32_t key_slot[DP_KEY_SLOTS];
+	uint32_t key_id[DP_KEY_SLOTS];
 	uint32_t key_deleted; /* tombstones */
 	/* name hash -> peer index + 1 */
-	uint16_t name_slot[VRD_DP_NAME_SLOTS];
+	uint16_t name_slot[DP_NAME_SLOTS];
 	size_t npeers;
 };
 
 /* 0 or a negative errno. */
-int vrd_dp_peers_init(struct vrd_dp_peers *t);
+int dp_peers_init(struct dp_peers *t);
 /* Frees every key. */
-void vrd_dp_peers_fini(struct vrd_dp_peers *t);
+void dp_peers_fini(struct dp_peers *t);
 
-static inline void vrd_dp_peers_read_lock(struct vrd_dp_peers *t)
+static inline void dp_peers_read_lock(struct dp_peers *t)
 {
 	pthread_rwlock_rdlock(&t->lock);
 }
 
-static inline void vrd_dp_peers_write_lock(struct vrd_dp_peers *t)
+static inline void dp_peers_write_lock(struct dp_peers *t)
 {
 	pthread_rwlock_wrlock(&t->lock);
 }
 
-static inline void vrd_dp_peers_unlock(struct vrd_dp_peers *t)
+static inline void dp_peers_unlock(struct dp_peers *t)
 {
 	pthread_rwlock_unlock(&t->lock);
 }
@@ -135,50 +135,50 @@ static inline void vrd_dp_peers_unlock(struct vrd_dp_peers *t)
 /* ---- under the write lock (the daemon's thread) --------------------- */
 
 /* The peer named name, added if new: its index, or -ENOSPC. */
-int vrd_dp_peer_add(struct vrd_dp_peers *t, const char *name);
+int dp_peer_add(struct dp_peers *t, const char *name);
 /* Forgets a peer and frees its keys. */
-void vrd_dp_peer_remove(struct vrd_dp_peers *t, int idx);
+void dp_peer_remove(struct dp_peers *t, int idx);
 /* Installs our new transmit key (owned by the table from now on); the
  * counter starts again at 1; the old key is freed. */
-void vrd_dp_peer_set_tx_key(struct vrd_dp_peers *t, int idx,
-			    struct vrd_dp_key *key, uint32_t id,
+void dp_peer_set_tx_key(struct dp_peers *t, int idx,
+			    struct dp_key *key, uint32_t id,
 			    uint64_t now_ms);
-/* Adds a receive key of the peer; the oldest of VRD_DP_RX_KEYS is
+/* Adds a receive key of the peer; the oldest of DP_RX_KEYS is
  * dropped. -EEXIST when id is in use (by anyone), with key not taken. */
-int vrd_dp_peer_add_rx_key(struct vrd_dp_peers *t, int idx,
-			   struct vrd_dp_key *key, uint32_t id,
+int dp_peer_add_rx_key(struct dp_peers *t, int idx,
+			   struct dp_key *key, uint32_t id,
 			   uint64_t now_ms);
 /* Once the peer's newest receive key is older than max_age_ms, drops the
  * keys it replaced. */
-void vrd_dp_peer_expire_rx_keys(struct vrd_dp_peers *t, int idx,
+void dp_peer_expire_rx_keys(struct dp_peers *t, int idx,
 				uint64_t now_ms, uint64_t max_age_ms);
 
 /* ---- under the read lock (any thread) ------------------------------- */
 
 /* Index of the peer named name, or -1. */
-int vrd_dp_peer_find(const struct vrd_dp_peers *t, const char *name);
+int dp_peer_find(const struct dp_peers *t, const char *name);
 /* The receive key with this id and its peer, or NULL. */
-struct vrd_dp_key *vrd_dp_peers_rx_key(const struct vrd_dp_peers *t,
+struct dp_key *dp_peers_rx_key(const struct dp_peers *t,
 				       uint32_t id, int *peer_idx);
 
 /* ---- atomics -------------------------------------------------------- */
 
-static inline uint64_t vrd_dp_endpoint(uint32_t addr, uint16_t port)
+static inline uint64_t dp_endpoint(uint32_t addr, uint16_t port)
 {
 	return (uint64_t)addr << 16 | port;
 }
 
-static inline uint64_t vrd_dp_load(const uint64_t *p)
+static inline uint64_t dp_load(const uint64_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-static inline void vrd_dp_store(uint64_t *p, uint64_t v)
+static inline void dp_store(uint64_t *p, uint64_t v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
-static inline void vrd_dp_add(uint64_t *p, uint64_t v)
+static inline void dp_add(uint64_t *p, uint64_t v)
 {
 	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
 }

@@ -6,9 +6,9 @@
  * UDP GSO sent them. Each datagram of a train is copied into a staging
  * slot of its own and handled there, as if it had come alone: opening,
  * relaying and answering work in place around it, and the packet has the
- * rest of the slot to grow into (vrd_gro_coalesce), so nothing writes into
+ * rest of the slot to grow into (dp_gro_coalesce), so nothing writes into
  * a neighbour that is not handled yet. Packets for the TUN are written
- * whenever VRD_DP_BATCH of them wait.
+ * whenever DP_BATCH of them wait.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,7 +27,7 @@
 #define IDLE_POLL_MS 1000
 #define ROUNDS 8
 
-uint64_t vrd_dp_probe_time(const uint8_t *payload);
+uint64_t dp_probe_time(const uint8_t *payload);
 
 union rx_cmsg {
 	char buf[CMSG_SPACE(sizeof(int))];
@@ -35,13 +35,13 @@ union rx_cmsg {
 };
 
 struct rx_batch {
-	struct mmsghdr msg[VRD_DP_BATCH];
-	struct iovec iov[VRD_DP_BATCH];
-	struct sockaddr_in sin[VRD_DP_BATCH];
-	union rx_cmsg cmsg[VRD_DP_BATCH];
-	/* packets for the TUN: VRD_DP_VNET_LEN bytes of room before each */
-	struct vrd_gro_pkt out[VRD_DP_BATCH];
-	struct vrd_gro_frame frame[VRD_DP_BATCH];
+	struct mmsghdr msg[DP_BATCH];
+	struct iovec iov[DP_BATCH];
+	struct sockaddr_in sin[DP_BATCH];
+	union rx_cmsg cmsg[DP_BATCH];
+	/* packets for the TUN: DP_VNET_LEN bytes of room before each */
+	struct dp_gro_pkt out[DP_BATCH];
+	struct dp_gro_frame frame[DP_BATCH];
 	size_t nout;
 	size_t nstage; /* staging slots that hold a packet of out */
 	const uint8_t *end; /* the end of the slot of the datagram in hand */
@@ -55,27 +55,27 @@ struct rx_from {
 	int expect; /* through a relay: the sender it named */
 };
 
-static void queue_control(struct vrd_dp *dp, const uint8_t *buf, size_t len,
+static void queue_control(struct dp *dp, const uint8_t *buf, size_t len,
 			  const struct rx_from *f)
 {
-	struct vrd_dp_ctl_msg *m;
+	struct dp_ctl_msg *m;
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&dp->ctl_lock);
-	if (dp->ctl_count == VRD_DP_CTL_QUEUE || len > VRD_DP_CTL_MAX) {
+	if (dp->ctl_count == DP_CTL_QUEUE || len > DP_CTL_MAX) {
 		pthread_mutex_unlock(&dp->ctl_lock);
-		vrd_dp_add(&dp->stats.rx_control_dropped, 1);
+		dp_add(&dp->stats.rx_control_dropped, 1);
 		return;
 	}
-	m = &dp->ctl[(dp->ctl_head + dp->ctl_count++) % VRD_DP_CTL_QUEUE];
+	m = &dp->ctl[(dp->ctl_head + dp->ctl_count++) % DP_CTL_QUEUE];
 	m->addr = f->addr;
 	m->port = f->port;
 	m->len = (uint16_t)len;
 	memcpy(m->buf, buf, len);
 	pthread_mutex_unlock(&dp->ctl_lock);
-	vrd_dp_add(&dp->stats.rx_control, 1);
+	dp_add(&dp->stats.rx_control, 1);
 	if (write(dp->ctl_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		vrd_dp_add(&dp->stats.rx_control_dropped, 1);
+		dp_add(&dp->stats.rx_control_dropped, 1);
 }
 
 static bool routed_to(const struct tables_fib *fib, uint32_t vn, uint32_t addr,
@@ -86,34 +86,34 @@ static bool routed_to(const struct tables_fib *fib, uint32_t vn, uint32_t addr,
 	return r && !strcmp(r->router, router);
 }
 
-static void take_data(struct vrd_dp *dp, struct rx_batch *b,
-		      struct vrd_dp_peer *p, const struct vrd_dp_hdr *h,
+static void take_data(struct dp *dp, struct rx_batch *b,
+		      struct dp_peer *p, const struct dp_hdr *h,
 		      uint8_t *ip, size_t len)
 {
 	const struct tables_fib *fib = tables_fib_current(dp->fib);
 
 	if (h->vn != dp->vn) {
-		vrd_dp_add(&p->stats.rx_drop[VRD_DP_DROP_VN], 1);
+		dp_add(&p->stats.rx_drop[DP_DROP_VN], 1);
 		return;
 	}
 	if (len < 20 || ip[0] >> 4 != 4) {
-		vrd_dp_add(&dp->stats.rx_not_ipv4, 1);
+		dp_add(&dp->stats.rx_not_ipv4, 1);
 		return;
 	}
 	/* a peer speaks only for the hosts the overlay routes to it, and
 	 * only to ours */
 	if (!routed_to(fib, dp->vn, vrd_get_be32(ip + 12), p->name)) {
-		vrd_dp_add(&p->stats.rx_source, 1);
+		dp_add(&p->stats.rx_source, 1);
 		return;
 	}
 	if (!routed_to(fib, dp->vn, vrd_get_be32(ip + 16), dp->name)) {
-		vrd_dp_add(&p->stats.rx_destination, 1);
+		dp_add(&p->stats.rx_destination, 1);
 		return;
 	}
-	vrd_dp_add(&p->stats.rx_packets, 1);
-	vrd_dp_add(&p->stats.rx_bytes, len);
+	dp_add(&p->stats.rx_packets, 1);
+	dp_add(&p->stats.rx_bytes, len);
 	/* room to grow: the rest of the slot (a super-packet with offloads) */
-	b->out[b->nout++] = (struct vrd_gro_pkt){
+	b->out[b->nout++] = (struct dp_gro_pkt){
 		.data = ip,
 		.len = len,
 		.cap = (size_t)(b->end - ip),
@@ -122,61 +122,61 @@ static void take_data(struct vrd_dp *dp, struct rx_batch *b,
 
 /* Sends a sealed reply or relayed datagram; errors are counted, not
  * retried: the sender's next probe or packet tries again. */
-static void send_to(struct vrd_dp *dp, const uint8_t *buf, size_t len,
+static void send_to(struct dp *dp, const uint8_t *buf, size_t len,
 		    uint64_t ep)
 {
 	if (!len || !ep ||
-	    vrd_dp_send_raw(dp, (uint32_t)(ep >> 16), (uint16_t)ep, buf, len))
-		vrd_dp_add(&dp->stats.tx_errors, 1);
+	    dp_send_raw(dp, (uint32_t)(ep >> 16), (uint16_t)ep, buf, len))
+		dp_add(&dp->stats.tx_errors, 1);
 }
 
-static void take_probe(struct vrd_dp *dp, struct vrd_dp_peer *p, uint8_t *dgram,
+static void take_probe(struct dp *dp, struct dp_peer *p, uint8_t *dgram,
 		       size_t len, const struct rx_from *f)
 {
-	struct vrd_dp_peer *via = f->via >= 0 ? &dp->peers.peer[f->via] : NULL;
+	struct dp_peer *via = f->via >= 0 ? &dp->peers.peer[f->via] : NULL;
 	uint8_t *start = dgram;
 	size_t n;
 
-	if (len != VRD_DP_PROBE_LEN)
+	if (len != DP_PROBE_LEN)
 		return;
-	n = vrd_dp_seal_for(dp, p, dgram, VRD_DP_PROBE_REPLY, dp->vn, len);
+	n = dp_seal_for(dp, p, dgram, DP_PROBE_REPLY, dp->vn, len);
 	if (n && via) {
-		n = vrd_dp_relay_wrap(dp, via, VRD_DP_RELAY_TO, p->name, dgram,
+		n = dp_relay_wrap(dp, via, DP_RELAY_TO, p->name, dgram,
 				      n, dp->vn, &start);
-		send_to(dp, start, n, vrd_dp_load(&via->endpoint));
+		send_to(dp, start, n, dp_load(&via->endpoint));
 		return;
 	}
-	send_to(dp, start, n, vrd_dp_endpoint(f->addr, f->port));
+	send_to(dp, start, n, dp_endpoint(f->addr, f->port));
 }
 
-static void take_probe_reply(struct vrd_dp_peer *p, const uint8_t *pl,
+static void take_probe_reply(struct dp_peer *p, const uint8_t *pl,
 			     size_t len, uint64_t now_ms)
 {
 	uint64_t sent_us, now_us = (vrd_monotonic_ns() / 1000);
 	uint32_t relay;
 
-	if (len != VRD_DP_PROBE_LEN)
+	if (len != DP_PROBE_LEN)
 		return;
-	sent_us = vrd_dp_probe_time(pl);
+	sent_us = dp_probe_time(pl);
 	relay = vrd_get_be32(pl + 9);
 	if (sent_us <= now_us)
-		vrd_dp_store(&p->rtt_us, now_us - sent_us);
+		dp_store(&p->rtt_us, now_us - sent_us);
 	if (!relay) {
-		vrd_dp_store(&p->last_direct_ms, now_ms);
+		dp_store(&p->last_direct_ms, now_ms);
 	} else {
 		__atomic_store_n(&p->relay_ok, relay - 1, __ATOMIC_RELAXED);
-		vrd_dp_store(&p->last_relay_ms, now_ms);
+		dp_store(&p->last_relay_ms, now_ms);
 	}
 }
 
-static void take(struct vrd_dp_thread *t, struct rx_batch *b, uint8_t *dg,
+static void take(struct dp_thread *t, struct rx_batch *b, uint8_t *dg,
 		 size_t len, const struct rx_from *f);
 
-static void take_relay(struct vrd_dp_thread *t, struct rx_batch *b, int idx,
+static void take_relay(struct dp_thread *t, struct rx_batch *b, int idx,
 		       uint8_t *pl, size_t len, const struct rx_from *f)
 {
-	struct vrd_dp *dp = t->dp;
-	struct vrd_dp_peer *p = &dp->peers.peer[idx], *to;
+	struct dp *dp = t->dp;
+	struct dp_peer *p = &dp->peers.peer[idx], *to;
 	char name[VRD_NAME_MAX + 1];
 	struct rx_from inner = *f;
 	uint8_t *start;
@@ -184,44 +184,44 @@ static void take_relay(struct vrd_dp_thread *t, struct rx_batch *b, int idx,
 	int other;
 
 	if (len < 2 || pl[1] == 0 || pl[1] > VRD_NAME_MAX ||
-	    len < 2u + pl[1] + VRD_DP_HDR_LEN || f->via >= 0) {
-		vrd_dp_add(&dp->stats.rx_drop[VRD_DP_DROP_RELAY], 1);
+	    len < 2u + pl[1] + DP_HDR_LEN || f->via >= 0) {
+		dp_add(&dp->stats.rx_drop[DP_DROP_RELAY], 1);
 		return;
 	}
 	nl = pl[1];
 	memcpy(name, pl + 2, nl);
 	name[nl] = '\0';
-	other = vrd_dp_peer_find(&dp->peers, name);
+	other = dp_peer_find(&dp->peers, name);
 	if (other < 0 || other == idx) {
-		vrd_dp_add(&dp->stats.rx_relay_no_peer, 1);
+		dp_add(&dp->stats.rx_relay_no_peer, 1);
 		return;
 	}
-	if (pl[0] == VRD_DP_RELAY_FROM) {
+	if (pl[0] == DP_RELAY_FROM) {
 		inner.via = idx;
 		inner.expect = other;
 		take(t, b, pl + 2 + nl, len - 2 - nl, &inner);
 		return;
 	}
-	if (pl[0] != VRD_DP_RELAY_TO) {
-		vrd_dp_add(&dp->stats.rx_drop[VRD_DP_DROP_RELAY], 1);
+	if (pl[0] != DP_RELAY_TO) {
+		dp_add(&dp->stats.rx_drop[DP_DROP_RELAY], 1);
 		return;
 	}
 	/* we are the relay: the inner datagram goes on, sealed again for the
 	 * next hop and naming its sender */
 	to = &dp->peers.peer[other];
-	n = vrd_dp_relay_wrap(dp, to, VRD_DP_RELAY_FROM, p->name, pl + 2 + nl,
+	n = dp_relay_wrap(dp, to, DP_RELAY_FROM, p->name, pl + 2 + nl,
 			      len - 2 - nl, dp->vn, &start);
-	vrd_dp_add(&p->stats.relayed, 1);
-	send_to(dp, start, n, vrd_dp_load(&to->endpoint));
+	dp_add(&p->stats.relayed, 1);
+	send_to(dp, start, n, dp_load(&to->endpoint));
 }
 
 /* An authenticated packet from p at a new address: it roamed. Only the
  * newest packet may move it, so a late one from the old address cannot
  * move it back. */
-static void maybe_roam(struct vrd_dp_peer *p, const struct vrd_dp_hdr *h,
+static void maybe_roam(struct dp_peer *p, const struct dp_hdr *h,
 		       const struct rx_from *f)
 {
-	uint64_t ep = vrd_dp_endpoint(f->addr, f->port);
+	uint64_t ep = dp_endpoint(f->addr, f->port);
 
 	if (h->key_id != p->rx_top_key) {
 		p->rx_top_key = h->key_id;
@@ -231,43 +231,43 @@ static void maybe_roam(struct vrd_dp_peer *p, const struct vrd_dp_hdr *h,
 	} else {
 		return;
 	}
-	if (f->via < 0 && vrd_dp_load(&p->endpoint) != ep) {
-		vrd_dp_store(&p->endpoint, ep);
-		vrd_dp_add(&p->stats.roams, 1);
+	if (f->via < 0 && dp_load(&p->endpoint) != ep) {
+		dp_store(&p->endpoint, ep);
+		dp_add(&p->stats.roams, 1);
 	}
 }
 
 /* A key we do not have, from a peer's address: it kept a key we lost (we
  * restarted, or it did not hear that we did). The daemon asks it for a new
  * one. At most one search per 100 ms: forged ids cost nothing more. */
-static void lost_key(struct vrd_dp_thread *t, struct rx_batch *b,
+static void lost_key(struct dp_thread *t, struct rx_batch *b,
 		     const struct rx_from *f)
 {
-	struct vrd_dp *dp = t->dp;
-	uint64_t ep = vrd_dp_endpoint(f->addr, f->port), one = 1;
+	struct dp *dp = t->dp;
+	uint64_t ep = dp_endpoint(f->addr, f->port), one = 1;
 
 	if (b->now_ms - t->lost_key_ms < 100)
 		return;
 	t->lost_key_ms = b->now_ms;
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
-		struct vrd_dp_peer *p = &dp->peers.peer[i];
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		struct dp_peer *p = &dp->peers.peer[i];
 
-		if (!p->used || vrd_dp_load(&p->endpoint) != ep)
+		if (!p->used || dp_load(&p->endpoint) != ep)
 			continue;
 		if (!__atomic_exchange_n(&p->lost_key, 1, __ATOMIC_RELAXED) &&
 		    write(dp->want_fd, &one, sizeof(one)) < 0)
-			vrd_dp_add(&dp->stats.rx_control_dropped, 1);
+			dp_add(&dp->stats.rx_control_dropped, 1);
 		return;
 	}
 }
 
-static void take(struct vrd_dp_thread *t, struct rx_batch *b, uint8_t *dg,
+static void take(struct dp_thread *t, struct rx_batch *b, uint8_t *dg,
 		 size_t len, const struct rx_from *f)
 {
-	struct vrd_dp *dp = t->dp;
-	struct vrd_dp_hdr h;
-	struct vrd_dp_peer *p;
-	struct vrd_dp_key *key;
+	struct dp *dp = t->dp;
+	struct dp_hdr h;
+	struct dp_peer *p;
+	struct dp_key *key;
 	ssize_t n;
 	int rc, idx;
 
@@ -275,43 +275,43 @@ static void take(struct vrd_dp_thread *t, struct rx_batch *b, uint8_t *dg,
 		queue_control(dp, dg, len, f);
 		return;
 	}
-	rc = vrd_dp_hdr_decode(&h, dg, len);
+	rc = dp_hdr_decode(&h, dg, len);
 	if (rc < 0) {
-		vrd_dp_add(&dp->stats.rx_drop[-rc], 1);
+		dp_add(&dp->stats.rx_drop[-rc], 1);
 		return;
 	}
-	key = vrd_dp_peers_rx_key(&dp->peers, h.key_id, &idx);
+	key = dp_peers_rx_key(&dp->peers, h.key_id, &idx);
 	if (!key || (f->via >= 0 && idx != f->expect)) {
-		vrd_dp_add(&dp->stats.rx_drop[VRD_DP_DROP_NOKEY], 1);
+		dp_add(&dp->stats.rx_drop[DP_DROP_NOKEY], 1);
 		if (!key && f->via < 0)
 			lost_key(t, b, f);
 		return;
 	}
 	p = &dp->peers.peer[idx];
-	n = vrd_dp_open(key, &h, dg, len);
+	n = dp_open(key, &h, dg, len);
 	if (n < 0) {
-		vrd_dp_add(&p->stats.rx_drop[-n], 1);
+		dp_add(&p->stats.rx_drop[-n], 1);
 		return;
 	}
-	vrd_dp_store(&p->last_rx_ms, b->now_ms);
+	dp_store(&p->last_rx_ms, b->now_ms);
 	maybe_roam(p, &h, f);
 	switch (h.type) {
-	case VRD_DP_DATA:
-		take_data(dp, b, p, &h, dg + VRD_DP_HDR_LEN, (size_t)n);
+	case DP_DATA:
+		take_data(dp, b, p, &h, dg + DP_HDR_LEN, (size_t)n);
 		break;
-	case VRD_DP_PROBE:
+	case DP_PROBE:
 		take_probe(dp, p, dg, (size_t)n, f);
 		break;
-	case VRD_DP_PROBE_REPLY:
-		take_probe_reply(p, dg + VRD_DP_HDR_LEN, (size_t)n, b->now_ms);
+	case DP_PROBE_REPLY:
+		take_probe_reply(p, dg + DP_HDR_LEN, (size_t)n, b->now_ms);
 		break;
-	case VRD_DP_RELAY:
-		take_relay(t, b, idx, dg + VRD_DP_HDR_LEN, (size_t)n, f);
+	case DP_RELAY:
+		take_relay(t, b, idx, dg + DP_HDR_LEN, (size_t)n, f);
 		break;
 	}
 }
 
-static void write_tun(struct vrd_dp *dp, struct rx_batch *b)
+static void write_tun(struct dp *dp, struct rx_batch *b)
 {
 	size_t n = b->nout;
 	uint64_t writes = 0, errors = 0;
@@ -319,11 +319,11 @@ static void write_tun(struct vrd_dp *dp, struct rx_batch *b)
 	if (!n)
 		return;
 	if (dp->vnet_hdr) {
-		n = vrd_gro_coalesce(b->frame, b->out, b->nout);
-		vrd_dp_add(&dp->stats.tun_coalesced, b->nout - n);
+		n = dp_gro_coalesce(b->frame, b->out, b->nout);
+		dp_add(&dp->stats.tun_coalesced, b->nout - n);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			b->frame[i] = (struct vrd_gro_frame){
+			b->frame[i] = (struct dp_gro_frame){
 				.data = b->out[i].data, .len = b->out[i].len};
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -332,22 +332,22 @@ static void write_tun(struct vrd_dp *dp, struct rx_batch *b)
 		else
 			writes++;
 	}
-	vrd_dp_add(&dp->stats.tun_writes, writes);
-	vrd_dp_add(&dp->stats.tun_write_errors, errors);
+	dp_add(&dp->stats.tun_writes, writes);
+	dp_add(&dp->stats.tun_write_errors, errors);
 	b->nout = 0;
 	b->nstage = 0;
 }
 
-static int recv_batch(struct vrd_dp_thread *t, struct rx_batch *b)
+static int recv_batch(struct dp_thread *t, struct rx_batch *b)
 {
-	struct vrd_dp *dp = t->dp;
-	size_t room = dp->udp_gro ? dp->rx_slot - VRD_DP_HEADROOM
-				  : VRD_DP_SLOT - VRD_DP_HEADROOM;
+	struct dp *dp = t->dp;
+	size_t room = dp->udp_gro ? dp->rx_slot - DP_HEADROOM
+				  : DP_SLOT - DP_HEADROOM;
 
-	for (int i = 0; i < VRD_DP_BATCH; i++) {
+	for (int i = 0; i < DP_BATCH; i++) {
 		b->iov[i] = (struct iovec){
 			.iov_base = t->slots + (size_t)i * dp->rx_slot +
-				    VRD_DP_HEADROOM,
+				    DP_HEADROOM,
 			.iov_len = room,
 		};
 		b->msg[i].msg_hdr = (struct msghdr){
@@ -362,7 +362,7 @@ static int recv_batch(struct vrd_dp_thread *t, struct rx_batch *b)
 				sizeof(b->cmsg[i].buf);
 		}
 	}
-	return recvmmsg(dp->udp_fd, b->msg, VRD_DP_BATCH, MSG_DONTWAIT, NULL);
+	return recvmmsg(dp->udp_fd, b->msg, DP_BATCH, MSG_DONTWAIT, NULL);
 }
 
 /* The segment size of a train (UDP_GRO cmsg), or 0: one datagram. */
@@ -383,22 +383,22 @@ static size_t train_seg(const struct msghdr *h)
 
 /* Writes the waiting packets when fewer than `need` slots are left: out of
  * the read lock, so the daemon's thread never waits for the TUN. */
-static void make_room(struct vrd_dp *dp, struct rx_batch *b, size_t need)
+static void make_room(struct dp *dp, struct rx_batch *b, size_t need)
 {
-	if (!b->nout || b->nout + need <= VRD_DP_BATCH)
+	if (!b->nout || b->nout + need <= DP_BATCH)
 		return;
-	vrd_dp_peers_unlock(&dp->peers);
+	dp_peers_unlock(&dp->peers);
 	write_tun(dp, b);
-	vrd_dp_peers_read_lock(&dp->peers);
+	dp_peers_read_lock(&dp->peers);
 }
 
 /* Each datagram of a train in a staging slot of its own; returns how many
  * datagrams the train held. */
-static size_t take_train(struct vrd_dp_thread *t, struct rx_batch *b,
+static size_t take_train(struct dp_thread *t, struct rx_batch *b,
 			 const uint8_t *train, size_t len, size_t seg,
 			 const struct rx_from *f)
 {
-	struct vrd_dp *dp = t->dp;
+	struct dp *dp = t->dp;
 	size_t n = 0;
 
 	/* a train that fits a batch is written whole: one super-packet */
@@ -409,8 +409,8 @@ static size_t take_train(struct vrd_dp_thread *t, struct rx_batch *b,
 		size_t before;
 
 		make_room(dp, b, 1);
-		dg = t->stage + b->nstage * dp->rx_slot + VRD_DP_HEADROOM;
-		b->end = dg - VRD_DP_HEADROOM + dp->rx_slot;
+		dg = t->stage + b->nstage * dp->rx_slot + DP_HEADROOM;
+		b->end = dg - DP_HEADROOM + dp->rx_slot;
 		before = b->nout;
 		memcpy(dg, train + off, l);
 		take(t, b, dg, l, f);
@@ -421,16 +421,16 @@ static size_t take_train(struct vrd_dp_thread *t, struct rx_batch *b,
 	return n;
 }
 
-static bool receive(struct vrd_dp_thread *t, struct rx_batch *b)
+static bool receive(struct dp_thread *t, struct rx_batch *b)
 {
-	struct vrd_dp *dp = t->dp;
+	struct dp *dp = t->dp;
 	int n = recv_batch(t, b);
 	uint64_t dgrams = 0, trains = 0;
 
 	if (n <= 0)
 		return false;
 	b->now_ms = vrd_monotonic_ms();
-	vrd_dp_peers_read_lock(&dp->peers);
+	dp_peers_read_lock(&dp->peers);
 	for (int i = 0; i < n; i++) {
 		struct rx_from f = {
 			.addr = ntohl(b->sin[i].sin_addr.s_addr),
@@ -452,18 +452,18 @@ static bool receive(struct vrd_dp_thread *t, struct rx_batch *b)
 		take(t, b, b->iov[i].iov_base, len, &f);
 		dgrams++;
 	}
-	vrd_dp_peers_unlock(&dp->peers);
+	dp_peers_unlock(&dp->peers);
 	write_tun(dp, b);
-	vrd_dp_add(&dp->stats.rx_datagrams, dgrams);
-	vrd_dp_add(&dp->stats.rx_gro_trains, trains);
-	vrd_dp_add(&dp->stats.rx_batches, 1);
-	return n == VRD_DP_BATCH;
+	dp_add(&dp->stats.rx_datagrams, dgrams);
+	dp_add(&dp->stats.rx_gro_trains, trains);
+	dp_add(&dp->stats.rx_batches, 1);
+	return n == DP_BATCH;
 }
 
-void *vrd_dp_rx_main(void *arg)
+void *dp_rx_main(void *arg)
 {
-	struct vrd_dp_thread *t = arg;
-	struct vrd_dp *dp = t->dp;
+	struct dp_thread *t = arg;
+	struct dp *dp = t->dp;
 	static __thread struct rx_batch b;
 	struct pollfd pfd[2] = {
 		{.fd = dp->udp_fd, .events = POLLIN},

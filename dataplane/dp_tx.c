@@ -33,54 +33,54 @@ union tx_cmsg {
 };
 
 struct tx_batch {
-	uint8_t *pkt[VRD_DP_TX_SLOTS]; /* IPv4 packet in its slot */
-	size_t len[VRD_DP_TX_SLOTS];
-	uint32_t dst[VRD_DP_TX_SLOTS], src[VRD_DP_TX_SLOTS];
-	const struct tables_fib_route *route[VRD_DP_TX_SLOTS];
-	const struct tables_fib_route *src_route[VRD_DP_TX_SLOTS];
+	uint8_t *pkt[DP_TX_SLOTS]; /* IPv4 packet in its slot */
+	size_t len[DP_TX_SLOTS];
+	uint32_t dst[DP_TX_SLOTS], src[DP_TX_SLOTS];
+	const struct tables_fib_route *route[DP_TX_SLOTS];
+	const struct tables_fib_route *src_route[DP_TX_SLOTS];
 	/* per datagram */
-	struct iovec iov[VRD_DP_TX_SLOTS];
-	struct sockaddr_in sin[VRD_DP_TX_SLOTS];
-	uint64_t ep[VRD_DP_TX_SLOTS];
+	struct iovec iov[DP_TX_SLOTS];
+	struct sockaddr_in sin[DP_TX_SLOTS];
+	uint64_t ep[DP_TX_SLOTS];
 	/* per message: its first datagram and how many it carries */
-	struct mmsghdr msg[VRD_DP_TX_SLOTS];
-	size_t first[VRD_DP_TX_SLOTS], segs[VRD_DP_TX_SLOTS];
-	union tx_cmsg cmsg[VRD_DP_TX_SLOTS];
+	struct mmsghdr msg[DP_TX_SLOTS];
+	size_t first[DP_TX_SLOTS], segs[DP_TX_SLOTS];
+	union tx_cmsg cmsg[DP_TX_SLOTS];
 	size_t n;
 };
 
-static uint8_t *slot(struct vrd_dp_thread *t, size_t i)
+static uint8_t *slot(struct dp_thread *t, size_t i)
 {
-	return t->slots + i * VRD_DP_SLOT + VRD_DP_HEADROOM;
+	return t->slots + i * DP_SLOT + DP_HEADROOM;
 }
 
 /* A TUN read with offloads: cut a super-packet into the free slots; a
  * plain packet is copied into the next one. */
-static void take_super(struct vrd_dp_thread *t, struct tx_batch *b, size_t len)
+static void take_super(struct dp_thread *t, struct tx_batch *b, size_t len)
 {
-	struct vrd_dp *dp = t->dp;
-	struct vrd_gso_out out = {
-		.buf = t->slots + b->n * VRD_DP_SLOT,
-		.stride = VRD_DP_SLOT,
-		.headroom = VRD_DP_HEADROOM,
-		.slots = VRD_DP_TX_SLOTS - b->n,
+	struct dp *dp = t->dp;
+	struct dp_gso_out out = {
+		.buf = t->slots + b->n * DP_SLOT,
+		.stride = DP_SLOT,
+		.headroom = DP_HEADROOM,
+		.slots = DP_TX_SLOTS - b->n,
 	};
 
-	if (vrd_gso_split(&out, t->super, len) < 0) {
-		vrd_dp_add(&dp->stats.tx_gso_errors, 1);
+	if (dp_gso_split(&out, t->super, len) < 0) {
+		dp_add(&dp->stats.tx_gso_errors, 1);
 		return;
 	}
 	if (out.segs == 1 && out.seg[0].data != slot(t, b->n)) {
 		if (out.seg[0].len >
-		    VRD_DP_SLOT - VRD_DP_HEADROOM - VRD_DP_TAG_LEN) {
-			vrd_dp_add(&dp->stats.tx_gso_errors, 1);
+		    DP_SLOT - DP_HEADROOM - DP_TAG_LEN) {
+			dp_add(&dp->stats.tx_gso_errors, 1);
 			return;
 		}
 		memcpy(slot(t, b->n), out.seg[0].data, out.seg[0].len);
 		out.seg[0].data = slot(t, b->n);
 	}
 	if (out.segs > 1)
-		vrd_dp_add(&dp->stats.tun_supers, 1);
+		dp_add(&dp->stats.tun_supers, 1);
 	for (size_t i = 0; i < out.segs; i++) {
 		b->pkt[b->n] = out.seg[i].data;
 		b->len[b->n++] = out.seg[i].len;
@@ -88,24 +88,24 @@ static void take_super(struct vrd_dp_thread *t, struct tx_batch *b, size_t len)
 }
 
 /* Reads packets until the batch is full or the TUN is empty. */
-static size_t read_batch(struct vrd_dp_thread *t, struct tx_batch *b)
+static size_t read_batch(struct dp_thread *t, struct tx_batch *b)
 {
-	struct vrd_dp *dp = t->dp;
+	struct dp *dp = t->dp;
 	uint64_t reads = 0, bytes = 0;
 
 	b->n = 0;
-	while (b->n < VRD_DP_TX_SLOTS) {
+	while (b->n < DP_TX_SLOTS) {
 		ssize_t r;
 
 		if (dp->vnet_hdr) {
 			/* a super-packet needs up to 64 KB / MSS slots */
-			if (VRD_DP_TX_SLOTS - b->n < VRD_GSO_SEGS_MAX && b->n)
+			if (DP_TX_SLOTS - b->n < DP_GSO_SEGS_MAX && b->n)
 				break;
-			r = read(dp->tun_fd, t->super, VRD_DP_SUPER_MAX);
+			r = read(dp->tun_fd, t->super, DP_SUPER_MAX);
 		} else {
 			r = read(dp->tun_fd, slot(t, b->n),
-				 VRD_DP_SLOT - VRD_DP_HEADROOM -
-					 VRD_DP_TAG_LEN);
+				 DP_SLOT - DP_HEADROOM -
+					 DP_TAG_LEN);
 		}
 		if (r <= 0)
 			break;
@@ -118,79 +118,79 @@ static size_t read_batch(struct vrd_dp_thread *t, struct tx_batch *b)
 			b->len[b->n++] = (size_t)r;
 		}
 	}
-	vrd_dp_add(&dp->stats.tun_reads, reads);
-	vrd_dp_add(&dp->stats.tun_bytes, bytes);
-	vrd_dp_add(&dp->stats.tun_packets, b->n);
+	dp_add(&dp->stats.tun_reads, reads);
+	dp_add(&dp->stats.tun_bytes, bytes);
+	dp_add(&dp->stats.tun_packets, b->n);
 	return b->n;
 }
 
-static int peer_of(struct vrd_dp_thread *t,
+static int peer_of(struct dp_thread *t,
 		   const struct tables_fib_route *route)
 {
 	if (route != t->last_route) {
 		t->last_route = route;
-		t->last_peer = vrd_dp_peer_find(&t->dp->peers, route->router);
+		t->last_peer = dp_peer_find(&t->dp->peers, route->router);
 	}
 	return t->last_peer;
 }
 
 /* Seals packet i for its router; returns the datagram's length (its start
  * in *start, its endpoint in *ep) or 0 when dropped. */
-static size_t seal_one(struct vrd_dp_thread *t, struct tx_batch *b, size_t i,
+static size_t seal_one(struct dp_thread *t, struct tx_batch *b, size_t i,
 		       uint8_t **start, uint64_t *ep)
 {
-	struct vrd_dp *dp = t->dp;
-	struct vrd_dp_peer *p, *via;
-	uint8_t *dgram = b->pkt[i] - VRD_DP_HDR_LEN;
+	struct dp *dp = t->dp;
+	struct dp_peer *p, *via;
+	uint8_t *dgram = b->pkt[i] - DP_HDR_LEN;
 	size_t n;
 	int idx;
 
 	if (!b->route[i]) {
-		vrd_dp_add(&dp->stats.tx_no_route, 1);
+		dp_add(&dp->stats.tx_no_route, 1);
 		return 0;
 	}
 	/* our own networks come back only through a routing loop */
 	if (!strcmp(b->route[i]->router, dp->name)) {
-		vrd_dp_add(&dp->stats.tx_loop, 1);
+		dp_add(&dp->stats.tx_loop, 1);
 		return 0;
 	}
 	/* the source must be a host this router answers for */
 	if (!b->src_route[i] || strcmp(b->src_route[i]->router, dp->name)) {
-		vrd_dp_add(&dp->stats.tx_source, 1);
+		dp_add(&dp->stats.tx_source, 1);
 		return 0;
 	}
 	idx = peer_of(t, b->route[i]);
 	if (idx < 0) {
-		vrd_dp_add(&dp->stats.tx_no_route, 1);
+		dp_add(&dp->stats.tx_no_route, 1);
 		return 0;
 	}
 	p = &dp->peers.peer[idx];
-	if (dp->mss_max && vrd_mss_clamp(b->pkt[i], b->len[i], dp->mss_max))
-		vrd_dp_add(&dp->stats.tx_mss_clamped, 1);
-	n = vrd_dp_seal_for(dp, p, dgram, VRD_DP_DATA, dp->vn, b->len[i]);
+	if (dp->mss_max && dp_mss_clamp(b->pkt[i], b->len[i], dp->mss_max))
+		dp_add(&dp->stats.tx_mss_clamped, 1);
+	n = dp_seal_for(dp, p, dgram, DP_DATA, dp->vn, b->len[i]);
 	if (!n)
 		return 0;
 	*start = dgram;
 	via = p;
-	if (__atomic_load_n(&p->path, __ATOMIC_RELAXED) == VRD_DP_PATH_RELAY) {
+	if (__atomic_load_n(&p->path, __ATOMIC_RELAXED) == DP_PATH_RELAY) {
 		via = &dp->peers.peer[__atomic_load_n(&p->relay,
 						      __ATOMIC_RELAXED)];
-		n = vrd_dp_relay_wrap(dp, via, VRD_DP_RELAY_TO, p->name, dgram,
+		n = dp_relay_wrap(dp, via, DP_RELAY_TO, p->name, dgram,
 				      n, dp->vn, start);
 		if (!n)
 			return 0;
 	}
-	*ep = vrd_dp_load(&via->endpoint);
+	*ep = dp_load(&via->endpoint);
 	if (!*ep) {
-		vrd_dp_add(&p->stats.tx_no_endpoint, 1);
+		dp_add(&p->stats.tx_no_endpoint, 1);
 		return 0;
 	}
-	vrd_dp_add(&p->stats.tx_packets, 1);
-	vrd_dp_add(&p->stats.tx_bytes, b->len[i]);
+	dp_add(&p->stats.tx_packets, 1);
+	dp_add(&p->stats.tx_bytes, b->len[i]);
 	return n;
 }
 
-static void parse_batch(struct vrd_dp *dp, struct tx_batch *b)
+static void parse_batch(struct dp *dp, struct tx_batch *b)
 {
 	size_t keep = 0;
 
@@ -198,7 +198,7 @@ static void parse_batch(struct vrd_dp *dp, struct tx_batch *b)
 		const uint8_t *ip = b->pkt[i];
 
 		if (b->len[i] < 20 || ip[0] >> 4 != 4) {
-			vrd_dp_add(&dp->stats.tx_not_ipv4, 1);
+			dp_add(&dp->stats.tx_not_ipv4, 1);
 			continue;
 		}
 		b->pkt[keep] = b->pkt[i];
@@ -227,7 +227,7 @@ static size_t train_len(const struct tx_batch *b, size_t i, size_t m)
 
 /* Messages from datagram `from` on, stored from message `at` on: one per
  * datagram, or one per train with GSO. Returns the end of the messages. */
-static size_t build_msgs(struct vrd_dp *dp, struct tx_batch *b, size_t from,
+static size_t build_msgs(struct dp *dp, struct tx_batch *b, size_t from,
 			 size_t m, size_t at)
 {
 	for (size_t i = from; i < m; at++) {
@@ -260,16 +260,16 @@ static size_t build_msgs(struct vrd_dp *dp, struct tx_batch *b, size_t from,
 }
 
 /* The kernel refused a GSO message: plain datagrams from now on. */
-static void gso_off(struct vrd_dp *dp, int err)
+static void gso_off(struct dp *dp, int err)
 {
 	dp->udp_gso = false;
-	vrd_dp_add(&dp->stats.tx_gso_off, 1);
+	dp_add(&dp->stats.tx_gso_off, 1);
 	log_warn("data plane: udp gso refused (%s): sending datagrams one "
 		 "by one",
 		 strerror(err));
 }
 
-static void send_batch(struct vrd_dp *dp, struct tx_batch *b, size_t m)
+static void send_batch(struct dp *dp, struct tx_batch *b, size_t m)
 {
 	size_t nmsg = build_msgs(dp, b, 0, m, 0);
 	uint64_t sent_dgrams = 0, trains = 0, errors = 0;
@@ -306,14 +306,14 @@ static void send_batch(struct vrd_dp *dp, struct tx_batch *b, size_t m)
 		}
 		done += (size_t)sent;
 	}
-	vrd_dp_add(&dp->stats.tx_sent, sent_dgrams);
-	vrd_dp_add(&dp->stats.tx_errors, errors);
-	vrd_dp_add(&dp->stats.tx_gso_trains, trains);
+	dp_add(&dp->stats.tx_sent, sent_dgrams);
+	dp_add(&dp->stats.tx_errors, errors);
+	dp_add(&dp->stats.tx_gso_trains, trains);
 }
 
-static void forward(struct vrd_dp_thread *t, struct tx_batch *b)
+static void forward(struct dp_thread *t, struct tx_batch *b)
 {
-	struct vrd_dp *dp = t->dp;
+	struct dp *dp = t->dp;
 	const struct tables_fib *fib = tables_fib_current(dp->fib);
 	size_t m = 0;
 
@@ -321,7 +321,7 @@ static void forward(struct vrd_dp_thread *t, struct tx_batch *b)
 	tables_fib_lookup_batch(fib, dp->vn, b->dst, b->route, b->n);
 	tables_fib_lookup_batch(fib, dp->vn, b->src, b->src_route, b->n);
 	t->last_route = NULL;
-	vrd_dp_peers_read_lock(&dp->peers);
+	dp_peers_read_lock(&dp->peers);
 	for (size_t i = 0; i < b->n; i++) {
 		uint8_t *start;
 		uint64_t ep;
@@ -337,15 +337,15 @@ static void forward(struct vrd_dp_thread *t, struct tx_batch *b)
 			.sin_addr.s_addr = htonl((uint32_t)(ep >> 16)),
 		};
 	}
-	vrd_dp_peers_unlock(&dp->peers);
+	dp_peers_unlock(&dp->peers);
 	send_batch(dp, b, m);
-	vrd_dp_add(&dp->stats.tx_batches, 1);
+	dp_add(&dp->stats.tx_batches, 1);
 }
 
-void *vrd_dp_tx_main(void *arg)
+void *dp_tx_main(void *arg)
 {
-	struct vrd_dp_thread *t = arg;
-	struct vrd_dp *dp = t->dp;
+	struct dp_thread *t = arg;
+	struct dp *dp = t->dp;
 	static __thread struct tx_batch b;
 	struct pollfd pfd[2] = {
 		{.fd = dp->tun_fd, .events = POLLIN},

@@ -4,7 +4,7 @@
  * The replay window follows RFC 6479: a ring of 64-bit words, one bit per
  * counter, where moving the top forward clears whole words instead of
  * shifting the bitmap. The ring has more bits than the window
- * (VRD_DP_REPLAY_WINDOW) so that the word the top lives in never aliases a
+ * (DP_REPLAY_WINDOW) so that the word the top lives in never aliases a
  * word still inside the window.
  */
 #include "base/bytes.h"
@@ -17,21 +17,21 @@
 #include <sodium.h>
 
 #define NONCE_LEN 12
-#define RING_WORDS 64 /* a power of two, > VRD_DP_REPLAY_WINDOW / 64 + 1 */
+#define RING_WORDS 64 /* a power of two, > DP_REPLAY_WINDOW / 64 + 1 */
 #define RING_MASK (RING_WORDS - 1)
 
-_Static_assert(RING_WORDS * 64 >= VRD_DP_REPLAY_WINDOW + 64,
+_Static_assert(RING_WORDS * 64 >= DP_REPLAY_WINDOW + 64,
 	       "replay ring too small for its window");
 _Static_assert(crypto_aead_aes256gcm_NPUBBYTES == NONCE_LEN &&
 		       crypto_aead_chacha20poly1305_ietf_NPUBBYTES == NONCE_LEN,
 	       "nonce length");
-_Static_assert(crypto_aead_aes256gcm_ABYTES == VRD_DP_TAG_LEN &&
+_Static_assert(crypto_aead_aes256gcm_ABYTES == DP_TAG_LEN &&
 		       crypto_aead_chacha20poly1305_ietf_ABYTES ==
-			       VRD_DP_TAG_LEN,
+			       DP_TAG_LEN,
 	       "tag length");
-_Static_assert(crypto_aead_aes256gcm_KEYBYTES == VRD_DP_SECRET_LEN &&
+_Static_assert(crypto_aead_aes256gcm_KEYBYTES == DP_SECRET_LEN &&
 		       crypto_aead_chacha20poly1305_ietf_KEYBYTES ==
-			       VRD_DP_SECRET_LEN,
+			       DP_SECRET_LEN,
 	       "key length");
 
 struct replay {
@@ -45,40 +45,40 @@ struct replay {
  * on cache lines of its own, away from the read-only cipher state that
  * sending threads share.
  */
-struct vrd_dp_key {
+struct dp_key {
 	union {
 		crypto_aead_aes256gcm_state aes; /* expanded by beforenm */
-		uint8_t chacha[VRD_DP_SECRET_LEN];
+		uint8_t chacha[DP_SECRET_LEN];
 	} u;
-	enum vrd_dp_cipher cipher;
+	enum dp_cipher cipher;
 	_Alignas(64) struct replay rp;
 };
 
-_Static_assert(sizeof(struct vrd_dp_key) % 64 == 0, "key size alignment");
+_Static_assert(sizeof(struct dp_key) % 64 == 0, "key size alignment");
 
-static const char *const drop_names[VRD_DP_DROP_MAX] = {
-	[VRD_DP_DROP_NONE] = "none",
-	[VRD_DP_DROP_SHORT] = "short",
-	[VRD_DP_DROP_VERSION] = "version",
-	[VRD_DP_DROP_TYPE] = "type",
-	[VRD_DP_DROP_FLAGS] = "flags",
-	[VRD_DP_DROP_COUNTER] = "counter",
-	[VRD_DP_DROP_NOKEY] = "nokey",
-	[VRD_DP_DROP_VN] = "vn",
-	[VRD_DP_DROP_REPLAY_OLD] = "replay_old",
-	[VRD_DP_DROP_REPLAY_DUP] = "replay_dup",
-	[VRD_DP_DROP_AUTH] = "auth",
-	[VRD_DP_DROP_RELAY] = "relay",
+static const char *const drop_names[DP_DROP_MAX] = {
+	[DP_DROP_NONE] = "none",
+	[DP_DROP_SHORT] = "short",
+	[DP_DROP_VERSION] = "version",
+	[DP_DROP_TYPE] = "type",
+	[DP_DROP_FLAGS] = "flags",
+	[DP_DROP_COUNTER] = "counter",
+	[DP_DROP_NOKEY] = "nokey",
+	[DP_DROP_VN] = "vn",
+	[DP_DROP_REPLAY_OLD] = "replay_old",
+	[DP_DROP_REPLAY_DUP] = "replay_dup",
+	[DP_DROP_AUTH] = "auth",
+	[DP_DROP_RELAY] = "relay",
 };
 
 static inline bool type_valid(unsigned type)
 {
-	return type >= VRD_DP_DATA && type <= VRD_DP_RELAY;
+	return type >= DP_DATA && type <= DP_RELAY;
 }
 
 static inline bool counter_valid(uint64_t counter)
 {
-	return counter != 0 && counter <= VRD_DP_COUNTER_MAX;
+	return counter != 0 && counter <= DP_COUNTER_MAX;
 }
 
 static inline void nonce_make(uint8_t nonce[NONCE_LEN], uint64_t counter)
@@ -87,53 +87,53 @@ static inline void nonce_make(uint8_t nonce[NONCE_LEN], uint64_t counter)
 	vrd_put_be64(nonce + 4, counter);
 }
 
-const char *vrd_dp_drop_name(enum vrd_dp_drop d)
+const char *dp_drop_name(enum dp_drop d)
 {
-	if ((unsigned)d >= VRD_DP_DROP_MAX) {
+	if ((unsigned)d >= DP_DROP_MAX) {
 		return "unknown";
 	}
 	return drop_names[d];
 }
 
-const char *vrd_dp_cipher_name(enum vrd_dp_cipher c)
+const char *dp_cipher_name(enum dp_cipher c)
 {
 	switch (c) {
-	case VRD_DP_AES256GCM:
+	case DP_AES256GCM:
 		return "aes256gcm";
-	case VRD_DP_CHACHA20POLY1305:
+	case DP_CHACHA20POLY1305:
 		return "chacha20poly1305";
 	}
 	return "unknown";
 }
 
-enum vrd_dp_cipher vrd_dp_cipher_preferred(void)
+enum dp_cipher dp_cipher_preferred(void)
 {
 	/* The CPU features are probed by sodium_init(). */
 	if (sodium_init() < 0 || !crypto_aead_aes256gcm_is_available()) {
-		return VRD_DP_CHACHA20POLY1305;
+		return DP_CHACHA20POLY1305;
 	}
-	return VRD_DP_AES256GCM;
+	return DP_AES256GCM;
 }
 
-int vrd_dp_hdr_decode(struct vrd_dp_hdr *out, const uint8_t *buf, size_t len)
+int dp_hdr_decode(struct dp_hdr *out, const uint8_t *buf, size_t len)
 {
 	uint64_t counter;
 
-	if (len < VRD_DP_OVERHEAD) {
-		return -VRD_DP_DROP_SHORT;
+	if (len < DP_OVERHEAD) {
+		return -DP_DROP_SHORT;
 	}
-	if (buf[0] != VRD_DP_VERSION) {
-		return -VRD_DP_DROP_VERSION;
+	if (buf[0] != DP_VERSION) {
+		return -DP_DROP_VERSION;
 	}
 	if (!type_valid(buf[1])) {
-		return -VRD_DP_DROP_TYPE;
+		return -DP_DROP_TYPE;
 	}
 	if (vrd_get_be16(buf + 2) != 0) {
-		return -VRD_DP_DROP_FLAGS;
+		return -DP_DROP_FLAGS;
 	}
 	counter = vrd_get_be64(buf + 12);
 	if (!counter_valid(counter)) {
-		return -VRD_DP_DROP_COUNTER;
+		return -DP_DROP_COUNTER;
 	}
 	out->version = buf[0];
 	out->type = buf[1];
@@ -144,12 +144,12 @@ int vrd_dp_hdr_decode(struct vrd_dp_hdr *out, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-struct vrd_dp_key *vrd_dp_key_create(enum vrd_dp_cipher c,
-				     const uint8_t secret[VRD_DP_SECRET_LEN])
+struct dp_key *dp_key_create(enum dp_cipher c,
+				     const uint8_t secret[DP_SECRET_LEN])
 {
-	struct vrd_dp_key *k;
+	struct dp_key *k;
 
-	if (c != VRD_DP_AES256GCM && c != VRD_DP_CHACHA20POLY1305) {
+	if (c != DP_AES256GCM && c != DP_CHACHA20POLY1305) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -157,7 +157,7 @@ struct vrd_dp_key *vrd_dp_key_create(enum vrd_dp_cipher c,
 		errno = EIO;
 		return NULL;
 	}
-	if (c == VRD_DP_AES256GCM && !crypto_aead_aes256gcm_is_available()) {
+	if (c == DP_AES256GCM && !crypto_aead_aes256gcm_is_available()) {
 		errno = ENOTSUP;
 		return NULL;
 	}
@@ -168,15 +168,15 @@ struct vrd_dp_key *vrd_dp_key_create(enum vrd_dp_cipher c,
 	}
 	sodium_memzero(k, sizeof(*k));
 	k->cipher = c;
-	if (c == VRD_DP_AES256GCM) {
+	if (c == DP_AES256GCM) {
 		crypto_aead_aes256gcm_beforenm(&k->u.aes, secret);
 	} else {
-		memcpy(k->u.chacha, secret, VRD_DP_SECRET_LEN);
+		memcpy(k->u.chacha, secret, DP_SECRET_LEN);
 	}
 	return k;
 }
 
-void vrd_dp_key_destroy(struct vrd_dp_key *k)
+void dp_key_destroy(struct dp_key *k)
 {
 	/* sodium_free wipes before it unmaps; the memzero says so here too. */
 	if (!k) {
@@ -186,7 +186,7 @@ void vrd_dp_key_destroy(struct vrd_dp_key *k)
 	sodium_free(k);
 }
 
-enum vrd_dp_cipher vrd_dp_key_cipher(const struct vrd_dp_key *k)
+enum dp_cipher dp_key_cipher(const struct dp_key *k)
 {
 	return k->cipher;
 }
@@ -194,7 +194,7 @@ enum vrd_dp_cipher vrd_dp_key_cipher(const struct vrd_dp_key *k)
 static void hdr_encode(uint8_t *p, uint8_t type, uint32_t key_id, uint32_t vn,
 		       uint64_t counter)
 {
-	p[0] = VRD_DP_VERSION;
+	p[0] = DP_VERSION;
 	p[1] = type;
 	vrd_put_be16(p + 2, 0);
 	vrd_put_be32(p + 4, key_id);
@@ -202,12 +202,12 @@ static void hdr_encode(uint8_t *p, uint8_t type, uint32_t key_id, uint32_t vn,
 	vrd_put_be64(p + 12, counter);
 }
 
-size_t vrd_dp_seal(const struct vrd_dp_key *k, uint8_t *out, uint8_t type,
+size_t dp_seal(const struct dp_key *k, uint8_t *out, uint8_t type,
 		   uint32_t key_id, uint32_t vn, uint64_t counter,
 		   const uint8_t *in, size_t len)
 {
 	uint8_t nonce[NONCE_LEN];
-	uint8_t *c = out + VRD_DP_HDR_LEN;
+	uint8_t *c = out + DP_HDR_LEN;
 	int rc;
 
 	if (!type_valid(type) || !counter_valid(counter)) {
@@ -215,37 +215,37 @@ size_t vrd_dp_seal(const struct vrd_dp_key *k, uint8_t *out, uint8_t type,
 	}
 	hdr_encode(out, type, key_id, vn, counter);
 	nonce_make(nonce, counter);
-	if (k->cipher == VRD_DP_AES256GCM) {
+	if (k->cipher == DP_AES256GCM) {
 		rc = crypto_aead_aes256gcm_encrypt_detached_afternm(
-			c, c + len, NULL, in, len, out, VRD_DP_HDR_LEN, NULL,
+			c, c + len, NULL, in, len, out, DP_HDR_LEN, NULL,
 			nonce, &k->u.aes);
 	} else {
 		rc = crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-			c, c + len, NULL, in, len, out, VRD_DP_HDR_LEN, NULL,
+			c, c + len, NULL, in, len, out, DP_HDR_LEN, NULL,
 			nonce, k->u.chacha);
 	}
 	if (rc != 0) {
 		return 0; /* longer than the cipher allows: not a datagram */
 	}
-	return len + VRD_DP_OVERHEAD;
+	return len + DP_OVERHEAD;
 }
 
 /* Before decryption: is this counter worth a tag check? */
-static enum vrd_dp_drop replay_check(const struct replay *rp, uint64_t c)
+static enum dp_drop replay_check(const struct replay *rp, uint64_t c)
 {
 	if (!counter_valid(c)) {
-		return VRD_DP_DROP_COUNTER;
+		return DP_DROP_COUNTER;
 	}
 	if (c > rp->top) {
-		return VRD_DP_DROP_NONE;
+		return DP_DROP_NONE;
 	}
-	if (rp->top - c >= VRD_DP_REPLAY_WINDOW) {
-		return VRD_DP_DROP_REPLAY_OLD;
+	if (rp->top - c >= DP_REPLAY_WINDOW) {
+		return DP_DROP_REPLAY_OLD;
 	}
 	if (rp->ring[(c >> 6) & RING_MASK] & (1ull << (c & 63))) {
-		return VRD_DP_DROP_REPLAY_DUP;
+		return DP_DROP_REPLAY_DUP;
 	}
-	return VRD_DP_DROP_NONE;
+	return DP_DROP_NONE;
 }
 
 /* After the tag verified: mark c seen, moving the top if c is past it. */
@@ -266,38 +266,38 @@ static void replay_update(struct replay *rp, uint64_t c)
 	rp->ring[(c >> 6) & RING_MASK] |= 1ull << (c & 63);
 }
 
-ssize_t vrd_dp_open(struct vrd_dp_key *k, const struct vrd_dp_hdr *h,
+ssize_t dp_open(struct dp_key *k, const struct dp_hdr *h,
 		    uint8_t *buf, size_t len)
 {
 	uint8_t nonce[NONCE_LEN];
-	uint8_t *c = buf + VRD_DP_HDR_LEN;
-	enum vrd_dp_drop d;
+	uint8_t *c = buf + DP_HDR_LEN;
+	enum dp_drop d;
 	size_t mlen;
 	int rc;
 
-	if (len < VRD_DP_OVERHEAD) {
-		return -VRD_DP_DROP_SHORT;
+	if (len < DP_OVERHEAD) {
+		return -DP_DROP_SHORT;
 	}
 	d = replay_check(&k->rp, h->counter);
-	if (d != VRD_DP_DROP_NONE) {
+	if (d != DP_DROP_NONE) {
 		return -(ssize_t)d;
 	}
 	/* The nonce comes from h, the AAD from buf: the tag verifies only if
 	 * both carry the counter the sender used, so the window below marks
 	 * the right one. */
-	mlen = len - VRD_DP_OVERHEAD;
+	mlen = len - DP_OVERHEAD;
 	nonce_make(nonce, h->counter);
-	if (k->cipher == VRD_DP_AES256GCM) {
+	if (k->cipher == DP_AES256GCM) {
 		rc = crypto_aead_aes256gcm_decrypt_detached_afternm(
-			c, NULL, c, mlen, c + mlen, buf, VRD_DP_HDR_LEN, nonce,
+			c, NULL, c, mlen, c + mlen, buf, DP_HDR_LEN, nonce,
 			&k->u.aes);
 	} else {
 		rc = crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-			c, NULL, c, mlen, c + mlen, buf, VRD_DP_HDR_LEN, nonce,
+			c, NULL, c, mlen, c + mlen, buf, DP_HDR_LEN, nonce,
 			k->u.chacha);
 	}
 	if (rc != 0) {
-		return -VRD_DP_DROP_AUTH;
+		return -DP_DROP_AUTH;
 	}
 	replay_update(&k->rp, h->counter);
 	return (ssize_t)mlen;
@@ -305,15 +305,15 @@ ssize_t vrd_dp_open(struct vrd_dp_key *k, const struct vrd_dp_hdr *h,
 
 static bool keyx_cipher_valid(uint8_t c)
 {
-	return c == VRD_DP_AES256GCM || c == VRD_DP_CHACHA20POLY1305;
+	return c == DP_AES256GCM || c == DP_CHACHA20POLY1305;
 }
 
-int vrd_dp_keyx_encode(uint8_t *buf, size_t cap, const struct vrd_dp_keyx *kx)
+int dp_keyx_encode(uint8_t *buf, size_t cap, const struct dp_keyx *kx)
 {
-	if (cap < VRD_DP_KEYX_LEN) {
+	if (cap < DP_KEYX_LEN) {
 		return -ENOSPC;
 	}
-	if (kx->version != VRD_DP_KEYX_VERSION ||
+	if (kx->version != DP_KEYX_VERSION ||
 	    !keyx_cipher_valid(kx->cipher)) {
 		return -EINVAL;
 	}
@@ -321,13 +321,13 @@ int vrd_dp_keyx_encode(uint8_t *buf, size_t cap, const struct vrd_dp_keyx *kx)
 	buf[1] = kx->cipher;
 	vrd_put_be32(buf + 2, kx->key_id);
 	vrd_put_be32(buf + 6, kx->epoch);
-	memcpy(buf + 10, kx->secret, VRD_DP_SECRET_LEN);
+	memcpy(buf + 10, kx->secret, DP_SECRET_LEN);
 	return 0;
 }
 
-int vrd_dp_keyx_decode(struct vrd_dp_keyx *out, const uint8_t *buf, size_t len)
+int dp_keyx_decode(struct dp_keyx *out, const uint8_t *buf, size_t len)
 {
-	if (len != VRD_DP_KEYX_LEN || buf[0] != VRD_DP_KEYX_VERSION ||
+	if (len != DP_KEYX_LEN || buf[0] != DP_KEYX_VERSION ||
 	    !keyx_cipher_valid(buf[1])) {
 		return -EBADMSG;
 	}
@@ -335,6 +335,6 @@ int vrd_dp_keyx_decode(struct vrd_dp_keyx *out, const uint8_t *buf, size_t len)
 	out->cipher = buf[1];
 	out->key_id = vrd_get_be32(buf + 2);
 	out->epoch = vrd_get_be32(buf + 6);
-	memcpy(out->secret, buf + 10, VRD_DP_SECRET_LEN);
+	memcpy(out->secret, buf + 10, DP_SECRET_LEN);
 	return 0;
 }

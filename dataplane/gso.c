@@ -51,7 +51,7 @@ static void put16host(uint8_t *p, uint16_t v)
 }
 #endif
 
-void vrd_vnet_hdr_decode(struct vrd_vnet_hdr *hdr, const uint8_t *in)
+void dp_vnet_hdr_decode(struct dp_vnet_hdr *hdr, const uint8_t *in)
 {
 	hdr->flags = in[0];
 	hdr->gso_type = in[1];
@@ -61,7 +61,7 @@ void vrd_vnet_hdr_decode(struct vrd_vnet_hdr *hdr, const uint8_t *in)
 	hdr->csum_offset = get16host(in + 8);
 }
 
-void vrd_vnet_hdr_encode(uint8_t *out, const struct vrd_vnet_hdr *hdr)
+void dp_vnet_hdr_encode(uint8_t *out, const struct dp_vnet_hdr *hdr)
 {
 	out[0] = hdr->flags;
 	out[1] = hdr->gso_type;
@@ -97,7 +97,7 @@ static inline uint64_t load_tail(const uint8_t *p, size_t n)
 	return w;
 }
 
-uint64_t vrd_csum_add(uint64_t sum, const uint8_t *data, size_t len)
+uint64_t dp_csum_add(uint64_t sum, const uint8_t *data, size_t len)
 {
 	uint64_t s1 = 0, s2 = 0, s3 = 0;
 
@@ -120,7 +120,7 @@ uint64_t vrd_csum_add(uint64_t sum, const uint8_t *data, size_t len)
 	return add_carry(add_carry(sum, s1), add_carry(s2, s3));
 }
 
-uint64_t vrd_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
+uint64_t dp_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
 		       uint64_t sum)
 {
 	uint64_t s1 = 0, s2 = 0, s3 = 0;
@@ -143,12 +143,12 @@ uint64_t vrd_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
 	}
 	if (len) {
 		memcpy(dst, src, len);
-		sum = vrd_csum_add(sum, src, len);
+		sum = dp_csum_add(sum, src, len);
 	}
 	return add_carry(add_carry(sum, s1), add_carry(s2, s3));
 }
 
-uint64_t vrd_csum_pseudo4(uint64_t sum, const uint8_t *src, const uint8_t *dst,
+uint64_t dp_csum_pseudo4(uint64_t sum, const uint8_t *src, const uint8_t *dst,
 			  uint8_t proto, uint16_t len)
 {
 	uint8_t ph[12];
@@ -158,13 +158,13 @@ uint64_t vrd_csum_pseudo4(uint64_t sum, const uint8_t *src, const uint8_t *dst,
 	ph[8] = 0;
 	ph[9] = proto;
 	vrd_put_be16(ph + 10, len);
-	return vrd_csum_add(sum, ph, sizeof(ph));
+	return dp_csum_add(sum, ph, sizeof(ph));
 }
 
 /* Store ~fold(sum): the finished checksum. */
 static void csum_store(uint8_t *field, uint64_t sum)
 {
-	uint16_t c = (uint16_t)~vrd_csum_fold(sum);
+	uint16_t c = (uint16_t)~dp_csum_fold(sum);
 
 	memcpy(field, &c, sizeof(c));
 }
@@ -174,12 +174,12 @@ static void ip4_csum_set(uint8_t *ip, size_t ihl)
 {
 	ip[10] = 0;
 	ip[11] = 0;
-	csum_store(ip + 10, vrd_csum_add(0, ip, ihl));
+	csum_store(ip + 10, dp_csum_add(0, ip, ihl));
 }
 
 static bool csum_ok(uint64_t sum)
 {
-	return vrd_csum_fold(sum) == 0xffff;
+	return dp_csum_fold(sum) == 0xffff;
 }
 
 /* ---- split ------------------------------------------------------------ */
@@ -187,20 +187,20 @@ static bool csum_ok(uint64_t sum)
 /* gso_type NONE: finish a partial checksum in place, as the kernel's
  * skb_checksum_help() does (a result of 0 is sent as 0xffff, which UDP
  * needs and TCP does not mind). */
-static int split_none(struct vrd_gso_out *out, uint8_t *pkt, size_t plen,
-		      const struct vrd_vnet_hdr *h)
+static int split_none(struct dp_gso_out *out, uint8_t *pkt, size_t plen,
+		      const struct dp_vnet_hdr *h)
 {
 	if (plen == 0) {
 		return -EINVAL;
 	}
-	if (h->flags & VRD_VNET_F_NEEDS_CSUM) {
+	if (h->flags & DP_VNET_F_NEEDS_CSUM) {
 		uint8_t *field = pkt + h->csum_start + h->csum_offset;
 		uint64_t sum;
 		uint16_t c;
 
-		sum = vrd_csum_add(0, pkt + h->csum_start,
+		sum = dp_csum_add(0, pkt + h->csum_start,
 				   plen - h->csum_start);
-		c = (uint16_t)~vrd_csum_fold(sum);
+		c = (uint16_t)~dp_csum_fold(sum);
 		if (c == 0) {
 			c = 0xffff;
 		}
@@ -218,7 +218,7 @@ struct tcp4_layout {
 };
 
 static int tcp4_layout_check(struct tcp4_layout *l, const uint8_t *pkt,
-			     size_t plen, const struct vrd_vnet_hdr *h)
+			     size_t plen, const struct dp_vnet_hdr *h)
 {
 	size_t thl;
 
@@ -237,7 +237,7 @@ static int tcp4_layout_check(struct tcp4_layout *l, const uint8_t *pkt,
 	if (thl < TCP_HDR_MIN || l->hlen > plen) {
 		return -EINVAL;
 	}
-	if ((h->flags & VRD_VNET_F_NEEDS_CSUM) &&
+	if ((h->flags & DP_VNET_F_NEEDS_CSUM) &&
 	    (h->csum_start != l->ihl || h->csum_offset != TCP_CSUM_OFFSET)) {
 		return -EINVAL;
 	}
@@ -274,19 +274,19 @@ static void tcp4_segment_write(uint8_t *d, const uint8_t *pkt,
 	th[13] = flags;
 	th[16] = 0;
 	th[17] = 0;
-	sum = vrd_csum_copy(d + l->hlen, pkt + l->hlen + off, n, 0);
-	sum = vrd_csum_add(sum, th, l->hlen - l->ihl);
-	sum = vrd_csum_pseudo4(sum, d + 12, d + 16, IP4_PROTO_TCP,
+	sum = dp_csum_copy(d + l->hlen, pkt + l->hlen + off, n, 0);
+	sum = dp_csum_add(sum, th, l->hlen - l->ihl);
+	sum = dp_csum_pseudo4(sum, d + 12, d + 16, IP4_PROTO_TCP,
 			       (uint16_t)(l->hlen - l->ihl + n));
 	csum_store(th + 16, sum);
 }
 
-static int split_tcp4(struct vrd_gso_out *out, const uint8_t *pkt, size_t plen,
-		      const struct vrd_vnet_hdr *h)
+static int split_tcp4(struct dp_gso_out *out, const uint8_t *pkt, size_t plen,
+		      const struct dp_vnet_hdr *h)
 {
 	struct tcp4_layout l;
 	size_t slots =
-		out->slots < VRD_GSO_SEGS_MAX ? out->slots : VRD_GSO_SEGS_MAX;
+		out->slots < DP_GSO_SEGS_MAX ? out->slots : DP_GSO_SEGS_MAX;
 	size_t first;
 	int rc;
 
@@ -310,42 +310,42 @@ static int split_tcp4(struct vrd_gso_out *out, const uint8_t *pkt, size_t plen,
 	return 0;
 }
 
-int vrd_gso_split(struct vrd_gso_out *out, uint8_t *in, size_t len)
+int dp_gso_split(struct dp_gso_out *out, uint8_t *in, size_t len)
 {
-	struct vrd_vnet_hdr h;
+	struct dp_vnet_hdr h;
 	uint8_t *pkt;
 	size_t plen;
 
 	out->segs = 0;
-	if (!in || len < VRD_VNET_HDR_LEN) {
+	if (!in || len < DP_VNET_HDR_LEN) {
 		return -EINVAL;
 	}
-	vrd_vnet_hdr_decode(&h, in);
-	pkt = in + VRD_VNET_HDR_LEN;
-	plen = len - VRD_VNET_HDR_LEN;
-	switch (h.gso_type & ~VRD_VNET_GSO_ECN) {
-	case VRD_VNET_GSO_NONE:
-	case VRD_VNET_GSO_TCPV4:
+	dp_vnet_hdr_decode(&h, in);
+	pkt = in + DP_VNET_HDR_LEN;
+	plen = len - DP_VNET_HDR_LEN;
+	switch (h.gso_type & ~DP_VNET_GSO_ECN) {
+	case DP_VNET_GSO_NONE:
+	case DP_VNET_GSO_TCPV4:
 		break;
-	case VRD_VNET_GSO_UDP:
-	case VRD_VNET_GSO_TCPV6:
-	case VRD_VNET_GSO_UDP_L4:
+	case DP_VNET_GSO_UDP:
+	case DP_VNET_GSO_TCPV6:
+	case DP_VNET_GSO_UDP_L4:
 		return -EOPNOTSUPP;
 	default:
 		return -EINVAL;
 	}
-	if ((h.flags & ~(VRD_VNET_F_NEEDS_CSUM | VRD_VNET_F_DATA_VALID)) ||
+	if ((h.flags & ~(DP_VNET_F_NEEDS_CSUM | DP_VNET_F_DATA_VALID)) ||
 	    h.hdr_len > plen) {
 		return -EINVAL;
 	}
-	if ((h.flags & VRD_VNET_F_NEEDS_CSUM) &&
+	if ((h.flags & DP_VNET_F_NEEDS_CSUM) &&
 	    (size_t)h.csum_start + h.csum_offset + 2 > plen) {
 		return -EINVAL;
 	}
-	if (h.gso_type == VRD_VNET_GSO_NONE) {
+	if (h.gso_type == DP_VNET_GSO_NONE) {
 		return split_none(out, pkt, plen, &h);
 	}
-	if ((h.gso_type & ~VRD_VNET_GSO_ECN) != VRD_VNET_GSO_TCPV4) {
+	if ((h.gso_type & ~DP_VNET_GSO_ECN) != DP_VNET_GSO_TCPV4) {
 		return -EINVAL; /* the ECN bit alone */
 	}
 	return split_tcp4(out, pkt, plen, &h);
@@ -371,7 +371,7 @@ struct gro_group {
 	bool keyed, open, verified, psh;
 };
 
-static void gro_seg_parse(struct gro_seg *s, const struct vrd_gro_pkt *p)
+static void gro_seg_parse(struct gro_seg *s, const struct dp_gro_pkt *p)
 {
 	size_t ihl;
 
@@ -395,7 +395,7 @@ static void gro_seg_parse(struct gro_seg *s, const struct vrd_gro_pkt *p)
 	    (vrd_get_be16(s->ip + 6) & IP4_MF_OFFSET) || s->thl < TCP_HDR_MIN ||
 	    ihl + s->thl >= p->len || !(s->flags & TCP_ACK) ||
 	    (s->flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_CWR)) ||
-	    !csum_ok(vrd_csum_add(0, s->ip, IP4_HDR_MIN))) {
+	    !csum_ok(dp_csum_add(0, s->ip, IP4_HDR_MIN))) {
 		return;
 	}
 	s->payload = p->len - ihl - s->thl;
@@ -417,9 +417,9 @@ static bool same_ports(const uint8_t *tha, const uint8_t *thb)
 /* The TCP checksum of a whole segment: pseudo header, header, payload. */
 static bool tcp4_csum_ok(const uint8_t *ip, size_t len)
 {
-	uint64_t sum = vrd_csum_add(0, ip + IP4_HDR_MIN, len - IP4_HDR_MIN);
+	uint64_t sum = dp_csum_add(0, ip + IP4_HDR_MIN, len - IP4_HDR_MIN);
 
-	sum = vrd_csum_pseudo4(sum, ip + 12, ip + 16, IP4_PROTO_TCP,
+	sum = dp_csum_pseudo4(sum, ip + 12, ip + 16, IP4_PROTO_TCP,
 			       (uint16_t)(len - IP4_HDR_MIN));
 	return csum_ok(sum);
 }
@@ -444,7 +444,7 @@ static bool gro_fits(const struct gro_group *g, const struct gro_seg *s)
 		return false;
 	}
 	return s->payload <= g->gso && g->len + s->payload <= g->cap &&
-	       g->segs < VRD_GSO_SEGS_MAX;
+	       g->segs < DP_GSO_SEGS_MAX;
 }
 
 /* Append s to g: copy its payload behind g's, checking its checksum on the
@@ -460,9 +460,9 @@ static bool gro_append(struct gro_group *g, const struct gro_seg *s)
 		}
 		g->verified = true;
 	}
-	sum = vrd_csum_copy(g->ip + g->len, s->th + s->thl, s->payload, 0);
-	sum = vrd_csum_add(sum, s->th, s->thl);
-	sum = vrd_csum_pseudo4(sum, s->ip + 12, s->ip + 16, IP4_PROTO_TCP,
+	sum = dp_csum_copy(g->ip + g->len, s->th + s->thl, s->payload, 0);
+	sum = dp_csum_add(sum, s->th, s->thl);
+	sum = dp_csum_pseudo4(sum, s->ip + 12, s->ip + 16, IP4_PROTO_TCP,
 			       (uint16_t)(s->thl + s->payload));
 	if (!csum_ok(sum)) {
 		return false; /* g->len unchanged: the copy is scratch */
@@ -475,19 +475,19 @@ static bool gro_append(struct gro_group *g, const struct gro_seg *s)
 		g->psh = true;
 	}
 	if ((s->flags & TCP_PSH) || s->payload < g->gso ||
-	    g->segs == VRD_GSO_SEGS_MAX) {
+	    g->segs == DP_GSO_SEGS_MAX) {
 		g->open = false;
 	}
 	return true;
 }
 
 static void gro_group_start(struct gro_group *g, const struct gro_seg *s,
-			    const struct vrd_gro_pkt *p)
+			    const struct dp_gro_pkt *p)
 {
 	memset(g, 0, sizeof(*g));
 	g->ip = p->data;
 	g->len = p->len;
-	g->cap = p->cap > VRD_GSO_PKT_MAX ? VRD_GSO_PKT_MAX : p->cap;
+	g->cap = p->cap > DP_GSO_PKT_MAX ? DP_GSO_PKT_MAX : p->cap;
 	g->segs = 1;
 	g->keyed = s->keyed;
 	if (!s->mergeable) {
@@ -500,9 +500,9 @@ static void gro_group_start(struct gro_group *g, const struct gro_seg *s,
 }
 
 /* Write g's vnet header (and, merged, fix its headers). */
-static void gro_group_finish(struct vrd_gro_frame *f, struct gro_group *g)
+static void gro_group_finish(struct dp_gro_frame *f, struct gro_group *g)
 {
-	struct vrd_vnet_hdr h = {0};
+	struct dp_vnet_hdr h = {0};
 	uint8_t *ip = g->ip, *th = ip + IP4_HDR_MIN;
 
 	if (g->segs > 1) {
@@ -514,20 +514,20 @@ static void gro_group_finish(struct vrd_gro_frame *f, struct gro_group *g)
 		if (g->psh) {
 			th[13] |= TCP_PSH;
 		}
-		partial = vrd_csum_fold(
-			vrd_csum_pseudo4(0, ip + 12, ip + 16, IP4_PROTO_TCP,
+		partial = dp_csum_fold(
+			dp_csum_pseudo4(0, ip + 12, ip + 16, IP4_PROTO_TCP,
 					 (uint16_t)(g->len - IP4_HDR_MIN)));
 		memcpy(th + TCP_CSUM_OFFSET, &partial, sizeof(partial));
-		h.flags = VRD_VNET_F_NEEDS_CSUM;
-		h.gso_type = VRD_VNET_GSO_TCPV4;
+		h.flags = DP_VNET_F_NEEDS_CSUM;
+		h.gso_type = DP_VNET_GSO_TCPV4;
 		h.hdr_len = (uint16_t)(IP4_HDR_MIN + thl);
 		h.gso_size = g->gso;
 		h.csum_start = IP4_HDR_MIN;
 		h.csum_offset = TCP_CSUM_OFFSET;
 	}
-	vrd_vnet_hdr_encode(ip - VRD_VNET_HDR_LEN, &h);
-	f->data = ip - VRD_VNET_HDR_LEN;
-	f->len = g->len + VRD_VNET_HDR_LEN;
+	dp_vnet_hdr_encode(ip - DP_VNET_HDR_LEN, &h);
+	f->data = ip - DP_VNET_HDR_LEN;
+	f->len = g->len + DP_VNET_HDR_LEN;
 	f->segs = g->segs;
 }
 
@@ -550,10 +550,10 @@ static struct gro_group *gro_flow_find(struct gro_group *groups, size_t ngroups,
 	return NULL;
 }
 
-static size_t gro_chunk(struct vrd_gro_frame *out, struct vrd_gro_pkt *pkts,
+static size_t gro_chunk(struct dp_gro_frame *out, struct dp_gro_pkt *pkts,
 			size_t n)
 {
-	struct gro_group groups[VRD_GSO_SEGS_MAX];
+	struct gro_group groups[DP_GSO_SEGS_MAX];
 	size_t ngroups = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -578,14 +578,14 @@ static size_t gro_chunk(struct vrd_gro_frame *out, struct vrd_gro_pkt *pkts,
 	return ngroups;
 }
 
-size_t vrd_gro_coalesce(struct vrd_gro_frame *out, struct vrd_gro_pkt *pkts,
+size_t dp_gro_coalesce(struct dp_gro_frame *out, struct dp_gro_pkt *pkts,
 			size_t n)
 {
 	size_t frames = 0;
 
 	for (size_t done = 0; done < n;) {
-		size_t k = n - done < VRD_GSO_SEGS_MAX ? n - done
-						       : VRD_GSO_SEGS_MAX;
+		size_t k = n - done < DP_GSO_SEGS_MAX ? n - done
+						       : DP_GSO_SEGS_MAX;
 
 		frames += gro_chunk(out + frames, pkts + done, k);
 		done += k;

@@ -80,7 +80,7 @@ static uint8_t *syn_header(uint8_t *ip, size_t len, size_t *hdrlen)
 	return tcp;
 }
 
-bool vrd_mss_clamp(uint8_t *ip_packet, size_t len, uint16_t mss_max)
+bool dp_mss_clamp(uint8_t *ip_packet, size_t len, uint16_t mss_max)
 {
 	size_t hdrlen, i = TCP_HDR_MIN;
 	bool changed = false;
@@ -117,13 +117,13 @@ bool vrd_mss_clamp(uint8_t *ip_packet, size_t len, uint16_t mss_max)
 	return changed;
 }
 
-uint16_t vrd_mss_for_mtu(unsigned mtu)
+uint16_t dp_mss_for_mtu(unsigned mtu)
 {
-	if (mtu <= VRD_MSS_OVERHEAD) {
+	if (mtu <= DP_MSS_OVERHEAD) {
 		return 0;
 	}
-	if (mtu - VRD_MSS_OVERHEAD > UINT16_MAX) {
+	if (mtu - DP_MSS_OVERHEAD > UINT16_MAX) {
 		return UINT16_MAX;
 	}
-	return (uint16_t)(mtu - VRD_MSS_OVERHEAD);
+	return (uint16_t)(mtu - DP_MSS_OVERHEAD);
 }

@@ -5,15 +5,15 @@
  * to pass: what is not a well-formed IPv4 TCP SYN with the whole TCP header
  * present is left untouched.
  */
-#ifndef VRD_MSS_H
-#define VRD_MSS_H
+#ifndef DP_MSS_H
+#define DP_MSS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* IPv4 header (20) + TCP header (20) without options. */
-#define VRD_MSS_OVERHEAD 40
+#define DP_MSS_OVERHEAD 40
 
 /*
  * Lower every MSS option of the IPv4 TCP SYN (or SYN-ACK) in ip_packet
@@ -24,10 +24,10 @@
  * that does not fit; the option walk stops at EOL or at the first option
  * whose length is below 2 or runs past the header.
  */
-bool vrd_mss_clamp(uint8_t *ip_packet, size_t len, uint16_t mss_max);
+bool dp_mss_clamp(uint8_t *ip_packet, size_t len, uint16_t mss_max);
 
 /* The MSS for a TUN MTU: mtu - 40, 0 when mtu is 40 or less, at most
  * 65535. */
-uint16_t vrd_mss_for_mtu(unsigned mtu);
+uint16_t dp_mss_for_mtu(unsigned mtu);
 
 #endif

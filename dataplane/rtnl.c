@@ -28,7 +28,7 @@
 #define RTNL_DUMP_TRIES 5
 #define MONITOR_BUDGET 64
 
-struct vrd_rtnl {
+struct dp_rtnl {
 	int fd;
 	uint32_t seq;
 	unsigned chunk_msgs; /* requests per sendmsg: their ACKs must fit */
@@ -91,14 +91,14 @@ static bool attr_in4(const struct attr *a, uint32_t *out)
 	return true;
 }
 
-void vrd_rtnl_msg_init(struct vrd_rtnl_msg *m, void *buf, size_t cap)
+void dp_rtnl_msg_init(struct dp_rtnl_msg *m, void *buf, size_t cap)
 {
 	memset(m, 0, sizeof(*m));
 	m->buf = buf;
 	m->cap = cap;
 }
 
-static int msg_append(struct vrd_rtnl_msg *m, const void *data, size_t len)
+static int msg_append(struct dp_rtnl_msg *m, const void *data, size_t len)
 {
 	size_t pad = NLMSG_ALIGN(len) - len;
 
@@ -115,7 +115,7 @@ static int msg_append(struct vrd_rtnl_msg *m, const void *data, size_t len)
 	return 0;
 }
 
-int vrd_rtnl_msg_begin(struct vrd_rtnl_msg *m, uint16_t type, uint16_t flags,
+int dp_rtnl_msg_begin(struct dp_rtnl_msg *m, uint16_t type, uint16_t flags,
 		       const void *hdr, size_t hdrlen)
 {
 	struct nlmsghdr nh = {
@@ -139,7 +139,7 @@ int vrd_rtnl_msg_begin(struct vrd_rtnl_msg *m, uint16_t type, uint16_t flags,
 	return 0;
 }
 
-int vrd_rtnl_msg_put(struct vrd_rtnl_msg *m, uint16_t type, const void *data,
+int dp_rtnl_msg_put(struct dp_rtnl_msg *m, uint16_t type, const void *data,
 		     size_t len)
 {
 	struct rtattr a = {.rta_type = type};
@@ -155,12 +155,12 @@ int vrd_rtnl_msg_put(struct vrd_rtnl_msg *m, uint16_t type, const void *data,
 	return 0;
 }
 
-int vrd_rtnl_msg_put_u32(struct vrd_rtnl_msg *m, uint16_t type, uint32_t v)
+int dp_rtnl_msg_put_u32(struct dp_rtnl_msg *m, uint16_t type, uint32_t v)
 {
-	return vrd_rtnl_msg_put(m, type, &v, sizeof(v));
+	return dp_rtnl_msg_put(m, type, &v, sizeof(v));
 }
 
-int vrd_rtnl_msg_end(struct vrd_rtnl_msg *m)
+int dp_rtnl_msg_end(struct dp_rtnl_msg *m)
 {
 	uint32_t len = (uint32_t)(m->pos - m->len);
 
@@ -179,12 +179,12 @@ int vrd_rtnl_msg_end(struct vrd_rtnl_msg *m)
 	return 0;
 }
 
-struct vrd_rtnl *vrd_rtnl_create(void)
+struct dp_rtnl *dp_rtnl_create(void)
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	int one = 1, rcvbuf = RTNL_RCVBUF, err;
 	socklen_t optlen = sizeof(rcvbuf);
-	struct vrd_rtnl *r;
+	struct dp_rtnl *r;
 
 	r = calloc(1, sizeof(*r));
 	if (!r) {
@@ -238,7 +238,7 @@ free_bufs:
 	return NULL;
 }
 
-void vrd_rtnl_destroy(struct vrd_rtnl *r)
+void dp_rtnl_destroy(struct dp_rtnl *r)
 {
 	if (!r) {
 		return;
@@ -249,14 +249,14 @@ void vrd_rtnl_destroy(struct vrd_rtnl *r)
 	free(r);
 }
 
-const char *vrd_rtnl_errmsg(const struct vrd_rtnl *r)
+const char *dp_rtnl_errmsg(const struct dp_rtnl *r)
 {
 	return r->errmsg;
 }
 
 /* The text of an extended ACK (after the nlmsgerr, CAP_ACK: no copy of
  * the request). */
-static void errmsg_keep(struct vrd_rtnl *r, const struct nlmsghdr *nh,
+static void errmsg_keep(struct dp_rtnl *r, const struct nlmsghdr *nh,
 			const uint8_t *payload, size_t len)
 {
 	struct attr tb[NLMSGERR_ATTR_MSG + 1];
@@ -286,7 +286,7 @@ struct answers {
 	unsigned pending;
 	int ignore; /* an errno that counts as success (flush: ESRCH) */
 	int rc;
-	vrd_rtnl_reply_fn fn;
+	dp_rtnl_reply_fn fn;
 	void *arg;
 };
 
@@ -298,7 +298,7 @@ static void answer_error(struct answers *a, int err)
 }
 
 /* One message of an answer datagram. */
-static void answer_one(struct vrd_rtnl *r, struct answers *a,
+static void answer_one(struct dp_rtnl *r, struct answers *a,
 		       const struct nlmsghdr *nh, const uint8_t *payload,
 		       size_t len)
 {
@@ -342,7 +342,7 @@ static void answer_one(struct vrd_rtnl *r, struct answers *a,
 
 /* Read until every request of a has been answered. 0, or a transport
  * error (the answers are then incomplete). */
-static int answers_read(struct vrd_rtnl *r, struct answers *a)
+static int answers_read(struct dp_rtnl *r, struct answers *a)
 {
 	while (a->pending > 0) {
 		struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
@@ -395,7 +395,7 @@ static int answers_read(struct vrd_rtnl *r, struct answers *a)
 	return 0;
 }
 
-static int chunk_send(struct vrd_rtnl *r, const uint8_t *p, size_t len)
+static int chunk_send(struct dp_rtnl *r, const uint8_t *p, size_t len)
 {
 	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
 	ssize_t n;
@@ -410,8 +410,8 @@ static int chunk_send(struct vrd_rtnl *r, const uint8_t *p, size_t len)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-static int transact(struct vrd_rtnl *r, struct vrd_rtnl_msg *m,
-		    vrd_rtnl_reply_fn fn, void *arg, int ignore)
+static int transact(struct dp_rtnl *r, struct dp_rtnl_msg *m,
+		    dp_rtnl_reply_fn fn, void *arg, int ignore)
 {
 	struct answers a = {.ignore = ignore, .fn = fn, .arg = arg};
 	size_t off = 0;
@@ -456,8 +456,8 @@ static int transact(struct vrd_rtnl *r, struct vrd_rtnl_msg *m,
 	return a.rc;
 }
 
-int vrd_rtnl_transact(struct vrd_rtnl *r, struct vrd_rtnl_msg *m,
-		      vrd_rtnl_reply_fn fn, void *arg)
+int dp_rtnl_transact(struct dp_rtnl *r, struct dp_rtnl_msg *m,
+		      dp_rtnl_reply_fn fn, void *arg)
 {
 	return transact(r, m, fn, arg, 0);
 }
@@ -475,7 +475,7 @@ struct route {
 	bool has_metric;
 };
 
-static int route_msg(struct vrd_rtnl_msg *m, uint16_t type, uint16_t flags,
+static int route_msg(struct dp_rtnl_msg *m, uint16_t type, uint16_t flags,
 		     const struct route *rt)
 {
 	struct rtmsg rtm = {
@@ -490,16 +490,16 @@ static int route_msg(struct vrd_rtnl_msg *m, uint16_t type, uint16_t flags,
 		.rtm_type = rt->type,
 	};
 
-	vrd_rtnl_msg_begin(m, type, flags | NLM_F_ACK, &rtm, sizeof(rtm));
-	vrd_rtnl_msg_put_u32(m, RTA_DST, htonl(rt->dst));
-	vrd_rtnl_msg_put_u32(m, RTA_TABLE, rt->table);
+	dp_rtnl_msg_begin(m, type, flags | NLM_F_ACK, &rtm, sizeof(rtm));
+	dp_rtnl_msg_put_u32(m, RTA_DST, htonl(rt->dst));
+	dp_rtnl_msg_put_u32(m, RTA_TABLE, rt->table);
 	if (rt->oif) {
-		vrd_rtnl_msg_put_u32(m, RTA_OIF, rt->oif);
+		dp_rtnl_msg_put_u32(m, RTA_OIF, rt->oif);
 	}
 	if (rt->has_metric) {
-		vrd_rtnl_msg_put_u32(m, RTA_PRIORITY, rt->metric);
+		dp_rtnl_msg_put_u32(m, RTA_PRIORITY, rt->metric);
 	}
-	return vrd_rtnl_msg_end(m);
+	return dp_rtnl_msg_end(m);
 }
 
 static int route_make(struct route *rt, const struct vrd_prefix *dst,
@@ -520,11 +520,11 @@ static int route_make(struct route *rt, const struct vrd_prefix *dst,
 	return 0;
 }
 
-static int route_one(struct vrd_rtnl *r, uint16_t type, uint16_t flags,
+static int route_one(struct dp_rtnl *r, uint16_t type, uint16_t flags,
 		     const struct vrd_prefix *dst, int ifindex, uint32_t table,
 		     uint32_t metric)
 {
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	uint8_t buf[128];
 	struct route rt;
 	int rc;
@@ -533,37 +533,37 @@ static int route_one(struct vrd_rtnl *r, uint16_t type, uint16_t flags,
 	if (rc < 0) {
 		return rc;
 	}
-	vrd_rtnl_msg_init(&m, buf, sizeof(buf));
+	dp_rtnl_msg_init(&m, buf, sizeof(buf));
 	rc = route_msg(&m, type, flags, &rt);
 	if (rc < 0) {
 		return rc;
 	}
-	return vrd_rtnl_transact(r, &m, NULL, NULL);
+	return dp_rtnl_transact(r, &m, NULL, NULL);
 }
 
-int vrd_rtnl_route_replace(struct vrd_rtnl *r, const struct vrd_prefix *dst,
+int dp_rtnl_route_replace(struct dp_rtnl *r, const struct vrd_prefix *dst,
 			   int ifindex, uint32_t table, uint32_t metric)
 {
 	return route_one(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, dst,
 			 ifindex, table, metric);
 }
 
-int vrd_rtnl_route_del(struct vrd_rtnl *r, const struct vrd_prefix *dst,
+int dp_rtnl_route_del(struct dp_rtnl *r, const struct vrd_prefix *dst,
 		       int ifindex, uint32_t table, uint32_t metric)
 {
 	return route_one(r, RTM_DELROUTE, 0, dst, ifindex, table, metric);
 }
 
-int vrd_rtnl_route_replace_many(struct vrd_rtnl *r,
+int dp_rtnl_route_replace_many(struct dp_rtnl *r,
 				const struct vrd_prefix *dst, size_t n,
 				int ifindex, uint32_t table, uint32_t metric)
 {
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	int rc, first = 0;
 	size_t i = 0;
 
 	while (i < n) {
-		vrd_rtnl_msg_init(&m, r->tx, RTNL_TXBUF);
+		dp_rtnl_msg_init(&m, r->tx, RTNL_TXBUF);
 		for (; i < n; i++) {
 			size_t len = m.len;
 			struct route rt;
@@ -581,7 +581,7 @@ int vrd_rtnl_route_replace_many(struct vrd_rtnl *r,
 				break;
 			}
 		}
-		rc = vrd_rtnl_transact(r, &m, NULL, NULL);
+		rc = dp_rtnl_transact(r, &m, NULL, NULL);
 		if (rc < 0 && first == 0) {
 			first = rc;
 		}
@@ -642,20 +642,20 @@ static int route_collect(uint16_t type, const uint8_t *payload, size_t len,
 	return 0;
 }
 
-static int route_dump(struct vrd_rtnl *r, struct route_list *l)
+static int route_dump(struct dp_rtnl *r, struct route_list *l)
 {
 	struct rtmsg rtm = {.rtm_family = AF_INET};
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	uint8_t buf[64];
 	int rc, tries;
 
 	for (tries = 0; tries < RTNL_DUMP_TRIES; tries++) {
 		l->n = 0;
-		vrd_rtnl_msg_init(&m, buf, sizeof(buf));
-		vrd_rtnl_msg_begin(&m, RTM_GETROUTE, NLM_F_DUMP, &rtm,
+		dp_rtnl_msg_init(&m, buf, sizeof(buf));
+		dp_rtnl_msg_begin(&m, RTM_GETROUTE, NLM_F_DUMP, &rtm,
 				   sizeof(rtm));
-		vrd_rtnl_msg_end(&m);
-		rc = vrd_rtnl_transact(r, &m, route_collect, l);
+		dp_rtnl_msg_end(&m);
+		rc = dp_rtnl_transact(r, &m, route_collect, l);
 		if (rc != -EINTR) {
 			return rc;
 		}
@@ -663,10 +663,10 @@ static int route_dump(struct vrd_rtnl *r, struct route_list *l)
 	return -EINTR;
 }
 
-int vrd_rtnl_route_flush_proto(struct vrd_rtnl *r, int ifindex)
+int dp_rtnl_route_flush_proto(struct dp_rtnl *r, int ifindex)
 {
 	struct route_list l = {.ifindex = ifindex};
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	size_t i = 0;
 	int rc;
 
@@ -675,7 +675,7 @@ int vrd_rtnl_route_flush_proto(struct vrd_rtnl *r, int ifindex)
 		goto free_list;
 	}
 	while (i < l.n) {
-		vrd_rtnl_msg_init(&m, r->tx, RTNL_TXBUF);
+		dp_rtnl_msg_init(&m, r->tx, RTNL_TXBUF);
 		for (; i < l.n; i++) {
 			size_t len = m.len;
 
@@ -702,7 +702,7 @@ free_list:
 
 /* An RTM_NEWADDR/RTM_DELADDR payload: IPv4 only. */
 static bool addr_parse(const uint8_t *payload, size_t len,
-		       struct vrd_rtnl_event *ev)
+		       struct dp_rtnl_event *ev)
 {
 	struct attr tb[IFA_MAX + 1];
 	struct ifaddrmsg ifa;
@@ -742,7 +742,7 @@ static int addr_collect(uint16_t type, const uint8_t *payload, size_t len,
 			void *arg)
 {
 	struct addr_find *f = arg;
-	struct vrd_rtnl_event ev = {0};
+	struct dp_rtnl_event ev = {0};
 
 	if (type != RTM_NEWADDR || f->found || !addr_parse(payload, len, &ev)) {
 		return 0;
@@ -755,7 +755,7 @@ static int addr_collect(uint16_t type, const uint8_t *payload, size_t len,
 	return 0;
 }
 
-int vrd_rtnl_addr_first(struct vrd_rtnl *r, int ifindex, uint32_t *addr,
+int dp_rtnl_addr_first(struct dp_rtnl *r, int ifindex, uint32_t *addr,
 			uint8_t *prefix_len)
 {
 	struct ifaddrmsg ifa = {
@@ -763,17 +763,17 @@ int vrd_rtnl_addr_first(struct vrd_rtnl *r, int ifindex, uint32_t *addr,
 		.ifa_index = (uint32_t)ifindex,
 	};
 	struct addr_find f = {.ifindex = ifindex};
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	uint8_t buf[64];
 	int rc, tries;
 
 	for (tries = 0; tries < RTNL_DUMP_TRIES; tries++) {
 		f.found = false;
-		vrd_rtnl_msg_init(&m, buf, sizeof(buf));
-		vrd_rtnl_msg_begin(&m, RTM_GETADDR, NLM_F_DUMP, &ifa,
+		dp_rtnl_msg_init(&m, buf, sizeof(buf));
+		dp_rtnl_msg_begin(&m, RTM_GETADDR, NLM_F_DUMP, &ifa,
 				   sizeof(ifa));
-		vrd_rtnl_msg_end(&m);
-		rc = vrd_rtnl_transact(r, &m, addr_collect, &f);
+		dp_rtnl_msg_end(&m);
+		rc = dp_rtnl_transact(r, &m, addr_collect, &f);
 		if (rc != -EINTR) {
 			break;
 		}
@@ -793,7 +793,7 @@ int vrd_rtnl_addr_first(struct vrd_rtnl *r, int ifindex, uint32_t *addr,
 
 /* Monitor. */
 
-int vrd_rtnl_monitor_open(void)
+int dp_rtnl_monitor_open(void)
 {
 	struct sockaddr_nl sa = {
 		.nl_family = AF_NETLINK,
@@ -815,7 +815,7 @@ int vrd_rtnl_monitor_open(void)
 }
 
 static bool link_parse(const uint8_t *payload, size_t len,
-		       struct vrd_rtnl_event *ev)
+		       struct dp_rtnl_event *ev)
 {
 	struct attr tb[IFLA_IFNAME + 1];
 	struct ifinfomsg ifi;
@@ -843,22 +843,22 @@ static bool link_parse(const uint8_t *payload, size_t len,
 }
 
 static int monitor_one(const struct nlmsghdr *nh, const uint8_t *payload,
-		       size_t len, vrd_rtnl_event_fn fn, void *arg)
+		       size_t len, dp_rtnl_event_fn fn, void *arg)
 {
-	struct vrd_rtnl_event ev = {0};
+	struct dp_rtnl_event ev = {0};
 	bool ok;
 
 	switch (nh->nlmsg_type) {
 	case RTM_NEWADDR:
 	case RTM_DELADDR:
-		ev.type = nh->nlmsg_type == RTM_NEWADDR ? VRD_RTNL_ADDR_NEW
-							: VRD_RTNL_ADDR_DEL;
+		ev.type = nh->nlmsg_type == RTM_NEWADDR ? DP_RTNL_ADDR_NEW
+							: DP_RTNL_ADDR_DEL;
 		ok = addr_parse(payload, len, &ev);
 		break;
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
-		ev.type = nh->nlmsg_type == RTM_NEWLINK ? VRD_RTNL_LINK_NEW
-							: VRD_RTNL_LINK_DEL;
+		ev.type = nh->nlmsg_type == RTM_NEWLINK ? DP_RTNL_LINK_NEW
+							: DP_RTNL_LINK_DEL;
 		ok = link_parse(payload, len, &ev);
 		break;
 	default:
@@ -872,7 +872,7 @@ static int monitor_one(const struct nlmsghdr *nh, const uint8_t *payload,
 	return 1;
 }
 
-int vrd_rtnl_monitor_read(int fd, vrd_rtnl_event_fn fn, void *arg)
+int dp_rtnl_monitor_read(int fd, dp_rtnl_event_fn fn, void *arg)
 {
 	uint8_t buf[16384];
 	int events = 0, budget;
@@ -919,7 +919,7 @@ int vrd_rtnl_monitor_read(int fd, vrd_rtnl_event_fn fn, void *arg)
 
 /* IPv4 forwarding. */
 
-int vrd_sysctl_ip_forward(bool on, bool *was)
+int dp_sysctl_ip_forward(bool on, bool *was)
 {
 	const char *path = "/proc/sys/net/ipv4/ip_forward";
 	char c = '0';

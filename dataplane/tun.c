@@ -24,10 +24,10 @@ static int tun_attach(const char *name, unsigned flags, char *ifname_out)
 		memcpy(ifr.ifr_name, name, strlen(name));
 	}
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	if (flags & VRD_TUN_VNET_HDR) {
+	if (flags & DP_TUN_VNET_HDR) {
 		ifr.ifr_flags |= IFF_VNET_HDR;
 	}
-	if (flags & VRD_TUN_MULTI_QUEUE) {
+	if (flags & DP_TUN_MULTI_QUEUE) {
 		ifr.ifr_flags |= IFF_MULTI_QUEUE;
 	}
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -57,11 +57,11 @@ static void tun_offload_set(int fd, unsigned *granted)
 		unsigned tun, vrd;
 	} tries[] = {
 		{TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
-		 VRD_TUN_OFFLOAD_CSUM | VRD_TUN_OFFLOAD_TSO4 |
-			 VRD_TUN_OFFLOAD_TSO6},
+		 DP_TUN_OFFLOAD_CSUM | DP_TUN_OFFLOAD_TSO4 |
+			 DP_TUN_OFFLOAD_TSO6},
 		{TUN_F_CSUM | TUN_F_TSO4,
-		 VRD_TUN_OFFLOAD_CSUM | VRD_TUN_OFFLOAD_TSO4},
-		{TUN_F_CSUM, VRD_TUN_OFFLOAD_CSUM},
+		 DP_TUN_OFFLOAD_CSUM | DP_TUN_OFFLOAD_TSO4},
+		{TUN_F_CSUM, DP_TUN_OFFLOAD_CSUM},
 		{0, 0},
 	};
 	size_t i;
@@ -75,19 +75,19 @@ static void tun_offload_set(int fd, unsigned *granted)
 	}
 }
 
-int vrd_tun_open(const char *name, unsigned flags, char ifname_out[IF_NAMESIZE],
+int dp_tun_open(const char *name, unsigned flags, char ifname_out[IF_NAMESIZE],
 		 unsigned *granted)
 {
-	int fd, err, hdrsz = VRD_TUN_VNET_HDR_LEN;
+	int fd, err, hdrsz = DP_TUN_VNET_HDR_LEN;
 	unsigned got;
 
-	flags &= VRD_TUN_VNET_HDR | VRD_TUN_MULTI_QUEUE;
+	flags &= DP_TUN_VNET_HDR | DP_TUN_MULTI_QUEUE;
 	got = flags;
 	fd = tun_attach(name, flags, ifname_out);
 	if (fd < 0) {
 		return fd;
 	}
-	if (flags & VRD_TUN_VNET_HDR) {
+	if (flags & DP_TUN_VNET_HDR) {
 		if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz) < 0) {
 			err = -errno;
 			goto close_fd;
@@ -104,7 +104,7 @@ close_fd:
 	return err;
 }
 
-int vrd_tun_open_queue(int fd)
+int dp_tun_open_queue(int fd)
 {
 	char name[IF_NAMESIZE];
 	unsigned flags = 0;
@@ -117,9 +117,9 @@ int vrd_tun_open_queue(int fd)
 	if (!(ifr.ifr_flags & IFF_MULTI_QUEUE)) {
 		return -EINVAL;
 	}
-	flags = VRD_TUN_MULTI_QUEUE;
+	flags = DP_TUN_MULTI_QUEUE;
 	if (ifr.ifr_flags & IFF_VNET_HDR) {
-		flags |= VRD_TUN_VNET_HDR;
+		flags |= DP_TUN_VNET_HDR;
 	}
 	memcpy(name, ifr.ifr_name, sizeof(name));
 	name[sizeof(name) - 1] = '\0';
@@ -140,29 +140,29 @@ static int link_index_reply(uint16_t type, const uint8_t *payload, size_t len,
 	return 0;
 }
 
-int vrd_link_index(struct vrd_rtnl *r, const char *ifname)
+int dp_link_index(struct dp_rtnl *r, const char *ifname)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	size_t n = ifname ? strlen(ifname) : 0;
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	int rc, ifindex = 0;
 	uint8_t buf[128];
 
 	if (n == 0 || n >= IF_NAMESIZE) {
 		return -EINVAL;
 	}
-	vrd_rtnl_msg_init(&m, buf, sizeof(buf));
-	vrd_rtnl_msg_begin(&m, RTM_GETLINK, NLM_F_ACK, &ifi, sizeof(ifi));
-	vrd_rtnl_msg_put(&m, IFLA_IFNAME, ifname, n + 1);
-	vrd_rtnl_msg_end(&m);
-	rc = vrd_rtnl_transact(r, &m, link_index_reply, &ifindex);
+	dp_rtnl_msg_init(&m, buf, sizeof(buf));
+	dp_rtnl_msg_begin(&m, RTM_GETLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	dp_rtnl_msg_put(&m, IFLA_IFNAME, ifname, n + 1);
+	dp_rtnl_msg_end(&m);
+	rc = dp_rtnl_transact(r, &m, link_index_reply, &ifindex);
 	if (rc < 0) {
 		return rc;
 	}
 	return ifindex > 0 ? ifindex : -ENODEV;
 }
 
-static int link_set(struct vrd_rtnl *r, int ifindex, unsigned flags,
+static int link_set(struct dp_rtnl *r, int ifindex, unsigned flags,
 		    unsigned change, const unsigned *mtu)
 {
 	struct ifinfomsg ifi = {
@@ -171,32 +171,32 @@ static int link_set(struct vrd_rtnl *r, int ifindex, unsigned flags,
 		.ifi_flags = flags,
 		.ifi_change = change,
 	};
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	uint8_t buf[128];
 
 	if (ifindex <= 0) {
 		return -EINVAL;
 	}
-	vrd_rtnl_msg_init(&m, buf, sizeof(buf));
-	vrd_rtnl_msg_begin(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	dp_rtnl_msg_init(&m, buf, sizeof(buf));
+	dp_rtnl_msg_begin(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
 	if (mtu) {
-		vrd_rtnl_msg_put_u32(&m, IFLA_MTU, *mtu);
+		dp_rtnl_msg_put_u32(&m, IFLA_MTU, *mtu);
 	}
-	vrd_rtnl_msg_end(&m);
-	return vrd_rtnl_transact(r, &m, NULL, NULL);
+	dp_rtnl_msg_end(&m);
+	return dp_rtnl_transact(r, &m, NULL, NULL);
 }
 
-int vrd_link_set_mtu(struct vrd_rtnl *r, int ifindex, unsigned mtu)
+int dp_link_set_mtu(struct dp_rtnl *r, int ifindex, unsigned mtu)
 {
 	return link_set(r, ifindex, 0, 0, &mtu);
 }
 
-int vrd_link_set_up(struct vrd_rtnl *r, int ifindex, bool up)
+int dp_link_set_up(struct dp_rtnl *r, int ifindex, bool up)
 {
 	return link_set(r, ifindex, up ? IFF_UP : 0, IFF_UP, NULL);
 }
 
-static int link_addr(struct vrd_rtnl *r, uint16_t type, uint16_t flags,
+static int link_addr(struct dp_rtnl *r, uint16_t type, uint16_t flags,
 		     int ifindex, uint32_t addr, uint8_t prefix_len)
 {
 	struct ifaddrmsg ifa = {
@@ -205,28 +205,28 @@ static int link_addr(struct vrd_rtnl *r, uint16_t type, uint16_t flags,
 		.ifa_scope = RT_SCOPE_UNIVERSE,
 		.ifa_index = (uint32_t)ifindex,
 	};
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	uint8_t buf[128];
 
 	if (ifindex <= 0 || prefix_len > 32) {
 		return -EINVAL;
 	}
-	vrd_rtnl_msg_init(&m, buf, sizeof(buf));
-	vrd_rtnl_msg_begin(&m, type, flags | NLM_F_ACK, &ifa, sizeof(ifa));
-	vrd_rtnl_msg_put_u32(&m, IFA_LOCAL, htonl(addr));
-	vrd_rtnl_msg_put_u32(&m, IFA_ADDRESS, htonl(addr));
-	vrd_rtnl_msg_end(&m);
-	return vrd_rtnl_transact(r, &m, NULL, NULL);
+	dp_rtnl_msg_init(&m, buf, sizeof(buf));
+	dp_rtnl_msg_begin(&m, type, flags | NLM_F_ACK, &ifa, sizeof(ifa));
+	dp_rtnl_msg_put_u32(&m, IFA_LOCAL, htonl(addr));
+	dp_rtnl_msg_put_u32(&m, IFA_ADDRESS, htonl(addr));
+	dp_rtnl_msg_end(&m);
+	return dp_rtnl_transact(r, &m, NULL, NULL);
 }
 
-int vrd_link_addr_add(struct vrd_rtnl *r, int ifindex, uint32_t addr,
+int dp_link_addr_add(struct dp_rtnl *r, int ifindex, uint32_t addr,
 		      uint8_t prefix_len)
 {
 	return link_addr(r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex,
 			 addr, prefix_len);
 }
 
-int vrd_link_addr_del(struct vrd_rtnl *r, int ifindex, uint32_t addr,
+int dp_link_addr_del(struct dp_rtnl *r, int ifindex, uint32_t addr,
 		      uint8_t prefix_len)
 {
 	return link_addr(r, RTM_DELADDR, 0, ifindex, addr, prefix_len);

@@ -133,7 +133,7 @@ void vrd_daemon_ctl_tunnels(struct vrd_daemon *d, struct vrd_reply *rep);
 /* A direct message to router `to`, sealed with crypto_box between the
  * two routers' certified keys (kinds below 16 are the data plane's own).
  * 0 or a negative errno. */
-#define VRD_DP_MSG_HOSTS 16 /* migrate.c: the home LAN's hosts */
+#define DP_MSG_HOSTS 16 /* migrate.c: the home LAN's hosts */
 int vrd_daemon_dp_send_sealed(struct vrd_daemon *d, const char *to,
 			      uint8_t kind, const uint8_t *msg, size_t len);
 /* daemon_gossip_ctl.c: this router claims (vn, ip/32, mac) as here now:

@@ -21,29 +21,29 @@
 
 #define TUN_NAME_GATEWAY "vrd%d" /* the kernel picks the number */
 #define ROUTE_METRIC 0
-#define VRD_GSO_SEGS_TUN VRD_GSO_SEGS_MAX
+#define DP_GSO_SEGS_TUN DP_GSO_SEGS_MAX
 
 void vrd_daemon_gossip_kick(struct vrd_daemon *d)
 {
 	if (d->gs)
-		vrd_gossip_kick(d->gs);
+		vrd_daemon_gossip_flush(d->gs);
 }
 
-void vrd_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms);
-void vrd_dp_paths_announce(struct vrd_daemon_dp *s, uint64_t now_ms);
+void vrd_daemon_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms);
+void vrd_daemon_dp_paths_announce(struct vrd_daemon_dp *s, uint64_t now_ms);
 
 /* A super-packet from the TUN is cut into at most this many segments. */
-static int tun_limit_segs(struct vrd_rtnl *r, int ifindex, uint32_t segs)
+static int tun_limit_segs(struct dp_rtnl *r, int ifindex, uint32_t segs)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	uint8_t buf[64];
 
-	vrd_rtnl_msg_init(&m, buf, sizeof(buf));
-	vrd_rtnl_msg_begin(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
-	vrd_rtnl_msg_put_u32(&m, IFLA_GSO_MAX_SEGS, segs);
-	vrd_rtnl_msg_end(&m);
-	return vrd_rtnl_transact(r, &m, NULL, NULL);
+	dp_rtnl_msg_init(&m, buf, sizeof(buf));
+	dp_rtnl_msg_begin(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	dp_rtnl_msg_put_u32(&m, IFLA_GSO_MAX_SEGS, segs);
+	dp_rtnl_msg_end(&m);
+	return dp_rtnl_transact(r, &m, NULL, NULL);
 }
 
 static int tun_setup(struct vrd_daemon_dp *s, bool *vnet)
@@ -57,48 +57,48 @@ static int tun_setup(struct vrd_daemon_dp *s, bool *vnet)
 	 * 2 Gbit/s) of full-size packets standing in front of an idle one */
 	const uint32_t txqlen = 2000;
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	uint8_t buf[64];
 	unsigned granted = 0;
 	int fd, rc;
 
-	fd = vrd_tun_open(want, VRD_TUN_VNET_HDR, s->tun_name, &granted);
+	fd = dp_tun_open(want, DP_TUN_VNET_HDR, s->tun_name, &granted);
 	if (fd < 0) {
 		log_err("tun %s: %s", want, strerror(-fd));
 		return fd;
 	}
 	/* offloads only when the kernel gives checksum and TSO both */
-	*vnet = (granted & VRD_TUN_OFFLOAD_CSUM) &&
-		(granted & VRD_TUN_OFFLOAD_TSO4);
+	*vnet = (granted & DP_TUN_OFFLOAD_CSUM) &&
+		(granted & DP_TUN_OFFLOAD_TSO4);
 	if (!*vnet) {
 		close(fd);
-		fd = vrd_tun_open(want, 0, s->tun_name, NULL);
+		fd = dp_tun_open(want, 0, s->tun_name, NULL);
 		if (fd < 0) {
 			log_err("tun %s: %s", want, strerror(-fd));
 			return fd;
 		}
 	}
-	rc = vrd_link_index(s->rtnl, s->tun_name);
+	rc = dp_link_index(s->rtnl, s->tun_name);
 	if (rc < 0)
 		goto err;
 	s->tun_ifindex = rc;
-	if (*vnet && tun_limit_segs(s->rtnl, rc, VRD_GSO_SEGS_TUN) < 0)
+	if (*vnet && tun_limit_segs(s->rtnl, rc, DP_GSO_SEGS_TUN) < 0)
 		log_warn("tun %s: cannot limit gso segments: %s", s->tun_name,
-			 vrd_rtnl_errmsg(s->rtnl));
+			 dp_rtnl_errmsg(s->rtnl));
 	ifi.ifi_index = s->tun_ifindex;
-	vrd_rtnl_msg_init(&m, buf, sizeof(buf));
-	vrd_rtnl_msg_begin(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
-	vrd_rtnl_msg_put_u32(&m, IFLA_TXQLEN, txqlen);
-	vrd_rtnl_msg_end(&m);
-	if (vrd_rtnl_transact(s->rtnl, &m, NULL, NULL) < 0)
+	dp_rtnl_msg_init(&m, buf, sizeof(buf));
+	dp_rtnl_msg_begin(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	dp_rtnl_msg_put_u32(&m, IFLA_TXQLEN, txqlen);
+	dp_rtnl_msg_end(&m);
+	if (dp_rtnl_transact(s->rtnl, &m, NULL, NULL) < 0)
 		log_warn("tun %s: cannot set txqueuelen %u: %s", s->tun_name,
-			 txqlen, vrd_rtnl_errmsg(s->rtnl));
-	if ((rc = vrd_link_set_mtu(s->rtnl, s->tun_ifindex, VRD_DP_TUN_MTU)) <
+			 txqlen, dp_rtnl_errmsg(s->rtnl));
+	if ((rc = dp_link_set_mtu(s->rtnl, s->tun_ifindex, DP_TUN_MTU)) <
 		    0 ||
-	    (rc = vrd_link_set_up(s->rtnl, s->tun_ifindex, true)) < 0)
+	    (rc = dp_link_set_up(s->rtnl, s->tun_ifindex, true)) < 0)
 		goto err;
 	if (cfg->mode == VRD_MODE_HOST) {
-		rc = vrd_link_addr_add(s->rtnl, s->tun_ifindex, cfg->host_addr,
+		rc = dp_link_addr_add(s->rtnl, s->tun_ifindex, cfg->host_addr,
 				       cfg->host_network.len);
 		if (rc < 0)
 			goto err;
@@ -106,8 +106,8 @@ static int tun_setup(struct vrd_daemon_dp *s, bool *vnet)
 	return fd;
 err:
 	log_err("tun %s: %s%s%s", s->tun_name, strerror(-rc),
-		*vrd_rtnl_errmsg(s->rtnl) ? ": " : "",
-		vrd_rtnl_errmsg(s->rtnl));
+		*dp_rtnl_errmsg(s->rtnl) ? ": " : "",
+		dp_rtnl_errmsg(s->rtnl));
 	close(fd);
 	return rc;
 }
@@ -116,7 +116,7 @@ err:
 
 static int route_cmp(const void *a, const void *b)
 {
-	const struct vrd_dp_route *x = a, *y = b;
+	const struct dp_route *x = a, *y = b;
 
 	if (x->prefix.addr != y->prefix.addr)
 		return x->prefix.addr < y->prefix.addr ? -1 : 1;
@@ -142,10 +142,10 @@ static int route_link(const struct vrd_daemon_dp *s,
 }
 
 static int routes_want(struct vrd_daemon_dp *s, const struct tables_fib *fib,
-		       struct vrd_dp_route **out, size_t *n)
+		       struct dp_route **out, size_t *n)
 {
 	size_t total = tables_fib_size(fib), k = 0;
-	struct vrd_dp_route *w = calloc(total ? total : 1, sizeof(*w));
+	struct dp_route *w = calloc(total ? total : 1, sizeof(*w));
 
 	if (!w)
 		return -ENOMEM;
@@ -154,7 +154,7 @@ static int routes_want(struct vrd_daemon_dp *s, const struct tables_fib *fib,
 		int link = route_link(s, r);
 
 		if (link > 0)
-			w[k++] = (struct vrd_dp_route){r->prefix, link};
+			w[k++] = (struct dp_route){r->prefix, link};
 	}
 	qsort(w, k, sizeof(*w), route_cmp);
 	*out = w;
@@ -162,13 +162,13 @@ static int routes_want(struct vrd_daemon_dp *s, const struct tables_fib *fib,
 	return 0;
 }
 
-static void route_apply(struct vrd_daemon_dp *s, const struct vrd_dp_route *r,
+static void route_apply(struct vrd_daemon_dp *s, const struct dp_route *r,
 			bool add)
 {
 	char p[VRD_PREFIX_STRLEN];
-	int rc = add ? vrd_rtnl_route_replace(s->rtnl, &r->prefix, r->ifindex,
+	int rc = add ? dp_rtnl_route_replace(s->rtnl, &r->prefix, r->ifindex,
 					      0, ROUTE_METRIC)
-		     : vrd_rtnl_route_del(s->rtnl, &r->prefix, r->ifindex, 0,
+		     : dp_rtnl_route_del(s->rtnl, &r->prefix, r->ifindex, 0,
 					  ROUTE_METRIC);
 
 	if (rc == 0 || (!add && rc == -ESRCH)) {
@@ -188,8 +188,8 @@ static void route_apply(struct vrd_daemon_dp *s, const struct vrd_dp_route *r,
 	s->stats.route_errors++;
 	log_ratelimited(&s->rl, VRD_LOG_ERR, "route %s %s: %s%s%s",
 			add ? "add" : "del", vrd_prefix_format(&r->prefix, p),
-			strerror(-rc), *vrd_rtnl_errmsg(s->rtnl) ? ": " : "",
-			vrd_rtnl_errmsg(s->rtnl));
+			strerror(-rc), *dp_rtnl_errmsg(s->rtnl) ? ": " : "",
+			dp_rtnl_errmsg(s->rtnl));
 }
 
 /* Makes the kernel's routes of our protocol match the snapshot: a merge of
@@ -197,7 +197,7 @@ static void route_apply(struct vrd_daemon_dp *s, const struct vrd_dp_route *r,
 static void routes_sync(struct vrd_daemon_dp *s)
 {
 	const struct tables_fib *fib = tables_fib_current(s->d->fib);
-	struct vrd_dp_route *want;
+	struct dp_route *want;
 	size_t nwant, i = 0, j = 0;
 
 	if (!fib || (s->routes_synced &&
@@ -243,57 +243,57 @@ void vrd_daemon_dp_peer(struct vrd_daemon *d, const char *name, uint32_t addr,
 			uint16_t port, int state)
 {
 	struct vrd_daemon_dp *s = d->dps;
-	struct vrd_dp_peers *t;
+	struct dp_peers *t;
 	int idx;
 
 	if (!s || !strcmp(name, d->cfg.name))
 		return;
-	t = vrd_dp_peers(s->dp);
-	idx = vrd_dp_peer_find(t, name);
+	t = dp_peers(s->dp);
+	idx = dp_peer_find(t, name);
 	if (!gossip_member_state_up(state)) {
 		if (idx < 0)
 			return;
-		if (vrd_monotonic_ms() - vrd_dp_load(&t->peer[idx].last_rx_ms) <
-		    VRD_DP_DOWN_GRACE_MS) {
+		if (vrd_monotonic_ms() - dp_load(&t->peer[idx].last_rx_ms) <
+		    DP_DOWN_GRACE_MS) {
 			s->link[idx].gossip_down = true; /* the tick decides */
 			return;
 		}
-		vrd_dp_peer_drop(s, idx);
+		vrd_daemon_dp_peer_drop(s, idx);
 		return;
 	}
 	if (idx < 0) {
-		vrd_dp_peers_write_lock(t);
-		idx = vrd_dp_peer_add(t, name);
-		vrd_dp_peers_unlock(t);
+		dp_peers_write_lock(t);
+		idx = dp_peer_add(t, name);
+		dp_peers_unlock(t);
 		if (idx < 0) {
 			log_ratelimited(&s->rl, VRD_LOG_ERR,
 					"peer %s: data plane: %s", name,
 					strerror(-idx));
 			return;
 		}
-		vrd_dp_keys_forget(s, idx);
+		vrd_daemon_dp_keys_forget(s, idx);
 	}
 	s->link[idx].gossip_down = false;
 	/* a roaming peer's own packets moved it already; gossip tells the
 	 * address it announces, which wins when it changes */
-	vrd_dp_store(&t->peer[idx].endpoint, vrd_dp_endpoint(addr, port));
+	dp_store(&t->peer[idx].endpoint, dp_endpoint(addr, port));
 }
 
-void vrd_dp_peer_drop(struct vrd_daemon_dp *s, int idx)
+void vrd_daemon_dp_peer_drop(struct vrd_daemon_dp *s, int idx)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	struct dp_peers *t = dp_peers(s->dp);
 
-	vrd_dp_peers_write_lock(t);
-	vrd_dp_peer_remove(t, idx);
-	vrd_dp_peers_unlock(t);
-	vrd_dp_keys_forget(s, idx);
+	dp_peers_write_lock(t);
+	dp_peer_remove(t, idx);
+	dp_peers_unlock(t);
+	vrd_daemon_dp_keys_forget(s, idx);
 }
 
 void vrd_daemon_dp_direct(struct vrd_daemon *d, const char *from,
 			  const uint8_t *msg, size_t len)
 {
 	if (d->dps && d->dps->link)
-		vrd_dp_keys_direct(d->dps, from, msg, len);
+		vrd_daemon_dp_keys_direct(d->dps, from, msg, len);
 }
 
 int vrd_daemon_dp_udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,
@@ -301,7 +301,7 @@ int vrd_daemon_dp_udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,
 {
 	struct vrd_daemon *d = arg;
 
-	return d->dps ? vrd_dp_send_raw(d->dps->dp, addr, port, buf, len)
+	return d->dps ? dp_send_raw(d->dps->dp, addr, port, buf, len)
 		      : -ENOTCONN;
 }
 
@@ -321,7 +321,7 @@ static void on_control(struct vrd_loop *loop, int fd, short revents, void *arg)
 {
 	struct vrd_daemon *d = arg;
 
-	vrd_dp_control_drain(d->dps->dp, control_input, d);
+	dp_control_drain(d->dps->dp, control_input, d);
 	vrd_daemon_gossip_kick(d);
 }
 
@@ -329,31 +329,31 @@ static void on_want(struct vrd_loop *loop, int fd, short revents, void *arg)
 {
 	struct vrd_daemon *d = arg;
 	struct vrd_daemon_dp *s = d->dps;
-	int idx[VRD_DP_PEERS_MAX];
-	size_t n = vrd_dp_wanted(s->dp, idx, VRD_DP_PEERS_MAX);
+	int idx[DP_PEERS_MAX];
+	size_t n = dp_wanted(s->dp, idx, DP_PEERS_MAX);
 	uint64_t now = vrd_monotonic_ms();
 
 	for (size_t i = 0; i < n; i++)
 		if (!s->link[idx[i]].pending)
-			vrd_dp_keys_offer(s, idx[i], now);
+			vrd_daemon_dp_keys_offer(s, idx[i], now);
 	/* the daemon's thread owns the table's shape: no lock to walk it */
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
-		struct vrd_dp_peer *p = &vrd_dp_peers(s->dp)->peer[i];
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		struct dp_peer *p = &dp_peers(s->dp)->peer[i];
 
 		if (p->used &&
 		    __atomic_exchange_n(&p->lost_key, 0, __ATOMIC_RELAXED))
-			vrd_dp_keys_ask(s, i, now);
+			vrd_daemon_dp_keys_ask(s, i, now);
 	}
 	vrd_daemon_gossip_kick(d);
 }
 
-static void on_underlay(const struct vrd_rtnl_event *ev, void *arg)
+static void on_underlay(const struct dp_rtnl_event *ev, void *arg)
 {
 	struct vrd_daemon_dp *s = arg;
 
 	if (ev->ifindex != s->overlay_ifindex || ev->secondary)
 		return;
-	if (ev->type == VRD_RTNL_ADDR_NEW && ev->addr != s->underlay_addr) {
+	if (ev->type == DP_RTNL_ADDR_NEW && ev->addr != s->underlay_addr) {
 		char a[VRD_IPV4_STRLEN], b[VRD_IPV4_STRLEN];
 
 		log_info("underlay %s: address %s -> %s", s->d->cfg.overlay_if,
@@ -364,7 +364,7 @@ static void on_underlay(const struct vrd_rtnl_event *ev, void *arg)
 				 NULL);
 		s->underlay_addr = ev->addr;
 		s->stats.underlay_changes++;
-		vrd_dp_paths_announce(s, vrd_monotonic_ms());
+		vrd_daemon_dp_paths_announce(s, vrd_monotonic_ms());
 		/* gossip moves too, so no peer declares us dead at the old
 		 * address */
 		if (s->d->gossip) {
@@ -383,13 +383,13 @@ static void on_monitor(struct vrd_loop *loop, int fd, short revents, void *arg)
 {
 	struct vrd_daemon_dp *s = arg;
 
-	if (vrd_rtnl_monitor_read(fd, on_underlay, s) == -ENOBUFS) {
+	if (dp_rtnl_monitor_read(fd, on_underlay, s) == -ENOBUFS) {
 		/* events were lost: read the address afresh */
-		struct vrd_rtnl_event ev = {.type = VRD_RTNL_ADDR_NEW,
+		struct dp_rtnl_event ev = {.type = DP_RTNL_ADDR_NEW,
 					    .ifindex = s->overlay_ifindex};
 		uint8_t len;
 
-		if (vrd_rtnl_addr_first(s->rtnl, s->overlay_ifindex, &ev.addr,
+		if (dp_rtnl_addr_first(s->rtnl, s->overlay_ifindex, &ev.addr,
 					&len) == 0)
 			on_underlay(&ev, s);
 	}
@@ -401,11 +401,11 @@ static void on_tick(struct vrd_loop *loop, struct vrd_timer *timer, void *arg)
 	struct vrd_daemon_dp *s = d->dps;
 	uint64_t now = vrd_monotonic_ms();
 
-	vrd_dp_keys_tick(s, now);
-	vrd_dp_paths_tick(s, now);
+	vrd_daemon_dp_keys_tick(s, now);
+	vrd_daemon_dp_paths_tick(s, now);
 	routes_sync(s);
 	vrd_daemon_gossip_kick(d);
-	vrd_timer_arm(loop, timer, VRD_DP_TICK_MS);
+	vrd_timer_arm(loop, timer, DP_TICK_MS);
 }
 
 /* ---- life ----------------------------------------------------------- */
@@ -421,16 +421,16 @@ static int underlay_follow(struct vrd_daemon_dp *s)
 		s->underlay_addr = cfg->overlay_addr;
 		return 0;
 	}
-	rc = vrd_link_index(s->rtnl, cfg->overlay_if);
+	rc = dp_link_index(s->rtnl, cfg->overlay_if);
 	if (rc < 0) {
 		log_err("[overlay] interface %s: %s", cfg->overlay_if,
 			strerror(-rc));
 		return rc;
 	}
 	s->overlay_ifindex = rc;
-	if (vrd_rtnl_addr_first(s->rtnl, rc, &s->underlay_addr, &len) < 0)
+	if (dp_rtnl_addr_first(s->rtnl, rc, &s->underlay_addr, &len) < 0)
 		s->underlay_addr = 0;
-	s->mon_fd = vrd_rtnl_monitor_open();
+	s->mon_fd = dp_rtnl_monitor_open();
 	if (s->mon_fd < 0) {
 		log_err("[overlay] interface %s: cannot follow: %s",
 			cfg->overlay_if, strerror(-s->mon_fd));
@@ -443,14 +443,14 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 {
 	const struct vrd_config *cfg = &d->cfg;
 	struct vrd_daemon_dp *s = calloc(1, sizeof(*s));
-	struct vrd_dp_config dc = {
+	struct dp_config dc = {
 		.name = cfg->name,
 		.vn = cfg->vn,
 		/* following an interface: any address, so a new one needs no
 		 * new socket */
 		.bind_addr = cfg->overlay_if[0] ? 0 : cfg->overlay_addr,
 		.port = cfg->port,
-		.mss_max = vrd_mss_for_mtu(VRD_DP_TUN_MTU),
+		.mss_max = dp_mss_for_mtu(DP_TUN_MTU),
 		.fib = d->fib,
 	};
 	char err[256];
@@ -461,14 +461,14 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 	s->d = d;
 	s->mon_fd = -1;
 	s->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
-	s->rtnl = vrd_rtnl_create();
+	s->rtnl = dp_rtnl_create();
 	if (!s->rtnl) {
 		rc = -errno;
 		log_err("rtnetlink: %s", strerror(errno));
 		goto err_free;
 	}
 	if (cfg->mode == VRD_MODE_GATEWAY) {
-		rc = vrd_link_index(s->rtnl, cfg->lan_if);
+		rc = dp_link_index(s->rtnl, cfg->lan_if);
 		if (rc < 0)
 			goto err_rtnl;
 		s->lan_ifindex = rc;
@@ -477,7 +477,7 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 	 * it; those onto the LAN (hosts that had migrated in) are still
 	 * there. Only ours: another vrd may share the namespace. */
 	rc = s->lan_ifindex
-		     ? vrd_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
+		     ? dp_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
 		     : 0;
 	if (rc > 0)
 		log_info("removed %d routes left by an earlier vrd", rc);
@@ -489,33 +489,33 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 		rc = dc.tun_fd;
 		goto err_mon;
 	}
-	s->dp = vrd_dp_create(&dc, err, sizeof(err));
+	s->dp = dp_create(&dc, err, sizeof(err));
 	if (!s->dp) {
 		rc = -errno;
 		log_err("%s", err);
 		goto err_mon;
 	}
-	rc = vrd_dp_start(s->dp);
+	rc = dp_start(s->dp);
 	if (rc < 0) {
 		log_err("data plane threads: %s", strerror(-rc));
 		goto err_dp;
 	}
 	log_info("data plane: %s mtu %u, udp port %u, %s, offloads %s",
-		 s->tun_name, VRD_DP_TUN_MTU, cfg->port,
-		 vrd_dp_cipher_name(vrd_dp_cipher_preferred()),
+		 s->tun_name, DP_TUN_MTU, cfg->port,
+		 dp_cipher_name(dp_cipher_preferred()),
 		 dc.vnet_hdr ? "on" : "off");
 	d->dps = s;
 	return 0;
 
 err_dp:
-	vrd_dp_destroy(s->dp);
+	dp_destroy(s->dp);
 err_mon:
 	if (s->mon_fd >= 0)
 		close(s->mon_fd);
 err_rtnl:
 	if (rc == -ENODEV)
 		log_err("[lan] interface %s: no such interface", cfg->lan_if);
-	vrd_rtnl_destroy(s->rtnl);
+	dp_rtnl_destroy(s->rtnl);
 err_free:
 	free(s);
 	return rc;
@@ -524,15 +524,15 @@ err_free:
 int vrd_daemon_dp_attach(struct vrd_daemon *d)
 {
 	struct vrd_daemon_dp *s = d->dps;
-	int rc = vrd_dp_keys_init(s);
+	int rc = vrd_daemon_dp_keys_init(s);
 
 	if (rc < 0) {
 		log_err("data plane keys: %s", strerror(-rc));
 		return rc;
 	}
-	if ((rc = vrd_loop_fd_add(d->loop, vrd_dp_control_fd(s->dp), POLLIN,
+	if ((rc = vrd_loop_fd_add(d->loop, dp_control_fd(s->dp), POLLIN,
 				  on_control, d)) < 0 ||
-	    (rc = vrd_loop_fd_add(d->loop, vrd_dp_want_fd(s->dp), POLLIN,
+	    (rc = vrd_loop_fd_add(d->loop, dp_want_fd(s->dp), POLLIN,
 				  on_want, d)) < 0 ||
 	    (s->mon_fd >= 0 && (rc = vrd_loop_fd_add(d->loop, s->mon_fd, POLLIN,
 						     on_monitor, s)) < 0)) {
@@ -540,7 +540,7 @@ int vrd_daemon_dp_attach(struct vrd_daemon *d)
 		return rc;
 	}
 	vrd_timer_init(&s->tick, on_tick, d);
-	vrd_timer_arm(d->loop, &s->tick, VRD_DP_TICK_MS);
+	vrd_timer_arm(d->loop, &s->tick, DP_TICK_MS);
 	routes_sync(s);
 	return 0;
 }
@@ -553,23 +553,23 @@ void vrd_daemon_dp_stop(struct vrd_daemon *d)
 	if (!s)
 		return;
 	vrd_timer_cancel(d->loop, &s->tick);
-	vrd_loop_fd_del(d->loop, vrd_dp_control_fd(s->dp));
-	vrd_loop_fd_del(d->loop, vrd_dp_want_fd(s->dp));
+	vrd_loop_fd_del(d->loop, dp_control_fd(s->dp));
+	vrd_loop_fd_del(d->loop, dp_want_fd(s->dp));
 	if (s->mon_fd >= 0) {
 		vrd_loop_fd_del(d->loop, s->mon_fd);
 		close(s->mon_fd);
 	}
 	/* the TUN goes with its fd, and its routes with it; routes through
 	 * the LAN (hosts that migrated in) are ours to remove */
-	vrd_dp_destroy(s->dp);
+	dp_destroy(s->dp);
 	rc = s->lan_ifindex
-		     ? vrd_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
+		     ? dp_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
 		     : 0;
 	if (rc < 0)
 		log_err("routes: cannot remove ours: %s", strerror(-rc));
-	vrd_rtnl_destroy(s->rtnl);
+	dp_rtnl_destroy(s->rtnl);
 	if (s->link)
-		vrd_dp_keys_fini(s);
+		vrd_daemon_dp_keys_fini(s);
 	free(s->routes);
 	free(s);
 	d->dps = NULL;

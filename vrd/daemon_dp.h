@@ -22,22 +22,22 @@
 #include "base/log.h"
 
 /* rotation of our transmit keys (docs/dataplane.md) */
-#define VRD_DP_REKEY_MS (120 * 1000)
-#define VRD_DP_REKEY_PACKETS (UINT64_C(1) << 30)
-#define VRD_DP_OLD_KEY_MS 10000 /* a replaced receive key stays this long */
-#define VRD_DP_KEYX_RETRY_MS 500 /* doubled per try, up to 8 s */
-#define VRD_DP_KEYX_SKEW_S 600 /* a key message's epoch vs our clock */
-#define VRD_DP_TICK_MS 250
-#define VRD_DP_PROBE_MS 1000
-#define VRD_DP_PATH_DEAD_MS 3000 /* no probe reply: try a relay */
-#define VRD_DP_ACTIVE_MS 10000 /* a peer we sent to this recently is probed */
+#define DP_REKEY_MS (120 * 1000)
+#define DP_REKEY_PACKETS (UINT64_C(1) << 30)
+#define DP_OLD_KEY_MS 10000 /* a replaced receive key stays this long */
+#define DP_KEYX_RETRY_MS 500 /* doubled per try, up to 8 s */
+#define DP_KEYX_SKEW_S 600 /* a key message's epoch vs our clock */
+#define DP_TICK_MS 250
+#define DP_PROBE_MS 1000
+#define DP_PATH_DEAD_MS 3000 /* no probe reply: try a relay */
+#define DP_ACTIVE_MS 10000 /* a peer we sent to this recently is probed */
 /* gossip's verdict "down" waits while the peer's own authenticated packets
  * say otherwise (its gossip may be catching up with a new address) */
-#define VRD_DP_DOWN_GRACE_MS 5000
+#define DP_DOWN_GRACE_MS 5000
 
 /* Per peer, same index as the data plane's table; holds secrets, so it
  * lives in sodium_malloc'd memory. */
-struct vrd_dp_link {
+struct dp_link {
 	bool box_ready;
 	uint8_t box_key[32]; /* crypto_box_beforenm with its certified key */
 	bool pending; /* our next transmit key, sent, not yet acknowledged */
@@ -66,8 +66,8 @@ struct vrd_daemon_dp_stats {
 
 struct vrd_daemon_dp {
 	struct vrd_daemon *d;
-	struct vrd_dp *dp;
-	struct vrd_rtnl *rtnl;
+	struct dp *dp;
+	struct dp_rtnl *rtnl;
 	char tun_name[IF_NAMESIZE];
 	int tun_ifindex;
 	int lan_ifindex; /* gateway mode: hosts that migrated in */
@@ -75,11 +75,11 @@ struct vrd_daemon_dp {
 	int mon_fd; /* rtnetlink monitor, or -1 */
 	uint32_t underlay_addr;
 	bool forwarding_was;
-	struct vrd_dp_link *link; /* VRD_DP_PEERS_MAX, sodium_malloc */
+	struct dp_link *link; /* DP_PEERS_MAX, sodium_malloc */
 	uint8_t *x_sk; /* our X25519 secret (32), sodium_malloc */
 	struct vrd_timer tick;
 	/* kernel routes we hold: sorted by (prefix), with their link */
-	struct vrd_dp_route *routes;
+	struct dp_route *routes;
 	size_t nroutes, routes_cap;
 	uint64_t routes_generation;
 	bool routes_synced;
@@ -87,28 +87,28 @@ struct vrd_daemon_dp {
 	struct vrd_ratelimit rl;
 };
 
-struct vrd_dp_route {
+struct dp_route {
 	struct vrd_prefix prefix;
 	int ifindex;
 };
 
 /* daemon_dp.c */
-void vrd_dp_peer_drop(struct vrd_daemon_dp *s, int idx);
+void vrd_daemon_dp_peer_drop(struct vrd_daemon_dp *s, int idx);
 
 /* daemon_dp_keys.c */
-int vrd_dp_keys_init(struct vrd_daemon_dp *s);
-void vrd_dp_keys_fini(struct vrd_daemon_dp *s);
+int vrd_daemon_dp_keys_init(struct vrd_daemon_dp *s);
+void vrd_daemon_dp_keys_fini(struct vrd_daemon_dp *s);
 /* Starts (or restarts) sending our next transmit key to peer idx. */
-void vrd_dp_keys_offer(struct vrd_daemon_dp *s, int idx, uint64_t now_ms);
+void vrd_daemon_dp_keys_offer(struct vrd_daemon_dp *s, int idx, uint64_t now_ms);
 /* Peer idx sends with a key we lost: asks it for a new one (at most once
  * a second). */
-void vrd_dp_keys_ask(struct vrd_daemon_dp *s, int idx, uint64_t now_ms);
+void vrd_daemon_dp_keys_ask(struct vrd_daemon_dp *s, int idx, uint64_t now_ms);
 /* A gossip direct message from `from`. */
-void vrd_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
+void vrd_daemon_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 			const uint8_t *msg, size_t len);
 /* The peer is gone: its link state is wiped. */
-void vrd_dp_keys_forget(struct vrd_daemon_dp *s, int idx);
+void vrd_daemon_dp_keys_forget(struct vrd_daemon_dp *s, int idx);
 /* Every tick: retries, rotation, old keys, probes and paths. */
-void vrd_dp_keys_tick(struct vrd_daemon_dp *s, uint64_t now_ms);
+void vrd_daemon_dp_keys_tick(struct vrd_daemon_dp *s, uint64_t now_ms);
 
 #endif

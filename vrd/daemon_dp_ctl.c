@@ -34,22 +34,22 @@ int vrd_daemon_dp_counters(struct vrd_daemon *d, vrd_counter_fn fn, void *arg)
 	};
 
 	rc = VRD_COUNTERS_EMIT(c, fn, arg);
-	return rc ? rc : vrd_dp_counters(s->dp, fn, arg);
+	return rc ? rc : dp_counters(s->dp, fn, arg);
 }
 
-static void peer_row(struct vrd_daemon_dp *s, const struct vrd_dp_peer *p,
+static void peer_row(struct vrd_daemon_dp *s, const struct dp_peer *p,
 		     struct vrd_row *row, uint64_t now_ms)
 {
-	const struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
-	const struct vrd_dp_peer_stats *st = &p->stats;
+	const struct dp_peers *t = dp_peers(s->dp);
+	const struct dp_peer_stats *st = &p->stats;
 	uint32_t path = __atomic_load_n(&p->path, __ATOMIC_RELAXED);
-	uint64_t ep = vrd_dp_load(&p->endpoint), drops = 0;
+	uint64_t ep = dp_load(&p->endpoint), drops = 0;
 	char a[VRD_IPV4_STRLEN], name[48];
 
 	vrd_row_add_str(row, "peer", "%s", p->name);
-	vrd_row_add_str(row, "path", "%s", vrd_dp_path_name(path));
+	vrd_row_add_str(row, "path", "%s", dp_path_name(path));
 	vrd_row_add_str(row, "via", "%s",
-			path == VRD_DP_PATH_RELAY ? t->peer[p->relay].name
+			path == DP_PATH_RELAY ? t->peer[p->relay].name
 						  : "-");
 	vrd_row_add_str(row, "endpoint", "%s:%u",
 			vrd_ipv4_format((uint32_t)(ep >> 16), a),
@@ -59,34 +59,34 @@ static void peer_row(struct vrd_daemon_dp *s, const struct vrd_dp_peer *p,
 				(now_ms - p->tx_key_since_ms) / 1000);
 	else
 		vrd_row_add_str(row, "key_age_s", "-");
-	vrd_row_add_u64(row, "rtt_us", vrd_dp_load(&p->rtt_us));
-	vrd_row_add_u64(row, "tx_packets", vrd_dp_load(&st->tx_packets));
-	vrd_row_add_u64(row, "tx_bytes", vrd_dp_load(&st->tx_bytes));
-	vrd_row_add_u64(row, "rx_packets", vrd_dp_load(&st->rx_packets));
-	vrd_row_add_u64(row, "rx_bytes", vrd_dp_load(&st->rx_bytes));
-	for (int i = 1; i < VRD_DP_DROP_MAX; i++)
-		drops += vrd_dp_load(&st->rx_drop[i]);
-	drops += vrd_dp_load(&st->rx_source) + vrd_dp_load(&st->rx_destination);
+	vrd_row_add_u64(row, "rtt_us", dp_load(&p->rtt_us));
+	vrd_row_add_u64(row, "tx_packets", dp_load(&st->tx_packets));
+	vrd_row_add_u64(row, "tx_bytes", dp_load(&st->tx_bytes));
+	vrd_row_add_u64(row, "rx_packets", dp_load(&st->rx_packets));
+	vrd_row_add_u64(row, "rx_bytes", dp_load(&st->rx_bytes));
+	for (int i = 1; i < DP_DROP_MAX; i++)
+		drops += dp_load(&st->rx_drop[i]);
+	drops += dp_load(&st->rx_source) + dp_load(&st->rx_destination);
 	vrd_row_add_u64(row, "rx_drops", drops);
 	vrd_row_add_u64(row, "tx_drops",
-			vrd_dp_load(&st->tx_no_key) +
-				vrd_dp_load(&st->tx_no_endpoint) +
-				vrd_dp_load(&st->tx_errors));
+			dp_load(&st->tx_no_key) +
+				dp_load(&st->tx_no_endpoint) +
+				dp_load(&st->tx_errors));
 	/* by reason, only those that happened: a table stays readable */
-	for (int i = 1; i < VRD_DP_DROP_MAX; i++)
-		if (vrd_dp_load(&st->rx_drop[i])) {
+	for (int i = 1; i < DP_DROP_MAX; i++)
+		if (dp_load(&st->rx_drop[i])) {
 			snprintf(name, sizeof(name), "drop_%s",
-				 vrd_dp_drop_name(i));
+				 dp_drop_name(i));
 			vrd_row_add_u64(row, name,
-					vrd_dp_load(&st->rx_drop[i]));
+					dp_load(&st->rx_drop[i]));
 		}
 	const struct vrd_counter more[] = {
-		{"drop_source", vrd_dp_load(&st->rx_source)},
-		{"drop_destination", vrd_dp_load(&st->rx_destination)},
-		{"drop_no_key", vrd_dp_load(&st->tx_no_key)},
-		{"drop_no_endpoint", vrd_dp_load(&st->tx_no_endpoint)},
-		{"roams", vrd_dp_load(&st->roams)},
-		{"relayed", vrd_dp_load(&st->relayed)},
+		{"drop_source", dp_load(&st->rx_source)},
+		{"drop_destination", dp_load(&st->rx_destination)},
+		{"drop_no_key", dp_load(&st->tx_no_key)},
+		{"drop_no_endpoint", dp_load(&st->tx_no_endpoint)},
+		{"roams", dp_load(&st->roams)},
+		{"relayed", dp_load(&st->relayed)},
 	};
 	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
 		if (more[i].value)
@@ -96,15 +96,15 @@ static void peer_row(struct vrd_daemon_dp *s, const struct vrd_dp_peer *p,
 void vrd_daemon_ctl_tunnels(struct vrd_daemon *d, struct vrd_reply *rep)
 {
 	struct vrd_daemon_dp *s = d->dps;
-	struct vrd_dp_peers *t;
+	struct dp_peers *t;
 	uint64_t now = vrd_monotonic_ms();
 
 	rep->kind = VRD_REPLY_TABLE;
 	if (!s)
 		return;
-	t = vrd_dp_peers(s->dp);
+	t = dp_peers(s->dp);
 	/* the daemon's thread writes the table's shape: no lock to read */
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
 		struct vrd_row *row;
 
 		if (!t->peer[i].used)

@@ -8,11 +8,11 @@
  * key, so whoever carries it can neither read nor forge it. The peer
  * installs it as a receive key and acknowledges; only then do we send with
  * it, so no packet is sealed with a key the other end lacks. Keys are
- * rotated every VRD_DP_REKEY_MS or VRD_DP_REKEY_PACKETS; the replaced
- * receive key stays VRD_DP_OLD_KEY_MS for packets in flight.
+ * rotated every DP_REKEY_MS or DP_REKEY_PACKETS; the replaced
+ * receive key stays DP_OLD_KEY_MS for packets in flight.
  *
  * Message: kind (1 byte), a 24-byte nonce, the box.
- *   KEYX: the box holds vrd_dp_keyx (dp_wire.h).
+ *   KEYX: the box holds dp_keyx (dp_wire.h).
  *   ACK:  the box holds key id (4), status (1), epoch (4).
  *   REKEY: an empty box: the sender lost our key (it restarted, or we did
  *          not hear that it did) and asks for a new one.
@@ -36,25 +36,25 @@
 #define ACK_LEN 9
 #define RETRY_MAX_MS 8000
 
-int vrd_dp_keys_init(struct vrd_daemon_dp *s)
+int vrd_daemon_dp_keys_init(struct vrd_daemon_dp *s)
 {
 	const uint8_t *ed = gossip_key_secret(s->d->key);
 
-	s->link = sodium_malloc(sizeof(*s->link) * VRD_DP_PEERS_MAX);
+	s->link = sodium_malloc(sizeof(*s->link) * DP_PEERS_MAX);
 	s->x_sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
 	if (!s->link || !s->x_sk) {
-		vrd_dp_keys_fini(s);
+		vrd_daemon_dp_keys_fini(s);
 		return -ENOMEM;
 	}
-	sodium_memzero(s->link, sizeof(*s->link) * VRD_DP_PEERS_MAX);
+	sodium_memzero(s->link, sizeof(*s->link) * DP_PEERS_MAX);
 	if (crypto_sign_ed25519_sk_to_curve25519(s->x_sk, ed) != 0) {
-		vrd_dp_keys_fini(s);
+		vrd_daemon_dp_keys_fini(s);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-void vrd_dp_keys_fini(struct vrd_daemon_dp *s)
+void vrd_daemon_dp_keys_fini(struct vrd_daemon_dp *s)
 {
 	sodium_free(s->link); /* wipes */
 	sodium_free(s->x_sk);
@@ -62,7 +62,7 @@ void vrd_dp_keys_fini(struct vrd_daemon_dp *s)
 	s->x_sk = NULL;
 }
 
-void vrd_dp_keys_forget(struct vrd_daemon_dp *s, int idx)
+void vrd_daemon_dp_keys_forget(struct vrd_daemon_dp *s, int idx)
 {
 	sodium_memzero(&s->link[idx], sizeof(s->link[idx]));
 }
@@ -70,7 +70,7 @@ void vrd_dp_keys_forget(struct vrd_daemon_dp *s, int idx)
 /* The shared box key with peer idx, from its certificate. */
 static bool box_ready(struct vrd_daemon_dp *s, int idx, const char *name)
 {
-	struct vrd_dp_link *l = &s->link[idx];
+	struct dp_link *l = &s->link[idx];
 	struct gossip_cert cert;
 	uint8_t xpk[crypto_box_PUBLICKEYBYTES];
 
@@ -122,7 +122,7 @@ int vrd_daemon_dp_send_sealed(struct vrd_daemon *d, const char *to,
 
 	if (!s || !s->link)
 		return -ENOTCONN;
-	idx = vrd_dp_peer_find(vrd_dp_peers(s->dp), to);
+	idx = dp_peer_find(dp_peers(s->dp), to);
 	if (idx < 0)
 		return -ENOENT;
 	if (!box_ready(s, idx, to))
@@ -133,17 +133,17 @@ int vrd_daemon_dp_send_sealed(struct vrd_daemon *d, const char *to,
 static void send_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 		      uint64_t now_ms)
 {
-	struct vrd_dp_link *l = &s->link[idx];
-	struct vrd_dp_keyx kx = {
-		.version = VRD_DP_KEYX_VERSION,
+	struct dp_link *l = &s->link[idx];
+	struct dp_keyx kx = {
+		.version = DP_KEYX_VERSION,
 		.cipher = l->pend_cipher,
 		.key_id = l->pend_id,
 		.epoch = l->pend_epoch,
 	};
-	uint8_t m[VRD_DP_KEYX_LEN];
+	uint8_t m[DP_KEYX_LEN];
 
 	memcpy(kx.secret, l->pend_secret, sizeof(kx.secret));
-	if (vrd_dp_keyx_encode(m, sizeof(m), &kx) == 0)
+	if (dp_keyx_encode(m, sizeof(m), &kx) == 0)
 		send_boxed(s, idx, name, MSG_KEYX, m, sizeof(m));
 	sodium_memzero(&kx, sizeof(kx));
 	sodium_memzero(m, sizeof(m));
@@ -152,10 +152,10 @@ static void send_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 	s->stats.keyx_sent++;
 }
 
-void vrd_dp_keys_offer(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
+void vrd_daemon_dp_keys_offer(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
-	struct vrd_dp_link *l = &s->link[idx];
+	struct dp_peers *t = dp_peers(s->dp);
+	struct dp_link *l = &s->link[idx];
 	char name[VRD_NAME_MAX + 1];
 	uint32_t now_s = (uint32_t)(vrd_wallclock_ms() / 1000);
 
@@ -164,7 +164,7 @@ void vrd_dp_keys_offer(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
 		return;
 	if (!l->pending) {
 		l->pending = true;
-		l->pend_cipher = (uint8_t)vrd_dp_cipher_preferred();
+		l->pend_cipher = (uint8_t)dp_cipher_preferred();
 		randombytes_buf(l->pend_secret, sizeof(l->pend_secret));
 		l->pend_id = randombytes_random();
 		l->pend_epoch = now_s > l->epoch_tx ? now_s : l->epoch_tx + 1;
@@ -187,29 +187,29 @@ static void send_ack(struct vrd_daemon_dp *s, int idx, const char *name,
 
 static bool cipher_usable(uint8_t c)
 {
-	return c == VRD_DP_CHACHA20POLY1305 ||
-	       (c == VRD_DP_AES256GCM && crypto_aead_aes256gcm_is_available());
+	return c == DP_CHACHA20POLY1305 ||
+	       (c == DP_AES256GCM && crypto_aead_aes256gcm_is_available());
 }
 
 static void take_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 		      const uint8_t *m, size_t len)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
-	struct vrd_dp_link *l = &s->link[idx];
+	struct dp_peers *t = dp_peers(s->dp);
+	struct dp_link *l = &s->link[idx];
 	uint64_t now_ms = vrd_monotonic_ms();
 	int64_t skew = (int64_t)(vrd_wallclock_ms() / 1000);
-	struct vrd_dp_keyx kx;
-	struct vrd_dp_key *key;
+	struct dp_keyx kx;
+	struct dp_key *key;
 	int rc;
 
-	if (vrd_dp_keyx_decode(&kx, m, len) < 0) {
+	if (dp_keyx_decode(&kx, m, len) < 0) {
 		s->stats.keyx_bad++;
 		return;
 	}
 	skew -= kx.epoch;
 	/* an old message replayed by whoever carried it changes nothing */
-	if (kx.epoch <= l->epoch_rx || skew > VRD_DP_KEYX_SKEW_S ||
-	    skew < -VRD_DP_KEYX_SKEW_S) {
+	if (kx.epoch <= l->epoch_rx || skew > DP_KEYX_SKEW_S ||
+	    skew < -DP_KEYX_SKEW_S) {
 		s->stats.keyx_stale++;
 		goto out;
 	}
@@ -217,17 +217,17 @@ static void take_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 		send_ack(s, idx, name, kx.key_id, ACK_CIPHER, kx.epoch);
 		goto out;
 	}
-	key = vrd_dp_key_create(kx.cipher, kx.secret);
+	key = dp_key_create(kx.cipher, kx.secret);
 	if (!key) {
 		log_ratelimited(&s->rl, VRD_LOG_ERR, "peer %s: key: %s", name,
 				strerror(errno));
 		goto out;
 	}
-	vrd_dp_peers_write_lock(t);
-	rc = vrd_dp_peer_add_rx_key(t, idx, key, kx.key_id, now_ms);
-	vrd_dp_peers_unlock(t);
+	dp_peers_write_lock(t);
+	rc = dp_peer_add_rx_key(t, idx, key, kx.key_id, now_ms);
+	dp_peers_unlock(t);
 	if (rc < 0) {
-		vrd_dp_key_destroy(key);
+		dp_key_destroy(key);
 		send_ack(s, idx, name, kx.key_id, ACK_ID, kx.epoch);
 		goto out;
 	}
@@ -236,7 +236,7 @@ static void take_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 	send_ack(s, idx, name, kx.key_id, ACK_OK, kx.epoch);
 	/* it will want to hear back: have a key ready for the replies */
 	if (!t->peer[idx].tx_key && !l->pending)
-		vrd_dp_keys_offer(s, idx, now_ms);
+		vrd_daemon_dp_keys_offer(s, idx, now_ms);
 out:
 	sodium_memzero(&kx, sizeof(kx));
 }
@@ -244,10 +244,10 @@ out:
 static void take_ack(struct vrd_daemon_dp *s, int idx, const char *name,
 		     const uint8_t *m, size_t len)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
-	struct vrd_dp_link *l = &s->link[idx];
+	struct dp_peers *t = dp_peers(s->dp);
+	struct dp_link *l = &s->link[idx];
 	uint64_t now_ms = vrd_monotonic_ms();
-	struct vrd_dp_key *key;
+	struct dp_key *key;
 	uint32_t id;
 
 	if (len != ACK_LEN) {
@@ -263,46 +263,46 @@ static void take_ack(struct vrd_daemon_dp *s, int idx, const char *name,
 		/* pick again: another id, or the cipher everyone has */
 		l->pend_id = randombytes_random();
 		if (m[4] == ACK_CIPHER)
-			l->pend_cipher = VRD_DP_CHACHA20POLY1305;
+			l->pend_cipher = DP_CHACHA20POLY1305;
 		send_keyx(s, idx, name, now_ms);
 		return;
 	}
-	key = vrd_dp_key_create(l->pend_cipher, l->pend_secret);
+	key = dp_key_create(l->pend_cipher, l->pend_secret);
 	if (!key) {
 		log_ratelimited(&s->rl, VRD_LOG_ERR, "peer %s: key: %s", name,
 				strerror(errno));
 		return;
 	}
-	vrd_dp_peers_write_lock(t);
+	dp_peers_write_lock(t);
 	if (t->peer[idx].tx_key)
 		s->stats.rekeys++;
-	vrd_dp_peer_set_tx_key(t, idx, key, l->pend_id, now_ms);
-	vrd_dp_peers_unlock(t);
+	dp_peer_set_tx_key(t, idx, key, l->pend_id, now_ms);
+	dp_peers_unlock(t);
 	l->pending = false;
 	sodium_memzero(l->pend_secret, sizeof(l->pend_secret));
 	s->stats.keyx_acks++;
 }
 
-void vrd_dp_keys_ask(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
+void vrd_daemon_dp_keys_ask(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
 {
-	struct vrd_dp_link *l = &s->link[idx];
+	struct dp_link *l = &s->link[idx];
 	char name[VRD_NAME_MAX + 1];
 
 	if (l->asked_ms && now_ms - l->asked_ms < 1000)
 		return;
 	l->asked_ms = now_ms;
-	memcpy(name, vrd_dp_peers(s->dp)->peer[idx].name, sizeof(name));
+	memcpy(name, dp_peers(s->dp)->peer[idx].name, sizeof(name));
 	if (box_ready(s, idx, name))
 		send_boxed(s, idx, name, MSG_REKEY, (const uint8_t *)"", 0);
 }
 
-void vrd_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
+void vrd_daemon_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 			const uint8_t *msg, size_t len)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	struct dp_peers *t = dp_peers(s->dp);
 	uint8_t m[BOX_PLAIN_MAX];
 	size_t mlen;
-	int idx = vrd_dp_peer_find(t, from);
+	int idx = dp_peer_find(t, from);
 
 	if (idx < 0 || !box_ready(s, idx, from) || len < BOX_OVERHEAD ||
 	    len - BOX_OVERHEAD > sizeof(m)) {
@@ -323,44 +323,44 @@ void vrd_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 	else if (msg[0] == MSG_REKEY && mlen == 0) {
 		/* a fresh key even if one is pending: that one may be lost */
 		s->link[idx].pending = false;
-		vrd_dp_keys_offer(s, idx, vrd_monotonic_ms());
-	} else if (msg[0] == VRD_DP_MSG_HOSTS && s->d->migrate)
+		vrd_daemon_dp_keys_offer(s, idx, vrd_monotonic_ms());
+	} else if (msg[0] == DP_MSG_HOSTS && s->d->migrate)
 		vrd_migrate_hosts(s->d->migrate, from, m, mlen);
 	else
 		s->stats.keyx_bad++;
 	sodium_memzero(m, mlen);
 }
 
-static bool has_old_rx_key(const struct vrd_dp_peer *p, uint64_t now_ms)
+static bool has_old_rx_key(const struct dp_peer *p, uint64_t now_ms)
 {
 	uint64_t newest = 0;
 	bool older = false;
 
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++)
+	for (int k = 0; k < DP_RX_KEYS; k++)
 		if (p->rx[k].key && p->rx[k].since_ms > newest)
 			newest = p->rx[k].since_ms;
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++)
+	for (int k = 0; k < DP_RX_KEYS; k++)
 		if (p->rx[k].key && p->rx[k].since_ms < newest)
 			older = true;
-	return older && now_ms - newest > VRD_DP_OLD_KEY_MS;
+	return older && now_ms - newest > DP_OLD_KEY_MS;
 }
 
-void vrd_dp_keys_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
+void vrd_daemon_dp_keys_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	struct dp_peers *t = dp_peers(s->dp);
 
 	/* the daemon's thread is the only writer of the table's shape, so it
 	 * reads it without the lock */
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
-		struct vrd_dp_peer *p = &t->peer[i];
-		struct vrd_dp_link *l = &s->link[i];
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		struct dp_peer *p = &t->peer[i];
+		struct dp_link *l = &s->link[i];
 		unsigned shift;
 
 		if (!p->used)
 			continue;
-		if (l->gossip_down && now_ms - vrd_dp_load(&p->last_rx_ms) >=
-					      VRD_DP_DOWN_GRACE_MS) {
-			vrd_dp_peer_drop(s, i);
+		if (l->gossip_down && now_ms - dp_load(&p->last_rx_ms) >=
+					      DP_DOWN_GRACE_MS) {
+			vrd_daemon_dp_peer_drop(s, i);
 			continue;
 		}
 		shift = l->tries ? l->tries - 1 : 0;
@@ -368,17 +368,17 @@ void vrd_dp_keys_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 		    now_ms - l->pend_sent_ms >=
 			    (shift > 4
 				     ? RETRY_MAX_MS
-				     : (uint64_t)VRD_DP_KEYX_RETRY_MS << shift))
+				     : (uint64_t)DP_KEYX_RETRY_MS << shift))
 			send_keyx(s, i, p->name, now_ms);
 		if (p->tx_key && !l->pending &&
-		    (now_ms - p->tx_key_since_ms > VRD_DP_REKEY_MS ||
-		     vrd_dp_load(&p->tx_counter) > VRD_DP_REKEY_PACKETS))
-			vrd_dp_keys_offer(s, i, now_ms);
+		    (now_ms - p->tx_key_since_ms > DP_REKEY_MS ||
+		     dp_load(&p->tx_counter) > DP_REKEY_PACKETS))
+			vrd_daemon_dp_keys_offer(s, i, now_ms);
 		if (has_old_rx_key(p, now_ms)) {
-			vrd_dp_peers_write_lock(t);
-			vrd_dp_peer_expire_rx_keys(t, i, now_ms,
-						   VRD_DP_OLD_KEY_MS);
-			vrd_dp_peers_unlock(t);
+			dp_peers_write_lock(t);
+			dp_peer_expire_rx_keys(t, i, now_ms,
+						   DP_OLD_KEY_MS);
+			dp_peers_unlock(t);
 		}
 	}
 }

@@ -1,7 +1,7 @@
 /*
  * Paths (docs/dataplane.md, "Relay"): every peer we are sending to is
  * probed once a second, directly. When its direct probes go unanswered
- * for VRD_DP_PATH_DEAD_MS, probes also go through a relay: a peer whose
+ * for DP_PATH_DEAD_MS, probes also go through a relay: a peer whose
  * own direct path is answering, taken in turn. The first relay that
  * answers carries the traffic until a direct probe is answered again,
  * which moves it straight back.
@@ -11,7 +11,7 @@
 
 static bool fresh(uint64_t t_ms, uint64_t now_ms)
 {
-	return t_ms && now_ms - t_ms < VRD_DP_PATH_DEAD_MS;
+	return t_ms && now_ms - t_ms < DP_PATH_DEAD_MS;
 }
 
 /* A relay candidate for idx, in turn: first the peers whose own direct
@@ -19,73 +19,73 @@ static bool fresh(uint64_t t_ms, uint64_t now_ms)
  * probed lately). -1 if there is none. */
 static int relay_pick(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
-	struct vrd_dp_link *l = &s->link[idx];
+	struct dp_peers *t = dp_peers(s->dp);
+	struct dp_link *l = &s->link[idx];
 
 	for (int pass = 0; pass < 2; pass++) {
-		for (int n = 0; n < VRD_DP_PEERS_MAX; n++) {
+		for (int n = 0; n < DP_PEERS_MAX; n++) {
 			int j = (int)((l->relay_next + (uint32_t)n) %
-				      VRD_DP_PEERS_MAX);
+				      DP_PEERS_MAX);
 
 			if (j == idx || !t->peer[j].used ||
 			    (pass == 0 &&
-			     !fresh(vrd_dp_load(&t->peer[j].last_direct_ms),
+			     !fresh(dp_load(&t->peer[j].last_direct_ms),
 				    now_ms)))
 				continue;
 			l->relay_next = (uint32_t)j + 1;
 			/* probed directly from now on, so its path is known */
 			if (s->link[j].active_until_ms <
-			    now_ms + VRD_DP_ACTIVE_MS)
+			    now_ms + DP_ACTIVE_MS)
 				s->link[j].active_until_ms =
-					now_ms + VRD_DP_ACTIVE_MS;
+					now_ms + DP_ACTIVE_MS;
 			return j;
 		}
 	}
 	return -1;
 }
 
-static void path_set(struct vrd_daemon_dp *s, struct vrd_dp_peer *p,
-		     enum vrd_dp_path path, uint32_t relay, uint64_t now_ms)
+static void path_set(struct vrd_daemon_dp *s, struct dp_peer *p,
+		     enum dp_path path, uint32_t relay, uint64_t now_ms)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	struct dp_peers *t = dp_peers(s->dp);
 	uint32_t old = __atomic_load_n(&p->path, __ATOMIC_RELAXED);
 	uint32_t old_relay = __atomic_load_n(&p->relay, __ATOMIC_RELAXED);
 
-	if (old == path && (path != VRD_DP_PATH_RELAY || old_relay == relay))
+	if (old == path && (path != DP_PATH_RELAY || old_relay == relay))
 		return;
 	/* the relay first, then the path that makes it used */
 	__atomic_store_n(&p->relay, relay, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->path, path, __ATOMIC_RELEASE);
 	s->stats.path_changes++;
-	if (path == VRD_DP_PATH_RELAY)
+	if (path == DP_PATH_RELAY)
 		log_info("peer %s: path through %s", p->name,
 			 t->peer[relay].name);
-	else if (old != VRD_DP_PATH_NONE || path != VRD_DP_PATH_DIRECT)
-		log_info("peer %s: path %s", p->name, vrd_dp_path_name(path));
+	else if (old != DP_PATH_NONE || path != DP_PATH_DIRECT)
+		log_info("peer %s: path %s", p->name, dp_path_name(path));
 	vrd_daemon_event(s->d, "peer-path", "peer", p->name, "path",
-			 vrd_dp_path_name(path), "via",
-			 path == VRD_DP_PATH_RELAY ? t->peer[relay].name : "",
+			 dp_path_name(path), "via",
+			 path == DP_PATH_RELAY ? t->peer[relay].name : "",
 			 NULL);
 	s->link[p - t->peer].path_since_ms = now_ms;
 }
 
 static void probe(struct vrd_daemon_dp *s, int idx, int relay)
 {
-	int rc = vrd_dp_probe(s->dp, idx, relay, (vrd_monotonic_ns() / 1000));
+	int rc = dp_probe(s->dp, idx, relay, (vrd_monotonic_ns() / 1000));
 
 	if (rc == 0)
 		s->stats.probes++;
 }
 
-void vrd_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms);
-void vrd_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
+void vrd_daemon_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms);
+void vrd_daemon_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	struct dp_peers *t = dp_peers(s->dp);
 
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
-		struct vrd_dp_peer *p = &t->peer[i];
-		struct vrd_dp_link *l = &s->link[i];
-		uint64_t tx = vrd_dp_load(&p->stats.tx_packets);
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		struct dp_peer *p = &t->peer[i];
+		struct dp_link *l = &s->link[i];
+		uint64_t tx = dp_load(&p->stats.tx_packets);
 		bool direct, relayed;
 		int r;
 
@@ -93,33 +93,33 @@ void vrd_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 			continue;
 		if (tx != l->last_tx_packets) {
 			l->last_tx_packets = tx;
-			l->active_until_ms = now_ms + VRD_DP_ACTIVE_MS;
+			l->active_until_ms = now_ms + DP_ACTIVE_MS;
 		}
 		if (now_ms >= l->active_until_ms || now_ms < l->next_probe_ms)
 			continue;
-		l->next_probe_ms = now_ms + VRD_DP_PROBE_MS;
+		l->next_probe_ms = now_ms + DP_PROBE_MS;
 		probe(s, i, -1);
-		direct = fresh(vrd_dp_load(&p->last_direct_ms), now_ms);
-		relayed = fresh(vrd_dp_load(&p->last_relay_ms), now_ms);
+		direct = fresh(dp_load(&p->last_direct_ms), now_ms);
+		relayed = fresh(dp_load(&p->last_relay_ms), now_ms);
 		if (direct) {
-			path_set(s, p, VRD_DP_PATH_DIRECT, 0, now_ms);
+			path_set(s, p, DP_PATH_DIRECT, 0, now_ms);
 			continue;
 		}
 		/* silent for a while (or never heard): look for a relay */
 		if (!l->path_since_ms)
 			l->path_since_ms = now_ms;
-		if (now_ms - l->path_since_ms < VRD_DP_PATH_DEAD_MS &&
+		if (now_ms - l->path_since_ms < DP_PATH_DEAD_MS &&
 		    __atomic_load_n(&p->path, __ATOMIC_RELAXED) !=
-			    VRD_DP_PATH_RELAY)
+			    DP_PATH_RELAY)
 			continue;
 		if (relayed)
 			path_set(
-				s, p, VRD_DP_PATH_RELAY,
+				s, p, DP_PATH_RELAY,
 				__atomic_load_n(&p->relay_ok, __ATOMIC_RELAXED),
 				now_ms);
 		else if (__atomic_load_n(&p->path, __ATOMIC_RELAXED) !=
-			 VRD_DP_PATH_DOWN)
-			path_set(s, p, VRD_DP_PATH_DOWN, 0, now_ms);
+			 DP_PATH_DOWN)
+			path_set(s, p, DP_PATH_DOWN, 0, now_ms);
 		r = relay_pick(s, i, now_ms);
 		if (r >= 0)
 			probe(s, i, r);
@@ -128,12 +128,12 @@ void vrd_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 
 /* The underlay address changed: tell every active peer at once, with a
  * probe they accept from the new address (roaming). */
-void vrd_dp_paths_announce(struct vrd_daemon_dp *s, uint64_t now_ms);
-void vrd_dp_paths_announce(struct vrd_daemon_dp *s, uint64_t now_ms)
+void vrd_daemon_dp_paths_announce(struct vrd_daemon_dp *s, uint64_t now_ms);
+void vrd_daemon_dp_paths_announce(struct vrd_daemon_dp *s, uint64_t now_ms)
 {
-	struct vrd_dp_peers *t = vrd_dp_peers(s->dp);
+	struct dp_peers *t = dp_peers(s->dp);
 
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++)
+	for (int i = 0; i < DP_PEERS_MAX; i++)
 		if (t->peer[i].used && now_ms < s->link[i].active_until_ms)
 			probe(s, i, -1);
 }

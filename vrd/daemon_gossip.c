@@ -35,12 +35,12 @@
 
 /* ---- small helpers -------------------------------------------------- */
 
-const char *vrd_gossip_addr_port_format(uint32_t addr, uint16_t port,
-					char buf[VRD_GOSSIP_ADDR_STRLEN])
+const char *vrd_daemon_gossip_addr_port_format(uint32_t addr, uint16_t port,
+					char buf[VRD_DAEMON_ADDR_STRLEN])
 {
 	char a[VRD_IPV4_STRLEN];
 
-	snprintf(buf, VRD_GOSSIP_ADDR_STRLEN, "%s:%u", vrd_ipv4_format(addr, a),
+	snprintf(buf, VRD_DAEMON_ADDR_STRLEN, "%s:%u", vrd_ipv4_format(addr, a),
 		 port);
 	return buf;
 }
@@ -107,7 +107,7 @@ static void gossip_rearm(struct vrd_daemon_gossip *gs, bool after_tick)
 
 /* After a call that may have sent: ZMQ_FD is edge-triggered, so give the
  * node a process() round whether or not its fds turn readable. */
-void vrd_gossip_kick(struct vrd_daemon_gossip *gs)
+void vrd_daemon_gossip_flush(struct vrd_daemon_gossip *gs)
 {
 	vrd_timer_arm(gs->d->loop, &gs->more, 0);
 	gossip_rearm(gs, false);
@@ -121,7 +121,7 @@ static void gossip_run(struct vrd_daemon_gossip *gs)
 	if (!d->gossip)
 		return;
 	rc = gossip_node_process(d->gossip, GOSSIP_BUDGET, vrd_monotonic_ms());
-	vrd_gossip_records_apply(gs);
+	vrd_daemon_gossip_records_apply(gs);
 	if (rc == 1)
 		vrd_timer_arm(d->loop, &gs->more, 0);
 	gossip_rearm(gs, false);
@@ -144,7 +144,7 @@ static void on_tick(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 	if (!gs->d->gossip)
 		return;
 	gossip_node_tick(gs->d->gossip, vrd_monotonic_ms());
-	vrd_gossip_records_apply(gs);
+	vrd_daemon_gossip_records_apply(gs);
 	vrd_timer_arm(loop, &gs->more, 0);
 	gossip_rearm(gs, true);
 }
@@ -183,7 +183,7 @@ static void cb_peer_state(const char *name, uint32_t addr, int old_state,
 			  int state, void *arg)
 {
 	struct vrd_daemon_gossip *gs = arg;
-	char a[VRD_GOSSIP_ADDR_STRLEN];
+	char a[VRD_DAEMON_ADDR_STRLEN];
 	uint16_t port = member_port(gs->d, name);
 	const char *type = NULL;
 
@@ -196,7 +196,7 @@ static void cb_peer_state(const char *name, uint32_t addr, int old_state,
 	vrd_daemon_dp_peer(gs->d, name, addr, port ? port : gs->d->cfg.port,
 			   state);
 	if (port)
-		vrd_gossip_addr_port_format(addr, port, a);
+		vrd_daemon_gossip_addr_port_format(addr, port, a);
 	else
 		vrd_ipv4_format(addr, a);
 	if (!type) {
@@ -247,7 +247,7 @@ static int by_mac_add(const struct tables_hwdt_entry *e, void *arg)
 	return 0;
 }
 
-size_t vrd_gossip_cb_hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
+size_t vrd_daemon_gossip_cb_hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
 				 struct gossip_wire_answer_entry *out,
 				 size_t max, void *arg)
 {
@@ -370,7 +370,7 @@ static void bootstrap_resolve(struct vrd_daemon_gossip *gs,
 
 	for (size_t i = 0; i < cfg->npeers; i++) {
 		const struct vrd_config_peer *p = &cfg->peers[i];
-		struct vrd_gossip_bootstrap *b = &gs->boot[gs->nboot];
+		struct vrd_daemon_gossip_bootstrap *b = &gs->boot[gs->nboot];
 		uint32_t addr = 0;
 
 		if (peer_resolve(cfg, p, &addr) == 0 && addr == gs->address &&
@@ -468,10 +468,10 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 {
 	struct gossip_node_ops ops = {
 		.fd_watch = cb_fd_watch,
-		.record = vrd_gossip_cb_record,
+		.record = vrd_daemon_gossip_cb_record,
 		.peer_state = cb_peer_state,
-		.hwdt_by_mac = vrd_gossip_cb_hwdt_by_mac,
-		.query_done = vrd_gossip_cb_query_done,
+		.hwdt_by_mac = vrd_daemon_gossip_cb_hwdt_by_mac,
+		.query_done = vrd_daemon_gossip_cb_query_done,
 		.origin_seq_used = cb_origin_seq_used,
 		.udp_send = cb_udp_send,
 		.direct = cb_direct,
@@ -479,7 +479,7 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 	struct gossip_node_config *nc;
 	struct vrd_daemon_gossip *gs;
 	struct start_meta meta = {0};
-	char err[256] = "", a[VRD_GOSSIP_ADDR_STRLEN];
+	char err[256] = "", a[VRD_DAEMON_ADDR_STRLEN];
 	const char *why;
 	int rc;
 
@@ -531,12 +531,12 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 	}
 	log_info("gossip: %s on %s, %zu bootstrap peers, incarnation %" PRIu64,
 		 d->cfg.name,
-		 vrd_gossip_addr_port_format(gs->address, d->cfg.port, a),
+		 vrd_daemon_gossip_addr_port_format(gs->address, d->cfg.port, a),
 		 nc->nbootstrap, meta.incarnation);
 	free(nc);
 	publish_own(d);
-	vrd_gossip_records_apply(gs);
-	vrd_gossip_kick(gs);
+	vrd_daemon_gossip_records_apply(gs);
+	vrd_daemon_gossip_flush(gs);
 	return 0;
 
 err_key:
@@ -559,7 +559,7 @@ void vrd_daemon_gossip_stop(struct vrd_daemon *d)
 	/* callbacks during the goodbye must not call back into the node */
 	d->gossip = NULL;
 	gossip_node_destroy(n);
-	vrd_gossip_records_apply(gs);
+	vrd_daemon_gossip_records_apply(gs);
 	vrd_timer_cancel(d->loop, &gs->tick);
 	vrd_timer_cancel(d->loop, &gs->more);
 	gossip_key_destroy(d->key);
@@ -590,8 +590,8 @@ void vrd_daemon_gossip_reconfig(struct vrd_daemon *d,
 	if (rc < 0)
 		log_err("gossip: cannot publish %s vn %u: %s",
 			vrd_prefix_format(&now, p), cur->vn, strerror(-rc));
-	vrd_gossip_records_apply(d->gs);
-	vrd_gossip_kick(d->gs);
+	vrd_daemon_gossip_records_apply(d->gs);
+	vrd_daemon_gossip_flush(d->gs);
 }
 
 int vrd_daemon_gossip_counters(struct vrd_daemon *d,
@@ -599,7 +599,7 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 					 void *arg),
 			       void *arg)
 {
-	const struct vrd_gossip_stats *s;
+	const struct vrd_daemon_gossip_stats *s;
 	int rc;
 
 	if (!d->gs)

@@ -22,25 +22,25 @@
 #include "vrd/daemon.h"
 #include "base/log.h"
 
-#define VRD_GOSSIP_PENDING_MAX 256 /* records written in one transaction */
-#define VRD_GOSSIP_QUERIES_MAX VRD_CONTROL_CLIENTS_MAX
-#define VRD_GOSSIP_ADDR_STRLEN (VRD_IPV4_STRLEN + 6) /* "A.B.C.D:PORT" */
+#define VRD_DAEMON_GOSSIP_PENDING_MAX 256 /* records written in one transaction */
+#define VRD_DAEMON_GOSSIP_QUERIES_MAX VRD_CONTROL_CLIENTS_MAX
+#define VRD_DAEMON_ADDR_STRLEN (VRD_IPV4_STRLEN + 6) /* "A.B.C.D:PORT" */
 
-struct vrd_gossip_bootstrap {
+struct vrd_daemon_gossip_bootstrap {
 	char host[VRD_CONFIG_HOST_MAX + 1]; /* as configured */
 	uint32_t addr; /* host order; 0: not resolved */
 	uint16_t port;
 };
 
 /* A deferred `vrctl query`: the control request waiting for query_done. */
-struct vrd_gossip_query {
+struct vrd_daemon_gossip_query {
 	bool used;
 	int64_t id; /* the node's query id; 0 while gossip_node_query runs */
 	uint64_t handle; /* vrd_control_defer */
 	uint64_t since_ms; /* monotonic */
 };
 
-struct vrd_gossip_stats {
+struct vrd_daemon_gossip_stats {
 	uint64_t records; /* records written into the tables */
 	uint64_t record_errors; /* batches the tables refused */
 	uint64_t claims_local; /* vrctl claim */
@@ -52,39 +52,39 @@ struct vrd_daemon_gossip {
 	struct vrd_daemon *d;
 	struct vrd_timer tick; /* at gossip_node_next_ms() */
 	struct vrd_timer more; /* zero delay: process() has more waiting */
-	struct gossip_record pending[VRD_GOSSIP_PENDING_MAX];
+	struct gossip_record pending[VRD_DAEMON_GOSSIP_PENDING_MAX];
 	size_t npending;
-	struct vrd_gossip_query queries[VRD_GOSSIP_QUERIES_MAX];
+	struct vrd_daemon_gossip_query queries[VRD_DAEMON_GOSSIP_QUERIES_MAX];
 	int64_t last_query_id;
 	bool querying; /* inside gossip_node_query */
-	struct vrd_gossip_bootstrap boot[VRD_CONFIG_PEERS_MAX];
+	struct vrd_daemon_gossip_bootstrap boot[VRD_CONFIG_PEERS_MAX];
 	size_t nboot;
 	uint32_t address; /* ours, underlay, host order */
 	uint64_t origin_seq_saved;
-	struct vrd_gossip_stats stats;
+	struct vrd_daemon_gossip_stats stats;
 	struct vrd_ratelimit rl;
 };
 
 /* daemon_gossip.c */
 
 /* "A.B.C.D:PORT" into buf; returns buf. */
-const char *vrd_gossip_addr_port_format(uint32_t addr, uint16_t port,
-					char buf[VRD_GOSSIP_ADDR_STRLEN]);
+const char *vrd_daemon_gossip_addr_port_format(uint32_t addr, uint16_t port,
+					char buf[VRD_DAEMON_ADDR_STRLEN]);
 /* After a call that may have sent: a process() round, the timer re-armed. */
-void vrd_gossip_kick(struct vrd_daemon_gossip *gs);
+void vrd_daemon_gossip_flush(struct vrd_daemon_gossip *gs);
 /* The node's hwdt_by_mac callback: what this router's HWDT knows of mac. */
-size_t vrd_gossip_cb_hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
+size_t vrd_daemon_gossip_cb_hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
 				 struct gossip_wire_answer_entry *out,
 				 size_t max, void *arg);
 
 /* daemon_gossip_apply.c */
 
 /* The node's record callback: queues r (copied) for the next apply. */
-void vrd_gossip_cb_record(const struct gossip_record *r, void *arg);
+void vrd_daemon_gossip_cb_record(const struct gossip_record *r, void *arg);
 /* Writes the queued records in one transaction; logs and counts errors. */
-void vrd_gossip_records_apply(struct vrd_daemon_gossip *gs);
+void vrd_daemon_gossip_records_apply(struct vrd_daemon_gossip *gs);
 
-struct vrd_gossip_claim_op {
+struct vrd_daemon_gossip_claim_op {
 	struct vrd_daemon *d;
 	uint32_t vn, ip;
 	struct vrd_mac mac;
@@ -98,12 +98,12 @@ struct vrd_gossip_claim_op {
 /* Decides and writes our own claim (claims, GNDT, LNDT, event): 0 (with
  * op->verdict GOSSIP_CLAIM_REJECT_FROZEN when frozen), -EOVERFLOW when the
  * sequence numbers are exhausted, or a negative errno. */
-int vrd_gossip_claim_local(struct vrd_gossip_claim_op *op);
+int vrd_daemon_gossip_claim_local(struct vrd_daemon_gossip_claim_op *op);
 
 /* daemon_gossip_ctl.c */
 
 /* The node's query_done callback: answers the waiting vrctl query. */
-void vrd_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
+void vrd_daemon_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
 			      const struct vrd_mac *mac, const char *router,
 			      const struct gossip_wire_answer_entry *ips,
 			      size_t nips, void *arg);

@@ -49,13 +49,13 @@ static int claim_event(struct tables_txn *txn, const char *type, uint64_t now,
 
 /* ---- records into the tables ---------------------------------------- */
 
-void vrd_gossip_cb_record(const struct gossip_record *r, void *arg)
+void vrd_daemon_gossip_cb_record(const struct gossip_record *r, void *arg)
 {
 	struct vrd_daemon_gossip *gs = arg;
 
 	/* the node holds no transaction: safe */
-	if (gs->npending == VRD_GOSSIP_PENDING_MAX)
-		vrd_gossip_records_apply(gs);
+	if (gs->npending == VRD_DAEMON_GOSSIP_PENDING_MAX)
+		vrd_daemon_gossip_records_apply(gs);
 	gs->pending[gs->npending++] = *r;
 }
 
@@ -65,9 +65,9 @@ struct apply {
 	struct vrd_daemon_gossip *gs;
 	uint64_t now; /* wall clock */
 	/* HOST: enum gossip_claim_verdict */
-	uint8_t verdict[VRD_GOSSIP_PENDING_MAX];
-	bool lost[VRD_GOSSIP_PENDING_MAX];
-	bool ignored[VRD_GOSSIP_PENDING_MAX];
+	uint8_t verdict[VRD_DAEMON_GOSSIP_PENDING_MAX];
+	bool lost[VRD_DAEMON_GOSSIP_PENDING_MAX];
+	bool ignored[VRD_DAEMON_GOSSIP_PENDING_MAX];
 };
 
 static int apply_network(struct tables_txn *txn, struct apply *a, size_t i)
@@ -302,7 +302,7 @@ static void apply_log(const struct apply *a)
 }
 
 /* Writes the records the node handed over since the last call. */
-void vrd_gossip_records_apply(struct vrd_daemon_gossip *gs)
+void vrd_daemon_gossip_records_apply(struct vrd_daemon_gossip *gs)
 {
 	struct vrd_daemon *d = gs->d;
 	struct apply *a;
@@ -338,7 +338,7 @@ void vrd_gossip_records_apply(struct vrd_daemon_gossip *gs)
  * claims table agrees with what every other router will decide. */
 static int claim_txn(struct tables_txn *txn, void *arg)
 {
-	struct vrd_gossip_claim_op *op = arg;
+	struct vrd_daemon_gossip_claim_op *op = arg;
 	const char *self = op->d->cfg.name;
 	struct vrd_prefix p = {.addr = op->ip, .len = 32};
 	struct tables_lndt_entry le = {
@@ -397,7 +397,7 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 			   self, op->seq, NULL);
 }
 
-int vrd_gossip_claim_local(struct vrd_gossip_claim_op *op)
+int vrd_daemon_gossip_claim_local(struct vrd_daemon_gossip_claim_op *op)
 {
 	return tables_write(op->d->tables, claim_txn, op);
 }

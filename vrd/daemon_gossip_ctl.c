@@ -30,7 +30,7 @@ static const char *peer_state_word(int state)
 }
 
 static bool bootstrap_reached(const struct vrd_daemon *d,
-			      const struct vrd_gossip_bootstrap *b)
+			      const struct vrd_daemon_gossip_bootstrap *b)
 {
 	struct gossip_member_info m;
 	size_t cursor = 0;
@@ -46,11 +46,11 @@ static bool bootstrap_reached(const struct vrd_daemon *d,
 static void peer_row(struct vrd_row *row, const struct gossip_member_info *m,
 		     int64_t wall_offset)
 {
-	char a[VRD_GOSSIP_ADDR_STRLEN];
+	char a[VRD_DAEMON_ADDR_STRLEN];
 
 	vrd_row_add_str(row, "name", "%s", m->name);
 	vrd_row_add_str(row, "address", "%s",
-			vrd_gossip_addr_port_format(m->addr, m->port, a));
+			vrd_daemon_gossip_addr_port_format(m->addr, m->port, a));
 	vrd_row_add_str(row, "state", "%s", peer_state_word(m->state));
 	if (m->last_seen_ms)
 		vrd_row_add_time(
@@ -68,15 +68,15 @@ static void peer_row(struct vrd_row *row, const struct gossip_member_info *m,
 /* A bootstrap peer nobody has reached yet: not a member, but an operator
  * wants to see it. */
 static void bootstrap_row(struct vrd_row *row,
-			  const struct vrd_gossip_bootstrap *b)
+			  const struct vrd_daemon_gossip_bootstrap *b)
 {
-	char a[VRD_GOSSIP_ADDR_STRLEN];
+	char a[VRD_DAEMON_ADDR_STRLEN];
 
 	vrd_row_add_null(row, "name");
 	if (b->addr)
 		vrd_row_add_str(
 			row, "address", "%s",
-			vrd_gossip_addr_port_format(b->addr, b->port, a));
+			vrd_daemon_gossip_addr_port_format(b->addr, b->port, a));
 	else
 		vrd_row_add_str(row, "address", "%s:%u", b->host, b->port);
 	vrd_row_add_str(row, "state", "down");
@@ -174,7 +174,7 @@ static int ctl_mac(const char *w, struct vrd_mac *mac, struct vrd_reply *rep)
 int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
 		     const struct vrd_mac *mac)
 {
-	struct vrd_gossip_claim_op op = {
+	struct vrd_daemon_gossip_claim_op op = {
 		.d = d,
 		.vn = vn,
 		.ip = ip,
@@ -188,7 +188,7 @@ int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
 		return -ENOTCONN;
 	vrd_ipv4_format(ip, a);
 	vrd_mac_format(mac, m);
-	rc = vrd_gossip_claim_local(&op);
+	rc = vrd_daemon_gossip_claim_local(&op);
 	if (rc < 0)
 		return rc;
 	if (op.verdict == GOSSIP_CLAIM_REJECT_FROZEN) {
@@ -202,8 +202,8 @@ int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
 	log_info("claim: %s (%s) vn %u is here now (seq %" PRIu64 ")", a, m, vn,
 		 op.seq);
 	rc = gossip_node_claim(d->gossip, vn, ip, mac, op.seq);
-	vrd_gossip_records_apply(d->gs);
-	vrd_gossip_kick(d->gs);
+	vrd_daemon_gossip_records_apply(d->gs);
+	vrd_daemon_gossip_flush(d->gs);
 	return rc < 0 ? -EPIPE : 0;
 }
 
@@ -242,14 +242,14 @@ void vrd_daemon_ctl_claim(struct vrd_daemon *d,
 
 /* ---- control: query ------------------------------------------------- */
 
-static struct vrd_gossip_query *query_find(struct vrd_daemon_gossip *gs,
+static struct vrd_daemon_gossip_query *query_find(struct vrd_daemon_gossip *gs,
 					   int64_t id)
 {
 	/* answered inside gossip_node_query, before its id was known (the
 	 * ids only grow): the slot still has id 0 */
 	if (gs->querying && id > gs->last_query_id)
 		id = 0;
-	for (size_t i = 0; i < VRD_GOSSIP_QUERIES_MAX; i++)
+	for (size_t i = 0; i < VRD_DAEMON_GOSSIP_QUERIES_MAX; i++)
 		if (gs->queries[i].used && gs->queries[i].id == id)
 			return &gs->queries[i];
 	return NULL;
@@ -316,15 +316,15 @@ static uint64_t answer_latest(const struct gossip_wire_answer_entry *ips,
 	return latest;
 }
 
-void vrd_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
+void vrd_daemon_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
 			      const struct vrd_mac *mac, const char *router,
 			      const struct gossip_wire_answer_entry *ips,
 			      size_t nips, void *arg)
 {
 	struct vrd_daemon_gossip *gs = arg;
-	struct vrd_gossip_query *q = query_find(gs, (int64_t)query_id);
+	struct vrd_daemon_gossip_query *q = query_find(gs, (int64_t)query_id);
 	struct gossip_wire_answer_entry local[GOSSIP_WIRE_ANSWERS_MAX];
-	size_t nlocal = vrd_gossip_cb_hwdt_by_mac(vn, mac, local,
+	size_t nlocal = vrd_daemon_gossip_cb_hwdt_by_mac(vn, mac, local,
 						  GOSSIP_WIRE_ANSWERS_MAX, gs);
 	char m[VRD_MAC_STRLEN];
 	struct vrd_reply rep;
@@ -363,13 +363,13 @@ void vrd_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
 }
 
 /* A slot for a new query; slots whose client must be gone are reaped. */
-static struct vrd_gossip_query *query_slot_new(struct vrd_daemon_gossip *gs,
+static struct vrd_daemon_gossip_query *query_slot_new(struct vrd_daemon_gossip *gs,
 					       uint64_t now)
 {
-	struct vrd_gossip_query *free_slot = NULL;
+	struct vrd_daemon_gossip_query *free_slot = NULL;
 
-	for (size_t i = 0; i < VRD_GOSSIP_QUERIES_MAX; i++) {
-		struct vrd_gossip_query *q = &gs->queries[i];
+	for (size_t i = 0; i < VRD_DAEMON_GOSSIP_QUERIES_MAX; i++) {
+		struct vrd_daemon_gossip_query *q = &gs->queries[i];
 
 		if (q->used && now - q->since_ms > 2 * VRD_CONTROL_IDLE_MS)
 			q->used = false;
@@ -385,7 +385,7 @@ void vrd_daemon_ctl_query(struct vrd_daemon *d,
 {
 	struct vrd_daemon_gossip *gs = d->gs;
 	uint64_t now = vrd_monotonic_ms();
-	struct vrd_gossip_query *q;
+	struct vrd_daemon_gossip_query *q;
 	struct vrd_reply err;
 	struct vrd_mac mac;
 	const char *w[1];
@@ -410,7 +410,7 @@ void vrd_daemon_ctl_query(struct vrd_daemon *d,
 		vrd_reply_error(rep, -EINVAL, "query: cannot defer");
 		return;
 	}
-	*q = (struct vrd_gossip_query){
+	*q = (struct vrd_daemon_gossip_query){
 		.used = true, .handle = handle, .since_ms = now};
 	gs->stats.queries++;
 	gs->querying = true;
@@ -429,6 +429,6 @@ void vrd_daemon_ctl_query(struct vrd_daemon *d,
 		q->id = id; /* not answered yet */
 	if (id > gs->last_query_id)
 		gs->last_query_id = id;
-	vrd_gossip_records_apply(gs);
-	vrd_gossip_kick(gs);
+	vrd_daemon_gossip_records_apply(gs);
+	vrd_daemon_gossip_flush(gs);
 }

@@ -299,7 +299,7 @@ static void hosts_send(struct vrd_migrate *m, uint32_t vm, const char *to)
 		if (h[i].ip != vm)
 			vrd_put_be32(msg + HOSTS_HDR + 4 * k++, h[i].ip);
 	msg[4] = (uint8_t)k;
-	if (vrd_daemon_dp_send_sealed(m->d, to, VRD_DP_MSG_HOSTS, msg,
+	if (vrd_daemon_dp_send_sealed(m->d, to, DP_MSG_HOSTS, msg,
 				      HOSTS_HDR + 4 * k) == 0)
 		m->stats.hosts_sent++;
 }

@@ -8,7 +8,7 @@
  * Mode 0, datagrams: the rest is records of a 2-byte big-endian length and
  * that many bytes (the last one takes what is left). Each is decoded and,
  * if the header passes, opened. An open that succeeds must return the
- * length minus VRD_DP_OVERHEAD.
+ * length minus DP_OVERHEAD.
  *
  * Mode 1, counters: the rest is 3-byte records (op, 16-bit delta) naming a
  * counter near the highest accepted one (or a jump of delta * 64 ahead
@@ -34,17 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint8_t buf[BUF_MAX];
 static uint64_t model[MODEL_MAX]; /* counters accepted, in arrival order */
 
-static void secret_make(uint8_t s[VRD_DP_SECRET_LEN])
+static void secret_make(uint8_t s[DP_SECRET_LEN])
 {
-	for (unsigned i = 0; i < VRD_DP_SECRET_LEN; i++) {
+	for (unsigned i = 0; i < DP_SECRET_LEN; i++) {
 		s[i] = (uint8_t)i;
 	}
 }
 
-static void datagrams(struct vrd_dp_key *rx, const uint8_t *p, size_t n)
+static void datagrams(struct dp_key *rx, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
-		struct vrd_dp_hdr h;
+		struct dp_hdr h;
 		size_t len;
 		ssize_t got;
 
@@ -61,18 +61,18 @@ static void datagrams(struct vrd_dp_key *rx, const uint8_t *p, size_t n)
 		memcpy(buf, p, len);
 		p += len;
 		n -= len;
-		if (vrd_dp_hdr_decode(&h, buf, len) < 0) {
+		if (dp_hdr_decode(&h, buf, len) < 0) {
 			continue;
 		}
-		if (h.version != VRD_DP_VERSION || h.flags != 0 ||
-		    h.type < VRD_DP_DATA || h.type > VRD_DP_RELAY) {
+		if (h.version != DP_VERSION || h.flags != 0 ||
+		    h.type < DP_DATA || h.type > DP_RELAY) {
 			abort();
 		}
-		got = vrd_dp_open(rx, &h, buf, len);
-		if (got >= 0 && (size_t)got != len - VRD_DP_OVERHEAD) {
+		got = dp_open(rx, &h, buf, len);
+		if (got >= 0 && (size_t)got != len - DP_OVERHEAD) {
 			abort();
 		}
-		if (got < 0 && -got >= VRD_DP_DROP_MAX) {
+		if (got < 0 && -got >= DP_DROP_MAX) {
 			abort();
 		}
 	}
@@ -88,7 +88,7 @@ static bool model_seen(size_t nm, uint64_t c)
 	return false;
 }
 
-static void counters(struct vrd_dp_key *tx, struct vrd_dp_key *rx,
+static void counters(struct dp_key *tx, struct dp_key *rx,
 		     const uint8_t *p, size_t n)
 {
 	uint64_t top = 0;
@@ -97,7 +97,7 @@ static void counters(struct vrd_dp_key *tx, struct vrd_dp_key *rx,
 	for (; n >= 3 && nm < MODEL_MAX; p += 3, n -= 3) {
 		int16_t d = (int16_t)(p[1] << 8 | p[2]);
 		uint8_t pt[8] = {p[0]};
-		struct vrd_dp_hdr h;
+		struct dp_hdr h;
 		uint64_t c;
 		size_t len;
 		ssize_t got, want;
@@ -109,7 +109,7 @@ static void counters(struct vrd_dp_key *tx, struct vrd_dp_key *rx,
 		} else {
 			c = top + (uint64_t)(int64_t)d;
 		}
-		len = vrd_dp_seal(tx, buf, VRD_DP_DATA, 1, 1, c, pt, p[0] & 7);
+		len = dp_seal(tx, buf, DP_DATA, 1, 1, c, pt, p[0] & 7);
 		if (c == 0) {
 			if (len != 0) {
 				abort();
@@ -118,18 +118,18 @@ static void counters(struct vrd_dp_key *tx, struct vrd_dp_key *rx,
 		}
 		if (c > top) {
 			want = p[0] & 7;
-		} else if (top - c >= VRD_DP_REPLAY_WINDOW) {
-			want = -VRD_DP_DROP_REPLAY_OLD;
+		} else if (top - c >= DP_REPLAY_WINDOW) {
+			want = -DP_DROP_REPLAY_OLD;
 		} else if (model_seen(nm, c)) {
-			want = -VRD_DP_DROP_REPLAY_DUP;
+			want = -DP_DROP_REPLAY_DUP;
 		} else {
 			want = p[0] & 7;
 		}
-		if (len == 0 || vrd_dp_hdr_decode(&h, buf, len) < 0) {
+		if (len == 0 || dp_hdr_decode(&h, buf, len) < 0) {
 			abort();
 		}
-		got = vrd_dp_open(rx, &h, buf, len);
-		if (got != want || (got >= 0 && memcmp(buf + VRD_DP_HDR_LEN, pt,
+		got = dp_open(rx, &h, buf, len);
+		if (got != want || (got >= 0 && memcmp(buf + DP_HDR_LEN, pt,
 						       (size_t)got) != 0)) {
 			abort();
 		}
@@ -142,10 +142,10 @@ static void counters(struct vrd_dp_key *tx, struct vrd_dp_key *rx,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct vrd_dp_key *tx[2];
-	static enum vrd_dp_cipher ciphers[2];
-	uint8_t secret[VRD_DP_SECRET_LEN];
-	struct vrd_dp_key *rx;
+	static struct dp_key *tx[2];
+	static enum dp_cipher ciphers[2];
+	uint8_t secret[DP_SECRET_LEN];
+	struct dp_key *rx;
 	unsigned which;
 
 	if (size < 1) {
@@ -153,16 +153,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	secret_make(secret);
 	if (!tx[0]) {
-		ciphers[0] = VRD_DP_CHACHA20POLY1305;
-		ciphers[1] = vrd_dp_cipher_preferred();
-		tx[0] = vrd_dp_key_create(ciphers[0], secret);
-		tx[1] = vrd_dp_key_create(ciphers[1], secret);
+		ciphers[0] = DP_CHACHA20POLY1305;
+		ciphers[1] = dp_cipher_preferred();
+		tx[0] = dp_key_create(ciphers[0], secret);
+		tx[1] = dp_key_create(ciphers[1], secret);
 		if (!tx[0] || !tx[1]) {
 			abort();
 		}
 	}
 	which = (data[0] >> 1) & 1;
-	rx = vrd_dp_key_create(ciphers[which], secret);
+	rx = dp_key_create(ciphers[which], secret);
 	if (!rx) {
 		abort();
 	}
@@ -171,6 +171,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		datagrams(rx, data + 1, size - 1);
 	}
-	vrd_dp_key_destroy(rx);
+	dp_key_destroy(rx);
 	return 0;
 }

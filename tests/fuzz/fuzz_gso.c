@@ -3,8 +3,8 @@
  * The first byte picks the mode:
  *
  *   even: the rest is one TUN read (vnet header and packet) for
- *         vrd_gso_split(); whatever it accepts is coalesced back.
- *   odd:  the rest is a batch for vrd_gro_coalesce(), each packet as
+ *         dp_gso_split(); whatever it accepts is coalesced back.
+ *   odd:  the rest is a batch for dp_gro_coalesce(), each packet as
  *         [room:1][len:2 big endian][len bytes]; room adds tail room.
  *
  * Beyond "no crash, no out of bounds" (every buffer is exactly as large as
@@ -18,55 +18,55 @@
 
 #include "dataplane/gso.h"
 
-#define STRIDE (VRD_GSO_PKT_MAX + HEADROOM)
+#define STRIDE (DP_GSO_PKT_MAX + HEADROOM)
 #define HEADROOM 20
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint8_t slots[VRD_GSO_SEGS_MAX * STRIDE];
+static uint8_t slots[DP_GSO_SEGS_MAX * STRIDE];
 
 static uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static int split(struct vrd_gso_out *out, uint8_t *in, size_t len)
+static int split(struct dp_gso_out *out, uint8_t *in, size_t len)
 {
 	memset(out, 0, sizeof(*out));
 	out->buf = slots;
 	out->stride = STRIDE;
 	out->headroom = HEADROOM;
-	out->slots = VRD_GSO_SEGS_MAX;
-	return vrd_gso_split(out, in, len);
+	out->slots = DP_GSO_SEGS_MAX;
+	return dp_gso_split(out, in, len);
 }
 
-static void segment_check(const struct vrd_gso_seg *s)
+static void segment_check(const struct dp_gso_seg *s)
 {
 	size_t ihl = (size_t)(s->data[0] & 0x0f) * 4;
 	uint64_t sum;
 
 	if (s->len > STRIDE - HEADROOM || rd16(s->data + 2) != s->len ||
-	    vrd_csum_fold(vrd_csum_add(0, s->data, ihl)) != 0xffff) {
+	    dp_csum_fold(dp_csum_add(0, s->data, ihl)) != 0xffff) {
 		abort();
 	}
-	sum = vrd_csum_add(0, s->data + ihl, s->len - ihl);
-	sum = vrd_csum_pseudo4(sum, s->data + 12, s->data + 16, 6,
+	sum = dp_csum_add(0, s->data + ihl, s->len - ihl);
+	sum = dp_csum_pseudo4(sum, s->data + 12, s->data + 16, 6,
 			       (uint16_t)(s->len - ihl));
-	if (vrd_csum_fold(sum) != 0xffff) {
+	if (dp_csum_fold(sum) != 0xffff) {
 		abort();
 	}
 }
 
 /* Copy packets into exact buffers (10 bytes before, cap after), coalesce,
  * check every frame, free. */
-static void coalesce(uint8_t **bufs, struct vrd_gro_pkt *pkts, size_t n)
+static void coalesce(uint8_t **bufs, struct dp_gro_pkt *pkts, size_t n)
 {
-	static struct vrd_gro_frame frames[3 * VRD_GSO_SEGS_MAX];
-	static struct vrd_gso_out back;
-	size_t nf = vrd_gro_coalesce(frames, pkts, n), total = 0;
+	static struct dp_gro_frame frames[3 * DP_GSO_SEGS_MAX];
+	static struct dp_gso_out back;
+	size_t nf = dp_gro_coalesce(frames, pkts, n), total = 0;
 
 	for (size_t i = 0; i < nf; i++) {
-		const struct vrd_gro_frame *f = &frames[i];
+		const struct dp_gro_frame *f = &frames[i];
 
 		total += f->segs;
 		if (f->segs < 2) {
@@ -87,14 +87,14 @@ static void coalesce(uint8_t **bufs, struct vrd_gro_pkt *pkts, size_t n)
 	}
 }
 
-static int pkt_add(uint8_t **bufs, struct vrd_gro_pkt *p, const uint8_t *src,
+static int pkt_add(uint8_t **bufs, struct dp_gro_pkt *p, const uint8_t *src,
 		   size_t len, size_t room)
 {
-	*bufs = malloc(VRD_VNET_HDR_LEN + len + room);
+	*bufs = malloc(DP_VNET_HDR_LEN + len + room);
 	if (!*bufs) {
 		return -1;
 	}
-	p->data = *bufs + VRD_VNET_HDR_LEN;
+	p->data = *bufs + DP_VNET_HDR_LEN;
 	memcpy(p->data, src, len);
 	p->len = len;
 	p->cap = len + room;
@@ -103,9 +103,9 @@ static int pkt_add(uint8_t **bufs, struct vrd_gro_pkt *p, const uint8_t *src,
 
 static void mode_split(const uint8_t *data, size_t size)
 {
-	static struct vrd_gso_out out;
-	static uint8_t *bufs[VRD_GSO_SEGS_MAX];
-	static struct vrd_gro_pkt pkts[VRD_GSO_SEGS_MAX];
+	static struct dp_gso_out out;
+	static uint8_t *bufs[DP_GSO_SEGS_MAX];
+	static struct dp_gro_pkt pkts[DP_GSO_SEGS_MAX];
 	uint8_t *in = malloc(size ? size : 1);
 	size_t n = 0;
 
@@ -113,14 +113,14 @@ static void mode_split(const uint8_t *data, size_t size)
 		return;
 	}
 	memcpy(in, data, size);
-	if (split(&out, in, size) == 0 && size >= VRD_VNET_HDR_LEN &&
-	    (in[1] & 0x7f) == VRD_VNET_GSO_TCPV4) {
+	if (split(&out, in, size) == 0 && size >= DP_VNET_HDR_LEN &&
+	    (in[1] & 0x7f) == DP_VNET_GSO_TCPV4) {
 		for (size_t i = 0; i < out.segs; i++) {
 			segment_check(&out.seg[i]);
 		}
 		for (size_t i = 0; i < out.segs; i++, n++) {
 			if (pkt_add(&bufs[n], &pkts[n], out.seg[i].data,
-				    out.seg[i].len, VRD_GSO_PKT_MAX) < 0) {
+				    out.seg[i].len, DP_GSO_PKT_MAX) < 0) {
 				break;
 			}
 		}
@@ -131,11 +131,11 @@ static void mode_split(const uint8_t *data, size_t size)
 
 static void mode_coalesce(const uint8_t *data, size_t size)
 {
-	static uint8_t *bufs[3 * VRD_GSO_SEGS_MAX];
-	static struct vrd_gro_pkt pkts[3 * VRD_GSO_SEGS_MAX];
+	static uint8_t *bufs[3 * DP_GSO_SEGS_MAX];
+	static struct dp_gro_pkt pkts[3 * DP_GSO_SEGS_MAX];
 	size_t n = 0;
 
-	while (size >= 3 && n < 3 * VRD_GSO_SEGS_MAX) {
+	while (size >= 3 && n < 3 * DP_GSO_SEGS_MAX) {
 		size_t room = (size_t)data[0] * 256, len = rd16(data + 1);
 
 		data += 3;

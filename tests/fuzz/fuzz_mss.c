@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (whole) {
 		sum_ok = tcp_sum(orig, ihl, tot) == 0xffff;
 	}
-	if (!vrd_mss_clamp(pkt, len, mss_max)) {
+	if (!dp_mss_clamp(pkt, len, mss_max)) {
 		if (memcmp(pkt, orig, len) != 0) {
 			abort();
 		}
@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
-	if (vrd_mss_clamp(pkt, len, mss_max)) {
+	if (dp_mss_clamp(pkt, len, mss_max)) {
 		abort(); /* not idempotent */
 	}
 	if (whole && sum_ok && tcp_sum(pkt, ihl, tot) != 0xffff) {

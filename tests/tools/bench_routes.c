@@ -32,10 +32,10 @@ static void report(const char *what, size_t n, double secs)
 	       (double)n / secs);
 }
 
-static int flush_timed(struct vrd_rtnl *r, int idx, size_t n, const char *what)
+static int flush_timed(struct dp_rtnl *r, int idx, size_t n, const char *what)
 {
 	double t = now_s();
-	int rc = vrd_rtnl_route_flush_proto(r, idx);
+	int rc = dp_rtnl_route_flush_proto(r, idx);
 
 	if (rc < 0 || (size_t)rc != n) {
 		fprintf(stderr, "bench-routes: flush: %d of %zu\n", rc, n);
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 {
 	size_t i, n = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
 	struct vrd_prefix *v;
-	struct vrd_rtnl *r;
+	struct dp_rtnl *r;
 	int fd, idx, rc;
 	double t;
 
@@ -61,15 +61,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-routes: unshare: %s\n", strerror(errno));
 		return 1;
 	}
-	r = vrd_rtnl_create();
-	fd = vrd_tun_open("vrdbench0", 0, NULL, NULL);
+	r = dp_rtnl_create();
+	fd = dp_tun_open("vrdbench0", 0, NULL, NULL);
 	v = calloc(n, sizeof(*v));
 	if (!r || fd < 0 || !v) {
 		fprintf(stderr, "bench-routes: setup failed\n");
 		return 1;
 	}
-	idx = vrd_link_index(r, "vrdbench0");
-	if (idx < 0 || vrd_link_set_up(r, idx, true) < 0) {
+	idx = dp_link_index(r, "vrdbench0");
+	if (idx < 0 || dp_link_set_up(r, idx, true) < 0) {
 		fprintf(stderr, "bench-routes: link up failed\n");
 		return 1;
 	}
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 
 	t = now_s();
 	for (i = 0; i < n; i++) {
-		rc = vrd_rtnl_route_replace(r, &v[i], idx, 0, 0);
+		rc = dp_rtnl_route_replace(r, &v[i], idx, 0, 0);
 		if (rc < 0) {
 			fprintf(stderr, "bench-routes: replace: %s\n",
 				strerror(-rc));
@@ -93,14 +93,14 @@ int main(int argc, char **argv)
 	}
 
 	t = now_s();
-	rc = vrd_rtnl_route_replace_many(r, v, n, idx, 0, 0);
+	rc = dp_rtnl_route_replace_many(r, v, n, idx, 0, 0);
 	if (rc < 0) {
 		fprintf(stderr, "bench-routes: batch: %s\n", strerror(-rc));
 		return 1;
 	}
 	report("replace, batched", n, now_s() - t);
 	t = now_s();
-	rc = vrd_rtnl_route_replace_many(r, v, n, idx, 0, 0);
+	rc = dp_rtnl_route_replace_many(r, v, n, idx, 0, 0);
 	if (rc < 0) {
 		fprintf(stderr, "bench-routes: batch: %s\n", strerror(-rc));
 		return 1;
@@ -111,6 +111,6 @@ int main(int argc, char **argv)
 	}
 	free(v);
 	close(fd);
-	vrd_rtnl_destroy(r);
+	dp_rtnl_destroy(r);
 	return 0;
 }

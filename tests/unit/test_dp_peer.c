@@ -4,9 +4,9 @@
  *
  * Keys live in sodium_malloc memory (mmap), which LeakSanitizer cannot
  * see, so the test counts them instead: every key is made by key_new() and
- * every vrd_dp_key_destroy, the table's own included, passes through
- * __wrap_vrd_dp_key_destroy (the test links with
- * -Wl,--wrap=vrd_dp_key_destroy). Each operation is checked to free
+ * every dp_key_destroy, the table's own included, passes through
+ * __wrap_dp_key_destroy (the test links with
+ * -Wl,--wrap=dp_key_destroy). Each operation is checked to free
  * exactly the keys it should, and each test ends with no key alive. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,15 +24,15 @@
 
 #define FREED_MAX 16
 
-void __real_vrd_dp_key_destroy(struct vrd_dp_key *k);
-void __wrap_vrd_dp_key_destroy(struct vrd_dp_key *k);
+void __real_dp_key_destroy(struct dp_key *k);
+void __wrap_dp_key_destroy(struct dp_key *k);
 
 static size_t keys_live; /* made by key_new, not yet destroyed */
 static uint32_t keys_made;
-static struct vrd_dp_key *freed[FREED_MAX]; /* since freed_reset() */
+static struct dp_key *freed[FREED_MAX]; /* since freed_reset() */
 static size_t nfreed;
 
-void __wrap_vrd_dp_key_destroy(struct vrd_dp_key *k)
+void __wrap_dp_key_destroy(struct dp_key *k)
 {
 	if (k) {
 		assert_true(keys_live > 0);
@@ -42,18 +42,18 @@ void __wrap_vrd_dp_key_destroy(struct vrd_dp_key *k)
 		}
 		nfreed++;
 	}
-	__real_vrd_dp_key_destroy(k);
+	__real_dp_key_destroy(k);
 }
 
-static struct vrd_dp_key *key_new(void)
+static struct dp_key *key_new(void)
 {
-	uint8_t secret[VRD_DP_SECRET_LEN];
-	struct vrd_dp_key *k;
+	uint8_t secret[DP_SECRET_LEN];
+	struct dp_key *k;
 
 	memset(secret, 0, sizeof(secret));
 	memcpy(secret, &keys_made, sizeof(keys_made));
 	keys_made++;
-	k = vrd_dp_key_create(VRD_DP_CHACHA20POLY1305, secret);
+	k = dp_key_create(DP_CHACHA20POLY1305, secret);
 	assert_non_null(k);
 	keys_live++;
 	return k;
@@ -65,7 +65,7 @@ static void freed_reset(void)
 }
 
 /* The keys destroyed since freed_reset() are exactly want[0..n). */
-static void freed_expect(struct vrd_dp_key *const *want, size_t n)
+static void freed_expect(struct dp_key *const *want, size_t n)
 {
 	bool seen[FREED_MAX] = {false};
 
@@ -90,7 +90,7 @@ static void freed_none(void)
 }
 
 struct fx {
-	struct vrd_dp_peers t;
+	struct dp_peers t;
 	bool done; /* fini already called by the test */
 };
 
@@ -100,7 +100,7 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	assert_true(sodium_init() >= 0);
-	assert_int_equal(vrd_dp_peers_init(&f->t), 0);
+	assert_int_equal(dp_peers_init(&f->t), 0);
 	keys_live = 0;
 	freed_reset();
 	*state = f;
@@ -113,7 +113,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	if (!f->done) {
-		vrd_dp_peers_fini(&f->t);
+		dp_peers_fini(&f->t);
 	}
 	free(f);
 	assert_int_equal(keys_live, 0);
@@ -129,7 +129,7 @@ static uint32_t name_bucket(const char *s)
 	for (; *s; s++) {
 		h = (h ^ (uint8_t)*s) * 16777619u;
 	}
-	return h % VRD_DP_NAME_SLOTS;
+	return h % DP_NAME_SLOTS;
 }
 
 static uint32_t id_bucket(uint32_t id)
@@ -137,7 +137,7 @@ static uint32_t id_bucket(uint32_t id)
 	id ^= id >> 16;
 	id *= 0x7feb352du;
 	id ^= id >> 15;
-	return id % VRD_DP_KEY_SLOTS;
+	return id % DP_KEY_SLOTS;
 }
 
 static uint64_t rng_state;
@@ -172,29 +172,29 @@ static uint32_t pick_id(bool odd)
 	return id;
 }
 
-static void assert_rx(const struct vrd_dp_peers *t, uint32_t id,
-		      const struct vrd_dp_key *key, int idx)
+static void assert_rx(const struct dp_peers *t, uint32_t id,
+		      const struct dp_key *key, int idx)
 {
 	int got = -1;
 
-	assert_ptr_equal(vrd_dp_peers_rx_key(t, id, &got), key);
+	assert_ptr_equal(dp_peers_rx_key(t, id, &got), key);
 	assert_int_equal(got, idx);
 }
 
-static void assert_no_rx(const struct vrd_dp_peers *t, uint32_t id)
+static void assert_no_rx(const struct dp_peers *t, uint32_t id)
 {
 	int got = -1;
 
-	assert_null(vrd_dp_peers_rx_key(t, id, &got));
+	assert_null(dp_peers_rx_key(t, id, &got));
 }
 
-static int add_rx(struct vrd_dp_peers *t, int idx, struct vrd_dp_key *k,
+static int add_rx(struct dp_peers *t, int idx, struct dp_key *k,
 		  uint32_t id, uint64_t now)
 {
 	int rc;
 
 	freed_reset();
-	rc = vrd_dp_peer_add_rx_key(t, idx, k, id, now);
+	rc = dp_peer_add_rx_key(t, idx, k, id, now);
 	return rc;
 }
 
@@ -202,75 +202,75 @@ static int add_rx(struct vrd_dp_peers *t, int idx, struct vrd_dp_key *k,
 
 static void test_peer_add_find_remove(void **state)
 {
-	struct vrd_dp_peers *t = &((struct fx *)*state)->t;
+	struct dp_peers *t = &((struct fx *)*state)->t;
 	char longest[VRD_NAME_MAX + 1];
 	int a, b, c, a2;
 
 	assert_int_equal(t->npeers, 0);
-	assert_int_equal(vrd_dp_peer_find(t, "vrA"), -1);
+	assert_int_equal(dp_peer_find(t, "vrA"), -1);
 
-	a = vrd_dp_peer_add(t, "vrA");
-	assert_true(a >= 0 && a < VRD_DP_PEERS_MAX);
+	a = dp_peer_add(t, "vrA");
+	assert_true(a >= 0 && a < DP_PEERS_MAX);
 	assert_true(t->peer[a].used);
 	assert_string_equal(t->peer[a].name, "vrA");
 	assert_int_equal(t->npeers, 1);
-	assert_int_equal(vrd_dp_peer_add(t, "vrA"), a); /* not twice */
+	assert_int_equal(dp_peer_add(t, "vrA"), a); /* not twice */
 	assert_int_equal(t->npeers, 1);
 
-	b = vrd_dp_peer_add(t, "vrB");
+	b = dp_peer_add(t, "vrB");
 	assert_true(b >= 0 && b != a);
 	assert_int_equal(t->npeers, 2);
-	assert_int_equal(vrd_dp_peer_find(t, "vrA"), a);
-	assert_int_equal(vrd_dp_peer_find(t, "vrB"), b);
-	assert_int_equal(vrd_dp_peer_find(t, "vrC"), -1);
-	assert_int_equal(vrd_dp_peer_find(t, "vr"), -1);
-	assert_int_equal(vrd_dp_peer_find(t, "vrAA"), -1);
+	assert_int_equal(dp_peer_find(t, "vrA"), a);
+	assert_int_equal(dp_peer_find(t, "vrB"), b);
+	assert_int_equal(dp_peer_find(t, "vrC"), -1);
+	assert_int_equal(dp_peer_find(t, "vr"), -1);
+	assert_int_equal(dp_peer_find(t, "vrAA"), -1);
 
 	/* state a forwarding thread left on the peer is gone with it */
-	t->peer[a].endpoint = vrd_dp_endpoint(0x0a000001, 4789);
+	t->peer[a].endpoint = dp_endpoint(0x0a000001, 4789);
 	t->peer[a].stats.rx_packets = 99;
-	t->peer[a].path = VRD_DP_PATH_DIRECT;
-	vrd_dp_peer_remove(t, a);
+	t->peer[a].path = DP_PATH_DIRECT;
+	dp_peer_remove(t, a);
 	assert_false(t->peer[a].used);
 	assert_int_equal(t->npeers, 1);
-	assert_int_equal(vrd_dp_peer_find(t, "vrA"), -1);
-	assert_int_equal(vrd_dp_peer_find(t, "vrB"), b);
+	assert_int_equal(dp_peer_find(t, "vrA"), -1);
+	assert_int_equal(dp_peer_find(t, "vrB"), b);
 
-	a2 = vrd_dp_peer_add(t, "vrA");
+	a2 = dp_peer_add(t, "vrA");
 	assert_true(a2 >= 0 && a2 != b);
-	assert_int_equal(vrd_dp_peer_find(t, "vrA"), a2);
+	assert_int_equal(dp_peer_find(t, "vrA"), a2);
 	assert_int_equal(t->npeers, 2);
 	assert_int_equal(t->peer[a2].endpoint, 0);
 	assert_int_equal(t->peer[a2].stats.rx_packets, 0);
-	assert_int_equal(t->peer[a2].path, VRD_DP_PATH_NONE);
+	assert_int_equal(t->peer[a2].path, DP_PATH_NONE);
 	assert_null(t->peer[a2].tx_key);
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++) {
+	for (int k = 0; k < DP_RX_KEYS; k++) {
 		assert_null(t->peer[a2].rx[k].key);
 	}
 
 	/* a name of the longest length is kept whole */
 	memset(longest, 'n', VRD_NAME_MAX);
 	longest[VRD_NAME_MAX] = '\0';
-	c = vrd_dp_peer_add(t, longest);
+	c = dp_peer_add(t, longest);
 	assert_true(c >= 0 && c != a2 && c != b);
 	assert_string_equal(t->peer[c].name, longest);
-	assert_int_equal(vrd_dp_peer_find(t, longest), c);
+	assert_int_equal(dp_peer_find(t, longest), c);
 	longest[VRD_NAME_MAX - 1] = '\0';
-	assert_int_equal(vrd_dp_peer_find(t, longest), -1);
+	assert_int_equal(dp_peer_find(t, longest), -1);
 
-	vrd_dp_peer_remove(t, b);
-	vrd_dp_peer_remove(t, a2);
-	vrd_dp_peer_remove(t, c);
+	dp_peer_remove(t, b);
+	dp_peer_remove(t, a2);
+	dp_peer_remove(t, c);
 	assert_int_equal(t->npeers, 0);
-	assert_int_equal(vrd_dp_peer_find(t, "vrA"), -1);
-	assert_int_equal(vrd_dp_peer_find(t, "vrB"), -1);
+	assert_int_equal(dp_peer_find(t, "vrA"), -1);
+	assert_int_equal(dp_peer_find(t, "vrB"), -1);
 }
 
 /* Names that land in one bucket of the name hash: removing one in the
  * middle of the chain must not hide the ones after it. */
 static void test_peer_name_collisions(void **state)
 {
-	struct vrd_dp_peers *t = &((struct fx *)*state)->t;
+	struct dp_peers *t = &((struct fx *)*state)->t;
 	enum { N = 8 };
 	char name[N][VRD_NAME_MAX + 1], other[VRD_NAME_MAX + 1];
 	int idx[N];
@@ -294,93 +294,93 @@ static void test_peer_name_collisions(void **state)
 		}
 	}
 	for (int i = 0; i < N; i++) {
-		idx[i] = vrd_dp_peer_add(t, name[i]);
+		idx[i] = dp_peer_add(t, name[i]);
 		assert_true(idx[i] >= 0);
 		for (int j = 0; j < i; j++) {
 			assert_int_not_equal(idx[i], idx[j]);
 		}
 	}
 	for (int i = 0; i < N; i++) {
-		assert_int_equal(vrd_dp_peer_find(t, name[i]), idx[i]);
+		assert_int_equal(dp_peer_find(t, name[i]), idx[i]);
 	}
-	assert_int_equal(vrd_dp_peer_find(t, other), -1);
+	assert_int_equal(dp_peer_find(t, other), -1);
 
-	vrd_dp_peer_remove(t, idx[1]);
-	vrd_dp_peer_remove(t, idx[4]);
-	vrd_dp_peer_remove(t, idx[N - 1]);
+	dp_peer_remove(t, idx[1]);
+	dp_peer_remove(t, idx[4]);
+	dp_peer_remove(t, idx[N - 1]);
 	for (int i = 0; i < N; i++) {
 		int want = (i == 1 || i == 4 || i == N - 1) ? -1 : idx[i];
 
-		assert_int_equal(vrd_dp_peer_find(t, name[i]), want);
+		assert_int_equal(dp_peer_find(t, name[i]), want);
 	}
-	assert_int_equal(vrd_dp_peer_find(t, other), -1);
+	assert_int_equal(dp_peer_find(t, other), -1);
 	assert_int_equal(t->npeers, N - 3);
 
 	/* re-added names, and the never-added one, take the freed places */
-	idx[4] = vrd_dp_peer_add(t, name[4]);
+	idx[4] = dp_peer_add(t, name[4]);
 	assert_true(idx[4] >= 0);
-	assert_int_equal(vrd_dp_peer_add(t, name[4]), idx[4]);
-	assert_true(vrd_dp_peer_add(t, other) >= 0);
-	idx[1] = vrd_dp_peer_add(t, name[1]);
+	assert_int_equal(dp_peer_add(t, name[4]), idx[4]);
+	assert_true(dp_peer_add(t, other) >= 0);
+	idx[1] = dp_peer_add(t, name[1]);
 	assert_true(idx[1] >= 0);
 	for (int i = 0; i < N - 1; i++) {
-		assert_int_equal(vrd_dp_peer_find(t, name[i]), idx[i]);
-		assert_int_equal(vrd_dp_peer_add(t, name[i]), idx[i]);
+		assert_int_equal(dp_peer_find(t, name[i]), idx[i]);
+		assert_int_equal(dp_peer_add(t, name[i]), idx[i]);
 	}
-	assert_int_equal(vrd_dp_peer_find(t, name[N - 1]), -1);
+	assert_int_equal(dp_peer_find(t, name[N - 1]), -1);
 	assert_int_equal(t->npeers, N);
 }
 
-/* VRD_DP_PEERS_MAX peers, then -ENOSPC; rounds of full tables with
+/* DP_PEERS_MAX peers, then -ENOSPC; rounds of full tables with
  * different names fill the name hash with deleted slots. */
 static void test_peer_full(void **state)
 {
-	struct vrd_dp_peers *t = &((struct fx *)*state)->t;
-	static int idx[VRD_DP_PEERS_MAX];
+	struct dp_peers *t = &((struct fx *)*state)->t;
+	static int idx[DP_PEERS_MAX];
 	char s[VRD_NAME_MAX + 1];
 
 	for (int round = 0; round < 6; round++) {
-		bool taken[VRD_DP_PEERS_MAX] = {false};
+		bool taken[DP_PEERS_MAX] = {false};
 		int freed_idx;
 
-		for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+		for (int i = 0; i < DP_PEERS_MAX; i++) {
 			snprintf(s, sizeof(s), "r%d-peer-%d", round, i);
-			idx[i] = vrd_dp_peer_add(t, s);
-			assert_true(idx[i] >= 0 && idx[i] < VRD_DP_PEERS_MAX);
+			idx[i] = dp_peer_add(t, s);
+			assert_true(idx[i] >= 0 && idx[i] < DP_PEERS_MAX);
 			assert_false(taken[idx[i]]);
 			taken[idx[i]] = true;
 		}
-		assert_int_equal(t->npeers, VRD_DP_PEERS_MAX);
-		for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+		assert_int_equal(t->npeers, DP_PEERS_MAX);
+		for (int i = 0; i < DP_PEERS_MAX; i++) {
 			snprintf(s, sizeof(s), "r%d-peer-%d", round, i);
-			assert_int_equal(vrd_dp_peer_find(t, s), idx[i]);
+			assert_int_equal(dp_peer_find(t, s), idx[i]);
 		}
-		assert_int_equal(vrd_dp_peer_add(t, "one-too-many"), -ENOSPC);
-		assert_int_equal(vrd_dp_peer_find(t, "one-too-many"), -1);
-		assert_int_equal(t->npeers, VRD_DP_PEERS_MAX);
+		assert_int_equal(dp_peer_add(t, "one-too-many"), -ENOSPC);
+		assert_int_equal(dp_peer_find(t, "one-too-many"), -1);
+		assert_int_equal(t->npeers, DP_PEERS_MAX);
 		/* a known name is still found while full */
 		snprintf(s, sizeof(s), "r%d-peer-%d", round, 77);
-		assert_int_equal(vrd_dp_peer_add(t, s), idx[77]);
+		assert_int_equal(dp_peer_add(t, s), idx[77]);
 
 		/* one place freed: the newcomer gets it */
 		freed_idx = idx[500];
-		vrd_dp_peer_remove(t, freed_idx);
-		assert_int_equal(vrd_dp_peer_add(t, "one-too-many"), freed_idx);
-		assert_int_equal(vrd_dp_peer_add(t, "two-too-many"), -ENOSPC);
+		dp_peer_remove(t, freed_idx);
+		assert_int_equal(dp_peer_add(t, "one-too-many"), freed_idx);
+		assert_int_equal(dp_peer_add(t, "two-too-many"), -ENOSPC);
 		snprintf(s, sizeof(s), "r%d-peer-%d", round, 500);
-		assert_int_equal(vrd_dp_peer_find(t, s), -1);
+		assert_int_equal(dp_peer_find(t, s), -1);
 
-		for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+		for (int i = 0; i < DP_PEERS_MAX; i++) {
 			if (t->peer[i].used) {
-				vrd_dp_peer_remove(t, i);
+				dp_peer_remove(t, i);
 			}
 		}
 		assert_int_equal(t->npeers, 0);
-		for (int i = 0; i < VRD_DP_PEERS_MAX; i += 97) {
+		for (int i = 0; i < DP_PEERS_MAX; i += 97) {
 			snprintf(s, sizeof(s), "r%d-peer-%d", round, i);
-			assert_int_equal(vrd_dp_peer_find(t, s), -1);
+			assert_int_equal(dp_peer_find(t, s), -1);
 		}
-		assert_int_equal(vrd_dp_peer_find(t, "one-too-many"), -1);
+		assert_int_equal(dp_peer_find(t, "one-too-many"), -1);
 	}
 }
 
@@ -388,10 +388,10 @@ static void test_peer_full(void **state)
 
 static void test_rx_key_lookup(void **state)
 {
-	struct vrd_dp_peers *t = &((struct fx *)*state)->t;
-	struct vrd_dp_key *ka = key_new(), *kb = key_new();
-	struct vrd_dp_key *k0 = key_new(), *kmax = key_new();
-	int a = vrd_dp_peer_add(t, "vrA"), b = vrd_dp_peer_add(t, "vrB");
+	struct dp_peers *t = &((struct fx *)*state)->t;
+	struct dp_key *ka = key_new(), *kb = key_new();
+	struct dp_key *k0 = key_new(), *kmax = key_new();
+	int a = dp_peer_add(t, "vrA"), b = dp_peer_add(t, "vrB");
 
 	assert_no_rx(t, 0x11);
 	assert_int_equal(add_rx(t, a, ka, 0x11, 1000), 0);
@@ -411,15 +411,15 @@ static void test_rx_key_lookup(void **state)
 	assert_no_rx(t, UINT32_MAX - 1);
 
 	/* the peer records the key, its id and since */
-	for (int k = 0, n = 0; k < VRD_DP_RX_KEYS; k++) {
-		const struct vrd_dp_rx_key *rk = &t->peer[b].rx[k];
+	for (int k = 0, n = 0; k < DP_RX_KEYS; k++) {
+		const struct dp_rx_key *rk = &t->peer[b].rx[k];
 
 		if (rk->key == kb) {
 			assert_int_equal(rk->id, 0x22);
 			assert_int_equal(rk->since_ms, 1001);
 		}
 		n += rk->key != NULL;
-		if (k == VRD_DP_RX_KEYS - 1) {
+		if (k == DP_RX_KEYS - 1) {
 			assert_int_equal(n, 2);
 		}
 	}
@@ -430,9 +430,9 @@ static void test_rx_key_lookup(void **state)
  * caller's. */
 static void test_rx_key_eexist(void **state)
 {
-	struct vrd_dp_peers *t = &((struct fx *)*state)->t;
-	int a = vrd_dp_peer_add(t, "vrA"), b = vrd_dp_peer_add(t, "vrB");
-	struct vrd_dp_key *ka[3], *dup;
+	struct dp_peers *t = &((struct fx *)*state)->t;
+	int a = dp_peer_add(t, "vrA"), b = dp_peer_add(t, "vrB");
+	struct dp_key *ka[3], *dup;
 
 	for (int i = 0; i < 3; i++) {
 		ka[i] = key_new();
@@ -445,7 +445,7 @@ static void test_rx_key_eexist(void **state)
 	assert_int_equal(add_rx(t, b, dup, 101, 50), -EEXIST);
 	freed_none();
 	assert_rx(t, 101, ka[1], a);
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++) {
+	for (int k = 0; k < DP_RX_KEYS; k++) {
 		assert_null(t->peer[b].rx[k].key);
 	}
 	/* the same peer, with its oldest key the one that would go: no key
@@ -457,7 +457,7 @@ static void test_rx_key_eexist(void **state)
 		assert_rx(t, 100 + i, ka[i], a);
 	}
 	assert_int_equal(keys_live, 4);
-	vrd_dp_key_destroy(dup); /* still ours: ASan would catch a double */
+	dp_key_destroy(dup); /* still ours: ASan would catch a double */
 	freed_expect(&dup, 1);
 	assert_int_equal(keys_live, 3);
 
@@ -471,11 +471,11 @@ static void test_rx_key_eexist(void **state)
 /* The fourth key replaces the oldest by since_ms, not by arrival. */
 static void test_rx_key_replace_oldest(void **state)
 {
-	struct vrd_dp_peers *t = &((struct fx *)*state)->t;
-	int a = vrd_dp_peer_add(t, "vrA"), b = vrd_dp_peer_add(t, "vrB");
-	struct vrd_dp_key *k1 = key_new(), *k2 = key_new(), *k3 = key_new();
-	struct vrd_dp_key *k4 = key_new(), *k5 = key_new(), *k6 = key_new();
-	struct vrd_dp_key *kb = key_new();
+	struct dp_peers *t = &((struct fx *)*state)->t;
+	int a = dp_peer_add(t, "vrA"), b = dp_peer_add(t, "vrB");
+	struct dp_key *k1 = key_new(), *k2 = key_new(), *k3 = key_new();
+	struct dp_key *k4 = key_new(), *k5 = key_new(), *k6 = key_new();
+	struct dp_key *kb = key_new();
 
 	assert_int_equal(add_rx(t, b, kb, 0xb0, 50), 0);
 	assert_int_equal(add_rx(t, a, k1, 0xa1, 100), 0);
@@ -517,23 +517,23 @@ static void test_rx_key_replace_oldest(void **state)
 static void test_remove_peer_keys(void **state)
 {
 	struct fx *f = *state;
-	struct vrd_dp_peers *t = &f->t;
-	int a = vrd_dp_peer_add(t, "vrA"), b = vrd_dp_peer_add(t, "vrB");
-	struct vrd_dp_key *ka[4], *kb[2], *k;
+	struct dp_peers *t = &f->t;
+	int a = dp_peer_add(t, "vrA"), b = dp_peer_add(t, "vrB");
+	struct dp_key *ka[4], *kb[2], *k;
 
 	for (int i = 0; i < 3; i++) {
 		ka[i] = key_new();
 		assert_int_equal(add_rx(t, a, ka[i], 0x100 + i, i), 0);
 	}
 	ka[3] = key_new();
-	vrd_dp_peer_set_tx_key(t, a, ka[3], 0x1ff, 5);
+	dp_peer_set_tx_key(t, a, ka[3], 0x1ff, 5);
 	for (int i = 0; i < 2; i++) {
 		kb[i] = key_new();
 		assert_int_equal(add_rx(t, b, kb[i], 0x200 + i, i), 0);
 	}
 	freed_none();
 
-	vrd_dp_peer_remove(t, a);
+	dp_peer_remove(t, a);
 	freed_expect(ka, 4);
 	for (int i = 0; i < 3; i++) {
 		assert_no_rx(t, 0x100 + i);
@@ -542,7 +542,7 @@ static void test_remove_peer_keys(void **state)
 	assert_rx(t, 0x201, kb[1], b);
 
 	/* back again, the old ids are free */
-	a = vrd_dp_peer_add(t, "vrA");
+	a = dp_peer_add(t, "vrA");
 	assert_true(a >= 0);
 	k = key_new();
 	assert_int_equal(add_rx(t, a, k, 0x101, 10), 0);
@@ -551,10 +551,10 @@ static void test_remove_peer_keys(void **state)
 	assert_no_rx(t, 0x100);
 
 	/* fini: every key the table holds, each once */
-	vrd_dp_peers_fini(t);
+	dp_peers_fini(t);
 	f->done = true;
 	{
-		struct vrd_dp_key *all[] = {kb[0], kb[1], k};
+		struct dp_key *all[] = {kb[0], kb[1], k};
 
 		freed_expect(all, 3);
 	}
@@ -565,37 +565,37 @@ static void test_remove_peer_keys(void **state)
 static void test_fini_frees_all(void **state)
 {
 	struct fx *f = *state;
-	struct vrd_dp_peers *t = &f->t;
+	struct dp_peers *t = &f->t;
 	char s[VRD_NAME_MAX + 1];
 	uint32_t id = 1;
 	size_t want = 0;
 
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
 		int idx;
 
 		snprintf(s, sizeof(s), "peer-%d", i);
-		idx = vrd_dp_peer_add(t, s);
+		idx = dp_peer_add(t, s);
 		assert_true(idx >= 0);
 		/* 0 to 4 receive keys: the last ones replace older */
-		for (int k = 0; k < i % (VRD_DP_RX_KEYS + 2); k++) {
+		for (int k = 0; k < i % (DP_RX_KEYS + 2); k++) {
 			assert_int_equal(add_rx(t, idx, key_new(), id++, k), 0);
 		}
-		want += (size_t)(i % (VRD_DP_RX_KEYS + 2) < VRD_DP_RX_KEYS
-					 ? i % (VRD_DP_RX_KEYS + 2)
-					 : VRD_DP_RX_KEYS);
+		want += (size_t)(i % (DP_RX_KEYS + 2) < DP_RX_KEYS
+					 ? i % (DP_RX_KEYS + 2)
+					 : DP_RX_KEYS);
 		/* and some transmit keys, one of them replaced */
 		if (i % 3) {
-			vrd_dp_peer_set_tx_key(t, idx, key_new(), id++, 0);
+			dp_peer_set_tx_key(t, idx, key_new(), id++, 0);
 			want++;
 		}
 		if (i % 3 == 2) {
-			vrd_dp_peer_set_tx_key(t, idx, key_new(), id++, 1);
+			dp_peer_set_tx_key(t, idx, key_new(), id++, 1);
 		}
 	}
 	assert_int_equal(keys_live, want);
-	assert_true(want > 2 * VRD_DP_PEERS_MAX);
+	assert_true(want > 2 * DP_PEERS_MAX);
 	freed_reset();
-	vrd_dp_peers_fini(t);
+	dp_peers_fini(t);
 	f->done = true;
 	assert_int_equal(keys_live, 0);
 }
@@ -604,28 +604,28 @@ static void test_fini_frees_all(void **state)
 
 static void test_tx_key(void **state)
 {
-	struct vrd_dp_peers *t = &((struct fx *)*state)->t;
-	int a = vrd_dp_peer_add(t, "vrA"), b = vrd_dp_peer_add(t, "vrB");
-	struct vrd_dp_key *k1 = key_new(), *k2 = key_new(), *kr = key_new();
-	struct vrd_dp_peer *p = &t->peer[a];
+	struct dp_peers *t = &((struct fx *)*state)->t;
+	int a = dp_peer_add(t, "vrA"), b = dp_peer_add(t, "vrB");
+	struct dp_key *k1 = key_new(), *k2 = key_new(), *kr = key_new();
+	struct dp_peer *p = &t->peer[a];
 
 	assert_null(p->tx_key);
 	freed_reset();
-	vrd_dp_peer_set_tx_key(t, a, k1, 7, 1000);
+	dp_peer_set_tx_key(t, a, k1, 7, 1000);
 	freed_none();
 	assert_ptr_equal(p->tx_key, k1);
 	assert_int_equal(p->tx_key_id, 7);
 	assert_int_equal(p->tx_key_since_ms, 1000);
-	assert_int_equal(vrd_dp_load(&p->tx_counter), 1);
+	assert_int_equal(dp_load(&p->tx_counter), 1);
 
-	vrd_dp_add(&p->tx_counter, 499);
-	assert_int_equal(vrd_dp_load(&p->tx_counter), 500);
-	vrd_dp_peer_set_tx_key(t, a, k2, 8, 2000);
+	dp_add(&p->tx_counter, 499);
+	assert_int_equal(dp_load(&p->tx_counter), 500);
+	dp_peer_set_tx_key(t, a, k2, 8, 2000);
 	freed_expect(&k1, 1);
 	assert_ptr_equal(p->tx_key, k2);
 	assert_int_equal(p->tx_key_id, 8);
 	assert_int_equal(p->tx_key_since_ms, 2000);
-	assert_int_equal(vrd_dp_load(&p->tx_counter), 1);
+	assert_int_equal(dp_load(&p->tx_counter), 1);
 	assert_null(t->peer[b].tx_key);
 
 	/* transmit ids are ours, receive ids the peer's: apart */
@@ -642,14 +642,14 @@ static void test_tx_key(void **state)
 
 static void test_expire_rx_keys(void **state)
 {
-	struct vrd_dp_peers *t = &((struct fx *)*state)->t;
-	int a = vrd_dp_peer_add(t, "vrA"), b = vrd_dp_peer_add(t, "vrB");
-	struct vrd_dp_key *k1 = key_new(), *k2 = key_new(), *k3 = key_new();
-	struct vrd_dp_key *kb = key_new(), *n1, *n2, *old[2];
+	struct dp_peers *t = &((struct fx *)*state)->t;
+	int a = dp_peer_add(t, "vrA"), b = dp_peer_add(t, "vrB");
+	struct dp_key *k1 = key_new(), *k2 = key_new(), *k3 = key_new();
+	struct dp_key *kb = key_new(), *n1, *n2, *old[2];
 
 	/* nothing to expire on a peer without keys */
 	freed_reset();
-	vrd_dp_peer_expire_rx_keys(t, a, 100000, 10);
+	dp_peer_expire_rx_keys(t, a, 100000, 10);
 	freed_none();
 
 	assert_int_equal(add_rx(t, a, k1, 1, 1000), 0);
@@ -658,20 +658,20 @@ static void test_expire_rx_keys(void **state)
 	/* a lone key is never expired, however old */
 	assert_int_equal(add_rx(t, b, kb, 9, 10), 0);
 	freed_reset();
-	vrd_dp_peer_expire_rx_keys(t, b, 1000000, 500);
+	dp_peer_expire_rx_keys(t, b, 1000000, 500);
 	freed_none();
 	assert_rx(t, 9, kb, b);
 
 	/* the newest is 400, then exactly 500 ms old: all stay */
-	vrd_dp_peer_expire_rx_keys(t, a, 3400, 500);
-	vrd_dp_peer_expire_rx_keys(t, a, 3500, 500);
+	dp_peer_expire_rx_keys(t, a, 3400, 500);
+	dp_peer_expire_rx_keys(t, a, 3500, 500);
 	freed_none();
 	assert_rx(t, 1, k1, a);
 	assert_rx(t, 2, k2, a);
 	assert_rx(t, 3, k3, a);
 
 	/* 501 ms: the two older go, the newest stays */
-	vrd_dp_peer_expire_rx_keys(t, a, 3501, 500);
+	dp_peer_expire_rx_keys(t, a, 3501, 500);
 	old[0] = k1;
 	old[1] = k2;
 	freed_expect(old, 2);
@@ -679,7 +679,7 @@ static void test_expire_rx_keys(void **state)
 	assert_no_rx(t, 2);
 	assert_rx(t, 3, k3, a);
 	assert_rx(t, 9, kb, b);
-	vrd_dp_peer_expire_rx_keys(t, a, 9999, 500);
+	dp_peer_expire_rx_keys(t, a, 9999, 500);
 	freed_none();
 
 	/* the freed places are taken before the newest is replaced */
@@ -694,25 +694,25 @@ static void test_expire_rx_keys(void **state)
 
 	/* keys as new as the newest are not "older": they stay */
 	k1 = key_new();
-	vrd_dp_peer_remove(t, b);
-	b = vrd_dp_peer_add(t, "vrB");
+	dp_peer_remove(t, b);
+	b = dp_peer_add(t, "vrB");
 	freed_reset();
 	assert_int_equal(add_rx(t, b, k1, 20, 7000), 0);
 	k2 = key_new();
 	assert_int_equal(add_rx(t, b, k2, 21, 7000), 0);
-	vrd_dp_peer_expire_rx_keys(t, b, 90000, 1);
+	dp_peer_expire_rx_keys(t, b, 90000, 1);
 	freed_none();
 	assert_rx(t, 20, k1, b);
 	assert_rx(t, 21, k2, b);
 
 	/* only the peer named: the other keeps its old keys */
-	vrd_dp_peer_expire_rx_keys(t, b, 90000, 1);
+	dp_peer_expire_rx_keys(t, b, 90000, 1);
 	freed_none();
 	assert_rx(t, 3, k3, a);
 	assert_rx(t, 4, n1, a);
-	vrd_dp_peer_expire_rx_keys(t, a, 5000 + 10, 10);
+	dp_peer_expire_rx_keys(t, a, 5000 + 10, 10);
 	freed_none();
-	vrd_dp_peer_expire_rx_keys(t, a, 5000 + 11, 10);
+	dp_peer_expire_rx_keys(t, a, 5000 + 11, 10);
 	old[0] = k3;
 	old[1] = n1;
 	freed_expect(old, 2);
@@ -725,41 +725,41 @@ static void test_expire_rx_keys(void **state)
  * left, and both hits and misses must still come out right. */
 static void test_rx_key_hash_saturated(void **state)
 {
-	struct vrd_dp_peers *t = &((struct fx *)*state)->t;
-	static uint32_t ids[VRD_DP_PEERS_MAX][VRD_DP_RX_KEYS];
+	struct dp_peers *t = &((struct fx *)*state)->t;
+	static uint32_t ids[DP_PEERS_MAX][DP_RX_KEYS];
 	char s[VRD_NAME_MAX + 1];
 	uint64_t now = 1;
-	size_t empty = VRD_DP_KEY_SLOTS, min_empty = VRD_DP_KEY_SLOTS;
+	size_t empty = DP_KEY_SLOTS, min_empty = DP_KEY_SLOTS;
 	int step;
 
 	rng_state = 0xfa11;
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
 		snprintf(s, sizeof(s), "peer-%d", i);
-		assert_int_equal(vrd_dp_peer_add(t, s), i);
-		for (int k = 0; k < VRD_DP_RX_KEYS; k++) {
-			ids[i][k] = (uint32_t)(i * VRD_DP_RX_KEYS + k) << 1;
+		assert_int_equal(dp_peer_add(t, s), i);
+		for (int k = 0; k < DP_RX_KEYS; k++) {
+			ids[i][k] = (uint32_t)(i * DP_RX_KEYS + k) << 1;
 			assert_int_equal(
 				add_rx(t, i, key_new(), ids[i][k], now++), 0);
 		}
 	}
 	/* replace each peer's oldest key, round and round: the oldest is
-	 * always the one added VRD_DP_RX_KEYS rounds ago. With every peer
+	 * always the one added DP_RX_KEYS rounds ago. With every peer
 	 * full, tombstones pile up: the table must keep a third of its
 	 * slots empty, or a forged key id scans far */
 	for (step = 0; step < 40000; step++) {
-		int i = step % VRD_DP_PEERS_MAX;
-		int k = (step / VRD_DP_PEERS_MAX) % VRD_DP_RX_KEYS;
+		int i = step % DP_PEERS_MAX;
+		int k = (step / DP_PEERS_MAX) % DP_RX_KEYS;
 		uint32_t id;
 
 		do {
 			id = pick_id(false);
-		} while (id < 2 * VRD_DP_PEERS_MAX * VRD_DP_RX_KEYS);
+		} while (id < 2 * DP_PEERS_MAX * DP_RX_KEYS);
 		assert_int_equal(add_rx(t, i, key_new(), id, now++), 0);
 		assert_int_equal(nfreed, 1);
 		assert_no_rx(t, ids[i][k]);
 		ids[i][k] = id;
 		empty = 0;
-		for (int j = 0; j < VRD_DP_KEY_SLOTS; j++) {
+		for (int j = 0; j < DP_KEY_SLOTS; j++) {
 			empty += t->key_slot[j] == 0;
 		}
 		if (empty < min_empty) {
@@ -769,26 +769,26 @@ static void test_rx_key_hash_saturated(void **state)
 	print_message("saturated: %d replacements, down to %zu empty slots, "
 		      "%u deleted\n",
 		      step, min_empty, t->key_deleted);
-	assert_true(min_empty >= VRD_DP_KEY_SLOTS / 3);
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
-		for (int k = 0; k < VRD_DP_RX_KEYS; k++) {
+	assert_true(min_empty >= DP_KEY_SLOTS / 3);
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		for (int k = 0; k < DP_RX_KEYS; k++) {
 			int got = -1;
 
 			assert_non_null(
-				vrd_dp_peers_rx_key(t, ids[i][k], &got));
+				dp_peers_rx_key(t, ids[i][k], &got));
 			assert_int_equal(got, i);
 		}
 	}
 	for (int i = 0; i < 256; i++) {
 		assert_no_rx(t, pick_id(true));
 	}
-	assert_int_equal(keys_live, VRD_DP_PEERS_MAX * VRD_DP_RX_KEYS);
+	assert_int_equal(keys_live, DP_PEERS_MAX * DP_RX_KEYS);
 }
 
 /* ---- churn against a shadow model ----------------------------------- */
 
 struct sh_key {
-	struct vrd_dp_key *key; /* NULL: empty */
+	struct dp_key *key; /* NULL: empty */
 	uint32_t id;
 	uint64_t since;
 };
@@ -796,15 +796,15 @@ struct sh_key {
 struct sh_peer {
 	bool used;
 	char name[VRD_NAME_MAX + 1];
-	struct sh_key rx[VRD_DP_RX_KEYS];
-	struct vrd_dp_key *tx;
+	struct sh_key rx[DP_RX_KEYS];
+	struct dp_key *tx;
 };
 
 #define DEAD_MAX 256
 #define DEAD_CHECK 32 /* dead ids looked up per step */
 
 struct shadow {
-	struct sh_peer peer[VRD_DP_PEERS_MAX];
+	struct sh_peer peer[DP_PEERS_MAX];
 	size_t npeers, nkeys, ntx;
 	uint32_t dead[DEAD_MAX]; /* ids once live, none live now */
 	size_t ndead, dead_next;
@@ -818,8 +818,8 @@ struct shadow {
 /* The peer index holding id, or -1. */
 static int sh_owner(const struct shadow *s, uint32_t id)
 {
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
-		for (int k = 0; s->peer[i].used && k < VRD_DP_RX_KEYS; k++) {
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		for (int k = 0; s->peer[i].used && k < DP_RX_KEYS; k++) {
 			if (s->peer[i].rx[k].key && s->peer[i].rx[k].id == id) {
 				return i;
 			}
@@ -855,23 +855,23 @@ static int sh_random_peer(const struct shadow *s)
 		return -1;
 	}
 	do {
-		i = (int)rng_below(VRD_DP_PEERS_MAX);
+		i = (int)rng_below(DP_PEERS_MAX);
 	} while (!s->peer[i].used);
 	return i;
 }
 
-static void churn_add_peer(struct vrd_dp_peers *t, struct shadow *s)
+static void churn_add_peer(struct dp_peers *t, struct shadow *s)
 {
 	char name[VRD_NAME_MAX + 1];
 	int idx;
 
 	snprintf(name, sizeof(name), "churn-%u", s->names++);
-	idx = vrd_dp_peer_add(t, name);
-	if (s->npeers == VRD_DP_PEERS_MAX) {
+	idx = dp_peer_add(t, name);
+	if (s->npeers == DP_PEERS_MAX) {
 		assert_int_equal(idx, -ENOSPC);
 		return;
 	}
-	assert_true(idx >= 0 && idx < VRD_DP_PEERS_MAX);
+	assert_true(idx >= 0 && idx < DP_PEERS_MAX);
 	assert_false(s->peer[idx].used);
 	memset(&s->peer[idx], 0, sizeof(s->peer[idx]));
 	s->peer[idx].used = true;
@@ -879,14 +879,14 @@ static void churn_add_peer(struct vrd_dp_peers *t, struct shadow *s)
 	s->npeers++;
 }
 
-static void churn_remove_peer(struct vrd_dp_peers *t, struct shadow *s, int idx)
+static void churn_remove_peer(struct dp_peers *t, struct shadow *s, int idx)
 {
 	struct sh_peer *p = &s->peer[idx];
-	struct vrd_dp_key *want[VRD_DP_RX_KEYS + 1];
+	struct dp_key *want[DP_RX_KEYS + 1];
 	size_t n = 0;
 	char name[VRD_NAME_MAX + 1];
 
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++) {
+	for (int k = 0; k < DP_RX_KEYS; k++) {
 		if (p->rx[k].key) {
 			want[n++] = p->rx[k].key;
 			sh_dead_put(s, p->rx[k].id);
@@ -898,15 +898,15 @@ static void churn_remove_peer(struct vrd_dp_peers *t, struct shadow *s, int idx)
 		s->ntx--;
 	}
 	freed_reset();
-	vrd_dp_peer_remove(t, idx);
+	dp_peer_remove(t, idx);
 	freed_expect(want, n);
 	snprintf(name, sizeof(name), "%s", p->name);
 	memset(p, 0, sizeof(*p));
 	s->npeers--;
-	assert_int_equal(vrd_dp_peer_find(t, name), -1);
+	assert_int_equal(dp_peer_find(t, name), -1);
 	/* sometimes it comes straight back under its old name */
 	if (rng_below(2)) {
-		int again = vrd_dp_peer_add(t, name);
+		int again = dp_peer_add(t, name);
 
 		assert_true(again >= 0 && !s->peer[again].used);
 		s->peer[again].used = true;
@@ -916,10 +916,10 @@ static void churn_remove_peer(struct vrd_dp_peers *t, struct shadow *s, int idx)
 	}
 }
 
-static void churn_add_rx(struct vrd_dp_peers *t, struct shadow *s, int idx)
+static void churn_add_rx(struct dp_peers *t, struct shadow *s, int idx)
 {
 	struct sh_peer *p = &s->peer[idx];
-	struct vrd_dp_key *key = key_new();
+	struct dp_key *key = key_new();
 	uint32_t id, before = t->key_deleted;
 	int slot = -1, owner, rc;
 	uint32_t r = rng_below(20);
@@ -927,11 +927,11 @@ static void churn_add_rx(struct vrd_dp_peers *t, struct shadow *s, int idx)
 	if (r == 0 && s->nkeys) {
 		/* a live id, maybe this peer's own */
 		int o = sh_random_peer(s);
-		int k = (int)rng_below(VRD_DP_RX_KEYS);
+		int k = (int)rng_below(DP_RX_KEYS);
 
 		while (!s->peer[o].rx[k].key) {
 			o = sh_random_peer(s);
-			k = (int)rng_below(VRD_DP_RX_KEYS);
+			k = (int)rng_below(DP_RX_KEYS);
 		}
 		id = s->peer[o].rx[k].id;
 	} else if (r == 1 && s->ndead) {
@@ -944,19 +944,19 @@ static void churn_add_rx(struct vrd_dp_peers *t, struct shadow *s, int idx)
 	if (owner >= 0) {
 		assert_int_equal(rc, -EEXIST);
 		freed_none();
-		vrd_dp_key_destroy(key);
+		dp_key_destroy(key);
 		freed_expect(&key, 1);
 		return;
 	}
 	assert_int_equal(rc, 0);
-	for (int k = 0; k < VRD_DP_RX_KEYS && slot < 0; k++) {
+	for (int k = 0; k < DP_RX_KEYS && slot < 0; k++) {
 		if (!p->rx[k].key) {
 			slot = k;
 		}
 	}
 	if (slot < 0) {
 		slot = 0;
-		for (int k = 1; k < VRD_DP_RX_KEYS; k++) {
+		for (int k = 1; k < DP_RX_KEYS; k++) {
 			if (p->rx[k].since < p->rx[slot].since) {
 				slot = k;
 			}
@@ -971,19 +971,19 @@ static void churn_add_rx(struct vrd_dp_peers *t, struct shadow *s, int idx)
 	p->rx[slot] = (struct sh_key){.key = key, .id = id, .since = s->now};
 	s->nkeys++;
 	/* the deleted slots never pass a quarter after an add */
-	assert_true(t->key_deleted <= VRD_DP_KEY_SLOTS / 4);
-	if (before >= VRD_DP_KEY_SLOTS / 4 && t->key_deleted < before / 2) {
+	assert_true(t->key_deleted <= DP_KEY_SLOTS / 4);
+	if (before >= DP_KEY_SLOTS / 4 && t->key_deleted < before / 2) {
 		s->rebuilds++;
 	}
 }
 
-static void churn_set_tx(struct vrd_dp_peers *t, struct shadow *s, int idx)
+static void churn_set_tx(struct dp_peers *t, struct shadow *s, int idx)
 {
 	struct sh_peer *p = &s->peer[idx];
-	struct vrd_dp_key *key = key_new();
+	struct dp_key *key = key_new();
 
 	freed_reset();
-	vrd_dp_peer_set_tx_key(t, idx, key, (uint32_t)rng(), s->now);
+	dp_peer_set_tx_key(t, idx, key, (uint32_t)rng(), s->now);
 	if (p->tx) {
 		freed_expect(&p->tx, 1);
 	} else {
@@ -991,24 +991,24 @@ static void churn_set_tx(struct vrd_dp_peers *t, struct shadow *s, int idx)
 		s->ntx++;
 	}
 	p->tx = key;
-	assert_int_equal(vrd_dp_load(&t->peer[idx].tx_counter), 1);
+	assert_int_equal(dp_load(&t->peer[idx].tx_counter), 1);
 }
 
-static void churn_expire(struct vrd_dp_peers *t, struct shadow *s, int idx)
+static void churn_expire(struct dp_peers *t, struct shadow *s, int idx)
 {
 	struct sh_peer *p = &s->peer[idx];
-	struct vrd_dp_key *want[VRD_DP_RX_KEYS];
+	struct dp_key *want[DP_RX_KEYS];
 	uint64_t max_age = rng_below(60), newest = 0;
 	size_t n = 0;
 
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++) {
+	for (int k = 0; k < DP_RX_KEYS; k++) {
 		if (p->rx[k].key && p->rx[k].since > newest) {
 			newest = p->rx[k].since;
 		}
 	}
 	freed_reset();
-	vrd_dp_peer_expire_rx_keys(t, idx, s->now, max_age);
-	for (int k = 0; k < VRD_DP_RX_KEYS; k++) {
+	dp_peer_expire_rx_keys(t, idx, s->now, max_age);
+	for (int k = 0; k < DP_RX_KEYS; k++) {
 		if (p->rx[k].key && p->rx[k].since < newest &&
 		    s->now - newest > max_age) {
 			want[n++] = p->rx[k].key;
@@ -1022,13 +1022,13 @@ static void churn_expire(struct vrd_dp_peers *t, struct shadow *s, int idx)
 
 /* The table against the shadow: every live id, misses, the peers, the
  * hash's own bookkeeping, and the number of keys alive. */
-static void churn_check(const struct vrd_dp_peers *t, struct shadow *s)
+static void churn_check(const struct dp_peers *t, struct shadow *s)
 {
 	size_t live = 0, deleted = 0, empty = 0, nkeys = 0;
 
 	assert_int_equal(keys_live, s->nkeys + s->ntx);
 	assert_int_equal(t->npeers, s->npeers);
-	for (int i = 0; i < VRD_DP_PEERS_MAX; i++) {
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
 		const struct sh_peer *p = &s->peer[i];
 		size_t n = 0;
 
@@ -1036,10 +1036,10 @@ static void churn_check(const struct vrd_dp_peers *t, struct shadow *s)
 		if (!p->used) {
 			continue;
 		}
-		assert_int_equal(vrd_dp_peer_find(t, p->name), i);
+		assert_int_equal(dp_peer_find(t, p->name), i);
 		assert_ptr_equal(t->peer[i].tx_key, p->tx);
-		for (int k = 0; k < VRD_DP_RX_KEYS; k++) {
-			const struct vrd_dp_rx_key *rk = &t->peer[i].rx[k];
+		for (int k = 0; k < DP_RX_KEYS; k++) {
+			const struct dp_rx_key *rk = &t->peer[i].rx[k];
 
 			if (!p->rx[k].key) {
 				continue;
@@ -1047,7 +1047,7 @@ static void churn_check(const struct vrd_dp_peers *t, struct shadow *s)
 			n++;
 			assert_rx(t, p->rx[k].id, p->rx[k].key, i);
 			for (int j = 0;; j++) {
-				assert_true(j < VRD_DP_RX_KEYS);
+				assert_true(j < DP_RX_KEYS);
 				rk = &t->peer[i].rx[j];
 				if (rk->key == p->rx[k].key) {
 					break;
@@ -1056,14 +1056,14 @@ static void churn_check(const struct vrd_dp_peers *t, struct shadow *s)
 			assert_int_equal(rk->id, p->rx[k].id);
 			assert_int_equal(rk->since_ms, p->rx[k].since);
 		}
-		for (int k = 0; k < VRD_DP_RX_KEYS; k++) {
+		for (int k = 0; k < DP_RX_KEYS; k++) {
 			nkeys += t->peer[i].rx[k].key != NULL;
 			n -= t->peer[i].rx[k].key != NULL;
 		}
 		assert_int_equal(n, 0);
 	}
 	assert_int_equal(nkeys, s->nkeys);
-	for (int k = 0; k < VRD_DP_KEY_SLOTS; k++) {
+	for (int k = 0; k < DP_KEY_SLOTS; k++) {
 		live += t->key_slot[k] != 0 && t->key_slot[k] != UINT32_MAX;
 		deleted += t->key_slot[k] == UINT32_MAX;
 		empty += t->key_slot[k] == 0;
@@ -1087,28 +1087,28 @@ static void churn_check(const struct vrd_dp_peers *t, struct shadow *s)
 
 static struct shadow shadow;
 
-static void churn(struct vrd_dp_peers *t, size_t peers, int steps,
+static void churn(struct dp_peers *t, size_t peers, int steps,
 		  uint64_t seed, bool fill, uint32_t min_rebuilds)
 {
 	struct shadow *s = &shadow;
 
 	memset(s, 0, sizeof(*s));
-	s->min_empty = VRD_DP_KEY_SLOTS;
+	s->min_empty = DP_KEY_SLOTS;
 	rng_state = seed;
 	s->now = 1000;
 	while (s->npeers < peers) {
 		churn_add_peer(t, s);
 	}
-	for (int i = 0; fill && i < VRD_DP_PEERS_MAX; i++) {
+	for (int i = 0; fill && i < DP_PEERS_MAX; i++) {
 		while (s->peer[i].used &&
-		       !s->peer[i].rx[VRD_DP_RX_KEYS - 1].key) {
+		       !s->peer[i].rx[DP_RX_KEYS - 1].key) {
 			s->now++;
 			churn_add_rx(t, s, i);
 		}
 	}
 	if (fill) {
 		churn_check(t, s);
-		assert_int_equal(s->nkeys, peers * VRD_DP_RX_KEYS);
+		assert_int_equal(s->nkeys, peers * DP_RX_KEYS);
 	}
 	for (int step = 0; step < steps; step++) {
 		uint32_t op = rng_below(100);
@@ -1120,7 +1120,7 @@ static void churn(struct vrd_dp_peers *t, size_t peers, int steps,
 		} else if (op < 3) {
 			/* below the target, or full to see -ENOSPC */
 			if (s->npeers < peers ||
-			    s->npeers == VRD_DP_PEERS_MAX) {
+			    s->npeers == DP_PEERS_MAX) {
 				churn_add_peer(t, s);
 			} else {
 				churn_add_rx(t, s, idx);
@@ -1153,12 +1153,12 @@ static void test_churn_sparse(void **state)
 	churn(&((struct fx *)*state)->t, 256, 20000, 0x5eed, false, 3);
 }
 
-/* All VRD_DP_PEERS_MAX peers with all their keys: the key hash three
+/* All DP_PEERS_MAX peers with all their keys: the key hash three
  * quarters full, so with up to a quarter deleted few empty slots are left
  * and a miss may walk the whole table. */
 static void test_churn_full(void **state)
 {
-	churn(&((struct fx *)*state)->t, VRD_DP_PEERS_MAX, 8000, 0xf011, true,
+	churn(&((struct fx *)*state)->t, DP_PEERS_MAX, 8000, 0xf011, true,
 	      2);
 }
 

@@ -17,11 +17,11 @@
 
 #include "dataplane/gso.h"
 
-#define PKT_MAX VRD_GSO_PKT_MAX
-#define IN_MAX (VRD_VNET_HDR_LEN + PKT_MAX)
+#define PKT_MAX DP_GSO_PKT_MAX
+#define IN_MAX (DP_VNET_HDR_LEN + PKT_MAX)
 #define HEADROOM 20
 #define STRIDE 2048
-#define SLOTS VRD_GSO_SEGS_MAX
+#define SLOTS DP_GSO_SEGS_MAX
 #define GRO_CAP PKT_MAX
 
 #define F_FIN 0x01
@@ -175,25 +175,25 @@ static size_t tcp_build(uint8_t *ip, const struct sp *o)
 /* vnet header (TCPV4, NEEDS_CSUM) and super-packet into in. */
 static size_t super_build(uint8_t *in, const struct sp *o)
 {
-	struct vrd_vnet_hdr h = {
-		.flags = VRD_VNET_F_NEEDS_CSUM,
-		.gso_type = VRD_VNET_GSO_TCPV4,
+	struct dp_vnet_hdr h = {
+		.flags = DP_VNET_F_NEEDS_CSUM,
+		.gso_type = DP_VNET_GSO_TCPV4,
 		.hdr_len = (uint16_t)(20 + sp_thl(o)),
 		.gso_size = o->mss,
 		.csum_start = 20,
 		.csum_offset = 16,
 	};
 
-	vrd_vnet_hdr_encode(in, &h);
-	return VRD_VNET_HDR_LEN + tcp_build(in + VRD_VNET_HDR_LEN, o);
+	dp_vnet_hdr_encode(in, &h);
+	return DP_VNET_HDR_LEN + tcp_build(in + DP_VNET_HDR_LEN, o);
 }
 
 static uint8_t in_buf[IN_MAX];
 static uint8_t in_copy[IN_MAX];
 static uint8_t slots_buf[SLOTS * STRIDE];
-static struct vrd_gso_out gout;
+static struct dp_gso_out gout;
 
-static void out_reset(struct vrd_gso_out *out, uint8_t *buf, size_t slots)
+static void out_reset(struct dp_gso_out *out, uint8_t *buf, size_t slots)
 {
 	memset(out, 0, sizeof(*out));
 	memset(buf, 0xa5, slots * STRIDE);
@@ -208,24 +208,24 @@ static void out_reset(struct vrd_gso_out *out, uint8_t *buf, size_t slots)
 static void test_vnet_hdr_layout(void **state)
 {
 	struct virtio_net_hdr k;
-	struct vrd_vnet_hdr h = {0x01, 0x81, 0x1234, 0x0564, 0x0014, 0x0010};
-	struct vrd_vnet_hdr d;
-	uint8_t b[VRD_VNET_HDR_LEN];
+	struct dp_vnet_hdr h = {0x01, 0x81, 0x1234, 0x0564, 0x0014, 0x0010};
+	struct dp_vnet_hdr d;
+	uint8_t b[DP_VNET_HDR_LEN];
 
-	assert_int_equal(sizeof(k), VRD_VNET_HDR_LEN);
-	assert_int_equal(VRD_VNET_F_NEEDS_CSUM, VIRTIO_NET_HDR_F_NEEDS_CSUM);
-	assert_int_equal(VRD_VNET_F_DATA_VALID, VIRTIO_NET_HDR_F_DATA_VALID);
-	assert_int_equal(VRD_VNET_GSO_NONE, VIRTIO_NET_HDR_GSO_NONE);
-	assert_int_equal(VRD_VNET_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV4);
-	assert_int_equal(VRD_VNET_GSO_UDP, VIRTIO_NET_HDR_GSO_UDP);
-	assert_int_equal(VRD_VNET_GSO_TCPV6, VIRTIO_NET_HDR_GSO_TCPV6);
+	assert_int_equal(sizeof(k), DP_VNET_HDR_LEN);
+	assert_int_equal(DP_VNET_F_NEEDS_CSUM, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(DP_VNET_F_DATA_VALID, VIRTIO_NET_HDR_F_DATA_VALID);
+	assert_int_equal(DP_VNET_GSO_NONE, VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(DP_VNET_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(DP_VNET_GSO_UDP, VIRTIO_NET_HDR_GSO_UDP);
+	assert_int_equal(DP_VNET_GSO_TCPV6, VIRTIO_NET_HDR_GSO_TCPV6);
 #ifdef VIRTIO_NET_HDR_GSO_UDP_L4 /* newer than some distributions' UAPI */
-	assert_int_equal(VRD_VNET_GSO_UDP_L4, VIRTIO_NET_HDR_GSO_UDP_L4);
+	assert_int_equal(DP_VNET_GSO_UDP_L4, VIRTIO_NET_HDR_GSO_UDP_L4);
 #endif
-	assert_int_equal(VRD_VNET_GSO_ECN, VIRTIO_NET_HDR_GSO_ECN);
+	assert_int_equal(DP_VNET_GSO_ECN, VIRTIO_NET_HDR_GSO_ECN);
 
 	/* the kernel's struct in host order, as the TUN uses it */
-	vrd_vnet_hdr_encode(b, &h);
+	dp_vnet_hdr_encode(b, &h);
 	memcpy(&k, b, sizeof(k));
 	assert_int_equal(k.flags, 0x01);
 	assert_int_equal(k.gso_type, 0x81);
@@ -233,7 +233,7 @@ static void test_vnet_hdr_layout(void **state)
 	assert_int_equal(k.gso_size, 0x0564);
 	assert_int_equal(k.csum_start, 0x0014);
 	assert_int_equal(k.csum_offset, 0x0010);
-	vrd_vnet_hdr_decode(&d, b);
+	dp_vnet_hdr_decode(&d, b);
 	assert_memory_equal(&d, &h, sizeof(h));
 }
 
@@ -248,26 +248,26 @@ static void test_csum_reference(void **state)
 	memset(a + 100, 0xff, 600); /* carries */
 	for (size_t off = 0; off < 9; off++) {
 		for (size_t len = 0; len < 1200; len += (len < 80 ? 1 : 37)) {
-			uint64_t s = vrd_csum_add(0, a + off, len);
-			uint16_t got = vrd_csum_fold(s), want;
+			uint64_t s = dp_csum_add(0, a + off, len);
+			uint16_t got = dp_csum_fold(s), want;
 
 			want = ref_fold(ref_sum(a + off, len, 0));
 			/* the folded sum is in host word order */
 			assert_int_equal(rd16((const uint8_t *)&got), want);
 			memset(b, 0, sizeof(b));
-			s = vrd_csum_copy(b + 3, a + off, len, 0);
-			assert_int_equal(vrd_csum_fold(s), got);
+			s = dp_csum_copy(b + 3, a + off, len, 0);
+			assert_int_equal(dp_csum_fold(s), got);
 			assert_memory_equal(b + 3, a + off, len);
 			assert_int_equal(b[3 + len], 0);
 		}
 	}
 	/* pieces add up when they start at even offsets */
 	{
-		uint64_t s = vrd_csum_add(0, a, 1000);
+		uint64_t s = dp_csum_add(0, a, 1000);
 
-		s = vrd_csum_add(s, a + 1000, 1001);
-		assert_int_equal(vrd_csum_fold(s),
-				 vrd_csum_fold(vrd_csum_add(0, a, 2001)));
+		s = dp_csum_add(s, a + 1000, 1001);
+		assert_int_equal(dp_csum_fold(s),
+				 dp_csum_fold(dp_csum_add(0, a, 2001)));
 	}
 }
 
@@ -279,11 +279,11 @@ static void split_check(const struct sp *o)
 	size_t thl = sp_thl(o), hlen = 20 + thl;
 	size_t len = super_build(in_buf, o);
 	size_t nseg = (o->payload + o->mss - 1) / o->mss;
-	const uint8_t *oip = in_buf + VRD_VNET_HDR_LEN;
+	const uint8_t *oip = in_buf + DP_VNET_HDR_LEN;
 
 	memcpy(in_copy, in_buf, len);
 	out_reset(&gout, slots_buf, SLOTS);
-	assert_int_equal(vrd_gso_split(&gout, in_buf, len), 0);
+	assert_int_equal(dp_gso_split(&gout, in_buf, len), 0);
 	assert_memory_equal(in_buf, in_copy, len); /* input untouched */
 	assert_int_equal(gout.segs, nseg);
 	for (size_t i = 0; i < nseg; i++) {
@@ -374,9 +374,9 @@ static void test_split_ecn(void **state)
 		       .id = 9};
 	size_t len = super_build(in_buf, &o);
 
-	in_buf[1] |= VRD_VNET_GSO_ECN;
+	in_buf[1] |= DP_VNET_GSO_ECN;
 	out_reset(&gout, slots_buf, SLOTS);
-	assert_int_equal(vrd_gso_split(&gout, in_buf, len), 0);
+	assert_int_equal(dp_gso_split(&gout, in_buf, len), 0);
 	assert_int_equal(gout.segs, 5);
 	assert_int_equal(gout.seg[0].data[33], F_ACK | F_CWR | 0x40);
 	for (size_t i = 1; i < 5; i++) {
@@ -389,23 +389,23 @@ static void test_split_ecn(void **state)
 
 static void none_hdr(uint8_t *in, uint8_t flags, uint16_t start, uint16_t off)
 {
-	struct vrd_vnet_hdr h = {
+	struct dp_vnet_hdr h = {
 		.flags = flags, .csum_start = start, .csum_offset = off};
 
-	vrd_vnet_hdr_encode(in, &h);
+	dp_vnet_hdr_encode(in, &h);
 }
 
 static void test_split_none_tcp(void **state)
 {
 	struct sp o = {.payload = 777, .flags = F_ACK | F_PSH, .ts = true};
-	uint8_t *ip = in_buf + VRD_VNET_HDR_LEN;
+	uint8_t *ip = in_buf + DP_VNET_HDR_LEN;
 	size_t plen = tcp_build(ip, &o);
 
-	none_hdr(in_buf, VRD_VNET_F_NEEDS_CSUM, 20, 16);
+	none_hdr(in_buf, DP_VNET_F_NEEDS_CSUM, 20, 16);
 	assert_false(ref_l4_ok(ip, plen)); /* partial */
-	memcpy(in_copy, in_buf, VRD_VNET_HDR_LEN + plen);
+	memcpy(in_copy, in_buf, DP_VNET_HDR_LEN + plen);
 	out_reset(&gout, slots_buf, SLOTS);
-	assert_int_equal(vrd_gso_split(&gout, in_buf, VRD_VNET_HDR_LEN + plen),
+	assert_int_equal(dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen),
 			 0);
 	assert_int_equal(gout.segs, 1);
 	assert_ptr_equal(gout.seg[0].data, ip);
@@ -413,24 +413,24 @@ static void test_split_none_tcp(void **state)
 	assert_true(ref_l4_ok(ip, plen));
 	assert_true(ref_ip_ok(ip));
 	/* only the checksum changed */
-	assert_memory_equal(in_buf, in_copy, VRD_VNET_HDR_LEN + 36);
-	assert_memory_equal(ip + 38, in_copy + VRD_VNET_HDR_LEN + 38,
+	assert_memory_equal(in_buf, in_copy, DP_VNET_HDR_LEN + 36);
+	assert_memory_equal(ip + 38, in_copy + DP_VNET_HDR_LEN + 38,
 			    plen - 38);
 	assert_int_equal(slots_buf[0], 0xa5); /* no slot used */
 
 	/* without NEEDS_CSUM nothing changes */
-	memcpy(in_buf, in_copy, VRD_VNET_HDR_LEN + plen);
+	memcpy(in_buf, in_copy, DP_VNET_HDR_LEN + plen);
 	none_hdr(in_buf, 0, 0, 0);
-	memcpy(in_copy, in_buf, VRD_VNET_HDR_LEN + plen);
-	assert_int_equal(vrd_gso_split(&gout, in_buf, VRD_VNET_HDR_LEN + plen),
+	memcpy(in_copy, in_buf, DP_VNET_HDR_LEN + plen);
+	assert_int_equal(dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen),
 			 0);
 	assert_int_equal(gout.segs, 1);
-	assert_memory_equal(in_buf, in_copy, VRD_VNET_HDR_LEN + plen);
+	assert_memory_equal(in_buf, in_copy, DP_VNET_HDR_LEN + plen);
 }
 
 static void test_split_none_udp(void **state)
 {
-	uint8_t *ip = in_buf + VRD_VNET_HDR_LEN;
+	uint8_t *ip = in_buf + DP_VNET_HDR_LEN;
 
 	for (size_t plen = 28; plen < 1500; plen += 97) {
 		memset(ip, 0, 28);
@@ -448,10 +448,10 @@ static void test_split_none_udp(void **state)
 			ip[i] = pattern(i, 3);
 		}
 		wr16(ip + 26, ref_fold(ref_pseudo(ip, 17, plen - 20)));
-		none_hdr(in_buf, VRD_VNET_F_NEEDS_CSUM, 20, 6);
+		none_hdr(in_buf, DP_VNET_F_NEEDS_CSUM, 20, 6);
 		out_reset(&gout, slots_buf, 1);
 		assert_int_equal(
-			vrd_gso_split(&gout, in_buf, VRD_VNET_HDR_LEN + plen),
+			dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen),
 			0);
 		assert_int_equal(gout.segs, 1);
 		assert_true(ref_l4_ok(ip, plen));
@@ -471,10 +471,10 @@ static void test_split_none_udp(void **state)
 		wr16(ip + 28, 0);
 		sum = ref_sum(ip + 20, plen - 20, 0);
 		wr16(ip + 28, (uint16_t)~ref_fold(sum));
-		none_hdr(in_buf, VRD_VNET_F_NEEDS_CSUM, 20, 6);
+		none_hdr(in_buf, DP_VNET_F_NEEDS_CSUM, 20, 6);
 		out_reset(&gout, slots_buf, 1);
 		assert_int_equal(
-			vrd_gso_split(&gout, in_buf, VRD_VNET_HDR_LEN + plen),
+			dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen),
 			0);
 		assert_int_equal(rd16(ip + 26), 0xffff);
 		assert_true(ref_l4_ok(ip, plen));
@@ -495,7 +495,7 @@ static void split_expect(const uint8_t *in, size_t len, int want)
 	assert_non_null(copy);
 	memcpy(copy, in, len);
 	out_reset(&gout, slots_buf, SLOTS);
-	assert_int_equal(vrd_gso_split(&gout, copy, len), want);
+	assert_int_equal(dp_gso_split(&gout, copy, len), want);
 	if (want < 0) {
 		assert_int_equal(gout.segs, 0);
 		assert_memory_equal(copy, in, len);
@@ -506,19 +506,19 @@ static void split_expect(const uint8_t *in, size_t len, int want)
 
 static void hdr_set16(uint8_t *in, size_t field, uint16_t v)
 {
-	struct vrd_vnet_hdr h;
+	struct dp_vnet_hdr h;
 	uint16_t *f[] = {&h.hdr_len, &h.gso_size, &h.csum_start,
 			 &h.csum_offset};
 
-	vrd_vnet_hdr_decode(&h, in);
+	dp_vnet_hdr_decode(&h, in);
 	*f[field] = v;
-	vrd_vnet_hdr_encode(in, &h);
+	dp_vnet_hdr_encode(in, &h);
 }
 
 static void test_split_malformed(void **state)
 {
 	size_t len = super_build(in_copy, &mal), plen = len - 10;
-	uint8_t *ip = in_buf + VRD_VNET_HDR_LEN;
+	uint8_t *ip = in_buf + DP_VNET_HDR_LEN;
 	struct {
 		size_t at; /* byte of the packet (after the vnet header) */
 		uint8_t v;
@@ -583,16 +583,16 @@ static void test_split_malformed(void **state)
 			uint8_t flags, type;
 			int want;
 		} t[] = {
-			{1, VRD_VNET_GSO_UDP_L4, -EOPNOTSUPP},
-			{1, VRD_VNET_GSO_TCPV6, -EOPNOTSUPP},
-			{1, VRD_VNET_GSO_UDP, -EOPNOTSUPP},
+			{1, DP_VNET_GSO_UDP_L4, -EOPNOTSUPP},
+			{1, DP_VNET_GSO_TCPV6, -EOPNOTSUPP},
+			{1, DP_VNET_GSO_UDP, -EOPNOTSUPP},
 			{1, 2, -EINVAL},
 			{1, 0x7f, -EINVAL},
-			{1, VRD_VNET_GSO_ECN, -EINVAL}, /* ECN on NONE */
-			{0x04, VRD_VNET_GSO_TCPV4, -EINVAL},
-			{0x80, VRD_VNET_GSO_NONE, -EINVAL},
-			{0, VRD_VNET_GSO_TCPV4, 0}, /* no partial sum: fine */
-			{3, VRD_VNET_GSO_TCPV4, 0},
+			{1, DP_VNET_GSO_ECN, -EINVAL}, /* ECN on NONE */
+			{0x04, DP_VNET_GSO_TCPV4, -EINVAL},
+			{0x80, DP_VNET_GSO_NONE, -EINVAL},
+			{0, DP_VNET_GSO_TCPV4, 0}, /* no partial sum: fine */
+			{3, DP_VNET_GSO_TCPV4, 0},
 		};
 
 		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -611,14 +611,14 @@ static void test_split_malformed(void **state)
 		split_expect(in_buf, len, -EINVAL);
 		len = super_build(in_buf, &mal);
 		out_reset(&gout, slots_buf, 2); /* 3 needed */
-		assert_int_equal(vrd_gso_split(&gout, in_buf, len), -EMSGSIZE);
+		assert_int_equal(dp_gso_split(&gout, in_buf, len), -EMSGSIZE);
 		out_reset(&gout, slots_buf, SLOTS);
 		gout.headroom = STRIDE + 1;
-		assert_int_equal(vrd_gso_split(&gout, in_buf, len), -EMSGSIZE);
+		assert_int_equal(dp_gso_split(&gout, in_buf, len), -EMSGSIZE);
 		gout.headroom = STRIDE - 1051; /* 1052 needed */
-		assert_int_equal(vrd_gso_split(&gout, in_buf, len), -EMSGSIZE);
+		assert_int_equal(dp_gso_split(&gout, in_buf, len), -EMSGSIZE);
 		gout.headroom = STRIDE - 1052;
-		assert_int_equal(vrd_gso_split(&gout, in_buf, len), 0);
+		assert_int_equal(dp_gso_split(&gout, in_buf, len), 0);
 		/* NONE: csum field or start past the end */
 		none_hdr(in_buf, 1, 0, (uint16_t)(len - 10 - 1));
 		split_expect(in_buf, len, -EINVAL);
@@ -627,7 +627,7 @@ static void test_split_malformed(void **state)
 		none_hdr(in_buf, 1, (uint16_t)(len - 12), 0);
 		split_expect(in_buf, len, 0);
 		none_hdr(in_buf, 0, 0, 0);
-		split_expect(in_buf, VRD_VNET_HDR_LEN, -EINVAL);
+		split_expect(in_buf, DP_VNET_HDR_LEN, -EINVAL);
 	}
 }
 
@@ -636,8 +636,8 @@ static void test_split_malformed(void **state)
 /* GRO input buffers: 10 bytes of headroom, GRO_CAP of room. */
 struct gro_fx {
 	uint8_t *mem[3 * SLOTS];
-	struct vrd_gro_pkt pkts[3 * SLOTS];
-	struct vrd_gro_frame frames[3 * SLOTS];
+	struct dp_gro_pkt pkts[3 * SLOTS];
+	struct dp_gro_frame frames[3 * SLOTS];
 	size_t n;
 };
 
@@ -646,7 +646,7 @@ static struct gro_fx gfx;
 static int gro_setup(void **state)
 {
 	for (size_t i = 0; i < 3 * SLOTS; i++) {
-		gfx.mem[i] = malloc(VRD_VNET_HDR_LEN + GRO_CAP);
+		gfx.mem[i] = malloc(DP_VNET_HDR_LEN + GRO_CAP);
 		if (!gfx.mem[i]) {
 			return -1;
 		}
@@ -663,13 +663,13 @@ static int gro_teardown(void **state)
 	return 0;
 }
 
-static struct vrd_gro_pkt *gro_add(const uint8_t *pkt, size_t len)
+static struct dp_gro_pkt *gro_add(const uint8_t *pkt, size_t len)
 {
-	struct vrd_gro_pkt *p = &gfx.pkts[gfx.n];
+	struct dp_gro_pkt *p = &gfx.pkts[gfx.n];
 
 	assert_true(gfx.n < 3 * SLOTS);
-	p->data = gfx.mem[gfx.n] + VRD_VNET_HDR_LEN;
-	memset(gfx.mem[gfx.n], 0xee, VRD_VNET_HDR_LEN);
+	p->data = gfx.mem[gfx.n] + DP_VNET_HDR_LEN;
+	memset(gfx.mem[gfx.n], 0xee, DP_VNET_HDR_LEN);
 	memcpy(p->data, pkt, len);
 	p->len = len;
 	p->cap = GRO_CAP;
@@ -683,7 +683,7 @@ static size_t gro_add_split(const struct sp *o)
 	size_t len = super_build(in_buf, o);
 
 	out_reset(&gout, slots_buf, SLOTS);
-	assert_int_equal(vrd_gso_split(&gout, in_buf, len), 0);
+	assert_int_equal(dp_gso_split(&gout, in_buf, len), 0);
 	for (size_t i = 0; i < gout.segs; i++) {
 		gro_add(gout.seg[i].data, gout.seg[i].len);
 	}
@@ -693,7 +693,7 @@ static size_t gro_add_split(const struct sp *o)
 /* The frames must carry these many segments each. */
 static size_t gro_run(const size_t *want, size_t nwant)
 {
-	size_t nf = vrd_gro_coalesce(gfx.frames, gfx.pkts, gfx.n);
+	size_t nf = dp_gro_coalesce(gfx.frames, gfx.pkts, gfx.n);
 
 	assert_int_equal(nf, nwant);
 	for (size_t i = 0; i < nf; i++) {
@@ -703,26 +703,26 @@ static size_t gro_run(const size_t *want, size_t nwant)
 }
 
 /* A frame that passed through: zero header, packet untouched. */
-static void frame_plain(const struct vrd_gro_frame *f, const uint8_t *pkt,
+static void frame_plain(const struct dp_gro_frame *f, const uint8_t *pkt,
 			size_t len)
 {
-	static const uint8_t zero[VRD_VNET_HDR_LEN];
+	static const uint8_t zero[DP_VNET_HDR_LEN];
 
-	assert_int_equal(f->len, VRD_VNET_HDR_LEN + len);
-	assert_memory_equal(f->data, zero, VRD_VNET_HDR_LEN);
-	assert_memory_equal(f->data + VRD_VNET_HDR_LEN, pkt, len);
+	assert_int_equal(f->len, DP_VNET_HDR_LEN + len);
+	assert_memory_equal(f->data, zero, DP_VNET_HDR_LEN);
+	assert_memory_equal(f->data + DP_VNET_HDR_LEN, pkt, len);
 }
 
 /* A merged frame equals what the TUN would have handed over for o. */
-static void frame_super(const struct vrd_gro_frame *f, const struct sp *o)
+static void frame_super(const struct dp_gro_frame *f, const struct sp *o)
 {
 	static uint8_t want[IN_MAX];
 	size_t len = super_build(want, o);
-	struct vrd_vnet_hdr h;
+	struct dp_vnet_hdr h;
 
-	vrd_vnet_hdr_decode(&h, f->data);
-	assert_int_equal(h.flags, VRD_VNET_F_NEEDS_CSUM);
-	assert_int_equal(h.gso_type, VRD_VNET_GSO_TCPV4);
+	dp_vnet_hdr_decode(&h, f->data);
+	assert_int_equal(h.flags, DP_VNET_F_NEEDS_CSUM);
+	assert_int_equal(h.gso_type, DP_VNET_GSO_TCPV4);
 	assert_int_equal(h.gso_size, o->mss);
 	assert_int_equal(h.hdr_len, 20 + sp_thl(o));
 	assert_int_equal(h.csum_start, 20);
@@ -739,7 +739,7 @@ static void test_gro_round_trip(void **state)
 		       .ts = true,
 		       .id = 0xfff0,
 		       .seq = 0xfffff000u};
-	static struct vrd_gso_seg first[SLOTS];
+	static struct dp_gso_seg first[SLOTS];
 	static uint8_t firstbytes[SLOTS][STRIDE];
 	size_t nseg = gro_add_split(&o), want = nseg;
 
@@ -754,7 +754,7 @@ static void test_gro_round_trip(void **state)
 	/* and split again: byte-identical segments */
 	out_reset(&gout, slots_buf, SLOTS);
 	assert_int_equal(
-		vrd_gso_split(&gout, gfx.frames[0].data, gfx.frames[0].len), 0);
+		dp_gso_split(&gout, gfx.frames[0].data, gfx.frames[0].len), 0);
 	assert_int_equal(gout.segs, nseg);
 	for (size_t i = 0; i < nseg; i++) {
 		assert_int_equal(gout.seg[i].len, first[i].len);
@@ -941,7 +941,7 @@ static void test_gro_short_and_psh(void **state)
 {
 	struct sp o = four;
 	size_t want3[] = {3, 1}, want_psh[] = {2, 2};
-	struct vrd_vnet_hdr h;
+	struct dp_vnet_hdr h;
 
 	/* 1200 1200 700, then a pure ACK: the ACK stays alone */
 	o.payload = 3100;
@@ -969,11 +969,11 @@ static void test_gro_short_and_psh(void **state)
 	gfx.pkts[1].data[33] |= F_PSH;
 	ref_fix(gfx.pkts[1].data, gfx.pkts[1].len);
 	gro_run(want_psh, 2);
-	vrd_vnet_hdr_decode(&h, gfx.frames[0].data);
+	dp_vnet_hdr_decode(&h, gfx.frames[0].data);
 	assert_int_equal(h.gso_size, 1200);
-	assert_int_equal(gfx.frames[0].data[VRD_VNET_HDR_LEN + 33],
+	assert_int_equal(gfx.frames[0].data[DP_VNET_HDR_LEN + 33],
 			 F_ACK | F_PSH);
-	assert_int_equal(gfx.frames[1].data[VRD_VNET_HDR_LEN + 33], F_ACK);
+	assert_int_equal(gfx.frames[1].data[DP_VNET_HDR_LEN + 33], F_ACK);
 }
 
 /* Segments of one flow, contiguous in seq and IP id, queued for GRO. */
@@ -1040,7 +1040,7 @@ static void test_gro_limits(void **state)
 	static uint8_t segs[100][200];
 	size_t lens[100];
 
-	/* 100 segments: two chunks of VRD_GSO_SEGS_MAX at most */
+	/* 100 segments: two chunks of DP_GSO_SEGS_MAX at most */
 	gfx.n = 0;
 	for (size_t part = 0; part < 2; part++) {
 		struct sp p = o;
@@ -1059,7 +1059,7 @@ static void test_gro_limits(void **state)
 	/* split back: the same 100 segments */
 	for (size_t f = 0, k = 0; f < 2; f++) {
 		out_reset(&gout, slots_buf, SLOTS);
-		assert_int_equal(vrd_gso_split(&gout, gfx.frames[f].data,
+		assert_int_equal(dp_gso_split(&gout, gfx.frames[f].data,
 					       gfx.frames[f].len),
 				 0);
 		for (size_t i = 0; i < gout.segs; i++, k++) {
@@ -1096,7 +1096,7 @@ static void test_gro_passthrough(void **state)
 	frame_plain(&gfx.frames[0], junk, sizeof(junk));
 	frame_plain(&gfx.frames[2], frag, n);
 	assert_ptr_equal(gfx.frames[1].data, gfx.mem[1]);
-	assert_int_equal(vrd_gro_coalesce(gfx.frames, gfx.pkts, 0), 0);
+	assert_int_equal(dp_gro_coalesce(gfx.frames, gfx.pkts, 0), 0);
 }
 
 int main(void)

@@ -43,7 +43,7 @@
 #define IP4(a, b, c, d) \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
-static struct vrd_rtnl *r;
+static struct dp_rtnl *r;
 
 /* Run a shell command (in this namespace); its exit status. */
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -105,12 +105,12 @@ static int tun_up(const char *name, unsigned flags, int *ifindex)
 	char ifname[IF_NAMESIZE];
 	int fd;
 
-	fd = vrd_tun_open(name, flags, ifname, NULL);
+	fd = dp_tun_open(name, flags, ifname, NULL);
 	assert_true(fd >= 0);
 	assert_string_equal(ifname, name);
-	*ifindex = vrd_link_index(r, name);
+	*ifindex = dp_link_index(r, name);
 	assert_true(*ifindex > 0);
-	assert_int_equal(vrd_link_set_up(r, *ifindex, true), 0);
+	assert_int_equal(dp_link_set_up(r, *ifindex, true), 0);
 	return fd;
 }
 
@@ -133,7 +133,7 @@ static void test_tun_plain(void **state)
 	uint32_t addr = 0;
 	int fd, idx;
 
-	fd = vrd_tun_open("vrdk0", 0, ifname, &granted);
+	fd = dp_tun_open("vrdk0", 0, ifname, &granted);
 	assert_true(fd >= 0);
 	assert_string_equal(ifname, "vrdk0");
 	assert_int_equal(granted, 0);
@@ -145,13 +145,13 @@ static void test_tun_plain(void **state)
 					  IFF_MULTI_QUEUE),
 			 IFF_TUN | IFF_NO_PI);
 
-	idx = vrd_link_index(r, "vrdk0");
+	idx = dp_link_index(r, "vrdk0");
 	assert_int_equal(idx, (int)if_nametoindex("vrdk0"));
-	assert_int_equal(vrd_link_set_mtu(r, idx, 1400), 0);
-	assert_int_equal(vrd_link_set_up(r, idx, true), 0);
-	assert_int_equal(vrd_link_addr_add(r, idx, IP4(203, 0, 113, 5), 24), 0);
-	assert_int_equal(vrd_link_addr_add(r, idx, IP4(203, 0, 113, 5), 24), 0);
-	assert_int_equal(vrd_link_addr_add(r, idx, IP4(203, 0, 113, 6), 24), 0);
+	assert_int_equal(dp_link_set_mtu(r, idx, 1400), 0);
+	assert_int_equal(dp_link_set_up(r, idx, true), 0);
+	assert_int_equal(dp_link_addr_add(r, idx, IP4(203, 0, 113, 5), 24), 0);
+	assert_int_equal(dp_link_addr_add(r, idx, IP4(203, 0, 113, 5), 24), 0);
+	assert_int_equal(dp_link_addr_add(r, idx, IP4(203, 0, 113, 6), 24), 0);
 
 	sh_out(out, sizeof(out),
 	       "ip -j addr show dev vrdk0 | jq -r '.[0].mtu'");
@@ -166,21 +166,21 @@ static void test_tun_plain(void **state)
 	       " | join(\",\")'");
 	assert_string_equal(out, "203.0.113.5/24,203.0.113.6/24");
 	/* the second one is secondary: the first stays the answer */
-	assert_int_equal(vrd_rtnl_addr_first(r, idx, &addr, &plen), 0);
+	assert_int_equal(dp_rtnl_addr_first(r, idx, &addr, &plen), 0);
 	assert_int_equal(addr, IP4(203, 0, 113, 5));
 	assert_int_equal(plen, 24);
 
-	assert_int_equal(vrd_link_addr_del(r, idx, IP4(203, 0, 113, 6), 24), 0);
-	assert_int_equal(vrd_link_addr_del(r, idx, IP4(203, 0, 113, 5), 24), 0);
-	assert_int_equal(vrd_link_addr_del(r, idx, IP4(203, 0, 113, 5), 24),
+	assert_int_equal(dp_link_addr_del(r, idx, IP4(203, 0, 113, 6), 24), 0);
+	assert_int_equal(dp_link_addr_del(r, idx, IP4(203, 0, 113, 5), 24), 0);
+	assert_int_equal(dp_link_addr_del(r, idx, IP4(203, 0, 113, 5), 24),
 			 -EADDRNOTAVAIL);
-	assert_int_equal(vrd_rtnl_addr_first(r, idx, &addr, &plen), -ENOENT);
+	assert_int_equal(dp_rtnl_addr_first(r, idx, &addr, &plen), -ENOENT);
 	sh_out(out, sizeof(out),
 	       "ip -j addr show dev vrdk0 | jq '[.[0].addr_info[] | "
 	       "select(.family == \"inet\")] | length'");
 	assert_string_equal(out, "0");
 
-	assert_int_equal(vrd_link_set_up(r, idx, false), 0);
+	assert_int_equal(dp_link_set_up(r, idx, false), 0);
 	sh_out(out, sizeof(out),
 	       "ip -j link show dev vrdk0 | jq -r '.[0].flags | index(\"UP\")"
 	       " != null'");
@@ -190,7 +190,7 @@ static void test_tun_plain(void **state)
 	assert_true(link_exists("vrdk0"));
 	close(fd);
 	assert_false(link_exists("vrdk0"));
-	assert_int_equal(vrd_link_index(r, "vrdk0"), -ENODEV);
+	assert_int_equal(dp_link_index(r, "vrdk0"), -ENODEV);
 }
 
 /* Checks run in a child with fewer privileges; a bit per failure. */
@@ -200,7 +200,7 @@ static int drop_net_admin(void)
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2];
-	struct vrd_rtnl *rn;
+	struct dp_rtnl *rn;
 	int rc = 0;
 
 	if (syscall(SYS_capget, &hdr, data) < 0) {
@@ -211,22 +211,22 @@ static int drop_net_admin(void)
 	if (syscall(SYS_capset, &hdr, data) < 0) {
 		return 65;
 	}
-	if (vrd_tun_open("vrdk9", 0, NULL, NULL) != -EPERM) {
+	if (dp_tun_open("vrdk9", 0, NULL, NULL) != -EPERM) {
 		rc |= 1;
 	}
-	rn = vrd_rtnl_create();
+	rn = dp_rtnl_create();
 	if (!rn) {
 		return 66;
 	}
-	if (vrd_rtnl_route_replace(rn,
+	if (dp_rtnl_route_replace(rn,
 				   &(struct vrd_prefix){IP4(192, 0, 2, 0), 24},
 				   1, 0, 0) != -EPERM) {
 		rc |= 2;
 	}
-	if (vrd_link_set_up(rn, 1, false) != -EPERM) {
+	if (dp_link_set_up(rn, 1, false) != -EPERM) {
 		rc |= 4;
 	}
-	vrd_rtnl_destroy(rn);
+	dp_rtnl_destroy(rn);
 	return rc;
 }
 
@@ -238,11 +238,11 @@ static int drop_root(void)
 	    setresuid(65534, 65534, 65534) < 0) {
 		return 64;
 	}
-	fd = vrd_tun_open("vrdk9", 0, NULL, NULL);
+	fd = dp_tun_open("vrdk9", 0, NULL, NULL);
 	if (fd != -EACCES && fd != -EPERM) {
 		rc |= 1;
 	}
-	if (vrd_sysctl_ip_forward(true, NULL) != -EACCES) {
+	if (dp_sysctl_ip_forward(true, NULL) != -EACCES) {
 		rc |= 2;
 	}
 	return rc;
@@ -266,30 +266,30 @@ static void test_errors(void **state)
 {
 	int fd, fd2;
 
-	assert_int_equal(vrd_tun_open("vrdk-name-too-long", 0, NULL, NULL),
+	assert_int_equal(dp_tun_open("vrdk-name-too-long", 0, NULL, NULL),
 			 -EINVAL);
-	assert_int_equal(vrd_link_index(r, "vrdk-nothere"), -ENODEV);
-	assert_int_equal(vrd_link_index(r, ""), -EINVAL);
-	assert_int_equal(vrd_link_set_mtu(r, 99999, 1400), -ENODEV);
-	assert_int_equal(vrd_link_addr_add(r, 99999, IP4(192, 0, 2, 1), 24),
+	assert_int_equal(dp_link_index(r, "vrdk-nothere"), -ENODEV);
+	assert_int_equal(dp_link_index(r, ""), -EINVAL);
+	assert_int_equal(dp_link_set_mtu(r, 99999, 1400), -ENODEV);
+	assert_int_equal(dp_link_addr_add(r, 99999, IP4(192, 0, 2, 1), 24),
 			 -ENODEV);
-	assert_int_equal(vrd_rtnl_route_replace(
+	assert_int_equal(dp_rtnl_route_replace(
 				 r, &(struct vrd_prefix){IP4(192, 0, 2, 0), 24},
 				 99999, 0, 0),
 			 -ENODEV);
 
-	fd = vrd_tun_open("vrdk1", 0, NULL, NULL);
+	fd = dp_tun_open("vrdk1", 0, NULL, NULL);
 	assert_true(fd >= 0);
 	/* a single-queue device is taken */
-	assert_int_equal(vrd_tun_open("vrdk1", 0, NULL, NULL), -EBUSY);
-	assert_int_equal(vrd_tun_open_queue(fd), -EINVAL); /* single queue */
+	assert_int_equal(dp_tun_open("vrdk1", 0, NULL, NULL), -EBUSY);
+	assert_int_equal(dp_tun_open_queue(fd), -EINVAL); /* single queue */
 	/* the kernel says why, through the extended ACK */
-	assert_int_equal(vrd_link_set_mtu(r, vrd_link_index(r, "vrdk1"), 20),
+	assert_int_equal(dp_link_set_mtu(r, dp_link_index(r, "vrdk1"), 20),
 			 -EINVAL);
-	assert_true(strlen(vrd_rtnl_errmsg(r)) > 0);
-	assert_int_equal(vrd_link_set_up(r, vrd_link_index(r, "vrdk1"), true),
+	assert_true(strlen(dp_rtnl_errmsg(r)) > 0);
+	assert_int_equal(dp_link_set_up(r, dp_link_index(r, "vrdk1"), true),
 			 0);
-	assert_string_equal(vrd_rtnl_errmsg(r), "");
+	assert_string_equal(dp_rtnl_errmsg(r), "");
 
 	/* without CAP_NET_ADMIN (still uid 0): EPERM, named */
 	assert_int_equal(child_run(drop_net_admin), 0);
@@ -298,7 +298,7 @@ static void test_errors(void **state)
 	assert_int_equal(child_run(drop_root), 0);
 
 	close(fd);
-	fd2 = vrd_tun_open("vrdk1", 0, NULL, NULL); /* free again */
+	fd2 = dp_tun_open("vrdk1", 0, NULL, NULL); /* free again */
 	assert_true(fd2 >= 0);
 	close(fd2);
 }
@@ -406,32 +406,32 @@ static void test_tun_vnet_hdr(void **state)
 	struct ifreq ifr;
 	int fd, idx, sz = 0;
 
-	fd = vrd_tun_open("vrdk2", VRD_TUN_VNET_HDR, ifname, &granted);
+	fd = dp_tun_open("vrdk2", DP_TUN_VNET_HDR, ifname, &granted);
 	assert_true(fd >= 0);
-	assert_true(granted & VRD_TUN_VNET_HDR);
+	assert_true(granted & DP_TUN_VNET_HDR);
 	/* Linux 6.x grants all three; what was asked and not given is
 	 * reported, never asked for again */
 	assert_int_equal(granted &
-				 (VRD_TUN_OFFLOAD_CSUM | VRD_TUN_OFFLOAD_TSO4 |
-				  VRD_TUN_OFFLOAD_TSO6),
-			 VRD_TUN_OFFLOAD_CSUM | VRD_TUN_OFFLOAD_TSO4 |
-				 VRD_TUN_OFFLOAD_TSO6);
+				 (DP_TUN_OFFLOAD_CSUM | DP_TUN_OFFLOAD_TSO4 |
+				  DP_TUN_OFFLOAD_TSO6),
+			 DP_TUN_OFFLOAD_CSUM | DP_TUN_OFFLOAD_TSO4 |
+				 DP_TUN_OFFLOAD_TSO6);
 	memset(&ifr, 0, sizeof(ifr));
 	assert_int_equal(ioctl(fd, TUNGETIFF, &ifr), 0);
 	assert_true(ifr.ifr_flags & IFF_VNET_HDR);
 	assert_int_equal(ioctl(fd, TUNGETVNETHDRSZ, &sz), 0);
-	assert_int_equal(sz, VRD_TUN_VNET_HDR_LEN);
+	assert_int_equal(sz, DP_TUN_VNET_HDR_LEN);
 
-	idx = vrd_link_index(r, "vrdk2");
+	idx = dp_link_index(r, "vrdk2");
 	assert_true(idx > 0);
-	assert_int_equal(vrd_link_set_up(r, idx, true), 0);
-	assert_int_equal(vrd_link_addr_add(r, idx, IP4(192, 0, 2, 1), 24), 0);
-	assert_int_equal(vrd_rtnl_route_replace(
+	assert_int_equal(dp_link_set_up(r, idx, true), 0);
+	assert_int_equal(dp_link_addr_add(r, idx, IP4(192, 0, 2, 1), 24), 0);
+	assert_int_equal(dp_rtnl_route_replace(
 				 r,
 				 &(struct vrd_prefix){IP4(198, 51, 100, 0), 24},
 				 idx, 0, 0),
 			 0);
-	udp_through(&fd, 1, VRD_TUN_VNET_HDR_LEN);
+	udp_through(&fd, 1, DP_TUN_VNET_HDR_LEN);
 	close(fd);
 	assert_false(link_exists("vrdk2"));
 	assert_int_equal(ip_vrd_routes(NULL), 0); /* went with the link */
@@ -442,8 +442,8 @@ static void test_tun_plain_traffic(void **state)
 	int fd, idx;
 
 	fd = tun_up("vrdk3", 0, &idx);
-	assert_int_equal(vrd_link_addr_add(r, idx, IP4(192, 0, 2, 1), 24), 0);
-	assert_int_equal(vrd_rtnl_route_replace(
+	assert_int_equal(dp_link_addr_add(r, idx, IP4(192, 0, 2, 1), 24), 0);
+	assert_int_equal(dp_rtnl_route_replace(
 				 r,
 				 &(struct vrd_prefix){IP4(198, 51, 100, 0), 24},
 				 idx, 0, 0),
@@ -454,14 +454,14 @@ static void test_tun_plain_traffic(void **state)
 
 static void test_tun_multi_queue(void **state)
 {
-	unsigned flags = VRD_TUN_MULTI_QUEUE | VRD_TUN_VNET_HDR;
+	unsigned flags = DP_TUN_MULTI_QUEUE | DP_TUN_VNET_HDR;
 	char ifname[IF_NAMESIZE];
 	int fds[2], fd3, idx, sz = 0;
 	struct ifreq ifr;
 
-	fds[0] = vrd_tun_open("vrdk4", flags, ifname, NULL);
+	fds[0] = dp_tun_open("vrdk4", flags, ifname, NULL);
 	assert_true(fds[0] >= 0);
-	fds[1] = vrd_tun_open_queue(fds[0]);
+	fds[1] = dp_tun_open_queue(fds[0]);
 	assert_true(fds[1] >= 0);
 	assert_true(fcntl(fds[1], F_GETFL) & O_NONBLOCK);
 	assert_true(fcntl(fds[1], F_GETFD) & FD_CLOEXEC);
@@ -470,22 +470,22 @@ static void test_tun_multi_queue(void **state)
 	assert_string_equal(ifr.ifr_name, "vrdk4");
 	assert_true(ifr.ifr_flags & IFF_MULTI_QUEUE);
 	assert_int_equal(ioctl(fds[1], TUNGETVNETHDRSZ, &sz), 0);
-	assert_int_equal(sz, VRD_TUN_VNET_HDR_LEN);
+	assert_int_equal(sz, DP_TUN_VNET_HDR_LEN);
 	/* a third, from the second */
-	fd3 = vrd_tun_open_queue(fds[1]);
+	fd3 = dp_tun_open_queue(fds[1]);
 	assert_true(fd3 >= 0);
 	close(fd3);
-	assert_int_equal(vrd_tun_open_queue(-1), -EBADF);
+	assert_int_equal(dp_tun_open_queue(-1), -EBADF);
 
-	idx = vrd_link_index(r, "vrdk4");
-	assert_int_equal(vrd_link_set_up(r, idx, true), 0);
-	assert_int_equal(vrd_link_addr_add(r, idx, IP4(192, 0, 2, 1), 24), 0);
-	assert_int_equal(vrd_rtnl_route_replace(
+	idx = dp_link_index(r, "vrdk4");
+	assert_int_equal(dp_link_set_up(r, idx, true), 0);
+	assert_int_equal(dp_link_addr_add(r, idx, IP4(192, 0, 2, 1), 24), 0);
+	assert_int_equal(dp_rtnl_route_replace(
 				 r,
 				 &(struct vrd_prefix){IP4(198, 51, 100, 0), 24},
 				 idx, 0, 0),
 			 0);
-	udp_through(fds, 2, VRD_TUN_VNET_HDR_LEN);
+	udp_through(fds, 2, DP_TUN_VNET_HDR_LEN);
 
 	close(fds[0]);
 	assert_true(link_exists("vrdk4")); /* one queue left */
@@ -506,18 +506,18 @@ static void test_routes(void **state)
 	fd = tun_up("vrdk5", 0, &idx);
 	fd2 = tun_up("vrdk6", 0, &idx2);
 
-	assert_int_equal(vrd_rtnl_route_replace(r, &p24, idx, 0, 10), 0);
-	assert_int_equal(vrd_rtnl_route_replace(r, &p24, idx, 0, 10), 0);
+	assert_int_equal(dp_rtnl_route_replace(r, &p24, idx, 0, 10), 0);
+	assert_int_equal(dp_rtnl_route_replace(r, &p24, idx, 0, 10), 0);
 	assert_int_equal(ip_vrd_routes("vrdk5"), 1);
 	sh_out(out, sizeof(out),
 	       "ip -j route show proto 0xfd | jq -r '.[0] | "
 	       "\"\\(.dst) \\(.dev) \\(.metric) \\(.scope)\"'");
 	assert_string_equal(out, "198.51.100.0/24 vrdk5 10 link");
-	assert_int_equal(vrd_rtnl_route_replace(r, &p24, idx, 0, 20), 0);
-	assert_int_equal(vrd_rtnl_route_replace(r, &host, idx, 0, 0), 0);
-	assert_int_equal(vrd_rtnl_route_replace(r, &host, idx, 100, 0), 0);
-	assert_int_equal(vrd_rtnl_route_replace(r, &other, idx2, 0, 0), 0);
-	assert_int_equal(vrd_rtnl_route_replace(r, &dflt, idx2, 0, 100), 0);
+	assert_int_equal(dp_rtnl_route_replace(r, &p24, idx, 0, 20), 0);
+	assert_int_equal(dp_rtnl_route_replace(r, &host, idx, 0, 0), 0);
+	assert_int_equal(dp_rtnl_route_replace(r, &host, idx, 100, 0), 0);
+	assert_int_equal(dp_rtnl_route_replace(r, &other, idx2, 0, 0), 0);
+	assert_int_equal(dp_rtnl_route_replace(r, &dflt, idx2, 0, 100), 0);
 	assert_int_equal(ip_vrd_routes("vrdk5"), 4);
 	assert_int_equal(ip_vrd_routes("vrdk6"), 2);
 	sh_out(out, sizeof(out),
@@ -535,19 +535,19 @@ static void test_routes(void **state)
 	assert_int_equal(sh("ip route add 198.51.100.0/24 dev vrdk5 proto "
 			    "static metric 30"),
 			 0);
-	assert_int_equal(vrd_rtnl_route_del(r, &half, idx, 0, 5), -ESRCH);
-	assert_int_equal(vrd_rtnl_route_del(r, &p24, idx, 0, 30), -ESRCH);
-	assert_int_equal(vrd_rtnl_route_del(r, &p24, idx, 0, 20), 0);
-	assert_int_equal(vrd_rtnl_route_del(r, &p24, idx, 0, 20), -ESRCH);
+	assert_int_equal(dp_rtnl_route_del(r, &half, idx, 0, 5), -ESRCH);
+	assert_int_equal(dp_rtnl_route_del(r, &p24, idx, 0, 30), -ESRCH);
+	assert_int_equal(dp_rtnl_route_del(r, &p24, idx, 0, 20), 0);
+	assert_int_equal(dp_rtnl_route_del(r, &p24, idx, 0, 20), -ESRCH);
 	assert_int_equal(ip_vrd_routes("vrdk5"), 3);
 
 	/* flush one link, then all; the static routes stay */
-	assert_int_equal(vrd_rtnl_route_flush_proto(r, idx), 3);
+	assert_int_equal(dp_rtnl_route_flush_proto(r, idx), 3);
 	assert_int_equal(ip_vrd_routes("vrdk5"), 0);
 	assert_int_equal(ip_vrd_routes(NULL), 2);
-	assert_int_equal(vrd_rtnl_route_flush_proto(r, 0), 2);
+	assert_int_equal(dp_rtnl_route_flush_proto(r, 0), 2);
 	assert_int_equal(ip_vrd_routes(NULL), 0);
-	assert_int_equal(vrd_rtnl_route_flush_proto(r, 0), 0);
+	assert_int_equal(dp_rtnl_route_flush_proto(r, 0), 0);
 	sh_out(out, sizeof(out),
 	       "ip -j route show proto static | jq -r "
 	       "'[.[] | \"\\(.dst)/\\(.metric)\"] | sort | join(\",\")'");
@@ -573,17 +573,17 @@ static void test_routes_batch(void **state)
 	for (i = 0; i < n; i++) {
 		v[i] = pfx(IP4(198, 18, 0, 0) + (uint32_t)i, 32);
 	}
-	assert_int_equal(vrd_rtnl_route_replace_many(r, v, n, idx, 0, 7), 0);
+	assert_int_equal(dp_rtnl_route_replace_many(r, v, n, idx, 0, 7), 0);
 	assert_int_equal(ip_vrd_routes("vrdk7"), (long)n);
-	assert_int_equal(vrd_rtnl_route_replace_many(r, v, n, idx, 0, 7), 0);
+	assert_int_equal(dp_rtnl_route_replace_many(r, v, n, idx, 0, 7), 0);
 	assert_int_equal(ip_vrd_routes("vrdk7"), (long)n);
 	/* all tried, the first error returned */
-	assert_int_equal(vrd_rtnl_route_replace_many(r, v, 10, 99999, 0, 7),
+	assert_int_equal(dp_rtnl_route_replace_many(r, v, 10, 99999, 0, 7),
 			 -ENODEV);
 	v[5].len = 33;
-	assert_int_equal(vrd_rtnl_route_replace_many(r, v, 10, idx, 0, 7),
+	assert_int_equal(dp_rtnl_route_replace_many(r, v, 10, idx, 0, 7),
 			 -EINVAL);
-	assert_int_equal(vrd_rtnl_route_flush_proto(r, idx), (int)n);
+	assert_int_equal(dp_rtnl_route_flush_proto(r, idx), (int)n);
 	assert_int_equal(ip_vrd_routes(NULL), 0);
 	free(v);
 	close(fd);
@@ -596,7 +596,7 @@ struct seen {
 	uint8_t plen;
 };
 
-static void on_event(const struct vrd_rtnl_event *ev, void *arg)
+static void on_event(const struct dp_rtnl_event *ev, void *arg)
 {
 	struct seen *s = arg;
 
@@ -604,21 +604,21 @@ static void on_event(const struct vrd_rtnl_event *ev, void *arg)
 		return;
 	}
 	switch (ev->type) {
-	case VRD_RTNL_ADDR_NEW:
+	case DP_RTNL_ADDR_NEW:
 		s->addr_new++;
 		s->addr = ev->addr;
 		s->plen = ev->prefix_len;
 		break;
-	case VRD_RTNL_ADDR_DEL:
+	case DP_RTNL_ADDR_DEL:
 		s->addr_del++;
 		break;
-	case VRD_RTNL_LINK_NEW:
+	case DP_RTNL_LINK_NEW:
 		if (!ev->up) {
 			assert_string_equal(ev->ifname, "vrdk8");
 			s->link_down++;
 		}
 		break;
-	case VRD_RTNL_LINK_DEL:
+	case DP_RTNL_LINK_DEL:
 		s->link_del++;
 		break;
 	}
@@ -643,7 +643,7 @@ static long monitor_wait(int mfd, struct seen *s, int *count)
 		struct pollfd pfd = {.fd = mfd, .events = POLLIN};
 
 		if (poll(&pfd, 1, 100) > 0) {
-			assert_true(vrd_rtnl_monitor_read(mfd, on_event, s) >=
+			assert_true(dp_rtnl_monitor_read(mfd, on_event, s) >=
 				    0);
 		}
 		if (*count > before) {
@@ -661,20 +661,20 @@ static void test_monitor(void **state)
 
 	fd = tun_up("vrdk8", 0, &idx);
 	s.ifindex = idx;
-	mfd = vrd_rtnl_monitor_open();
+	mfd = dp_rtnl_monitor_open();
 	assert_true(mfd >= 0);
 	assert_true(fcntl(mfd, F_GETFL) & O_NONBLOCK);
-	assert_int_equal(vrd_rtnl_monitor_read(mfd, on_event, &s), 0);
+	assert_int_equal(dp_rtnl_monitor_read(mfd, on_event, &s), 0);
 
 	assert_int_equal(sh("ip addr add 198.18.0.9/15 dev vrdk8"), 0);
 	assert_true(monitor_wait(mfd, &s, &s.addr_new) >= 0);
 	assert_int_equal(s.addr, IP4(198, 18, 0, 9));
 	assert_int_equal(s.plen, 15);
-	assert_int_equal(vrd_rtnl_addr_first(r, idx, &addr, NULL), 0);
+	assert_int_equal(dp_rtnl_addr_first(r, idx, &addr, NULL), 0);
 	assert_int_equal(addr, IP4(198, 18, 0, 9));
 
 	/* vrd's own change is seen the same way */
-	assert_int_equal(vrd_link_addr_add(r, idx, IP4(192, 0, 2, 77), 24), 0);
+	assert_int_equal(dp_link_addr_add(r, idx, IP4(192, 0, 2, 77), 24), 0);
 	assert_true(monitor_wait(mfd, &s, &s.addr_new) >= 0);
 	assert_int_equal(s.addr, IP4(192, 0, 2, 77));
 	assert_int_equal(s.plen, 24);
@@ -700,51 +700,51 @@ static void test_ip_forward(void **state)
 {
 	bool was = false, first;
 
-	assert_int_equal(vrd_sysctl_ip_forward(false, &first), 0);
+	assert_int_equal(dp_sysctl_ip_forward(false, &first), 0);
 	assert_int_equal(forward_read(), 0);
-	assert_int_equal(vrd_sysctl_ip_forward(true, &was), 0);
+	assert_int_equal(dp_sysctl_ip_forward(true, &was), 0);
 	assert_false(was);
 	assert_int_equal(forward_read(), 1);
-	assert_int_equal(vrd_sysctl_ip_forward(true, &was), 0);
+	assert_int_equal(dp_sysctl_ip_forward(true, &was), 0);
 	assert_true(was);
 	assert_int_equal(forward_read(), 1);
-	assert_int_equal(vrd_sysctl_ip_forward(false, &was), 0);
+	assert_int_equal(dp_sysctl_ip_forward(false, &was), 0);
 	assert_true(was);
 	assert_int_equal(forward_read(), 0);
-	assert_int_equal(vrd_sysctl_ip_forward(first, NULL), 0);
+	assert_int_equal(dp_sysctl_ip_forward(first, NULL), 0);
 }
 
 static void test_builder_bounds(void **state)
 {
 	struct rtmsg rtm = {.rtm_family = AF_INET};
-	struct vrd_rtnl_msg m;
+	struct dp_rtnl_msg m;
 	uint8_t buf[40];
 
-	vrd_rtnl_msg_init(&m, buf, sizeof(buf));
-	assert_int_equal(vrd_rtnl_msg_put_u32(&m, RTA_OIF, 1), -EINVAL);
-	vrd_rtnl_msg_init(&m, buf, sizeof(buf));
-	assert_int_equal(vrd_rtnl_msg_begin(&m, RTM_GETROUTE, NLM_F_DUMP, &rtm,
+	dp_rtnl_msg_init(&m, buf, sizeof(buf));
+	assert_int_equal(dp_rtnl_msg_put_u32(&m, RTA_OIF, 1), -EINVAL);
+	dp_rtnl_msg_init(&m, buf, sizeof(buf));
+	assert_int_equal(dp_rtnl_msg_begin(&m, RTM_GETROUTE, NLM_F_DUMP, &rtm,
 					    sizeof(rtm)),
 			 0);
-	assert_int_equal(vrd_rtnl_msg_put_u32(&m, RTA_OIF, 1), 0); /* 36 */
-	assert_int_equal(vrd_rtnl_msg_put_u32(&m, RTA_TABLE, 1), -EMSGSIZE);
-	assert_int_equal(vrd_rtnl_msg_end(&m), -EMSGSIZE); /* sticks */
-	assert_int_equal(vrd_rtnl_transact(r, &m, NULL, NULL), -EMSGSIZE);
+	assert_int_equal(dp_rtnl_msg_put_u32(&m, RTA_OIF, 1), 0); /* 36 */
+	assert_int_equal(dp_rtnl_msg_put_u32(&m, RTA_TABLE, 1), -EMSGSIZE);
+	assert_int_equal(dp_rtnl_msg_end(&m), -EMSGSIZE); /* sticks */
+	assert_int_equal(dp_rtnl_transact(r, &m, NULL, NULL), -EMSGSIZE);
 	assert_int_equal(m.count, 0);
 }
 
 static int group_setup(void **state)
 {
-	r = vrd_rtnl_create();
+	r = dp_rtnl_create();
 	if (!r) {
 		return -1;
 	}
-	return vrd_link_set_up(r, 1, true); /* lo */
+	return dp_link_set_up(r, 1, true); /* lo */
 }
 
 static int group_teardown(void **state)
 {
-	vrd_rtnl_destroy(r);
+	dp_rtnl_destroy(r);
 	return 0;
 }
 

@@ -116,7 +116,7 @@ static bool clamp_exact(uint8_t *p, size_t len, uint16_t mss)
 
 	assert_non_null(copy);
 	memcpy(copy, p, len);
-	changed = vrd_mss_clamp(copy, len, mss);
+	changed = dp_mss_clamp(copy, len, mss);
 	memcpy(p, copy, len);
 	free(copy);
 	return changed;
@@ -297,7 +297,7 @@ static void test_bad_headers(void **state)
 	assert_untouched(p, len, 536);
 	p[IP_LEN + 12] = 0xf0; /* data offset 60 > segment */
 	assert_untouched(p, len, 536);
-	assert_false(vrd_mss_clamp(p, 0, 536));
+	assert_false(dp_mss_clamp(p, 0, 536));
 }
 
 static void test_truncations(void **state)
@@ -333,14 +333,14 @@ static void test_fragments(void **state)
 
 static void test_mss_for_mtu(void **state)
 {
-	assert_int_equal(vrd_mss_for_mtu(1500), 1460);
-	assert_int_equal(vrd_mss_for_mtu(1420), 1380);
-	assert_int_equal(vrd_mss_for_mtu(68), 28);
-	assert_int_equal(vrd_mss_for_mtu(41), 1);
-	assert_int_equal(vrd_mss_for_mtu(40), 0);
-	assert_int_equal(vrd_mss_for_mtu(0), 0);
-	assert_int_equal(vrd_mss_for_mtu(65575), 65535);
-	assert_int_equal(vrd_mss_for_mtu(1000000), 65535);
+	assert_int_equal(dp_mss_for_mtu(1500), 1460);
+	assert_int_equal(dp_mss_for_mtu(1420), 1380);
+	assert_int_equal(dp_mss_for_mtu(68), 28);
+	assert_int_equal(dp_mss_for_mtu(41), 1);
+	assert_int_equal(dp_mss_for_mtu(40), 0);
+	assert_int_equal(dp_mss_for_mtu(0), 0);
+	assert_int_equal(dp_mss_for_mtu(65575), 65535);
+	assert_int_equal(dp_mss_for_mtu(1000000), 65535);
 }
 
 int main(void)
