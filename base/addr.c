@@ -15,8 +15,9 @@ static int parse_octet(const char **sp, unsigned *out)
 		n++;
 	}
 	/* no digits, more than three, a leading zero ("010") or > 255 */
-	if (n == 0 || n > 3 || v > 255 || (n > 1 && **sp == '0'))
+	if (n == 0 || n > 3 || v > 255 || (n > 1 && **sp == '0')) {
 		return -EINVAL;
+	}
 	*sp = s;
 	*out = v;
 	return 0;
@@ -30,12 +31,14 @@ static int parse_ipv4_prefix(const char **sp, uint32_t *out)
 
 	for (int i = 0; i < 4; i++) {
 		if (i > 0) {
-			if (**sp != '.')
+			if (**sp != '.') {
 				return -EINVAL;
+			}
 			(*sp)++;
 		}
-		if (parse_octet(sp, &v) < 0)
+		if (parse_octet(sp, &v) < 0) {
 			return -EINVAL;
+		}
 		a = a << 8 | v;
 	}
 	*out = a;
@@ -46,8 +49,9 @@ int vrd_ipv4_parse(const char *s, uint32_t *out)
 {
 	uint32_t a;
 
-	if (!s || parse_ipv4_prefix(&s, &a) < 0 || *s != '\0')
+	if (!s || parse_ipv4_prefix(&s, &a) < 0 || *s != '\0') {
 		return -EINVAL;
+	}
 	*out = a;
 	return 0;
 }
@@ -96,10 +100,12 @@ int vrd_prefix_parse(const char *s, struct vrd_prefix *out, const char **why)
 	uint32_t a;
 	uint8_t l;
 
-	if (!why)
+	if (!why) {
 		why = &dummy;
-	if (parse_with_len(s, &a, &l, why) < 0)
+	}
+	if (parse_with_len(s, &a, &l, why) < 0) {
 		return -EINVAL;
+	}
 	if (a & ~vrd_prefix_mask(l)) {
 		*why = "host bits set below the prefix length";
 		return -EINVAL;
@@ -136,12 +142,15 @@ bool vrd_prefix_covers(const struct vrd_prefix *outer,
 
 static int hexval(char c)
 {
-	if (c >= '0' && c <= '9')
+	if (c >= '0' && c <= '9') {
 		return c - '0';
-	if (c >= 'a' && c <= 'f')
+	}
+	if (c >= 'a' && c <= 'f') {
 		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
+	}
+	if (c >= 'A' && c <= 'F') {
 		return c - 'A' + 10;
+	}
 	return -1;
 }
 
@@ -150,25 +159,31 @@ int vrd_mac_parse(const char *s, struct vrd_mac *out)
 	struct vrd_mac m;
 	char sep = 0;
 
-	if (!s)
+	if (!s) {
 		return -EINVAL;
+	}
 	for (int i = 0; i < 6; i++) {
 		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
 
-		if (lo < 0)
+		if (lo < 0) {
 			return -EINVAL;
+		}
 		m.b[i] = (uint8_t)(hi << 4 | lo);
 		s += 2;
-		if (i == 5)
+		if (i == 5) {
 			break;
-		if (i == 0 && (*s == ':' || *s == '-'))
+		}
+		if (i == 0 && (*s == ':' || *s == '-')) {
 			sep = *s;
-		if (!sep || *s != sep)
+		}
+		if (!sep || *s != sep) {
 			return -EINVAL;
+		}
 		s++;
 	}
-	if (*s != '\0')
+	if (*s != '\0') {
 		return -EINVAL;
+	}
 	*out = m;
 	return 0;
 }
@@ -196,15 +211,17 @@ bool vrd_name_valid(const char *s)
 {
 	size_t n = 0;
 
-	if (!s)
+	if (!s) {
 		return false;
+	}
 	for (; s[n]; n++) {
 		char c = s[n];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-		      c == '-'))
+		      c == '-')) {
 			return false;
+		}
 	}
 	return n >= 1 && n <= VRD_NAME_MAX;
 }

@@ -38,8 +38,9 @@ const char *vrd_rfc3339(uint64_t ms, char buf[VRD_RFC3339_STRLEN])
 	time_t secs;
 	struct tm tm;
 
-	if (ms > max_ms)
+	if (ms > max_ms) {
 		ms = max_ms;
+	}
 	secs = (time_t)(ms / 1000);
 	gmtime_r(&secs, &tm);
 	snprintf(buf, VRD_RFC3339_STRLEN, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",

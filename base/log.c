@@ -50,8 +50,9 @@ void vrd_log(enum vrd_log_level level, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (level > log_level)
+	if (level > log_level) {
 		return;
+	}
 	n = snprintf(line, sizeof(line),
 		     "%s %s%s%s: ", vrd_rfc3339(vrd_wallclock_ms(), stamp),
 		     log_ident ? log_ident : "", log_ident ? " " : "",
@@ -66,9 +67,10 @@ void vrd_log(enum vrd_log_level level, const char *fmt, ...)
 bool vrd_ratelimit_allow(struct vrd_ratelimit *rl, uint64_t now)
 {
 	if (now - rl->window_start >= rl->interval_ms) {
-		if (rl->suppressed)
+		if (rl->suppressed) {
 			vrd_log(VRD_LOG_WARN, "%u similar messages suppressed",
 				rl->suppressed);
+		}
 		rl->window_start = now;
 		rl->in_window = 0;
 		rl->suppressed = 0;

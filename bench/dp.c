@@ -47,7 +47,7 @@ static struct result bench_seal(const struct dp_key *k, size_t size,
 			uint8_t *b = slots[i];
 
 			acc += dp_seal(k, b, DP_DATA, 7, 1, ctr++,
-					   b + DP_HDR_LEN, size);
+				       b + DP_HDR_LEN, size);
 		}
 		n += BATCH;
 		t = bench_cpu_s() - t0;
@@ -56,8 +56,8 @@ static struct result bench_seal(const struct dp_key *k, size_t size,
 	return rate((double)n, t, size);
 }
 
-static int bench_open(const struct dp_key *tx, struct dp_key *rx,
-		      size_t size, double seconds, struct result *out)
+static int bench_open(const struct dp_key *tx, struct dp_key *rx, size_t size,
+		      double seconds, struct result *out)
 {
 	uint64_t ctr = 1, n = 0;
 	double t = 0;
@@ -66,9 +66,9 @@ static int bench_open(const struct dp_key *tx, struct dp_key *rx,
 		double t0;
 
 		for (unsigned i = 0; i < BATCH; i++) {
-			slot_len[i] = dp_seal(
-				tx, slots[i], DP_DATA, 7, 1, ctr++,
-				slots[i] + DP_HDR_LEN, size);
+			slot_len[i] =
+				dp_seal(tx, slots[i], DP_DATA, 7, 1, ctr++,
+					slots[i] + DP_HDR_LEN, size);
 		}
 		t0 = bench_cpu_s();
 		for (unsigned i = 0; i < BATCH; i++) {

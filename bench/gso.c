@@ -97,8 +97,7 @@ static int bench_csum(void)
 	t0 = bench_cpu_s();
 	do {
 		for (int i = 0; i < 256; i++, n++) {
-			sink ^= dp_csum_fold(
-				dp_csum_add(0, buf, sizeof(buf)));
+			sink ^= dp_csum_fold(dp_csum_add(0, buf, sizeof(buf)));
 		}
 		t = bench_cpu_s() - t0;
 	} while (t < seconds);
@@ -114,18 +113,18 @@ static int bench_split(void)
 	static uint8_t slots[BATCH * STRIDE];
 	static struct dp_gso_out out;
 	struct dp_vnet_hdr h = {.flags = DP_VNET_F_NEEDS_CSUM,
-				 .gso_type = DP_VNET_GSO_TCPV4,
-				 .hdr_len = HLEN,
-				 .gso_size = MSS,
-				 .csum_start = 20,
-				 .csum_offset = 16};
+				.gso_type = DP_VNET_GSO_TCPV4,
+				.hdr_len = HLEN,
+				.gso_size = MSS,
+				.csum_start = 20,
+				.csum_offset = 16};
 	size_t len, supers = 0, segs = 0, bytes = 0;
 	double t0, t;
 
 	dp_vnet_hdr_encode(in, &h);
 	len = DP_VNET_HDR_LEN + tcp_make(in + DP_VNET_HDR_LEN,
-					  DP_GSO_PKT_MAX - HLEN, 1, 1, 40000,
-					  true);
+					 DP_GSO_PKT_MAX - HLEN, 1, 1, 40000,
+					 true);
 	out.buf = slots;
 	out.stride = STRIDE;
 	out.headroom = HEADROOM;

@@ -482,7 +482,8 @@ int capture_evidence_stats_foreach(const struct capture_evidence_stats *st,
 		}
 	}
 	rc = VRD_COUNTERS_EMIT(plain, fn, arg);
-	if (rc != 0)
+	if (rc != 0) {
 		return rc;
+	}
 	return 0;
 }

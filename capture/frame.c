@@ -239,8 +239,9 @@ int capture_stats_foreach(const struct capture_stats *st,
 	int rc;
 
 	rc = VRD_COUNTERS_EMIT(plain, fn, arg);
-	if (rc != 0)
+	if (rc != 0) {
 		return rc;
+	}
 	for (int r = 1; r < CAPTURE_DROP_MAX; r++) {
 		snprintf(name, sizeof(name), "capture.drop.%s",
 			 capture_drop_name(r));

@@ -260,7 +260,8 @@ int capture_pcap_stats_foreach(const struct capture_pcap_stats *st,
 	int rc;
 
 	rc = VRD_COUNTERS_EMIT(all, fn, arg);
-	if (rc != 0)
+	if (rc != 0) {
 		return rc;
+	}
 	return 0;
 }

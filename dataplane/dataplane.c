@@ -35,10 +35,12 @@ static int udp_open(uint32_t addr, uint16_t port, char *err, size_t errlen)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* best effort: FORCE needs CAP_NET_ADMIN, the plain one is capped */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0) {
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0) {
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	}
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		int rc = -errno;
 		char a[VRD_IPV4_STRLEN];
@@ -63,8 +65,7 @@ static void udp_offloads(struct dp *dp)
 		!setsockopt(dp->udp_fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
 }
 
-struct dp *dp_create(const struct dp_config *cfg, char *err,
-			     size_t errlen)
+struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen)
 {
 	struct dp *dp = calloc(1, sizeof(*dp));
 	int rc = -ENOMEM;
@@ -109,8 +110,7 @@ struct dp *dp_create(const struct dp_config *cfg, char *err,
 	}
 	udp_offloads(dp);
 	/* a train or a super-packet needs a slot of 64 KB */
-	dp->rx_slot =
-		dp->vnet_hdr || dp->udp_gro ? DP_RX_SLOT_GRO : DP_SLOT;
+	dp->rx_slot = dp->vnet_hdr || dp->udp_gro ? DP_RX_SLOT_GRO : DP_SLOT;
 	dp->rx.slots = calloc(DP_BATCH, dp->rx_slot);
 	/* the datagrams of trains are copied out: one slot each */
 	dp->rx.stage = dp->udp_gro ? calloc(DP_BATCH, dp->rx_slot) : NULL;
@@ -125,12 +125,15 @@ struct dp *dp_create(const struct dp_config *cfg, char *err,
 err_udp:
 	close(dp->udp_fd);
 err_fds:
-	if (dp->stop_fd >= 0)
+	if (dp->stop_fd >= 0) {
 		close(dp->stop_fd);
-	if (dp->ctl_fd >= 0)
+	}
+	if (dp->ctl_fd >= 0) {
 		close(dp->ctl_fd);
-	if (dp->want_fd >= 0)
+	}
+	if (dp->want_fd >= 0) {
 		close(dp->want_fd);
+	}
 	pthread_mutex_destroy(&dp->ctl_lock);
 	dp_peers_fini(&dp->peers);
 err_free:
@@ -153,8 +156,9 @@ static int thread_start(struct dp_thread *t, void *(*fn)(void *))
 	sigset_t all, old;
 
 	t->reader = tables_fib_reader_register(t->dp->fib);
-	if (!t->reader)
+	if (!t->reader) {
 		return -ENOMEM;
+	}
 	/* signals are the daemon's loop's (signalfd): never a worker's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -171,8 +175,9 @@ static int thread_start(struct dp_thread *t, void *(*fn)(void *))
 
 static void thread_join(struct dp_thread *t)
 {
-	if (!t->started)
+	if (!t->started) {
 		return;
+	}
 	pthread_join(t->tid, NULL);
 	tables_fib_reader_unregister(t->reader);
 	t->started = false;
@@ -182,14 +187,16 @@ int dp_start(struct dp *dp)
 {
 	int rc = thread_start(&dp->rx, dp_rx_main);
 
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	rc = thread_start(&dp->tx, dp_tx_main);
 	if (rc < 0) {
 		uint64_t one = 1;
 
-		if (write(dp->stop_fd, &one, sizeof(one)) < 0)
+		if (write(dp->stop_fd, &one, sizeof(one)) < 0) {
 			log_err("data plane: cannot stop: %s", strerror(errno));
+		}
 		thread_join(&dp->rx);
 	}
 	return rc;
@@ -199,11 +206,13 @@ void dp_destroy(struct dp *dp)
 {
 	uint64_t one = 1;
 
-	if (!dp)
+	if (!dp) {
 		return;
-	if (write(dp->stop_fd, &one, sizeof(one)) < 0)
+	}
+	if (write(dp->stop_fd, &one, sizeof(one)) < 0) {
 		log_err("data plane: cannot stop the threads: %s",
 			strerror(errno));
+	}
 	thread_join(&dp->tx);
 	thread_join(&dp->rx);
 	close(dp->udp_fd);
@@ -241,31 +250,35 @@ size_t dp_wanted(struct dp *dp, int *idx, size_t max)
 	uint64_t v;
 	size_t n = 0;
 
-	if (read(dp->want_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (read(dp->want_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
 		log_ratelimited(&dp->rl, VRD_LOG_ERR, "data plane: eventfd: %s",
 				strerror(errno));
+	}
 	dp_peers_read_lock(&dp->peers);
-	for (int i = 0; i < DP_PEERS_MAX && n < max; i++)
+	for (int i = 0; i < DP_PEERS_MAX && n < max; i++) {
 		if (dp->peers.peer[i].used &&
 		    __atomic_exchange_n(&dp->peers.peer[i].want_key, 0,
-					__ATOMIC_RELAXED))
+					__ATOMIC_RELAXED)) {
 			idx[n++] = i;
+		}
+	}
 	dp_peers_unlock(&dp->peers);
 	return n;
 }
 
 size_t dp_control_drain(struct dp *dp,
-			    void (*fn)(const uint8_t *buf, size_t len,
-				       uint32_t addr, uint16_t port, void *arg),
-			    void *arg)
+			void (*fn)(const uint8_t *buf, size_t len,
+				   uint32_t addr, uint16_t port, void *arg),
+			void *arg)
 {
 	struct dp_ctl_msg m;
 	uint64_t v;
 	size_t n = 0;
 
-	if (read(dp->ctl_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (read(dp->ctl_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
 		log_ratelimited(&dp->rl, VRD_LOG_ERR, "data plane: eventfd: %s",
 				strerror(errno));
+	}
 	for (;;) {
 		pthread_mutex_lock(&dp->ctl_lock);
 		if (!dp->ctl_count) {
@@ -281,8 +294,8 @@ size_t dp_control_drain(struct dp *dp,
 	}
 }
 
-int dp_send_raw(struct dp *dp, uint32_t addr, uint16_t port,
-		    const uint8_t *buf, size_t len)
+int dp_send_raw(struct dp *dp, uint32_t addr, uint16_t port, const uint8_t *buf,
+		size_t len)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
@@ -291,21 +304,23 @@ int dp_send_raw(struct dp *dp, uint32_t addr, uint16_t port,
 	};
 
 	if (sendto(dp->udp_fd, buf, len, 0, (struct sockaddr *)&sin,
-		   sizeof(sin)) < 0)
+		   sizeof(sin)) < 0) {
 		return -errno;
+	}
 	return 0;
 }
 
-size_t dp_seal_for(struct dp *dp, struct dp_peer *p, uint8_t *buf,
-		       uint8_t type, uint32_t vn, size_t len)
+size_t dp_seal_for(struct dp *dp, struct dp_peer *p, uint8_t *buf, uint8_t type,
+		   uint32_t vn, size_t len)
 {
 	uint64_t ctr, one = 1;
 
 	if (!p->tx_key) {
 		dp_add(&p->stats.tx_no_key, 1);
 		if (!__atomic_exchange_n(&p->want_key, 1, __ATOMIC_RELAXED) &&
-		    write(dp->want_fd, &one, sizeof(one)) < 0)
+		    write(dp->want_fd, &one, sizeof(one)) < 0) {
 			dp_add(&dp->stats.rx_control_dropped, 1);
+		}
 		return 0;
 	}
 	ctr = __atomic_fetch_add(&p->tx_counter, 1, __ATOMIC_RELAXED);
@@ -314,12 +329,12 @@ size_t dp_seal_for(struct dp *dp, struct dp_peer *p, uint8_t *buf,
 		return 0;
 	}
 	return dp_seal(p->tx_key, buf, type, p->tx_key_id, vn, ctr,
-			   buf + DP_HDR_LEN, len);
+		       buf + DP_HDR_LEN, len);
 }
 
 size_t dp_relay_wrap(struct dp *dp, struct dp_peer *r, uint8_t kind,
-			 const char *name, uint8_t *dgram, size_t len,
-			 uint32_t vn, uint8_t **out)
+		     const char *name, uint8_t *dgram, size_t len, uint32_t vn,
+		     uint8_t **out)
 {
 	size_t nl = strlen(name);
 	uint8_t *start = dgram - 2 - nl - DP_HDR_LEN;
@@ -348,20 +363,21 @@ int dp_probe(struct dp *dp, int idx, int relay, uint64_t now_us)
 	dgram[DP_HDR_LEN] = 1;
 	vrd_put_be64(dgram + DP_HDR_LEN + 1, now_us);
 	vrd_put_be32(dgram + DP_HDR_LEN + 9, (uint32_t)(relay + 1));
-	n = dp_seal_for(dp, p, dgram, DP_PROBE, dp->vn,
-			    DP_PROBE_LEN);
+	n = dp_seal_for(dp, p, dgram, DP_PROBE, dp->vn, DP_PROBE_LEN);
 	start = dgram;
-	if (n && relay >= 0)
-		n = dp_relay_wrap(dp, via, DP_RELAY_TO, p->name, dgram,
-				      n, dp->vn, &start);
+	if (n && relay >= 0) {
+		n = dp_relay_wrap(dp, via, DP_RELAY_TO, p->name, dgram, n,
+				  dp->vn, &start);
+	}
 	ep = dp_load(&via->endpoint);
 	dp_peers_unlock(&dp->peers);
-	if (!n)
+	if (!n) {
 		return -ENOKEY;
-	if (!ep)
+	}
+	if (!ep) {
 		return -EDESTADDRREQ;
-	return dp_send_raw(dp, (uint32_t)(ep >> 16), (uint16_t)ep, start,
-			       n);
+	}
+	return dp_send_raw(dp, (uint32_t)(ep >> 16), (uint16_t)ep, start, n);
 }
 
 /* The probe's send time, for the receive thread's round-trip. */
@@ -405,8 +421,7 @@ int dp_counters(struct dp *dp, vrd_counter_fn fn, void *arg)
 	int rc = VRD_COUNTERS_EMIT(c, fn, arg);
 
 	for (int i = 1; !rc && i < DP_DROP_MAX; i++) {
-		snprintf(name, sizeof(name), "dp.rx_drop_%s",
-			 dp_drop_name(i));
+		snprintf(name, sizeof(name), "dp.rx_drop_%s", dp_drop_name(i));
 		rc = fn(name, dp_load(&s->rx_drop[i]), arg);
 	}
 	return rc;

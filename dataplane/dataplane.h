@@ -52,8 +52,7 @@ struct dp_config {
 };
 
 /* Opens the UDP socket; no threads yet. NULL with errno and a message. */
-struct dp *dp_create(const struct dp_config *cfg, char *err,
-			     size_t errlen);
+struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen);
 /* Starts the two threads: 0 or a negative errno. */
 int dp_start(struct dp *dp);
 /* Stops the threads, closes the TUN and the socket, frees. NULL ok. */
@@ -65,17 +64,17 @@ struct dp_peers *dp_peers(struct dp *dp);
 int dp_control_fd(const struct dp *dp);
 /* Hands every waiting control datagram to fn; returns how many. */
 size_t dp_control_drain(struct dp *dp,
-			    void (*fn)(const uint8_t *buf, size_t len,
-				       uint32_t addr, uint16_t port, void *arg),
-			    void *arg);
+			void (*fn)(const uint8_t *buf, size_t len,
+				   uint32_t addr, uint16_t port, void *arg),
+			void *arg);
 /* The daemon's loop watches this fd too: a packet found no key for its
  * peer. dp_wanted writes the indexes of those peers (up to max) and
  * returns how many. */
 int dp_want_fd(const struct dp *dp);
 size_t dp_wanted(struct dp *dp, int *idx, size_t max);
 /* Sends an unsealed datagram (the gossip node's certificate exchange). */
-int dp_send_raw(struct dp *dp, uint32_t addr, uint16_t port,
-		    const uint8_t *buf, size_t len);
+int dp_send_raw(struct dp *dp, uint32_t addr, uint16_t port, const uint8_t *buf,
+		size_t len);
 /* Sends a PROBE to peer idx (on its direct endpoint, or through relay
  * when relay >= 0); the PROBE_REPLY sets its path and rtt. 0, -ENOKEY,
  * -EDESTADDRREQ or a send error. Call under no lock. */

@@ -106,13 +106,13 @@ void *dp_rx_main(void *arg);
 /* Seals payload at buf + DP_HDR_LEN for peer p with our key to it;
  * returns the datagram length, or 0 when p has no key (counted). Under the
  * read lock. */
-size_t dp_seal_for(struct dp *dp, struct dp_peer *p, uint8_t *buf,
-		       uint8_t type, uint32_t vn, size_t len);
+size_t dp_seal_for(struct dp *dp, struct dp_peer *p, uint8_t *buf, uint8_t type,
+		   uint32_t vn, size_t len);
 /* Wraps the datagram at dgram (len bytes, with room in front) into a
  * RELAY for relay r: kind, name. Returns the new start through *out and
  * the length, or 0. Under the read lock. */
 size_t dp_relay_wrap(struct dp *dp, struct dp_peer *r, uint8_t kind,
-			 const char *name, uint8_t *dgram, size_t len,
-			 uint32_t vn, uint8_t **out);
+		     const char *name, uint8_t *dgram, size_t len, uint32_t vn,
+		     uint8_t **out);
 
 #endif

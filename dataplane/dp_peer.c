@@ -25,8 +25,9 @@ static uint32_t name_hash(const char *s)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
 
-	for (; *s; s++)
+	for (; *s; s++) {
 		h = (h ^ (uint8_t)*s) * 16777619u;
+	}
 	return h;
 }
 
@@ -55,9 +56,11 @@ int dp_peers_init(struct dp_peers *t)
 
 void dp_peers_fini(struct dp_peers *t)
 {
-	for (int i = 0; i < DP_PEERS_MAX; i++)
-		if (t->peer[i].used)
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		if (t->peer[i].used) {
 			dp_peer_remove(t, i);
+		}
+	}
 	pthread_rwlock_destroy(&t->lock);
 }
 
@@ -68,10 +71,12 @@ int dp_peer_find(const struct dp_peers *t, const char *name)
 	for (uint32_t i = 0; i < DP_NAME_SLOTS; i++) {
 		uint16_t s = t->name_slot[(h + i) % DP_NAME_SLOTS];
 
-		if (s == 0)
+		if (s == 0) {
 			return -1;
-		if (s != UINT16_MAX && !strcmp(t->peer[s - 1].name, name))
+		}
+		if (s != UINT16_MAX && !strcmp(t->peer[s - 1].name, name)) {
 			return s - 1;
+		}
 	}
 	return -1;
 }
@@ -81,12 +86,14 @@ int dp_peer_add(struct dp_peers *t, const char *name)
 	uint32_t h = name_hash(name);
 	int idx = dp_peer_find(t, name);
 
-	if (idx >= 0)
+	if (idx >= 0) {
 		return idx;
+	}
 	for (idx = 0; idx < DP_PEERS_MAX && t->peer[idx].used; idx++)
 		;
-	if (idx == DP_PEERS_MAX)
+	if (idx == DP_PEERS_MAX) {
 		return -ENOSPC;
+	}
 	for (uint32_t i = 0;; i++) {
 		uint16_t *s = &t->name_slot[(h + i) % DP_NAME_SLOTS];
 
@@ -110,8 +117,9 @@ static void key_slot_del(struct dp_peers *t, uint32_t id)
 	for (uint32_t i = 0; i < DP_KEY_SLOTS; i++) {
 		uint32_t k = (h + i) % DP_KEY_SLOTS;
 
-		if (t->key_slot[k] == 0)
+		if (t->key_slot[k] == 0) {
 			return;
+		}
 		if (t->key_slot[k] != SLOT_DELETED && t->key_id[k] == id) {
 			t->key_slot[k] = SLOT_DELETED;
 			t->key_deleted++;
@@ -122,8 +130,9 @@ static void key_slot_del(struct dp_peers *t, uint32_t id)
 
 static void rx_key_drop(struct dp_peers *t, struct dp_rx_key *rk)
 {
-	if (!rk->key)
+	if (!rk->key) {
 		return;
+	}
 	key_slot_del(t, rk->id);
 	dp_key_destroy(rk->key);
 	memset(rk, 0, sizeof(*rk));
@@ -142,16 +151,16 @@ void dp_peer_remove(struct dp_peers *t, int idx)
 			break;
 		}
 	}
-	for (int k = 0; k < DP_RX_KEYS; k++)
+	for (int k = 0; k < DP_RX_KEYS; k++) {
 		rx_key_drop(t, &p->rx[k]);
+	}
 	dp_key_destroy(p->tx_key);
 	memset(p, 0, sizeof(*p));
 	t->npeers--;
 }
 
-void dp_peer_set_tx_key(struct dp_peers *t, int idx,
-			    struct dp_key *key, uint32_t id,
-			    uint64_t now_ms)
+void dp_peer_set_tx_key(struct dp_peers *t, int idx, struct dp_key *key,
+			uint32_t id, uint64_t now_ms)
 {
 	struct dp_peer *p = &t->peer[idx];
 
@@ -162,8 +171,8 @@ void dp_peer_set_tx_key(struct dp_peers *t, int idx,
 	dp_store(&p->tx_counter, 1);
 }
 
-struct dp_key *dp_peers_rx_key(const struct dp_peers *t,
-				       uint32_t id, int *peer_idx)
+struct dp_key *dp_peers_rx_key(const struct dp_peers *t, uint32_t id,
+			       int *peer_idx)
 {
 	uint32_t h = id_hash(id);
 
@@ -171,8 +180,9 @@ struct dp_key *dp_peers_rx_key(const struct dp_peers *t,
 		uint32_t k = (h + i) % DP_KEY_SLOTS;
 		uint32_t s = t->key_slot[k];
 
-		if (s == 0)
+		if (s == 0) {
 			return NULL;
+		}
 		if (s != SLOT_DELETED && t->key_id[k] == id) {
 			s--;
 			*peer_idx = (int)(s / DP_RX_KEYS);
@@ -191,8 +201,9 @@ static void key_slot_put(struct dp_peers *t, uint32_t id, uint32_t v)
 
 		/* at most PEERS_MAX * RX_KEYS < KEY_SLOTS keys live */
 		if (t->key_slot[k] == 0 || t->key_slot[k] == SLOT_DELETED) {
-			if (t->key_slot[k] == SLOT_DELETED)
+			if (t->key_slot[k] == SLOT_DELETED) {
 				t->key_deleted--;
+			}
 			t->key_slot[k] = v;
 			t->key_id[k] = id;
 			return;
@@ -206,51 +217,64 @@ static void key_slots_rebuild(struct dp_peers *t)
 {
 	memset(t->key_slot, 0, sizeof(t->key_slot));
 	t->key_deleted = 0;
-	for (int i = 0; i < DP_PEERS_MAX; i++)
-		for (int k = 0; t->peer[i].used && k < DP_RX_KEYS; k++)
-			if (t->peer[i].rx[k].key)
-				key_slot_put(
-					t, t->peer[i].rx[k].id,
-					(uint32_t)(i * DP_RX_KEYS + k) + 1);
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		for (int k = 0; t->peer[i].used && k < DP_RX_KEYS; k++) {
+			if (t->peer[i].rx[k].key) {
+				key_slot_put(t, t->peer[i].rx[k].id,
+					     (uint32_t)(i * DP_RX_KEYS + k) +
+						     1);
+			}
+		}
+	}
 }
 
-int dp_peer_add_rx_key(struct dp_peers *t, int idx,
-			   struct dp_key *key, uint32_t id, uint64_t now_ms)
+int dp_peer_add_rx_key(struct dp_peers *t, int idx, struct dp_key *key,
+		       uint32_t id, uint64_t now_ms)
 {
 	struct dp_peer *p = &t->peer[idx];
 	int other, slot = -1;
 
-	if (dp_peers_rx_key(t, id, &other))
+	if (dp_peers_rx_key(t, id, &other)) {
 		return -EEXIST;
-	for (int k = 0; k < DP_RX_KEYS && slot < 0; k++)
-		if (!p->rx[k].key)
+	}
+	for (int k = 0; k < DP_RX_KEYS && slot < 0; k++) {
+		if (!p->rx[k].key) {
 			slot = k;
+		}
+	}
 	if (slot < 0) {
 		slot = 0;
-		for (int k = 1; k < DP_RX_KEYS; k++)
-			if (p->rx[k].since_ms < p->rx[slot].since_ms)
+		for (int k = 1; k < DP_RX_KEYS; k++) {
+			if (p->rx[k].since_ms < p->rx[slot].since_ms) {
 				slot = k;
+			}
+		}
 	}
 	rx_key_drop(t, &p->rx[slot]);
-	if (t->key_deleted > DP_KEY_SLOTS / 4)
+	if (t->key_deleted > DP_KEY_SLOTS / 4) {
 		key_slots_rebuild(t);
+	}
 	key_slot_put(t, id, (uint32_t)(idx * DP_RX_KEYS + slot) + 1);
-	p->rx[slot] = (struct dp_rx_key){
-		.key = key, .id = id, .since_ms = now_ms};
+	p->rx[slot] =
+		(struct dp_rx_key){.key = key, .id = id, .since_ms = now_ms};
 	return 0;
 }
 
-void dp_peer_expire_rx_keys(struct dp_peers *t, int idx,
-				uint64_t now_ms, uint64_t max_age_ms)
+void dp_peer_expire_rx_keys(struct dp_peers *t, int idx, uint64_t now_ms,
+			    uint64_t max_age_ms)
 {
 	struct dp_peer *p = &t->peer[idx];
 	uint64_t newest = 0;
 
-	for (int k = 0; k < DP_RX_KEYS; k++)
-		if (p->rx[k].key && p->rx[k].since_ms > newest)
+	for (int k = 0; k < DP_RX_KEYS; k++) {
+		if (p->rx[k].key && p->rx[k].since_ms > newest) {
 			newest = p->rx[k].since_ms;
-	for (int k = 0; k < DP_RX_KEYS; k++)
+		}
+	}
+	for (int k = 0; k < DP_RX_KEYS; k++) {
 		if (p->rx[k].key && p->rx[k].since_ms < newest &&
-		    now_ms > newest && now_ms - newest > max_age_ms)
+		    now_ms > newest && now_ms - newest > max_age_ms) {
 			rx_key_drop(t, &p->rx[k]);
+		}
+	}
 }

@@ -140,26 +140,24 @@ int dp_peer_add(struct dp_peers *t, const char *name);
 void dp_peer_remove(struct dp_peers *t, int idx);
 /* Installs our new transmit key (owned by the table from now on); the
  * counter starts again at 1; the old key is freed. */
-void dp_peer_set_tx_key(struct dp_peers *t, int idx,
-			    struct dp_key *key, uint32_t id,
-			    uint64_t now_ms);
+void dp_peer_set_tx_key(struct dp_peers *t, int idx, struct dp_key *key,
+			uint32_t id, uint64_t now_ms);
 /* Adds a receive key of the peer; the oldest of DP_RX_KEYS is
  * dropped. -EEXIST when id is in use (by anyone), with key not taken. */
-int dp_peer_add_rx_key(struct dp_peers *t, int idx,
-			   struct dp_key *key, uint32_t id,
-			   uint64_t now_ms);
+int dp_peer_add_rx_key(struct dp_peers *t, int idx, struct dp_key *key,
+		       uint32_t id, uint64_t now_ms);
 /* Once the peer's newest receive key is older than max_age_ms, drops the
  * keys it replaced. */
-void dp_peer_expire_rx_keys(struct dp_peers *t, int idx,
-				uint64_t now_ms, uint64_t max_age_ms);
+void dp_peer_expire_rx_keys(struct dp_peers *t, int idx, uint64_t now_ms,
+			    uint64_t max_age_ms);
 
 /* ---- under the read lock (any thread) ------------------------------- */
 
 /* Index of the peer named name, or -1. */
 int dp_peer_find(const struct dp_peers *t, const char *name);
 /* The receive key with this id and its peer, or NULL. */
-struct dp_key *dp_peers_rx_key(const struct dp_peers *t,
-				       uint32_t id, int *peer_idx);
+struct dp_key *dp_peers_rx_key(const struct dp_peers *t, uint32_t id,
+			       int *peer_idx);
 
 /* ---- atomics -------------------------------------------------------- */
 

@@ -74,8 +74,9 @@ static void queue_control(struct dp *dp, const uint8_t *buf, size_t len,
 	memcpy(m->buf, buf, len);
 	pthread_mutex_unlock(&dp->ctl_lock);
 	dp_add(&dp->stats.rx_control, 1);
-	if (write(dp->ctl_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+	if (write(dp->ctl_fd, &one, sizeof(one)) < 0 && errno != EAGAIN) {
 		dp_add(&dp->stats.rx_control_dropped, 1);
+	}
 }
 
 static bool routed_to(const struct tables_fib *fib, uint32_t vn, uint32_t addr,
@@ -86,9 +87,8 @@ static bool routed_to(const struct tables_fib *fib, uint32_t vn, uint32_t addr,
 	return r && !strcmp(r->router, router);
 }
 
-static void take_data(struct dp *dp, struct rx_batch *b,
-		      struct dp_peer *p, const struct dp_hdr *h,
-		      uint8_t *ip, size_t len)
+static void take_data(struct dp *dp, struct rx_batch *b, struct dp_peer *p,
+		      const struct dp_hdr *h, uint8_t *ip, size_t len)
 {
 	const struct tables_fib *fib = tables_fib_current(dp->fib);
 
@@ -122,12 +122,12 @@ static void take_data(struct dp *dp, struct rx_batch *b,
 
 /* Sends a sealed reply or relayed datagram; errors are counted, not
  * retried: the sender's next probe or packet tries again. */
-static void send_to(struct dp *dp, const uint8_t *buf, size_t len,
-		    uint64_t ep)
+static void send_to(struct dp *dp, const uint8_t *buf, size_t len, uint64_t ep)
 {
 	if (!len || !ep ||
-	    dp_send_raw(dp, (uint32_t)(ep >> 16), (uint16_t)ep, buf, len))
+	    dp_send_raw(dp, (uint32_t)(ep >> 16), (uint16_t)ep, buf, len)) {
 		dp_add(&dp->stats.tx_errors, 1);
+	}
 }
 
 static void take_probe(struct dp *dp, struct dp_peer *p, uint8_t *dgram,
@@ -137,30 +137,33 @@ static void take_probe(struct dp *dp, struct dp_peer *p, uint8_t *dgram,
 	uint8_t *start = dgram;
 	size_t n;
 
-	if (len != DP_PROBE_LEN)
+	if (len != DP_PROBE_LEN) {
 		return;
+	}
 	n = dp_seal_for(dp, p, dgram, DP_PROBE_REPLY, dp->vn, len);
 	if (n && via) {
-		n = dp_relay_wrap(dp, via, DP_RELAY_TO, p->name, dgram,
-				      n, dp->vn, &start);
+		n = dp_relay_wrap(dp, via, DP_RELAY_TO, p->name, dgram, n,
+				  dp->vn, &start);
 		send_to(dp, start, n, dp_load(&via->endpoint));
 		return;
 	}
 	send_to(dp, start, n, dp_endpoint(f->addr, f->port));
 }
 
-static void take_probe_reply(struct dp_peer *p, const uint8_t *pl,
-			     size_t len, uint64_t now_ms)
+static void take_probe_reply(struct dp_peer *p, const uint8_t *pl, size_t len,
+			     uint64_t now_ms)
 {
 	uint64_t sent_us, now_us = (vrd_monotonic_ns() / 1000);
 	uint32_t relay;
 
-	if (len != DP_PROBE_LEN)
+	if (len != DP_PROBE_LEN) {
 		return;
+	}
 	sent_us = dp_probe_time(pl);
 	relay = vrd_get_be32(pl + 9);
-	if (sent_us <= now_us)
+	if (sent_us <= now_us) {
 		dp_store(&p->rtt_us, now_us - sent_us);
+	}
 	if (!relay) {
 		dp_store(&p->last_direct_ms, now_ms);
 	} else {
@@ -210,7 +213,7 @@ static void take_relay(struct dp_thread *t, struct rx_batch *b, int idx,
 	 * next hop and naming its sender */
 	to = &dp->peers.peer[other];
 	n = dp_relay_wrap(dp, to, DP_RELAY_FROM, p->name, pl + 2 + nl,
-			      len - 2 - nl, dp->vn, &start);
+			  len - 2 - nl, dp->vn, &start);
 	dp_add(&p->stats.relayed, 1);
 	send_to(dp, start, n, dp_load(&to->endpoint));
 }
@@ -246,17 +249,20 @@ static void lost_key(struct dp_thread *t, struct rx_batch *b,
 	struct dp *dp = t->dp;
 	uint64_t ep = dp_endpoint(f->addr, f->port), one = 1;
 
-	if (b->now_ms - t->lost_key_ms < 100)
+	if (b->now_ms - t->lost_key_ms < 100) {
 		return;
+	}
 	t->lost_key_ms = b->now_ms;
 	for (int i = 0; i < DP_PEERS_MAX; i++) {
 		struct dp_peer *p = &dp->peers.peer[i];
 
-		if (!p->used || dp_load(&p->endpoint) != ep)
+		if (!p->used || dp_load(&p->endpoint) != ep) {
 			continue;
+		}
 		if (!__atomic_exchange_n(&p->lost_key, 1, __ATOMIC_RELAXED) &&
-		    write(dp->want_fd, &one, sizeof(one)) < 0)
+		    write(dp->want_fd, &one, sizeof(one)) < 0) {
 			dp_add(&dp->stats.rx_control_dropped, 1);
+		}
 		return;
 	}
 }
@@ -283,8 +289,9 @@ static void take(struct dp_thread *t, struct rx_batch *b, uint8_t *dg,
 	key = dp_peers_rx_key(&dp->peers, h.key_id, &idx);
 	if (!key || (f->via >= 0 && idx != f->expect)) {
 		dp_add(&dp->stats.rx_drop[DP_DROP_NOKEY], 1);
-		if (!key && f->via < 0)
+		if (!key && f->via < 0) {
 			lost_key(t, b, f);
+		}
 		return;
 	}
 	p = &dp->peers.peer[idx];
@@ -316,21 +323,24 @@ static void write_tun(struct dp *dp, struct rx_batch *b)
 	size_t n = b->nout;
 	uint64_t writes = 0, errors = 0;
 
-	if (!n)
+	if (!n) {
 		return;
+	}
 	if (dp->vnet_hdr) {
 		n = dp_gro_coalesce(b->frame, b->out, b->nout);
 		dp_add(&dp->stats.tun_coalesced, b->nout - n);
 	} else {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			b->frame[i] = (struct dp_gro_frame){
 				.data = b->out[i].data, .len = b->out[i].len};
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (write(dp->tun_fd, b->frame[i].data, b->frame[i].len) < 0)
+		if (write(dp->tun_fd, b->frame[i].data, b->frame[i].len) < 0) {
 			errors++;
-		else
+		} else {
 			writes++;
+		}
 	}
 	dp_add(&dp->stats.tun_writes, writes);
 	dp_add(&dp->stats.tun_write_errors, errors);
@@ -341,8 +351,8 @@ static void write_tun(struct dp *dp, struct rx_batch *b)
 static int recv_batch(struct dp_thread *t, struct rx_batch *b)
 {
 	struct dp *dp = t->dp;
-	size_t room = dp->udp_gro ? dp->rx_slot - DP_HEADROOM
-				  : DP_SLOT - DP_HEADROOM;
+	size_t room =
+		dp->udp_gro ? dp->rx_slot - DP_HEADROOM : DP_SLOT - DP_HEADROOM;
 
 	for (int i = 0; i < DP_BATCH; i++) {
 		b->iov[i] = (struct iovec){
@@ -373,8 +383,9 @@ static size_t train_seg(const struct msghdr *h)
 		int seg;
 
 		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO ||
-		    c->cmsg_len < CMSG_LEN(sizeof(seg)))
+		    c->cmsg_len < CMSG_LEN(sizeof(seg))) {
 			continue;
+		}
 		memcpy(&seg, CMSG_DATA(c), sizeof(seg));
 		return seg > 0 ? (size_t)seg : 0;
 	}
@@ -385,8 +396,9 @@ static size_t train_seg(const struct msghdr *h)
  * the read lock, so the daemon's thread never waits for the TUN. */
 static void make_room(struct dp *dp, struct rx_batch *b, size_t need)
 {
-	if (!b->nout || b->nout + need <= DP_BATCH)
+	if (!b->nout || b->nout + need <= DP_BATCH) {
 		return;
+	}
 	dp_peers_unlock(&dp->peers);
 	write_tun(dp, b);
 	dp_peers_read_lock(&dp->peers);
@@ -415,8 +427,9 @@ static size_t take_train(struct dp_thread *t, struct rx_batch *b,
 		memcpy(dg, train + off, l);
 		take(t, b, dg, l, f);
 		/* the slot is kept while a packet in it waits for the TUN */
-		if (b->nout != before)
+		if (b->nout != before) {
 			b->nstage++;
+		}
 	}
 	return n;
 }
@@ -427,8 +440,9 @@ static bool receive(struct dp_thread *t, struct rx_batch *b)
 	int n = recv_batch(t, b);
 	uint64_t dgrams = 0, trains = 0;
 
-	if (n <= 0)
+	if (n <= 0) {
 		return false;
+	}
 	b->now_ms = vrd_monotonic_ms();
 	dp_peers_read_lock(&dp->peers);
 	for (int i = 0; i < n; i++) {
@@ -475,8 +489,9 @@ void *dp_rx_main(void *arg)
 			log_err("data plane: rx poll: %s", strerror(errno));
 			break;
 		}
-		if (pfd[1].revents)
+		if (pfd[1].revents) {
 			break;
+		}
 		for (int r = 0; r < ROUNDS && receive(t, &b); r++)
 			;
 		tables_fib_reader_quiescent(t->reader);

@@ -71,16 +71,16 @@ static void take_super(struct dp_thread *t, struct tx_batch *b, size_t len)
 		return;
 	}
 	if (out.segs == 1 && out.seg[0].data != slot(t, b->n)) {
-		if (out.seg[0].len >
-		    DP_SLOT - DP_HEADROOM - DP_TAG_LEN) {
+		if (out.seg[0].len > DP_SLOT - DP_HEADROOM - DP_TAG_LEN) {
 			dp_add(&dp->stats.tx_gso_errors, 1);
 			return;
 		}
 		memcpy(slot(t, b->n), out.seg[0].data, out.seg[0].len);
 		out.seg[0].data = slot(t, b->n);
 	}
-	if (out.segs > 1)
+	if (out.segs > 1) {
 		dp_add(&dp->stats.tun_supers, 1);
+	}
 	for (size_t i = 0; i < out.segs; i++) {
 		b->pkt[b->n] = out.seg[i].data;
 		b->len[b->n++] = out.seg[i].len;
@@ -99,16 +99,17 @@ static size_t read_batch(struct dp_thread *t, struct tx_batch *b)
 
 		if (dp->vnet_hdr) {
 			/* a super-packet needs up to 64 KB / MSS slots */
-			if (DP_TX_SLOTS - b->n < DP_GSO_SEGS_MAX && b->n)
+			if (DP_TX_SLOTS - b->n < DP_GSO_SEGS_MAX && b->n) {
 				break;
+			}
 			r = read(dp->tun_fd, t->super, DP_SUPER_MAX);
 		} else {
 			r = read(dp->tun_fd, slot(t, b->n),
-				 DP_SLOT - DP_HEADROOM -
-					 DP_TAG_LEN);
+				 DP_SLOT - DP_HEADROOM - DP_TAG_LEN);
 		}
-		if (r <= 0)
+		if (r <= 0) {
 			break;
+		}
 		reads++;
 		bytes += (size_t)r;
 		if (dp->vnet_hdr) {
@@ -124,8 +125,7 @@ static size_t read_batch(struct dp_thread *t, struct tx_batch *b)
 	return b->n;
 }
 
-static int peer_of(struct dp_thread *t,
-		   const struct tables_fib_route *route)
+static int peer_of(struct dp_thread *t, const struct tables_fib_route *route)
 {
 	if (route != t->last_route) {
 		t->last_route = route;
@@ -165,20 +165,23 @@ static size_t seal_one(struct dp_thread *t, struct tx_batch *b, size_t i,
 		return 0;
 	}
 	p = &dp->peers.peer[idx];
-	if (dp->mss_max && dp_mss_clamp(b->pkt[i], b->len[i], dp->mss_max))
+	if (dp->mss_max && dp_mss_clamp(b->pkt[i], b->len[i], dp->mss_max)) {
 		dp_add(&dp->stats.tx_mss_clamped, 1);
+	}
 	n = dp_seal_for(dp, p, dgram, DP_DATA, dp->vn, b->len[i]);
-	if (!n)
+	if (!n) {
 		return 0;
+	}
 	*start = dgram;
 	via = p;
 	if (__atomic_load_n(&p->path, __ATOMIC_RELAXED) == DP_PATH_RELAY) {
 		via = &dp->peers.peer[__atomic_load_n(&p->relay,
 						      __ATOMIC_RELAXED)];
-		n = dp_relay_wrap(dp, via, DP_RELAY_TO, p->name, dgram,
-				      n, dp->vn, start);
-		if (!n)
+		n = dp_relay_wrap(dp, via, DP_RELAY_TO, p->name, dgram, n,
+				  dp->vn, start);
+		if (!n) {
 			return 0;
+		}
 	}
 	*ep = dp_load(&via->endpoint);
 	if (!*ep) {
@@ -219,8 +222,9 @@ static size_t train_len(const struct tx_batch *b, size_t i, size_t m)
 	       bytes + b->iov[i + k].iov_len <= GSO_BYTES) {
 		bytes += b->iov[i + k].iov_len;
 		/* only the last segment may be shorter */
-		if (b->iov[i + k++].iov_len < seg)
+		if (b->iov[i + k++].iov_len < seg) {
 			break;
+		}
 	}
 	return k;
 }
@@ -285,8 +289,9 @@ static void send_batch(struct dp *dp, struct tx_batch *b, size_t m)
 			struct pollfd out = {.fd = dp->udp_fd,
 					     .events = POLLOUT};
 
-			if (poll(&out, 1, 10) > 0)
+			if (poll(&out, 1, 10) > 0) {
 				continue;
+			}
 		}
 		if (sent < 0 && (err == EIO || err == EINVAL) &&
 		    b->segs[done] > 1) {
@@ -327,8 +332,9 @@ static void forward(struct dp_thread *t, struct tx_batch *b)
 		uint64_t ep;
 		size_t n = seal_one(t, b, i, &start, &ep);
 
-		if (!n)
+		if (!n) {
 			continue;
+		}
 		b->iov[m] = (struct iovec){.iov_base = start, .iov_len = n};
 		b->ep[m] = ep;
 		b->sin[m++] = (struct sockaddr_in){
@@ -357,10 +363,12 @@ void *dp_tx_main(void *arg)
 			log_err("data plane: tx poll: %s", strerror(errno));
 			break;
 		}
-		if (pfd[1].revents)
+		if (pfd[1].revents) {
 			break;
-		for (int r = 0; r < ROUNDS && read_batch(t, &b); r++)
+		}
+		for (int r = 0; r < ROUNDS && read_batch(t, &b); r++) {
 			forward(t, &b);
+		}
 		tables_fib_reader_quiescent(t->reader);
 	}
 	return NULL;

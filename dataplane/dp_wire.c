@@ -26,8 +26,7 @@ _Static_assert(crypto_aead_aes256gcm_NPUBBYTES == NONCE_LEN &&
 		       crypto_aead_chacha20poly1305_ietf_NPUBBYTES == NONCE_LEN,
 	       "nonce length");
 _Static_assert(crypto_aead_aes256gcm_ABYTES == DP_TAG_LEN &&
-		       crypto_aead_chacha20poly1305_ietf_ABYTES ==
-			       DP_TAG_LEN,
+		       crypto_aead_chacha20poly1305_ietf_ABYTES == DP_TAG_LEN,
 	       "tag length");
 _Static_assert(crypto_aead_aes256gcm_KEYBYTES == DP_SECRET_LEN &&
 		       crypto_aead_chacha20poly1305_ietf_KEYBYTES ==
@@ -145,7 +144,7 @@ int dp_hdr_decode(struct dp_hdr *out, const uint8_t *buf, size_t len)
 }
 
 struct dp_key *dp_key_create(enum dp_cipher c,
-				     const uint8_t secret[DP_SECRET_LEN])
+			     const uint8_t secret[DP_SECRET_LEN])
 {
 	struct dp_key *k;
 
@@ -203,8 +202,8 @@ static void hdr_encode(uint8_t *p, uint8_t type, uint32_t key_id, uint32_t vn,
 }
 
 size_t dp_seal(const struct dp_key *k, uint8_t *out, uint8_t type,
-		   uint32_t key_id, uint32_t vn, uint64_t counter,
-		   const uint8_t *in, size_t len)
+	       uint32_t key_id, uint32_t vn, uint64_t counter,
+	       const uint8_t *in, size_t len)
 {
 	uint8_t nonce[NONCE_LEN];
 	uint8_t *c = out + DP_HDR_LEN;
@@ -217,12 +216,12 @@ size_t dp_seal(const struct dp_key *k, uint8_t *out, uint8_t type,
 	nonce_make(nonce, counter);
 	if (k->cipher == DP_AES256GCM) {
 		rc = crypto_aead_aes256gcm_encrypt_detached_afternm(
-			c, c + len, NULL, in, len, out, DP_HDR_LEN, NULL,
-			nonce, &k->u.aes);
+			c, c + len, NULL, in, len, out, DP_HDR_LEN, NULL, nonce,
+			&k->u.aes);
 	} else {
 		rc = crypto_aead_chacha20poly1305_ietf_encrypt_detached(
-			c, c + len, NULL, in, len, out, DP_HDR_LEN, NULL,
-			nonce, k->u.chacha);
+			c, c + len, NULL, in, len, out, DP_HDR_LEN, NULL, nonce,
+			k->u.chacha);
 	}
 	if (rc != 0) {
 		return 0; /* longer than the cipher allows: not a datagram */
@@ -266,8 +265,8 @@ static void replay_update(struct replay *rp, uint64_t c)
 	rp->ring[(c >> 6) & RING_MASK] |= 1ull << (c & 63);
 }
 
-ssize_t dp_open(struct dp_key *k, const struct dp_hdr *h,
-		    uint8_t *buf, size_t len)
+ssize_t dp_open(struct dp_key *k, const struct dp_hdr *h, uint8_t *buf,
+		size_t len)
 {
 	uint8_t nonce[NONCE_LEN];
 	uint8_t *c = buf + DP_HDR_LEN;
@@ -313,8 +312,7 @@ int dp_keyx_encode(uint8_t *buf, size_t cap, const struct dp_keyx *kx)
 	if (cap < DP_KEYX_LEN) {
 		return -ENOSPC;
 	}
-	if (kx->version != DP_KEYX_VERSION ||
-	    !keyx_cipher_valid(kx->cipher)) {
+	if (kx->version != DP_KEYX_VERSION || !keyx_cipher_valid(kx->cipher)) {
 		return -EINVAL;
 	}
 	buf[0] = kx->version;

@@ -123,7 +123,7 @@ struct dp_key;
  * without the CPU support), ENOMEM, or EIO (libsodium did not initialise).
  */
 struct dp_key *dp_key_create(enum dp_cipher c,
-				     const uint8_t secret[DP_SECRET_LEN]);
+			     const uint8_t secret[DP_SECRET_LEN]);
 /* Wipe and free. NULL is fine. */
 void dp_key_destroy(struct dp_key *k);
 enum dp_cipher dp_key_cipher(const struct dp_key *k);
@@ -138,8 +138,8 @@ enum dp_cipher dp_key_cipher(const struct dp_key *k);
  * bugs: rekey before the counter runs out).
  */
 size_t dp_seal(const struct dp_key *k, uint8_t *out, uint8_t type,
-		   uint32_t key_id, uint32_t vn, uint64_t counter,
-		   const uint8_t *in, size_t len);
+	       uint32_t key_id, uint32_t vn, uint64_t counter,
+	       const uint8_t *in, size_t len);
 
 /*
  * Open the datagram buf[0..len) whose header h was decoded from buf by
@@ -149,8 +149,8 @@ size_t dp_seal(const struct dp_key *k, uint8_t *out, uint8_t type,
  * -DP_DROP_SHORT / _COUNTER / _REPLAY_OLD / _REPLAY_DUP / _AUTH. On a
  * drop the payload bytes may have been overwritten.
  */
-ssize_t dp_open(struct dp_key *k, const struct dp_hdr *h,
-		    uint8_t *buf, size_t len);
+ssize_t dp_open(struct dp_key *k, const struct dp_hdr *h, uint8_t *buf,
+		size_t len);
 
 /*
  * The plaintext of a key-exchange message (the caller seals it with

@@ -121,7 +121,7 @@ uint64_t dp_csum_add(uint64_t sum, const uint8_t *data, size_t len)
 }
 
 uint64_t dp_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
-		       uint64_t sum)
+		      uint64_t sum)
 {
 	uint64_t s1 = 0, s2 = 0, s3 = 0;
 
@@ -149,7 +149,7 @@ uint64_t dp_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
 }
 
 uint64_t dp_csum_pseudo4(uint64_t sum, const uint8_t *src, const uint8_t *dst,
-			  uint8_t proto, uint16_t len)
+			 uint8_t proto, uint16_t len)
 {
 	uint8_t ph[12];
 
@@ -198,8 +198,7 @@ static int split_none(struct dp_gso_out *out, uint8_t *pkt, size_t plen,
 		uint64_t sum;
 		uint16_t c;
 
-		sum = dp_csum_add(0, pkt + h->csum_start,
-				   plen - h->csum_start);
+		sum = dp_csum_add(0, pkt + h->csum_start, plen - h->csum_start);
 		c = (uint16_t)~dp_csum_fold(sum);
 		if (c == 0) {
 			c = 0xffff;
@@ -277,7 +276,7 @@ static void tcp4_segment_write(uint8_t *d, const uint8_t *pkt,
 	sum = dp_csum_copy(d + l->hlen, pkt + l->hlen + off, n, 0);
 	sum = dp_csum_add(sum, th, l->hlen - l->ihl);
 	sum = dp_csum_pseudo4(sum, d + 12, d + 16, IP4_PROTO_TCP,
-			       (uint16_t)(l->hlen - l->ihl + n));
+			      (uint16_t)(l->hlen - l->ihl + n));
 	csum_store(th + 16, sum);
 }
 
@@ -420,7 +419,7 @@ static bool tcp4_csum_ok(const uint8_t *ip, size_t len)
 	uint64_t sum = dp_csum_add(0, ip + IP4_HDR_MIN, len - IP4_HDR_MIN);
 
 	sum = dp_csum_pseudo4(sum, ip + 12, ip + 16, IP4_PROTO_TCP,
-			       (uint16_t)(len - IP4_HDR_MIN));
+			      (uint16_t)(len - IP4_HDR_MIN));
 	return csum_ok(sum);
 }
 
@@ -463,7 +462,7 @@ static bool gro_append(struct gro_group *g, const struct gro_seg *s)
 	sum = dp_csum_copy(g->ip + g->len, s->th + s->thl, s->payload, 0);
 	sum = dp_csum_add(sum, s->th, s->thl);
 	sum = dp_csum_pseudo4(sum, s->ip + 12, s->ip + 16, IP4_PROTO_TCP,
-			       (uint16_t)(s->thl + s->payload));
+			      (uint16_t)(s->thl + s->payload));
 	if (!csum_ok(sum)) {
 		return false; /* g->len unchanged: the copy is scratch */
 	}
@@ -516,7 +515,7 @@ static void gro_group_finish(struct dp_gro_frame *f, struct gro_group *g)
 		}
 		partial = dp_csum_fold(
 			dp_csum_pseudo4(0, ip + 12, ip + 16, IP4_PROTO_TCP,
-					 (uint16_t)(g->len - IP4_HDR_MIN)));
+					(uint16_t)(g->len - IP4_HDR_MIN)));
 		memcpy(th + TCP_CSUM_OFFSET, &partial, sizeof(partial));
 		h.flags = DP_VNET_F_NEEDS_CSUM;
 		h.gso_type = DP_VNET_GSO_TCPV4;
@@ -579,13 +578,13 @@ static size_t gro_chunk(struct dp_gro_frame *out, struct dp_gro_pkt *pkts,
 }
 
 size_t dp_gro_coalesce(struct dp_gro_frame *out, struct dp_gro_pkt *pkts,
-			size_t n)
+		       size_t n)
 {
 	size_t frames = 0;
 
 	for (size_t done = 0; done < n;) {
-		size_t k = n - done < DP_GSO_SEGS_MAX ? n - done
-						       : DP_GSO_SEGS_MAX;
+		size_t k =
+			n - done < DP_GSO_SEGS_MAX ? n - done : DP_GSO_SEGS_MAX;
 
 		frames += gro_chunk(out + frames, pkts + done, k);
 		done += k;

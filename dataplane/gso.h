@@ -84,7 +84,7 @@ uint64_t dp_csum_add(uint64_t sum, const uint8_t *data, size_t len);
 
 /* The same, copying the bytes to dst as it goes (no overlap). */
 uint64_t dp_csum_copy(uint8_t *dst, const uint8_t *src, size_t len,
-		       uint64_t sum);
+		      uint64_t sum);
 
 /* Fold an accumulator to 16 bits (not complemented). */
 static inline uint16_t dp_csum_fold(uint64_t sum)
@@ -99,7 +99,7 @@ static inline uint16_t dp_csum_fold(uint64_t sum)
 /* Add the IPv4 pseudo header to sum: src and dst are 4 bytes in network
  * order, len is the transport length (header and payload). */
 uint64_t dp_csum_pseudo4(uint64_t sum, const uint8_t *src, const uint8_t *dst,
-			  uint8_t proto, uint16_t len);
+			 uint8_t proto, uint16_t len);
 
 /* ---- read side: split --------------------------------------------------
  *
@@ -207,6 +207,6 @@ struct dp_gro_frame {
  * into out, which has room for n frames. Returns the number of frames.
  */
 size_t dp_gro_coalesce(struct dp_gro_frame *out, struct dp_gro_pkt *pkts,
-			size_t n);
+		       size_t n);
 
 #endif

@@ -116,7 +116,7 @@ static int msg_append(struct dp_rtnl_msg *m, const void *data, size_t len)
 }
 
 int dp_rtnl_msg_begin(struct dp_rtnl_msg *m, uint16_t type, uint16_t flags,
-		       const void *hdr, size_t hdrlen)
+		      const void *hdr, size_t hdrlen)
 {
 	struct nlmsghdr nh = {
 		.nlmsg_type = type,
@@ -140,7 +140,7 @@ int dp_rtnl_msg_begin(struct dp_rtnl_msg *m, uint16_t type, uint16_t flags,
 }
 
 int dp_rtnl_msg_put(struct dp_rtnl_msg *m, uint16_t type, const void *data,
-		     size_t len)
+		    size_t len)
 {
 	struct rtattr a = {.rta_type = type};
 
@@ -457,7 +457,7 @@ static int transact(struct dp_rtnl *r, struct dp_rtnl_msg *m,
 }
 
 int dp_rtnl_transact(struct dp_rtnl *r, struct dp_rtnl_msg *m,
-		      dp_rtnl_reply_fn fn, void *arg)
+		     dp_rtnl_reply_fn fn, void *arg)
 {
 	return transact(r, m, fn, arg, 0);
 }
@@ -542,21 +542,21 @@ static int route_one(struct dp_rtnl *r, uint16_t type, uint16_t flags,
 }
 
 int dp_rtnl_route_replace(struct dp_rtnl *r, const struct vrd_prefix *dst,
-			   int ifindex, uint32_t table, uint32_t metric)
+			  int ifindex, uint32_t table, uint32_t metric)
 {
 	return route_one(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, dst,
 			 ifindex, table, metric);
 }
 
 int dp_rtnl_route_del(struct dp_rtnl *r, const struct vrd_prefix *dst,
-		       int ifindex, uint32_t table, uint32_t metric)
+		      int ifindex, uint32_t table, uint32_t metric)
 {
 	return route_one(r, RTM_DELROUTE, 0, dst, ifindex, table, metric);
 }
 
-int dp_rtnl_route_replace_many(struct dp_rtnl *r,
-				const struct vrd_prefix *dst, size_t n,
-				int ifindex, uint32_t table, uint32_t metric)
+int dp_rtnl_route_replace_many(struct dp_rtnl *r, const struct vrd_prefix *dst,
+			       size_t n, int ifindex, uint32_t table,
+			       uint32_t metric)
 {
 	struct dp_rtnl_msg m;
 	int rc, first = 0;
@@ -653,7 +653,7 @@ static int route_dump(struct dp_rtnl *r, struct route_list *l)
 		l->n = 0;
 		dp_rtnl_msg_init(&m, buf, sizeof(buf));
 		dp_rtnl_msg_begin(&m, RTM_GETROUTE, NLM_F_DUMP, &rtm,
-				   sizeof(rtm));
+				  sizeof(rtm));
 		dp_rtnl_msg_end(&m);
 		rc = dp_rtnl_transact(r, &m, route_collect, l);
 		if (rc != -EINTR) {
@@ -756,7 +756,7 @@ static int addr_collect(uint16_t type, const uint8_t *payload, size_t len,
 }
 
 int dp_rtnl_addr_first(struct dp_rtnl *r, int ifindex, uint32_t *addr,
-			uint8_t *prefix_len)
+		       uint8_t *prefix_len)
 {
 	struct ifaddrmsg ifa = {
 		.ifa_family = AF_INET,
@@ -771,7 +771,7 @@ int dp_rtnl_addr_first(struct dp_rtnl *r, int ifindex, uint32_t *addr,
 		f.found = false;
 		dp_rtnl_msg_init(&m, buf, sizeof(buf));
 		dp_rtnl_msg_begin(&m, RTM_GETADDR, NLM_F_DUMP, &ifa,
-				   sizeof(ifa));
+				  sizeof(ifa));
 		dp_rtnl_msg_end(&m);
 		rc = dp_rtnl_transact(r, &m, addr_collect, &f);
 		if (rc != -EINTR) {

@@ -52,9 +52,9 @@ void dp_rtnl_msg_init(struct dp_rtnl_msg *m, void *buf, size_t cap);
 /* Start a message: netlink header (NLM_F_REQUEST is added), then the
  * family header hdr (hdrlen bytes, copied). */
 int dp_rtnl_msg_begin(struct dp_rtnl_msg *m, uint16_t type, uint16_t flags,
-		       const void *hdr, size_t hdrlen);
+		      const void *hdr, size_t hdrlen);
 int dp_rtnl_msg_put(struct dp_rtnl_msg *m, uint16_t type, const void *data,
-		     size_t len);
+		    size_t len);
 int dp_rtnl_msg_put_u32(struct dp_rtnl_msg *m, uint16_t type, uint32_t v);
 int dp_rtnl_msg_end(struct dp_rtnl_msg *m);
 
@@ -62,7 +62,7 @@ int dp_rtnl_msg_end(struct dp_rtnl_msg *m);
  * (after the netlink header; borrowed, valid during the call). A negative
  * return is kept as the request's error; reading goes on. */
 typedef int (*dp_rtnl_reply_fn)(uint16_t type, const uint8_t *payload,
-				 size_t len, void *arg);
+				size_t len, void *arg);
 
 /*
  * Send every finished message of m, many per sendmsg, and read until each
@@ -73,7 +73,7 @@ typedef int (*dp_rtnl_reply_fn)(uint16_t type, const uint8_t *payload,
  * interrupted by a change (try again).
  */
 int dp_rtnl_transact(struct dp_rtnl *r, struct dp_rtnl_msg *m,
-		      dp_rtnl_reply_fn fn, void *arg);
+		     dp_rtnl_reply_fn fn, void *arg);
 
 /*
  * Routes: dst via the link ifindex (scope link, no gateway), protocol
@@ -83,14 +83,14 @@ int dp_rtnl_transact(struct dp_rtnl *r, struct dp_rtnl_msg *m,
  * is none (metric 0 matches any metric: the kernel's rule). -ENODEV for an unknown ifindex, -EPERM without CAP_NET_ADMIN.
  */
 int dp_rtnl_route_replace(struct dp_rtnl *r, const struct vrd_prefix *dst,
-			   int ifindex, uint32_t table, uint32_t metric);
+			  int ifindex, uint32_t table, uint32_t metric);
 int dp_rtnl_route_del(struct dp_rtnl *r, const struct vrd_prefix *dst,
-		       int ifindex, uint32_t table, uint32_t metric);
+		      int ifindex, uint32_t table, uint32_t metric);
 /* Replace n routes (dst[], borrowed) with a few hundred requests per
  * sendmsg. All are tried; 0 or the first error. */
-int dp_rtnl_route_replace_many(struct dp_rtnl *r,
-				const struct vrd_prefix *dst, size_t n,
-				int ifindex, uint32_t table, uint32_t metric);
+int dp_rtnl_route_replace_many(struct dp_rtnl *r, const struct vrd_prefix *dst,
+			       size_t n, int ifindex, uint32_t table,
+			       uint32_t metric);
 /* Delete every IPv4 route of protocol VRD_RTPROT in every table; with
  * ifindex > 0 only those through that link. The number removed, or a
  * negative errno. */
@@ -99,7 +99,7 @@ int dp_rtnl_route_flush_proto(struct dp_rtnl *r, int ifindex);
 /* The first primary (not secondary) IPv4 address of a link, host order.
  * 0, or -ENOENT when it has none. */
 int dp_rtnl_addr_first(struct dp_rtnl *r, int ifindex, uint32_t *addr,
-			uint8_t *prefix_len);
+		       uint8_t *prefix_len);
 
 /*
  * Monitor: a non-blocking, close-on-exec netlink socket subscribed to

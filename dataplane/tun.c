@@ -76,7 +76,7 @@ static void tun_offload_set(int fd, unsigned *granted)
 }
 
 int dp_tun_open(const char *name, unsigned flags, char ifname_out[IF_NAMESIZE],
-		 unsigned *granted)
+		unsigned *granted)
 {
 	int fd, err, hdrsz = DP_TUN_VNET_HDR_LEN;
 	unsigned got;
@@ -220,14 +220,14 @@ static int link_addr(struct dp_rtnl *r, uint16_t type, uint16_t flags,
 }
 
 int dp_link_addr_add(struct dp_rtnl *r, int ifindex, uint32_t addr,
-		      uint8_t prefix_len)
+		     uint8_t prefix_len)
 {
 	return link_addr(r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex,
 			 addr, prefix_len);
 }
 
 int dp_link_addr_del(struct dp_rtnl *r, int ifindex, uint32_t addr,
-		      uint8_t prefix_len)
+		     uint8_t prefix_len)
 {
 	return link_addr(r, RTM_DELADDR, 0, ifindex, addr, prefix_len);
 }

@@ -42,7 +42,7 @@ struct dp_rtnl;
  * -EBUSY when a single-queue device of that name is already open.
  */
 int dp_tun_open(const char *name, unsigned flags, char ifname_out[IF_NAMESIZE],
-		 unsigned *granted);
+		unsigned *granted);
 /* One more queue of the DP_TUN_MULTI_QUEUE device that fd (any of its
  * queues, borrowed) belongs to, for another thread; same name and flags
  * (the kernel would take other flags as the device's new ones). The fd,
@@ -57,8 +57,8 @@ int dp_link_set_up(struct dp_rtnl *r, int ifindex, bool up);
  * replace" (adding one that is there is not an error); delete gives
  * -EADDRNOTAVAIL when it is not there. */
 int dp_link_addr_add(struct dp_rtnl *r, int ifindex, uint32_t addr,
-		      uint8_t prefix_len);
+		     uint8_t prefix_len);
 int dp_link_addr_del(struct dp_rtnl *r, int ifindex, uint32_t addr,
-		      uint8_t prefix_len);
+		     uint8_t prefix_len);
 
 #endif

@@ -188,18 +188,22 @@ static uint64_t wall_ms(void)
 
 static struct router *router_by_name(struct gossip_node *n, const char *name)
 {
-	for (size_t i = 0; i < n->nrouters; i++)
-		if (strcmp(n->routers[i]->name, name) == 0)
+	for (size_t i = 0; i < n->nrouters; i++) {
+		if (strcmp(n->routers[i]->name, name) == 0) {
 			return n->routers[i];
+		}
+	}
 	return NULL;
 }
 
 static struct router *router_by_key(struct gossip_node *n, const uint8_t *key)
 {
-	for (size_t i = 0; i < n->nrouters; i++)
+	for (size_t i = 0; i < n->nrouters; i++) {
 		if (memcmp(n->routers[i]->curve, key, GOSSIP_CURVE_KEYBYTES) ==
-		    0)
+		    0) {
 			return n->routers[i];
+		}
+	}
 	return NULL;
 }
 
@@ -221,8 +225,9 @@ static int encode(struct gossip_node *n, size_t *len)
 {
 	int rc = gossip_wire_encode(n->buf, GOSSIP_WIRE_MSG_MAX, len, n->out);
 
-	if (rc < 0)
+	if (rc < 0) {
 		n->st.send_errors++;
+	}
 	return rc;
 }
 
@@ -235,8 +240,9 @@ static int conn_open(struct gossip_node *n, struct router *r)
 	int rc;
 
 	r->last_used = n->now;
-	if (r->connected)
+	if (r->connected) {
 		return 0;
+	}
 	rc = gossip_transport_peer_set(n->t, r->name, r->addr, r->port,
 				       r->curve);
 	if (rc < 0) {
@@ -250,8 +256,9 @@ static int conn_open(struct gossip_node *n, struct router *r)
 
 static void conn_close(struct gossip_node *n, struct router *r)
 {
-	if (!r->connected)
+	if (!r->connected) {
 		return;
+	}
 	gossip_transport_peer_del(n->t, r->name);
 	r->connected = false;
 	n->st.conn_closed++;
@@ -265,16 +272,20 @@ static int msg_send_r(struct gossip_node *n, struct router *r,
 	size_t len;
 	int rc = reply ? 0 : conn_open(n, r);
 
-	if (rc == 0)
+	if (rc == 0) {
 		rc = encode(n, &len);
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		return rc;
-	if (reply)
+	}
+	if (reply) {
 		rc = gossip_transport_reply(n->t, reply, n->buf, len);
-	else
+	} else {
 		rc = gossip_transport_send(n->t, r->name, n->buf, len);
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		n->st.send_errors++;
+	}
 	return rc;
 }
 
@@ -310,8 +321,9 @@ static int hello_send(struct gossip_node *n, struct router *r)
 	h->hello.addr = n->address;
 	h->hello.port = n->port;
 	rc = gossip_wire_encode(buf, sizeof(buf), &len, h);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = gossip_transport_send(n->t, r->name, buf, len);
+	}
 	if (rc < 0) {
 		n->st.send_errors++;
 		return rc;
@@ -330,25 +342,32 @@ static size_t view_target(struct gossip_node *n)
 	struct gossip_member_info mi;
 	size_t cursor = 0;
 
-	if (n->view_fixed)
+	if (n->view_fixed) {
 		return n->view_fixed < VIEW_MAX ? n->view_fixed : VIEW_MAX;
-	while (gossip_member_next(n->m, &cursor, &mi))
-		if (gossip_member_state_up(mi.state))
+	}
+	while (gossip_member_next(n->m, &cursor, &mi)) {
+		if (gossip_member_state_up(mi.state)) {
 			up++;
-	while ((1u << t) < up)
+		}
+	}
+	while ((1u << t) < up) {
 		t++;
+	}
 	t = t / 2 + 3;
-	if (t < n->view_min)
+	if (t < n->view_min) {
 		t = n->view_min;
-	if (t > VIEW_MAX - VIEW_SLACK)
+	}
+	if (t > VIEW_MAX - VIEW_SLACK) {
 		t = VIEW_MAX - VIEW_SLACK;
+	}
 	return t;
 }
 
 static void view_add(struct gossip_node *n, struct router *r)
 {
-	if (r->in_view || n->nview == VIEW_MAX)
+	if (r->in_view || n->nview == VIEW_MAX) {
 		return;
+	}
 	r->in_view = true;
 	r->pending = false;
 	r->lazy = false; /* a new link carries rumours until pruned */
@@ -369,13 +388,15 @@ static void neighbor_send(struct gossip_node *n, struct router *r, uint8_t op)
 static void view_del(struct gossip_node *n, struct router *r, bool tell)
 {
 	for (size_t i = 0; i < n->nview; i++) {
-		if (n->view[i] != r)
+		if (n->view[i] != r) {
 			continue;
+		}
 		n->view[i] = n->view[--n->nview];
 		r->in_view = false;
 		gossip_member_watch(n->m, r->name, false);
-		if (tell)
+		if (tell) {
 			neighbor_send(n, r, GOSSIP_WIRE_DISCONNECT);
+		}
 		return;
 	}
 }
@@ -394,11 +415,13 @@ static struct router *view_candidate(struct gossip_node *n, bool any_state)
 		if (r->in_view || r->pending || r->refused_until > n->now ||
 		    r->state == GOSSIP_MEMBER_NONE ||
 		    r->state == GOSSIP_MEMBER_LEFT ||
-		    (!any_state && r->state != GOSSIP_MEMBER_ALIVE))
+		    (!any_state && r->state != GOSSIP_MEMBER_ALIVE)) {
 			continue;
+		}
 		/* reservoir sampling: uniform over the candidates */
-		if (rnd(n) % ++cand == 0)
+		if (rnd(n) % ++cand == 0) {
 			pick = r;
+		}
 	}
 	return pick;
 }
@@ -407,9 +430,11 @@ static size_t view_pending(const struct gossip_node *n)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < n->nrouters; i++)
-		if (n->routers[i]->pending)
+	for (size_t i = 0; i < n->nrouters; i++) {
+		if (n->routers[i]->pending) {
 			k++;
+		}
+	}
 	return k;
 }
 
@@ -432,21 +457,27 @@ static void view_tick(struct gossip_node *n)
 			r->refused_until = n->now + REFUSED_MS;
 		}
 		if (r->connected && !r->in_view && !r->pending &&
-		    n->now >= r->last_used + IDLE_CLOSE_MS)
+		    n->now >= r->last_used + IDLE_CLOSE_MS) {
 			conn_close(n, r);
+		}
 	}
 	/* a rumour link went with a neighbour: lazy ones take over */
-	for (size_t i = 0; i < n->nview && tree_eager(n) < TREE_EAGER_MIN; i++)
-		if (n->view[i]->lazy)
+	for (size_t i = 0; i < n->nview && tree_eager(n) < TREE_EAGER_MIN;
+	     i++) {
+		if (n->view[i]->lazy) {
 			tree_graft(n, n->view[i]->name);
+		}
+	}
 	pending = view_pending(n);
 	while (n->nview + pending < target) {
 		struct router *r = view_candidate(n, false);
 
-		if (!r && n->nview + pending == 0)
+		if (!r && n->nview + pending == 0) {
 			r = view_candidate(n, true);
-		if (!r)
+		}
+		if (!r) {
 			break;
+		}
 		r->pending = true;
 		r->pending_since = n->now;
 		pending++;
@@ -476,8 +507,9 @@ static void neighbor_reply(struct gossip_node *n, struct router *r,
 static void view_repair(struct gossip_node *n, struct router *r,
 			const struct gossip_from *from)
 {
-	if (r->in_view)
+	if (r->in_view) {
 		return;
+	}
 	if (r->pending || (r->state == GOSSIP_MEMBER_ALIVE &&
 			   n->nview < view_target(n) + VIEW_SLACK)) {
 		view_add(n, r);
@@ -492,8 +524,9 @@ static size_t tree_eager(const struct gossip_node *n)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < n->nview; i++)
+	for (size_t i = 0; i < n->nview; i++) {
 		k += !n->view[i]->lazy;
+	}
 	return k;
 }
 
@@ -550,11 +583,13 @@ static void neighbor_in(struct gossip_node *n, struct router *r,
 		r->lazy = true;
 		break;
 	case GOSSIP_WIRE_GRAFT:
-		if (r->in_view && !r->lazy)
+		if (r->in_view && !r->lazy) {
 			r->keep = true; /* a refused PRUNE */
+		}
 		r->lazy = false;
-		if (!r->in_view)
+		if (!r->in_view) {
 			view_repair(n, r, from);
+		}
 		break;
 	}
 }
@@ -569,8 +604,9 @@ static size_t view_others(struct gossip_node *n, struct router **out,
 		struct router *r = n->view[i];
 
 		if ((skip1 && strcmp(r->name, skip1) == 0) ||
-		    (skip2 && strcmp(r->name, skip2) == 0))
+		    (skip2 && strcmp(r->name, skip2) == 0)) {
 			continue;
+		}
 		out[k++] = r;
 	}
 	return k;
@@ -602,11 +638,13 @@ static struct router *router_learn(struct gossip_node *n,
 	uint8_t curve[GOSSIP_CURVE_KEYBYTES];
 	bool fresh = !r;
 
-	if (strcmp(cert->name, n->name) == 0)
+	if (strcmp(cert->name, n->name) == 0) {
 		return NULL; /* ourselves, told by someone else */
+	}
 	memcpy(&pub, &cert->key, sizeof(pub));
-	if (gossip_curve_from_pub(curve, &pub) < 0)
+	if (gossip_curve_from_pub(curve, &pub) < 0) {
 		return NULL;
+	}
 	if (!r) {
 		if (n->nrouters == ROUTERS_MAX) {
 			n->st.routers_full++;
@@ -617,14 +655,16 @@ static struct router *router_learn(struct gossip_node *n,
 			struct router **v =
 				realloc(n->routers, cap * sizeof(*v));
 
-			if (!v)
+			if (!v) {
 				return NULL;
+			}
 			n->routers = v;
 			n->caprouters = cap;
 		}
 		r = calloc(1, sizeof(*r));
-		if (!r)
+		if (!r) {
 			return NULL;
+		}
 		n->routers[n->nrouters++] = r;
 		strcpy(r->name, cert->name);
 	}
@@ -639,8 +679,9 @@ static struct router *router_learn(struct gossip_node *n,
 		r->addr = addr;
 		r->port = port;
 		conn_close(n, r); /* a new address or key: a new connection */
-		if (was)
+		if (was) {
 			conn_open(n, r);
+		}
 		gossip_member_update(n->m, r->name, addr, port, 0,
 				     GOSSIP_MEMBER_ALIVE, n->now);
 	}
@@ -654,8 +695,9 @@ static uint64_t held_hash(const char *origin, uint32_t vn,
 {
 	uint64_t h = 1469598103934665603ull;
 
-	for (const char *c = origin; *c; c++)
+	for (const char *c = origin; *c; c++) {
 		h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	}
 	h = (h ^ vn) * 1099511628211ull;
 	h = (h ^ p->addr) * 1099511628211ull;
 	return (h ^ p->len) * 1099511628211ull;
@@ -671,8 +713,9 @@ static struct held *held_slot(struct gossip_node *n, const char *origin,
 
 		if (!h->used || (h->r.vn == vn && h->r.prefix.addr == p->addr &&
 				 h->r.prefix.len == p->len &&
-				 strcmp(h->r.origin, origin) == 0))
+				 strcmp(h->r.origin, origin) == 0)) {
 			return h;
+		}
 		i = (i + 1) & (n->capheld - 1);
 	}
 }
@@ -689,10 +732,12 @@ static int held_grow(struct gossip_node *n)
 		n->capheld = oldcap;
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].used)
+	for (size_t i = 0; i < oldcap; i++) {
+		if (old[i].used) {
 			*held_slot(n, old[i].r.origin, old[i].r.vn,
 				   &old[i].r.prefix) = old[i];
+		}
+	}
 	free(old);
 	return 0;
 }
@@ -700,17 +745,21 @@ static int held_grow(struct gossip_node *n)
 static struct origin *origin_get(struct gossip_node *n, const char *name,
 				 bool create)
 {
-	for (size_t i = 0; i < n->norigins; i++)
-		if (strcmp(n->origins[i].name, name) == 0)
+	for (size_t i = 0; i < n->norigins; i++) {
+		if (strcmp(n->origins[i].name, name) == 0) {
 			return &n->origins[i];
-	if (!create)
+		}
+	}
+	if (!create) {
 		return NULL;
+	}
 	if (n->norigins == n->caporigins) {
 		size_t cap = n->caporigins ? 2 * n->caporigins : 16;
 		struct origin *v = realloc(n->origins, cap * sizeof(*v));
 
-		if (!v)
+		if (!v) {
 			return NULL;
+		}
 		n->origins = v;
 		n->caporigins = cap;
 	}
@@ -726,20 +775,24 @@ static bool held_put(struct gossip_node *n, const struct gossip_record *r,
 	struct held *h;
 	struct origin *o;
 
-	if ((n->nheld + 1) * 2 > n->capheld && held_grow(n) < 0)
+	if ((n->nheld + 1) * 2 > n->capheld && held_grow(n) < 0) {
 		return false;
+	}
 	h = held_slot(n, r->origin, r->vn, &r->prefix);
-	if (h->used && !gossip_record_newer(&h->r, r))
+	if (h->used && !gossip_record_newer(&h->r, r)) {
 		return false;
-	if (!h->used)
+	}
+	if (!h->used) {
 		n->nheld++;
+	}
 	h->used = true;
 	h->r = *r;
 	memcpy(h->bytes, bytes, len);
 	h->len = (uint16_t)len;
 	o = origin_get(n, r->origin, true);
-	if (o && r->origin_seq > o->max_seq)
+	if (o && r->origin_seq > o->max_seq) {
 		o->max_seq = r->origin_seq;
+	}
 	return true;
 }
 
@@ -756,9 +809,11 @@ static void spread(struct gossip_node *n, const uint8_t *bytes, size_t len,
 	n->out->records.count = 1;
 	n->out->records.rec[0].p = bytes;
 	n->out->records.rec[0].len = len;
-	for (size_t i = 0; i < k; i++)
-		if (!to[i]->lazy && msg_send_r(n, to[i], NULL) == 0)
+	for (size_t i = 0; i < k; i++) {
+		if (!to[i]->lazy && msg_send_r(n, to[i], NULL) == 0) {
 			n->st.forwarded++;
+		}
+	}
 }
 
 /* Plumtree (Leitao et al., 2007): a rumour that reaches us a second time
@@ -773,8 +828,9 @@ static void tree_prune(struct gossip_node *n, const char *via)
 	struct router *r = router_by_name(n, via);
 
 	if (!r || !r->in_view || r->lazy || r->keep ||
-	    tree_eager(n) <= TREE_EAGER_MIN)
+	    tree_eager(n) <= TREE_EAGER_MIN) {
 		return;
+	}
 	r->lazy = true;
 	n->st.pruned++;
 	neighbor_send(n, r, GOSSIP_WIRE_PRUNE);
@@ -784,8 +840,9 @@ static void tree_graft(struct gossip_node *n, const char *via)
 {
 	struct router *r = router_by_name(n, via);
 
-	if (!r || !r->in_view || !r->lazy)
+	if (!r || !r->in_view || !r->lazy) {
 		return;
+	}
 	r->lazy = false;
 	n->st.grafted++;
 	neighbor_send(n, r, GOSSIP_WIRE_GRAFT);
@@ -807,8 +864,9 @@ static void record_in(struct gossip_node *n, const uint8_t *bytes, size_t len,
 	}
 	if (strcmp(r.origin, n->name) == 0) {
 		/* our own, back again: a cycle */
-		if (rumour)
+		if (rumour) {
 			tree_prune(n, via);
+		}
 		return;
 	}
 	o = router_by_name(n, r.origin);
@@ -823,8 +881,9 @@ static void record_in(struct gossip_node *n, const uint8_t *bytes, size_t len,
 	h = held_slot(n, r.origin, r.vn, &r.prefix);
 	if (h->used && !gossip_record_newer(&h->r, &r)) {
 		n->st.stale++;
-		if (rumour && h->r.origin_seq == r.origin_seq)
+		if (rumour && h->r.origin_seq == r.origin_seq) {
 			tree_prune(n, via); /* the same rumour twice */
+		}
 		return;
 	}
 	rc = gossip_record_verify(&r, bytes, len, &o->cert, wall_ms());
@@ -852,10 +911,12 @@ static void record_in(struct gossip_node *n, const uint8_t *bytes, size_t len,
 		return;
 	}
 	n->st.accepted++;
-	if (n->ops.record)
+	if (n->ops.record) {
 		n->ops.record(&r, n->ops.arg);
-	if (!rumour)
+	}
+	if (!rumour) {
 		tree_graft(n, via);
+	}
 	spread(n, bytes, len, via, r.origin); /* forward once: it was new */
 }
 
@@ -874,10 +935,12 @@ static int publish(struct gossip_node *n, struct gossip_record *r)
 	r->origin_seq = n->origin_seq;
 	r->time_ms = w;
 	rc = gossip_record_encode_signed(bytes, sizeof(bytes), &len, r, n->key);
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
-	if (n->ops.origin_seq_used)
+	}
+	if (n->ops.origin_seq_used) {
 		n->ops.origin_seq_used(n->origin_seq, n->ops.arg);
+	}
 	held_put(n, r, bytes, len);
 	n->st.published++;
 	spread(n, bytes, len, NULL, NULL);
@@ -927,8 +990,9 @@ static void send_origin(struct gossip_node *n, const char *to,
 		struct gossip_wire_records *rs = &n->out->records;
 
 		if (!h->used || h->r.origin_seq <= above ||
-		    strcmp(h->r.origin, origin) != 0)
+		    strcmp(h->r.origin, origin) != 0) {
 			continue;
+		}
 		rs->rec[rs->count].p = h->bytes;
 		rs->rec[rs->count].len = h->len;
 		if (++rs->count == GOSSIP_WIRE_RECORDS_MAX) {
@@ -936,8 +1000,9 @@ static void send_origin(struct gossip_node *n, const char *to,
 			msg_init(n, GOSSIP_MSG_RECORDS);
 		}
 	}
-	if (n->out->records.count)
+	if (n->out->records.count) {
 		msg_send(n, to, reply);
+	}
 }
 
 static void send_digest(struct gossip_node *n, const char *to)
@@ -951,8 +1016,9 @@ static void send_digest(struct gossip_node *n, const char *to)
 		strcpy(d->e[d->count].origin, n->origins[i].name);
 		d->e[d->count++].origin_seq = n->origins[i].max_seq;
 	}
-	if (msg_send(n, to, NULL) == 0)
+	if (msg_send(n, to, NULL) == 0) {
 		n->st.digests++;
+	}
 }
 
 /* MEMBERS: the next slice of the routers we know, and ourselves. */
@@ -978,8 +1044,10 @@ static void send_members(struct gossip_node *n, const char *to)
 		struct gossip_wire_member *w = &ms->m[ms->count];
 
 		if (gossip_member_get(n->m, r->name, &mi) < 0 ||
-		    mi.state == GOSSIP_MEMBER_LEFT || strcmp(r->name, to) == 0)
+		    mi.state == GOSSIP_MEMBER_LEFT ||
+		    strcmp(r->name, to) == 0) {
 			continue;
+		}
 		strcpy(w->name, r->name);
 		w->addr = r->addr;
 		w->port = r->port;
@@ -992,12 +1060,14 @@ static void send_members(struct gossip_node *n, const char *to)
 		w->cert.len = r->cert_len;
 		ms->count++;
 	}
-	if (n->nrouters)
+	if (n->nrouters) {
 		n->members_cursor =
 			(n->members_cursor + GOSSIP_WIRE_MEMBERS_MAX - 1) %
 			n->nrouters;
-	if (msg_send(n, to, NULL) == 0)
+	}
+	if (msg_send(n, to, NULL) == 0) {
 		n->st.members_sent++;
+	}
 }
 
 /* MEMBERS with one claim: about is in state at incarnation. */
@@ -1009,8 +1079,9 @@ static void send_claim(struct gossip_node *n, const char *to, const char *about,
 
 	if (strcmp(about, n->name) != 0) {
 		r = router_by_name(n, about);
-		if (!r)
+		if (!r) {
 			return; /* no certificate to vouch for it */
+		}
 	}
 	msg_init(n, GOSSIP_MSG_MEMBERS);
 	w = &n->out->members.m[0];
@@ -1024,8 +1095,9 @@ static void send_claim(struct gossip_node *n, const char *to, const char *about,
 						    : GOSSIP_WIRE_DEAD;
 	w->cert.p = r ? r->cert_bytes : n->cert_bytes;
 	w->cert.len = r ? r->cert_len : n->cert_len;
-	if (msg_send(n, to, NULL) == 0)
+	if (msg_send(n, to, NULL) == 0) {
 		n->st.members_sent++;
+	}
 }
 
 static void digest_in(struct gossip_node *n, const struct gossip_wire_seqs *d,
@@ -1040,25 +1112,29 @@ static void digest_in(struct gossip_node *n, const struct gossip_wire_seqs *d,
 		struct origin *o = origin_get(n, d->e[i].origin, false);
 		uint64_t mine = o ? o->max_seq : 0;
 
-		if (o && (size_t)(o - n->origins) < 1024)
+		if (o && (size_t)(o - n->origins) < 1024) {
 			listed[o - n->origins] = true;
-		if (mine > d->e[i].origin_seq)
+		}
+		if (mine > d->e[i].origin_seq) {
 			send_origin(n, sender, NULL, d->e[i].origin,
 				    d->e[i].origin_seq);
-		else if (mine < d->e[i].origin_seq &&
-			 strcmp(d->e[i].origin, n->name) != 0) {
+		} else if (mine < d->e[i].origin_seq &&
+			   strcmp(d->e[i].origin, n->name) != 0) {
 			strcpy(want.e[want.count].origin, d->e[i].origin);
 			want.e[want.count++].origin_seq = mine;
 		}
 	}
-	for (size_t i = 0; i < n->norigins && i < 1024; i++)
-		if (!listed[i])
+	for (size_t i = 0; i < n->norigins && i < 1024; i++) {
+		if (!listed[i]) {
 			send_origin(n, sender, NULL, n->origins[i].name, 0);
+		}
+	}
 	if (want.count) {
 		msg_init(n, GOSSIP_MSG_PULL);
 		n->out->seqs = want;
-		if (msg_send(n, sender, NULL) == 0)
+		if (msg_send(n, sender, NULL) == 0) {
 			n->st.pulls++;
+		}
 	}
 	(void)from;
 }
@@ -1068,8 +1144,9 @@ static void digest_in(struct gossip_node *n, const struct gossip_wire_seqs *d,
 static void send_members_all(struct gossip_node *n, const char *to)
 {
 	for (size_t k = 0; k <= n->nrouters / (GOSSIP_WIRE_MEMBERS_MAX - 1);
-	     k++)
+	     k++) {
 		send_members(n, to);
+	}
 }
 
 /* A claim to the active view but skip: our own verdicts and the news we
@@ -1080,8 +1157,9 @@ static void claim_spread(struct gossip_node *n, const char *about, int state,
 	struct router *to[VIEW_MAX];
 	size_t k = view_others(n, to, skip, about);
 
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < k; i++) {
 		send_claim(n, to[i]->name, about, state, incarnation);
+	}
 }
 
 /* A digest to one neighbour, at random. */
@@ -1089,12 +1167,14 @@ static void anti_entropy(struct gossip_node *n)
 {
 	struct router *r;
 
-	if (n->nview == 0)
+	if (n->nview == 0) {
 		return;
+	}
 	r = n->view[rnd(n) % n->nview];
 	send_digest(n, r->name);
-	if (n->rounds++ % MEMBERS_EVERY == 0)
+	if (n->rounds++ % MEMBERS_EVERY == 0) {
 		send_members(n, r->name);
+	}
 }
 
 /* ---- membership ------------------------------------------------------ */
@@ -1107,13 +1187,15 @@ static void router_follow(struct gossip_node *n, struct router *r)
 	bool was = r->connected;
 
 	if (gossip_member_get(n->m, r->name, &mi) < 0 ||
-	    (mi.addr == r->addr && mi.port == r->port))
+	    (mi.addr == r->addr && mi.port == r->port)) {
 		return;
+	}
 	r->addr = mi.addr;
 	r->port = mi.port;
 	conn_close(n, r);
-	if (was)
+	if (was) {
 		conn_open(n, r);
+	}
 }
 
 /* Claims about routers (rumours, answers to a join, anti-entropy): what
@@ -1131,15 +1213,17 @@ static void members_in(struct gossip_node *n,
 
 		if (strcmp(w->name, n->name) == 0) {
 			/* about us: refute anything but alive */
-			if (state != GOSSIP_MEMBER_ALIVE)
+			if (state != GOSSIP_MEMBER_ALIVE) {
 				gossip_member_refute(n->m, w->incarnation,
 						     n->now);
+			}
 			continue;
 		}
 		if (!router_by_name(n, w->name)) {
 			if (cert_accept(n, w->cert.p, w->cert.len, &cert) < 0 ||
-			    strcmp(cert.name, w->name) != 0)
+			    strcmp(cert.name, w->name) != 0) {
 				continue;
+			}
 			router_learn(n, &cert, w->cert.p, w->cert.len, w->addr,
 				     w->port);
 		}
@@ -1147,8 +1231,9 @@ static void members_in(struct gossip_node *n,
 					 w->incarnation, state, n->now) == 1) {
 			struct router *r = router_by_name(n, w->name);
 
-			if (r && state == GOSSIP_MEMBER_ALIVE)
+			if (r && state == GOSSIP_MEMBER_ALIVE) {
 				router_follow(n, r);
+			}
 			n->st.claims_forwarded++;
 			claim_spread(n, w->name, state, w->incarnation, sender);
 		}
@@ -1161,8 +1246,9 @@ static void router_down(struct gossip_node *n, const char *name)
 {
 	struct router *r = router_by_name(n, name);
 
-	if (!r)
+	if (!r) {
 		return;
+	}
 	view_del(n, r, false);
 	r->pending = false;
 	conn_close(n, r);
@@ -1179,16 +1265,18 @@ static void actions_run(struct gossip_node *n)
 
 			switch (a[i].kind) {
 			case GOSSIP_MEMBER_SEND_PING:
-				if (!r)
+				if (!r) {
 					break;
+				}
 				msg_init(n, GOSSIP_MSG_PING);
 				n->out->probe.probe_id = a[i].probe_id;
 				msg_send(n, r->name, NULL);
 				break;
 			case GOSSIP_MEMBER_SEND_PING_REQ:
 			case GOSSIP_MEMBER_SEND_ACK_RELAY:
-				if (!r)
+				if (!r) {
 					break;
+				}
 				msg_init(
 					n,
 					a[i].kind == GOSSIP_MEMBER_SEND_PING_REQ
@@ -1200,10 +1288,11 @@ static void actions_run(struct gossip_node *n)
 				break;
 			case GOSSIP_MEMBER_SEND_NOTICE:
 				/* tell it what we believe, so it refutes */
-				if (r)
+				if (r) {
 					send_claim(n, r->name, a[i].about,
 						   a[i].state,
 						   a[i].incarnation);
+				}
 				break;
 			case GOSSIP_MEMBER_ANNOUNCE:
 				claim_spread(n, a[i].about, a[i].state,
@@ -1213,21 +1302,25 @@ static void actions_run(struct gossip_node *n)
 				struct router *c =
 					router_by_name(n, a[i].about);
 
-				if (c)
+				if (c) {
 					c->state = a[i].state;
-				if (!gossip_member_state_up(a[i].state))
+				}
+				if (!gossip_member_state_up(a[i].state)) {
 					router_down(n, a[i].about);
-				if (n->ops.peer_state)
+				}
+				if (n->ops.peer_state) {
 					n->ops.peer_state(a[i].about, a[i].addr,
 							  a[i].old_state,
 							  a[i].state,
 							  n->ops.arg);
+				}
 				break;
 			}
 			}
 		}
-		if (k < ACTIONS_MAX)
+		if (k < ACTIONS_MAX) {
 			break;
+		}
 	}
 }
 
@@ -1239,8 +1332,9 @@ static struct query *query_find(struct gossip_node *n, const char *origin,
 	for (size_t i = 0; i < QUERIES_MAX; i++) {
 		struct query *q = &n->queries[i];
 
-		if (q->used && q->id == id && strcmp(q->origin, origin) == 0)
+		if (q->used && q->id == id && strcmp(q->origin, origin) == 0) {
 			return q;
+		}
 	}
 	return NULL;
 }
@@ -1267,13 +1361,17 @@ static void query_merge(struct query *q, const char *router,
 {
 	uint64_t seen = 0;
 
-	if (!router || !router[0] || count == 0)
+	if (!router || !router[0] || count == 0) {
 		return;
-	for (size_t j = 0; j < count; j++)
-		if (a[j].last_seen_ms > seen)
+	}
+	for (size_t j = 0; j < count; j++) {
+		if (a[j].last_seen_ms > seen) {
 			seen = a[j].last_seen_ms;
-	if (q->best[0] && seen <= q->best_seen)
+		}
+	}
+	if (q->best[0] && seen <= q->best_seen) {
 		return;
+	}
 	strcpy(q->best, router);
 	q->best_seen = seen;
 	q->nips = count;
@@ -1310,10 +1408,11 @@ static void query_finish(struct gossip_node *n, struct query *q)
 			    &q->mac, q->best, q->ips, q->nips);
 		return;
 	}
-	if (n->ops.query_done)
+	if (n->ops.query_done) {
 		n->ops.query_done(q->id, q->vn, &q->mac,
 				  q->best[0] ? q->best : NULL, q->ips, q->nips,
 				  n->ops.arg);
+	}
 }
 
 /* QUERY to the view but skip; how many were sent. */
@@ -1330,9 +1429,11 @@ static unsigned query_flood(struct gossip_node *n, const struct query *q,
 						   .vn = q->vn,
 						   .mac = q->mac};
 	strcpy(n->out->query.origin, q->origin);
-	for (size_t i = 0; i < k; i++)
-		if (msg_send_r(n, to[i], NULL) == 0)
+	for (size_t i = 0; i < k; i++) {
+		if (msg_send_r(n, to[i], NULL) == 0) {
 			sent++;
+		}
+	}
 	return sent;
 }
 
@@ -1343,8 +1444,9 @@ int64_t gossip_node_query(struct gossip_node *n, uint32_t vn,
 
 	n->now = now_ms;
 	q = query_alloc(n);
-	if (!q)
+	if (!q) {
 		return -EBUSY;
+	}
 	q->active = true;
 	q->id = ++n->next_query_id;
 	strcpy(q->origin, n->name);
@@ -1353,8 +1455,9 @@ int64_t gossip_node_query(struct gossip_node *n, uint32_t vn,
 	q->deadline = now_ms + GOSSIP_NODE_QUERY_MS;
 	n->st.queries++;
 	q->asked = query_flood(n, q, GOSSIP_NODE_QUERY_MS - QUERY_HOP_MS, NULL);
-	if (q->asked == 0)
+	if (q->asked == 0) {
 		q->deadline = now_ms; /* nobody to ask: "nobody" at the tick */
+	}
 	return (int64_t)q->id;
 }
 
@@ -1369,8 +1472,9 @@ static void answer_in(struct gossip_node *n, const char *sender,
 	}
 	n->st.answers++;
 	query_merge(q, a->router, a->a, a->count);
-	if (++q->answered >= q->asked)
+	if (++q->answered >= q->asked) {
 		query_finish(n, q);
+	}
 }
 
 /* A QUERY from sender: seen already, answered "seen" at once; otherwise
@@ -1384,11 +1488,13 @@ static void query_in(struct gossip_node *n, const char *sender,
 	size_t k = 0;
 	struct query *q;
 
-	if (n->ops.hwdt_by_mac)
+	if (n->ops.hwdt_by_mac) {
 		k = n->ops.hwdt_by_mac(in.vn, &in.mac, mine,
 				       GOSSIP_WIRE_ANSWERS_MAX, n->ops.arg);
-	if (k > GOSSIP_WIRE_ANSWERS_MAX)
+	}
+	if (k > GOSSIP_WIRE_ANSWERS_MAX) {
 		k = GOSSIP_WIRE_ANSWERS_MAX;
+	}
 	if (strcmp(in.origin, n->name) == 0 ||
 	    query_find(n, in.origin, in.query_id)) {
 		n->st.queries_seen++;
@@ -1413,8 +1519,9 @@ static void query_in(struct gossip_node *n, const char *sender,
 	query_merge(q, n->name, mine, k);
 	q->asked = query_flood(n, q, in.budget_ms - QUERY_HOP_MS, sender);
 	n->st.queries_forwarded += q->asked;
-	if (q->asked == 0)
+	if (q->asked == 0) {
 		query_finish(n, q);
+	}
 }
 
 /* ---- direct messages ------------------------------------------------ */
@@ -1439,28 +1546,37 @@ int gossip_node_send_direct(struct gossip_node *n, const char *to,
 	size_t cand = 0;
 	int rc, rc2 = -ENOENT;
 
-	if (len > GOSSIP_DIRECT_MAX)
+	if (len > GOSSIP_DIRECT_MAX) {
 		return -EMSGSIZE;
-	if (len == 0)
+	}
+	if (len == 0) {
 		return -EINVAL;
-	if (!r)
+	}
+	if (!r) {
 		return -ENOENT;
+	}
 	rc = direct_send(n, r, n->name, to, 0, payload, len);
-	if (rc == 0)
+	if (rc == 0) {
 		n->st.direct_sent++;
+	}
 	/* a connection that works (a neighbour's, or one that brought
 	 * something lately) is enough; otherwise a neighbour relays a copy
 	 * as well, for when TCP between the two is blocked */
-	if (rc == 0 && (r->in_view ||
-			(r->last_rx && n->now < r->last_rx + DIRECT_FRESH_MS)))
+	if (rc == 0 &&
+	    (r->in_view ||
+	     (r->last_rx && n->now < r->last_rx + DIRECT_FRESH_MS))) {
 		return 0;
-	for (size_t i = 0; i < n->nview; i++)
-		if (n->view[i] != r && rnd(n) % ++cand == 0)
+	}
+	for (size_t i = 0; i < n->nview; i++) {
+		if (n->view[i] != r && rnd(n) % ++cand == 0) {
 			via = n->view[i];
+		}
+	}
 	if (via) {
 		rc2 = direct_send(n, via, n->name, to, 0, payload, len);
-		if (rc2 == 0)
+		if (rc2 == 0) {
 			n->st.direct_relayed_out++;
+		}
 	}
 	return rc == 0 || rc2 == 0 ? 0 : rc;
 }
@@ -1472,9 +1588,10 @@ static void direct_in(struct gossip_node *n, const char *sender,
 
 	if (strcmp(d->to, n->name) == 0) {
 		n->st.direct_delivered++;
-		if (n->ops.direct)
+		if (n->ops.direct) {
 			n->ops.direct(d->from, d->payload.p, d->payload.len,
 				      n->ops.arg);
+		}
 		return;
 	}
 	/* a relay: once, and only for the router that sent it to us */
@@ -1485,10 +1602,11 @@ static void direct_in(struct gossip_node *n, const char *sender,
 	}
 	struct gossip_wire_direct keep = *d; /* n->out is about to change */
 	if (direct_send(n, r, keep.from, keep.to, 1, keep.payload.p,
-			keep.payload.len) == 0)
+			keep.payload.len) == 0) {
 		n->st.direct_relayed++;
-	else
+	} else {
 		n->st.direct_dropped++;
+	}
 }
 
 bool gossip_node_peer_cert(const struct gossip_node *n, const char *name,
@@ -1499,11 +1617,13 @@ bool gossip_node_peer_cert(const struct gossip_node *n, const char *name,
 	for (size_t i = 0; i < n->nrouters; i++) {
 		const struct router *r = n->routers[i];
 
-		if (strcmp(r->name, name) != 0)
+		if (strcmp(r->name, name) != 0) {
 			continue;
+		}
 		if (gossip_member_get(n->m, name, &mi) < 0 ||
-		    !gossip_member_state_up(mi.state))
+		    !gossip_member_state_up(mi.state)) {
 			return false;
+		}
 		*out = r->cert;
 		return true;
 	}
@@ -1537,8 +1657,9 @@ static void hello_in(struct gossip_node *n, const struct gossip_from *from,
 		router_learn(n, &cert, m->hello.cert.p, m->hello.cert.len,
 			     m->hello.addr, m->hello.port);
 
-	if (!r)
+	if (!r) {
 		return;
+	}
 	r->last_rx = n->now;
 	/* news (a newcomer, a restart): a rumour for everyone */
 	if (gossip_member_update(n->m, cert.name, m->hello.addr, m->hello.port,
@@ -1610,9 +1731,10 @@ static void on_message(const struct gossip_from *from, const uint8_t *msg,
 		unsigned count = m->records.count;
 
 		memcpy(recs, m->records.rec, count * sizeof(*recs));
-		for (unsigned i = 0; i < count; i++)
+		for (unsigned i = 0; i < count; i++) {
 			record_in(n, recs[i].p, recs[i].len, sender,
 				  count == 1 && r->in_view && !r->lazy);
+		}
 		break;
 	}
 	case GOSSIP_MSG_DIGEST:
@@ -1623,9 +1745,10 @@ static void on_message(const struct gossip_from *from, const uint8_t *msg,
 		static struct gossip_wire_seqs pull;
 
 		pull = m->seqs;
-		for (unsigned i = 0; i < pull.count; i++)
+		for (unsigned i = 0; i < pull.count; i++) {
 			send_origin(n, sender, NULL, pull.e[i].origin,
 				    pull.e[i].origin_seq);
+		}
 		break;
 	}
 	case GOSSIP_MSG_MEMBERS:
@@ -1656,21 +1779,25 @@ static void udp_send(struct gossip_node *n, uint32_t addr, uint16_t port,
 				  .sin_addr.s_addr = htonl(addr)};
 	int rc = 0;
 
-	if (n->ops.udp_send)
+	if (n->ops.udp_send) {
 		rc = n->ops.udp_send(addr, port, p, len, n->ops.arg);
-	else if (sendto(n->udp, p, len, MSG_DONTWAIT, (struct sockaddr *)&sin,
-			sizeof(sin)) < 0)
+	} else if (sendto(n->udp, p, len, MSG_DONTWAIT, (struct sockaddr *)&sin,
+			  sizeof(sin)) < 0) {
 		rc = -errno;
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		n->st.udp_send_errors++;
+	}
 }
 
 static bool boot_known(struct gossip_node *n, const struct bootstrap *b)
 {
-	for (size_t i = 0; i < n->nrouters; i++)
+	for (size_t i = 0; i < n->nrouters; i++) {
 		if (n->routers[i]->addr == b->addr &&
-		    n->routers[i]->port == b->port)
+		    n->routers[i]->port == b->port) {
 			return true;
+		}
+	}
 	return b->addr == n->address && b->port == n->port;
 }
 
@@ -1684,8 +1811,9 @@ static void bootstrap_tick(struct gossip_node *n)
 	for (size_t i = 0; i < n->nboot; i++) {
 		struct bootstrap *b = &n->boot[i];
 
-		if (b->next_try > n->now || boot_known(n, b))
+		if (b->next_try > n->now || boot_known(n, b)) {
 			continue;
+		}
 		udp_send(n, b->addr, b->port, req, sizeof(req));
 		n->st.bootstrap_requests++;
 		b->tries++;
@@ -1717,8 +1845,9 @@ static void udp_datagram(struct gossip_node *n, const uint8_t *p, size_t len,
 		   cert_accept(n, p + CERT_HDR, len - CERT_HDR, &cert) == 0) {
 		if (router_learn(n, &cert, p + CERT_HDR, len - CERT_HDR, addr,
 				 port) &&
-		    n->nview == 0)
+		    n->nview == 0) {
 			n->next_view = n->now; /* join it at once */
+		}
 	} else {
 		n->st.bootstrap_bad++;
 	}
@@ -1734,8 +1863,9 @@ static void udp_in(struct gossip_node *n)
 		ssize_t len = recvfrom(n->udp, p, sizeof(p), MSG_DONTWAIT,
 				       (struct sockaddr *)&sin, &slen);
 
-		if (len < 0)
+		if (len < 0) {
 			return;
+		}
 		udp_datagram(n, p, (size_t)len, ntohl(sin.sin_addr.s_addr),
 			     ntohs(sin.sin_port));
 	}
@@ -1756,8 +1886,9 @@ static void fd_watch(int fd, bool added, void *arg)
 {
 	struct gossip_node *n = arg;
 
-	if (n->ops.fd_watch)
+	if (n->ops.fd_watch) {
 		n->ops.fd_watch(fd, added, n->ops.arg);
+	}
 }
 
 int gossip_node_process(struct gossip_node *n, unsigned budget, uint64_t now_ms)
@@ -1791,10 +1922,11 @@ void gossip_node_tick(struct gossip_node *n, uint64_t now_ms)
 	for (size_t i = 0; i < QUERIES_MAX; i++) {
 		struct query *q = &n->queries[i];
 
-		if (q->active && q->deadline <= now_ms)
+		if (q->active && q->deadline <= now_ms) {
 			query_finish(n, q);
-		else if (q->used && !q->active && q->expires <= now_ms)
+		} else if (q->used && !q->active && q->expires <= now_ms) {
 			q->used = false;
+		}
 	}
 	actions_run(n);
 }
@@ -1803,19 +1935,24 @@ uint64_t gossip_node_next_ms(const struct gossip_node *n)
 {
 	uint64_t next = gossip_member_next_ms(n->m);
 
-	if (n->next_anti_entropy < next)
+	if (n->next_anti_entropy < next) {
 		next = n->next_anti_entropy;
-	if (n->next_view < next)
+	}
+	if (n->next_view < next) {
 		next = n->next_view;
-	for (size_t i = 0; i < n->nboot; i++)
+	}
+	for (size_t i = 0; i < n->nboot; i++) {
 		if (!boot_known((struct gossip_node *)n, &n->boot[i]) &&
-		    n->boot[i].next_try < next)
+		    n->boot[i].next_try < next) {
 			next = n->boot[i].next_try;
+		}
+	}
 	for (size_t i = 0; i < QUERIES_MAX; i++) {
 		const struct query *q = &n->queries[i];
 
-		if (q->active && q->deadline < next)
+		if (q->active && q->deadline < next) {
 			next = q->deadline;
+		}
 	}
 	return next;
 }
@@ -1827,8 +1964,9 @@ static int udp_open(uint32_t addr, uint16_t port)
 				  .sin_addr.s_addr = htonl(addr)};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-	if (fd < 0)
+	if (fd < 0) {
 		return -errno;
+	}
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		int rc = -errno;
 
@@ -1844,19 +1982,23 @@ int gossip_node_set_address(struct gossip_node *n, uint32_t addr,
 	int udp = -1, rc;
 
 	n->now = now_ms;
-	if (addr == n->address)
+	if (addr == n->address) {
 		return 0;
-	if (addr == 0)
+	}
+	if (addr == 0) {
 		return -EINVAL;
+	}
 	if (n->udp >= 0) {
 		udp = udp_open(addr, n->port);
-		if (udp < 0)
+		if (udp < 0) {
 			return udp;
+		}
 	}
 	rc = gossip_transport_rebind(n->t, addr, n->port);
 	if (rc < 0) {
-		if (udp >= 0)
+		if (udp >= 0) {
 			close(udp);
+		}
 		return rc;
 	}
 	if (udp >= 0) {
@@ -1871,9 +2013,11 @@ int gossip_node_set_address(struct gossip_node *n, uint32_t addr,
 	 * about the old one: our view hears it at once (a HELLO on each
 	 * connection we hold), everyone else through the ANNOUNCE's rumour */
 	gossip_member_renew(n->m, now_ms);
-	for (size_t i = 0; i < n->nrouters; i++)
-		if (n->routers[i]->connected)
+	for (size_t i = 0; i < n->nrouters; i++) {
+		if (n->routers[i]->connected) {
 			hello_send(n, n->routers[i]);
+		}
+	}
 	actions_run(n);
 	return 0;
 }
@@ -1911,8 +2055,9 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 	n->origin_seq = cfg->origin_seq;
 	n->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
 	n->udp = -1;
-	if (getrandom(&n->rng, sizeof(n->rng), 0) != sizeof(n->rng))
+	if (getrandom(&n->rng, sizeof(n->rng), 0) != sizeof(n->rng)) {
 		n->rng = now_ms;
+	}
 	n->in = malloc(sizeof(*n->in));
 	n->out = malloc(sizeof(*n->out));
 	n->aux = malloc(sizeof(*n->aux));
@@ -1930,16 +2075,19 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 		goto err_free;
 	}
 	for (size_t i = 0; i < cfg->nbootstrap && i < GOSSIP_NODE_BOOTSTRAP_MAX;
-	     i++)
+	     i++) {
 		n->boot[n->nboot++] =
 			(struct bootstrap){.addr = cfg->bootstrap_addr[i],
 					   .port = cfg->bootstrap_port[i]};
-	if (!mp.probe_interval_ms)
+	}
+	if (!mp.probe_interval_ms) {
 		gossip_member_params_default(&mp);
+	}
 	mp.seed = rnd(n);
 	mp.watched_only = true; /* probe the active view only */
-	if (!mp.health_max)
+	if (!mp.health_max) {
 		mp.health_max = GOSSIP_MEMBER_HEALTH_MAX; /* Lifeguard */
+	}
 	n->m = gossip_member_create(n->name, cfg->incarnation, &mp, now_ms);
 	if (!n->m) {
 		snprintf(err, errlen, "gossip: membership: out of memory");
@@ -1949,8 +2097,9 @@ struct gossip_node *gossip_node_create(const struct gossip_node_config *cfg,
 	tc.arg = n;
 	n->t = gossip_transport_create(&tc, err, errlen);
 	explicit_bzero(&keys, sizeof(keys)); /* the transport has a copy */
-	if (!n->t)
+	if (!n->t) {
 		goto err_member;
+	}
 	if (!ops->udp_send) {
 		n->udp = udp_open(cfg->address, cfg->port);
 		if (n->udp < 0) {
@@ -1982,8 +2131,9 @@ err_free:
 
 void gossip_node_destroy(struct gossip_node *n)
 {
-	if (!n)
+	if (!n) {
 		return;
+	}
 	/* tell the others we leave, so they do not wait for a timeout */
 	gossip_member_leave(n->m, n->now);
 	actions_run(n);
@@ -1993,8 +2143,9 @@ void gossip_node_destroy(struct gossip_node *n)
 	}
 	gossip_transport_destroy(n->t);
 	gossip_member_destroy(n->m);
-	for (size_t i = 0; i < n->nrouters; i++)
+	for (size_t i = 0; i < n->nrouters; i++) {
 		free(n->routers[i]);
+	}
 	free(n->routers);
 	free(n->held);
 	free(n->origins);
@@ -2021,8 +2172,9 @@ static uint64_t tree_lazy(const struct gossip_node *n)
 {
 	uint64_t k = 0;
 
-	for (size_t i = 0; i < n->nview; i++)
+	for (size_t i = 0; i < n->nview; i++) {
 		k += n->view[i]->lazy;
+	}
 	return k;
 }
 
@@ -2030,8 +2182,9 @@ static uint64_t conns_open(const struct gossip_node *n)
 {
 	uint64_t k = 0;
 
-	for (size_t i = 0; i < n->nrouters; i++)
+	for (size_t i = 0; i < n->nrouters; i++) {
 		k += n->routers[i]->connected;
+	}
 	return k;
 }
 
@@ -2116,7 +2269,8 @@ int gossip_node_counters(const struct gossip_node *n,
 	int rc;
 
 	rc = VRD_COUNTERS_EMIT(c, fn, arg);
-	if (rc != 0)
+	if (rc != 0) {
 		return rc;
+	}
 	return 0;
 }

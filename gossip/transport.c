@@ -51,8 +51,9 @@ int gossip_curve_from_key(struct gossip_curve_keys *out,
 	gossip_key_public(&pub, key);
 	if (crypto_sign_ed25519_sk_to_curve25519(out->sec,
 						 gossip_key_secret(key)) != 0 ||
-	    crypto_sign_ed25519_pk_to_curve25519(out->pub, pub.b) != 0)
+	    crypto_sign_ed25519_pk_to_curve25519(out->pub, pub.b) != 0) {
 		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -93,13 +94,15 @@ static int common_opts(void *s)
 	    set_int(s, ZMQ_RCVHWM, HWM) ||
 	    set_int(s, ZMQ_HEARTBEAT_IVL, HEARTBEAT_IVL_MS) ||
 	    set_int(s, ZMQ_HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS) ||
-	    set_int(s, ZMQ_HANDSHAKE_IVL, HANDSHAKE_MS))
+	    set_int(s, ZMQ_HANDSHAKE_IVL, HANDSHAKE_MS)) {
 		return -zmq_errno();
+	}
 	/* a peer sending more than a message may be is cut off */
 	int64_t max = GOSSIP_MSG_MAX;
 
-	if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max)))
+	if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max))) {
 		return -zmq_errno();
+	}
 	return 0;
 }
 
@@ -149,11 +152,13 @@ static void zap_one(struct gossip_transport *t)
 	for (i = 0; i < 7; i++) {
 		n = zmq_recv(t->zap, frames[i], sizeof(frames[i]),
 			     ZMQ_DONTWAIT);
-		if (n < 0)
+		if (n < 0) {
 			return;
+		}
 		lens[i] = (size_t)n;
-		if (i < 6 && !has_more(t->zap))
+		if (i < 6 && !has_more(t->zap)) {
 			break;
+		}
 	}
 	drain_more(t->zap);
 	if (i < 6 || lens[6] != GOSSIP_CURVE_KEYBYTES || lens[1] > 63) {
@@ -168,10 +173,11 @@ static void zap_one(struct gossip_transport *t)
 	}
 	memcpy(key, frames[6], sizeof(key));
 	known = t->cfg.key_known && t->cfg.key_known(key, t->cfg.arg);
-	if (known)
+	if (known) {
 		t->stats.zap_known++;
-	else
+	} else {
 		t->stats.zap_unknown++;
+	}
 	user[0] = known ? 'k' : 'u';
 	sodium_bin2hex(user + 1, sizeof(user) - 1, key, sizeof(key));
 	zmq_send(t->zap, "1.0", 3, ZMQ_SNDMORE);
@@ -186,8 +192,9 @@ static void zap_one(struct gossip_transport *t)
 
 static bool oversized(struct gossip_transport *t, zmq_msg_t *m)
 {
-	if (zmq_msg_size(m) <= GOSSIP_MSG_MAX)
+	if (zmq_msg_size(m) <= GOSSIP_MSG_MAX) {
 		return false;
+	}
 	t->stats.dropped_oversized++;
 	return true;
 }
@@ -202,8 +209,9 @@ static void router_one(struct gossip_transport *t)
 
 	zmq_msg_init(&id);
 	zmq_msg_init(&body);
-	if (zmq_msg_recv(&id, t->router, ZMQ_DONTWAIT) < 0)
+	if (zmq_msg_recv(&id, t->router, ZMQ_DONTWAIT) < 0) {
 		goto out;
+	}
 	if (!has_more(t->router) ||
 	    zmq_msg_recv(&body, t->router, ZMQ_DONTWAIT) < 0 ||
 	    has_more(t->router)) {
@@ -211,13 +219,15 @@ static void router_one(struct gossip_transport *t)
 		t->stats.dropped_oversized++; /* not one payload frame */
 		goto out;
 	}
-	if (oversized(t, &body))
+	if (oversized(t, &body)) {
 		goto out;
+	}
 	user = zmq_msg_gets(&body, "User-Id");
 	if (!user || strlen(user) != USER_ID_LEN ||
 	    sodium_hex2bin(key, sizeof(key), user + 1, USER_ID_LEN - 1, NULL,
-			   NULL, NULL) != 0)
+			   NULL, NULL) != 0) {
 		goto out; /* cannot happen with our ZAP handler */
+	}
 	from.key = key;
 	from.key_known = user[0] == 'k';
 	from.routing_id = zmq_msg_data(&id);
@@ -239,15 +249,17 @@ static void dealer_one(struct gossip_transport *t, struct peer *p)
 		.peer = p->name, .key = p->key, .key_known = true};
 
 	zmq_msg_init(&body);
-	if (zmq_msg_recv(&body, p->dealer, ZMQ_DONTWAIT) < 0)
+	if (zmq_msg_recv(&body, p->dealer, ZMQ_DONTWAIT) < 0) {
 		goto out;
+	}
 	if (has_more(p->dealer)) {
 		drain_more(p->dealer);
 		t->stats.dropped_oversized++;
 		goto out;
 	}
-	if (oversized(t, &body))
+	if (oversized(t, &body)) {
 		goto out;
+	}
 	t->stats.msgs_in++;
 	t->stats.bytes_in += zmq_msg_size(&body);
 	t->cfg.on_message(&from, zmq_msg_data(&body), zmq_msg_size(&body),
@@ -277,10 +289,12 @@ int gossip_transport_process(struct gossip_transport *t, unsigned budget)
 			used++;
 		}
 	}
-	if (readable(t->zap) || readable(t->router))
+	if (readable(t->zap) || readable(t->router)) {
 		more = true;
-	for (size_t i = 0; i < t->npeers && !more; i++)
+	}
+	for (size_t i = 0; i < t->npeers && !more; i++) {
 		more = readable(t->peers[i]->dealer);
+	}
 	return more ? 1 : 0;
 }
 
@@ -291,8 +305,9 @@ static struct peer *peer_find(struct gossip_transport *t, const char *name,
 {
 	for (size_t i = 0; i < t->npeers; i++) {
 		if (strcmp(t->peers[i]->name, name) == 0) {
-			if (idx)
+			if (idx) {
 				*idx = i;
+			}
 			return t->peers[i];
 		}
 	}
@@ -315,10 +330,12 @@ int gossip_transport_send(struct gossip_transport *t, const char *name,
 {
 	struct peer *p = peer_find(t, name, NULL);
 
-	if (!p)
+	if (!p) {
 		return -ENOENT;
-	if (len > GOSSIP_MSG_MAX)
+	}
+	if (len > GOSSIP_MSG_MAX) {
 		return -EMSGSIZE;
+	}
 	return sent(t, zmq_send(p->dealer, msg, len, ZMQ_DONTWAIT), len);
 }
 
@@ -326,13 +343,16 @@ int gossip_transport_reply(struct gossip_transport *t,
 			   const struct gossip_from *from, const uint8_t *msg,
 			   size_t len)
 {
-	if (from->peer)
+	if (from->peer) {
 		return gossip_transport_send(t, from->peer, msg, len);
-	if (len > GOSSIP_MSG_MAX)
+	}
+	if (len > GOSSIP_MSG_MAX) {
 		return -EMSGSIZE;
+	}
 	if (zmq_send(t->router, from->routing_id, from->routing_id_len,
-		     ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0)
+		     ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0) {
 		return sent(t, -1, 0);
+	}
 	return sent(t, zmq_send(t->router, msg, len, ZMQ_DONTWAIT), len);
 }
 
@@ -340,8 +360,9 @@ int gossip_transport_reply(struct gossip_transport *t,
 
 static void peer_close(struct gossip_transport *t, struct peer *p)
 {
-	if (t->cfg.fd_watch && p->fd >= 0)
+	if (t->cfg.fd_watch && p->fd >= 0) {
 		t->cfg.fd_watch(p->fd, false, t->cfg.arg);
+	}
 	zmq_close(p->dealer);
 	free(p);
 }
@@ -355,16 +376,20 @@ int gossip_transport_peer_set(struct gossip_transport *t, const char *name,
 	struct peer *p = peer_find(t, name, &idx), *np;
 	int rc;
 
-	if (!vrd_name_valid(name))
+	if (!vrd_name_valid(name)) {
 		return -EINVAL;
+	}
 	if (p && p->address == address && p->port == port &&
-	    memcmp(p->key, server_key, GOSSIP_CURVE_KEYBYTES) == 0)
+	    memcmp(p->key, server_key, GOSSIP_CURVE_KEYBYTES) == 0) {
 		return 0;
-	if (!p && t->npeers == GOSSIP_PEERS_MAX)
+	}
+	if (!p && t->npeers == GOSSIP_PEERS_MAX) {
 		return -ENOSPC;
+	}
 	np = calloc(1, sizeof(*np));
-	if (!np)
+	if (!np) {
 		return -ENOMEM;
+	}
 	strcpy(np->name, name);
 	np->address = address;
 	np->port = port;
@@ -407,8 +432,9 @@ int gossip_transport_peer_set(struct gossip_transport *t, const char *name,
 		peer_close(t, p); /* new address or key: a new connection */
 	}
 	t->peers[idx] = np;
-	if (t->cfg.fd_watch && np->fd >= 0)
+	if (t->cfg.fd_watch && np->fd >= 0) {
 		t->cfg.fd_watch(np->fd, true, t->cfg.arg);
+	}
 	return 0;
 
 err_close:
@@ -423,8 +449,9 @@ int gossip_transport_peer_del(struct gossip_transport *t, const char *name)
 	size_t idx = 0;
 	struct peer *p = peer_find(t, name, &idx);
 
-	if (!p)
+	if (!p) {
 		return -ENOENT;
+	}
 	peer_close(t, p);
 	t->peers[idx] = t->peers[--t->npeers];
 	return 0;
@@ -439,8 +466,9 @@ int gossip_transport_rebind(struct gossip_transport *t, uint32_t address,
 	int rc;
 
 	endpoint(ep, sizeof(ep), address, port);
-	if (strcmp(ep, t->bound) == 0)
+	if (strcmp(ep, t->bound) == 0) {
 		return 0;
+	}
 	if (zmq_bind(t->router, ep)) {
 		rc = -zmq_errno();
 		log_ratelimited(&t->rl, VRD_LOG_WARN,
@@ -450,10 +478,11 @@ int gossip_transport_rebind(struct gossip_transport *t, uint32_t address,
 	}
 	/* the old listener goes, and the connections it accepted with it:
 	 * their peers reconnect to the new address once they learn it */
-	if (zmq_unbind(t->router, t->bound))
+	if (zmq_unbind(t->router, t->bound)) {
 		log_ratelimited(&t->rl, VRD_LOG_WARN,
 				"gossip: cannot unbind %s: %s", t->bound,
 				zmq_strerror(zmq_errno()));
+	}
 	memcpy(t->bound, ep, sizeof(t->bound));
 	return 0;
 }
@@ -473,21 +502,24 @@ gossip_transport_create(const struct gossip_transport_config *cfg, char *err,
 	t->keys = *cfg->keys;
 	t->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
 	t->ctx = zmq_ctx_new();
-	if (!t->ctx)
+	if (!t->ctx) {
 		goto err_zmq;
+	}
 	/* the ZAP handler must be there before any handshake */
 	t->zap = zmq_socket(t->ctx, ZMQ_REP);
 	if (!t->zap || set_int(t->zap, ZMQ_LINGER, 0) ||
-	    zmq_bind(t->zap, ZAP_ENDPOINT))
+	    zmq_bind(t->zap, ZAP_ENDPOINT)) {
 		goto err_zmq;
+	}
 	t->router = zmq_socket(t->ctx, ZMQ_ROUTER);
 	if (!t->router || common_opts(t->router) < 0 ||
 	    set_int(t->router, ZMQ_CURVE_SERVER, 1) ||
 	    set_int(t->router, ZMQ_ROUTER_MANDATORY, 1) ||
 	    zmq_setsockopt(t->router, ZMQ_CURVE_SECRETKEY, t->keys.sec,
 			   GOSSIP_CURVE_KEYBYTES) ||
-	    zmq_setsockopt(t->router, ZMQ_ZAP_DOMAIN, "vrd", 3))
+	    zmq_setsockopt(t->router, ZMQ_ZAP_DOMAIN, "vrd", 3)) {
 		goto err_zmq;
+	}
 	endpoint(ep, sizeof(ep), cfg->address, cfg->port);
 	if (zmq_bind(t->router, ep)) {
 		snprintf(err, errlen, "gossip: cannot bind %s: %s", ep,
@@ -506,12 +538,15 @@ gossip_transport_create(const struct gossip_transport_config *cfg, char *err,
 err_zmq:
 	snprintf(err, errlen, "gossip: zeromq: %s", zmq_strerror(zmq_errno()));
 err_close:
-	if (t->router)
+	if (t->router) {
 		zmq_close(t->router);
-	if (t->zap)
+	}
+	if (t->zap) {
 		zmq_close(t->zap);
-	if (t->ctx)
+	}
+	if (t->ctx) {
 		zmq_ctx_term(t->ctx);
+	}
 	sodium_memzero(&t->keys, sizeof(t->keys));
 	free(t);
 	return NULL;
@@ -519,10 +554,12 @@ err_close:
 
 void gossip_transport_destroy(struct gossip_transport *t)
 {
-	if (!t)
+	if (!t) {
 		return;
-	while (t->npeers)
+	}
+	while (t->npeers) {
 		gossip_transport_peer_del(t, t->peers[t->npeers - 1]->name);
+	}
 	if (t->cfg.fd_watch) {
 		t->cfg.fd_watch(t->router_fd, false, t->cfg.arg);
 		t->cfg.fd_watch(t->zap_fd, false, t->cfg.arg);

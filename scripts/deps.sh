@@ -8,7 +8,7 @@ set -euo pipefail
 build=(build-essential cmake pkg-config liblmdb-dev libpcap-dev libnet1-dev
 	libzmq3-dev libsodium-dev)
 runtime=(iproute2 iputils-ping iputils-arping procps jq lmdb-utils)
-test=(libcmocka-dev clang libclang-rt-14-dev tcpdump nftables)
+test=(libcmocka-dev clang libclang-rt-14-dev clang-format-16 tcpdump nftables)
 # the configure step needs cmocka even when only vrd and the tools are built
 demo=(libcmocka-dev)
 

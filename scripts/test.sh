@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds vrd and runs every test: unit, fuzz and netns (network namespaces
-# against the real kernel; needs root), first with gcc and warnings as
-# errors, then with clang under AddressSanitizer and UBSan, where the fuzz
-# tests are real libFuzzer runs. This is the README's test command, and
+# Checks the format, then builds vrd and runs every test: unit, fuzz and
+# netns (network namespaces against the real kernel; needs root), first
+# with gcc and warnings as errors, then with clang under AddressSanitizer
+# and UBSan, where the fuzz tests are real libFuzzer runs. This is the README's test command, and
 # .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,9 @@ jobs=$(nproc)
 if [[ ${CI:-} == true ]]; then
 	export VRD_NETNS_REQUIRED=1
 fi
+
+echo "== format"
+scripts/format.sh --check
 
 echo "== gcc build, all tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVRD_WERROR=ON \

@@ -92,8 +92,9 @@ int tables_gndt_put(struct tables_txn *txn, const struct tables_gndt_entry *e)
 		rc = tables_db_put(txn, TABLES_DB_GNDT, key, sizeof(key), val,
 				   vlen);
 	}
-	if (rc)
+	if (rc) {
 		return rc;
+	}
 	return forwarding_changed ? gen_bump(txn) : 0;
 }
 

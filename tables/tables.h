@@ -47,10 +47,10 @@ struct tables_txn;
 /* ---- environment ---------------------------------------------------- */
 
 struct tables_options {
-	bool read_only;        /* vrctl -d: no writes, no lock on the schema */
-	size_t map_size;       /* initial map size; 0: 64 MiB */
-	size_t map_size_max;   /* growth stops here; 0: 64 GiB */
-	uint32_t events_max;   /* event log bound; 0: 10000 */
+	bool read_only; /* vrctl -d: no writes, no lock on the schema */
+	size_t map_size; /* initial map size; 0: 64 MiB */
+	size_t map_size_max; /* growth stops here; 0: 64 GiB */
+	uint32_t events_max; /* event log bound; 0: 10000 */
 	/* When set and the environment is new, stamped into meta; when the
 	 * environment exists and names another router, tables_open fails
 	 * with -EEXIST (a state_dir reused by mistake). */
@@ -68,11 +68,11 @@ int tables_open(struct tables **out, const char *dir,
 void tables_close(struct tables *t); /* accepts NULL */
 
 struct tables_stats {
-	uint64_t map_size;     /* bytes */
-	uint64_t map_used;     /* bytes in use: last page number * page size */
-	uint64_t map_resizes;  /* times the map was grown */
-	uint64_t write_txns;   /* committed write transactions */
-	uint64_t write_retries;/* reruns after MDB_MAP_FULL */
+	uint64_t map_size; /* bytes */
+	uint64_t map_used; /* bytes in use: last page number * page size */
+	uint64_t map_resizes; /* times the map was grown */
+	uint64_t write_txns; /* committed write transactions */
+	uint64_t write_retries; /* reruns after MDB_MAP_FULL */
 	uint64_t write_errors; /* transactions that failed */
 	uint64_t events_trimmed; /* oldest events dropped for the bound */
 };
@@ -97,22 +97,21 @@ int tables_write(struct tables *t, tables_write_fn fn, void *arg);
  * (decimal Unix ms), "schema" (decimal). -ENOENT when absent. */
 int tables_meta_get(struct tables_txn *txn, const char *key,
 		    char buf[TABLES_META_VALUE_MAX]);
-int tables_meta_put(struct tables_txn *txn, const char *key,
-		    const char *value);
+int tables_meta_put(struct tables_txn *txn, const char *key, const char *value);
 
 /* ---- LNDT ----------------------------------------------------------- */
 
 enum tables_lndt_source {
-	TABLES_LNDT_CONFIG = 1,  /* [lan] network or [host] address */
-	TABLES_LNDT_MIGRATED,    /* a host that migrated in (issue 6) */
-	TABLES_LNDT_STATIC,      /* added by an operator */
+	TABLES_LNDT_CONFIG = 1, /* [lan] network or [host] address */
+	TABLES_LNDT_MIGRATED, /* a host that migrated in (issue 6) */
+	TABLES_LNDT_STATIC, /* added by an operator */
 };
 
 struct tables_lndt_entry {
 	uint32_t vn;
 	struct vrd_prefix prefix;
-	uint8_t source;          /* enum tables_lndt_source */
-	uint64_t added_ms;       /* wall clock */
+	uint8_t source; /* enum tables_lndt_source */
+	uint64_t added_ms; /* wall clock */
 };
 
 int tables_lndt_put(struct tables_txn *txn, const struct tables_lndt_entry *e);
@@ -131,20 +130,20 @@ int tables_lndt_foreach(struct tables_txn *txn, uint32_t vn,
 /* ---- GNDT ----------------------------------------------------------- */
 
 enum tables_gndt_origin {
-	TABLES_GNDT_LOCAL = 1,   /* this router's own network (config) */
-	TABLES_GNDT_GOSSIP,      /* announced by another router */
-	TABLES_GNDT_CLAIM,       /* host route from a mobility claim */
-	TABLES_GNDT_STATIC,      /* added by an operator */
+	TABLES_GNDT_LOCAL = 1, /* this router's own network (config) */
+	TABLES_GNDT_GOSSIP, /* announced by another router */
+	TABLES_GNDT_CLAIM, /* host route from a mobility claim */
+	TABLES_GNDT_STATIC, /* added by an operator */
 };
 
 struct tables_gndt_entry {
 	uint32_t vn;
 	struct vrd_prefix prefix;
 	char router[VRD_NAME_MAX + 1]; /* owning router */
-	uint64_t seq;                  /* sequence number of the record */
-	uint8_t origin;                /* enum tables_gndt_origin */
-	uint64_t created_ms;           /* first installed, wall clock */
-	uint64_t updated_ms;           /* last changed or refreshed */
+	uint64_t seq; /* sequence number of the record */
+	uint8_t origin; /* enum tables_gndt_origin */
+	uint64_t created_ms; /* first installed, wall clock */
+	uint64_t updated_ms; /* last changed or refreshed */
 };
 
 /* Insert or replace. created_ms of an existing entry is kept. */
@@ -165,25 +164,25 @@ uint64_t tables_gndt_generation(struct tables_txn *txn);
 /* ---- HWDT ----------------------------------------------------------- */
 
 enum tables_hwdt_source {
-	TABLES_HWDT_ARP = 1,     /* ARP request or reply */
-	TABLES_HWDT_RARP,        /* RARP (KVM/QEMU, VMware announcements) */
-	TABLES_HWDT_GARP,        /* gratuitous ARP (Xen, virtio) */
-	TABLES_HWDT_STATIC,      /* configured; never ages */
+	TABLES_HWDT_ARP = 1, /* ARP request or reply */
+	TABLES_HWDT_RARP, /* RARP (KVM/QEMU, VMware announcements) */
+	TABLES_HWDT_GARP, /* gratuitous ARP (Xen, virtio) */
+	TABLES_HWDT_STATIC, /* configured; never ages */
 };
 
 struct tables_hwdt_entry {
 	uint32_t vn;
 	uint32_t ip;
 	struct vrd_mac mac;
-	uint8_t source;          /* enum tables_hwdt_source */
-	uint64_t first_seen_ms;  /* wall clock */
+	uint8_t source; /* enum tables_hwdt_source */
+	uint64_t first_seen_ms; /* wall clock */
 	uint64_t last_seen_ms;
 };
 
 enum tables_hwdt_result {
-	TABLES_HWDT_NEW = 1,     /* no entry for (vn, ip) before */
-	TABLES_HWDT_REFRESHED,   /* same MAC: last_seen and source updated */
-	TABLES_HWDT_MOVED,       /* another MAC had this IP: *prev says which */
+	TABLES_HWDT_NEW = 1, /* no entry for (vn, ip) before */
+	TABLES_HWDT_REFRESHED, /* same MAC: last_seen and source updated */
+	TABLES_HWDT_MOVED, /* another MAC had this IP: *prev says which */
 };
 
 /*
@@ -192,8 +191,7 @@ enum tables_hwdt_result {
  * entry as it was. A static entry is not overwritten by a learned one:
  * -EPERM. first_seen_ms is kept on refresh, reset on a MAC change.
  */
-int tables_hwdt_learn(struct tables_txn *txn,
-		      const struct tables_hwdt_entry *e,
+int tables_hwdt_learn(struct tables_txn *txn, const struct tables_hwdt_entry *e,
 		      struct tables_hwdt_entry *prev);
 int tables_hwdt_get(struct tables_txn *txn, uint32_t vn, uint32_t ip,
 		    struct tables_hwdt_entry *out);
@@ -226,8 +224,8 @@ struct tables_event_field {
 };
 
 struct tables_event {
-	uint64_t id;             /* assigned by tables_event_add, increasing */
-	uint64_t time_ms;        /* wall clock */
+	uint64_t id; /* assigned by tables_event_add, increasing */
+	uint64_t time_ms; /* wall clock */
 	char type[TABLES_EVENT_TYPE_MAX + 1]; /* "migration", "peer-up", ... */
 	unsigned nfields;
 	struct tables_event_field fields[TABLES_EVENT_FIELDS_MAX];
@@ -238,8 +236,8 @@ struct tables_event {
  * -EINVAL, not truncated. */
 int tables_event_add(struct tables_txn *txn, struct tables_event *ev);
 /* Helper to fill an event: tables_event_set(ev, "ip", "%s", buf). */
-int tables_event_set(struct tables_event *ev, const char *key,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int tables_event_set(struct tables_event *ev, const char *key, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
 /* Oldest first; from_id 0 walks all. */
 int tables_event_foreach(struct tables_txn *txn, uint64_t from_id,
 			 int (*fn)(const struct tables_event *, void *),
@@ -276,10 +274,10 @@ struct tables_claim_entry {
 	uint32_t ip;
 	struct vrd_mac mac;
 	char router[VRD_NAME_MAX + 1]; /* owner, not empty */
-	uint64_t mobility_seq;         /* of the current owner's claim */
-	uint64_t seq_max;              /* highest seq seen, even refused */
-	uint64_t frozen_until_ms;      /* 0: not frozen */
-	uint8_t nmoves;                /* 0..TABLES_CLAIM_MOVES_MAX */
+	uint64_t mobility_seq; /* of the current owner's claim */
+	uint64_t seq_max; /* highest seq seen, even refused */
+	uint64_t frozen_until_ms; /* 0: not frozen */
+	uint8_t nmoves; /* 0..TABLES_CLAIM_MOVES_MAX */
 	uint64_t moves_ms[TABLES_CLAIM_MOVES_MAX]; /* oldest first */
 };
 

@@ -50,8 +50,9 @@ struct reader {
 
 static inline bool get_u8(struct reader *r, uint8_t *v)
 {
-	if (r->left < 1)
+	if (r->left < 1) {
 		return false;
+	}
 	*v = r->p[0];
 	r->p++;
 	r->left--;
@@ -60,8 +61,9 @@ static inline bool get_u8(struct reader *r, uint8_t *v)
 
 static inline bool get_u16(struct reader *r, uint16_t *v)
 {
-	if (r->left < 2)
+	if (r->left < 2) {
 		return false;
+	}
 	*v = (uint16_t)(r->p[0] << 8 | r->p[1]);
 	r->p += 2;
 	r->left -= 2;
@@ -70,8 +72,9 @@ static inline bool get_u16(struct reader *r, uint16_t *v)
 
 static inline bool get_u32(struct reader *r, uint32_t *v)
 {
-	if (r->left < 4)
+	if (r->left < 4) {
 		return false;
+	}
 	*v = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 |
 	     (uint32_t)r->p[2] << 8 | r->p[3];
 	r->p += 4;
@@ -83,8 +86,9 @@ static inline bool get_u64(struct reader *r, uint64_t *v)
 {
 	uint32_t hi, lo;
 
-	if (r->left < 8)
+	if (r->left < 8) {
 		return false;
+	}
 	get_u32(r, &hi);
 	get_u32(r, &lo);
 	*v = (uint64_t)hi << 32 | lo;
@@ -94,8 +98,9 @@ static inline bool get_u64(struct reader *r, uint64_t *v)
 /* n bytes of text with no NUL into out (room for n + 1). */
 static inline bool get_text(struct reader *r, size_t n, char *out)
 {
-	if (r->left < n || memchr(r->p, '\0', n))
+	if (r->left < n || memchr(r->p, '\0', n)) {
 		return false;
+	}
 	memcpy(out, r->p, n);
 	out[n] = '\0';
 	r->p += n;

@@ -33,11 +33,13 @@ static void err_vset(char *err, const char *file, unsigned line,
 {
 	int n;
 
-	if (err[0])
+	if (err[0]) {
 		return;
+	}
 	n = snprintf(err, VRD_CONFIG_ERR_MAX, "%s:%u: ", file, line ? line : 1);
-	if (n > 0 && n < VRD_CONFIG_ERR_MAX)
+	if (n > 0 && n < VRD_CONFIG_ERR_MAX) {
 		vsnprintf(err + n, VRD_CONFIG_ERR_MAX - (size_t)n, fmt, ap);
+	}
 }
 
 void config_err_set(char *err, const char *file, unsigned line, const char *fmt,
@@ -89,11 +91,13 @@ static char *trim(char *s)
 {
 	size_t n;
 
-	while (is_space(*s))
+	while (is_space(*s)) {
 		s++;
+	}
 	n = strlen(s);
-	while (n > 0 && is_space(s[n - 1]))
+	while (n > 0 && is_space(s[n - 1])) {
 		s[--n] = '\0';
+	}
 	return s;
 }
 
@@ -141,27 +145,32 @@ static int section_open(struct config_parser *p, char *s)
 	char *name;
 	int sec;
 
-	if (s[n - 1] != ']')
+	if (s[n - 1] != ']') {
 		return config_fail(p, "bad section header '%s': need '[name]'",
 				   config_show(b, s));
+	}
 	s[n - 1] = '\0';
 	name = trim(s + 1);
 	for (sec = 0; sec < SEC_COUNT; sec++) {
-		if (strcmp(name, section_names[sec]) == 0)
+		if (strcmp(name, section_names[sec]) == 0) {
 			break;
+		}
 	}
-	if (sec == SEC_COUNT)
+	if (sec == SEC_COUNT) {
 		return config_fail(p, "unknown section [%s]",
 				   config_show(b, name));
-	if (p->sec_line[sec])
+	}
+	if (p->sec_line[sec]) {
 		return config_fail(p,
 				   "duplicate section [%s], first at line %u",
 				   name, p->sec_line[sec]);
+	}
 	if ((sec == SEC_LAN && p->sec_line[SEC_HOST]) ||
-	    (sec == SEC_HOST && p->sec_line[SEC_LAN]))
+	    (sec == SEC_HOST && p->sec_line[SEC_LAN])) {
 		return config_fail(
 			p, "a router has [lan] (gateway mode) or [host] "
 			   "(VM-as-router), not both");
+	}
 	p->sec_line[sec] = p->line;
 	p->sec = (enum config_section)sec;
 	return 0;
@@ -176,35 +185,45 @@ static int key_value(struct config_parser *p, char *s, char *eq)
 	*eq = '\0';
 	key = trim(s);
 	value = trim(eq + 1);
-	if (!*key)
+	if (!*key) {
 		return config_fail(p, "missing key before '='");
-	if (p->sec == SEC_NONE)
+	}
+	if (p->sec == SEC_NONE) {
 		return config_fail(p, "key '%s' outside any section",
 				   config_show(b, key));
+	}
 	sec = section_names[p->sec];
 	for (k = 0; k < K_COUNT; k++) {
-		if (keys[k].sec == p->sec && strcmp(key, keys[k].name) == 0)
+		if (keys[k].sec == p->sec && strcmp(key, keys[k].name) == 0) {
 			break;
+		}
 	}
-	if (k == K_COUNT)
+	if (k == K_COUNT) {
 		return config_fail(p, "unknown key '%s' in [%s]",
 				   config_show(b, key), sec);
-	if (p->key_line[k] && !keys[k].repeat)
+	}
+	if (p->key_line[k] && !keys[k].repeat) {
 		return config_fail(
 			p, "duplicate key '%s' in [%s], first at line %u", key,
 			sec, p->key_line[k]);
-	if (!*value)
-		return config_fail(p, "missing value for '%s'", key);
-	for (const char *c = value; *c; c++) {
-		if (is_space(*c))
-			return config_fail(p, "unexpected space in value");
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return config_fail(p, "control character in value");
 	}
-	if (keys[k].set(p, value) < 0)
+	if (!*value) {
+		return config_fail(p, "missing value for '%s'", key);
+	}
+	for (const char *c = value; *c; c++) {
+		if (is_space(*c)) {
+			return config_fail(p, "unexpected space in value");
+		}
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			return config_fail(p, "control character in value");
+		}
+	}
+	if (keys[k].set(p, value) < 0) {
 		return -EINVAL;
-	if (!p->key_line[k])
+	}
+	if (!p->key_line[k]) {
 		p->key_line[k] = p->line;
+	}
 	return 0;
 }
 
@@ -212,26 +231,32 @@ static int line_parse(struct config_parser *p, const char *text, size_t n)
 {
 	char buf[CONFIG_LINE_MAX + 1], *s, *hash, *eq;
 
-	if (n > CONFIG_LINE_MAX)
+	if (n > CONFIG_LINE_MAX) {
 		return config_fail(p, "line is longer than %d bytes",
 				   CONFIG_LINE_MAX);
-	if (memchr(text, '\0', n))
+	}
+	if (memchr(text, '\0', n)) {
 		return config_fail(p, "line contains a NUL byte");
+	}
 	memcpy(buf, text, n);
 	buf[n] = '\0';
 	hash = strchr(buf, '#');
-	if (hash)
+	if (hash) {
 		*hash = '\0';
+	}
 	s = trim(buf);
-	if (!*s)
+	if (!*s) {
 		return 0;
-	if (*s == '[')
+	}
+	if (*s == '[') {
 		return section_open(p, s);
+	}
 	eq = strchr(s, '=');
-	if (!eq)
+	if (!eq) {
 		return config_fail(p,
 				   "expected 'key = value', '[section]' or a "
 				   "comment");
+	}
 	return key_value(p, s, eq);
 }
 
@@ -244,29 +269,33 @@ static int required_check(struct config_parser *p)
 		unsigned line = p->sec_line[sec];
 
 		if (!line) {
-			if (sec == SEC_LAN || sec == SEC_HOST)
+			if (sec == SEC_LAN || sec == SEC_HOST) {
 				continue;
+			}
 			return config_fail_at(p, 1, "missing section [%s]",
 					      section_names[sec]);
 		}
 		for (int k = 0; k < K_COUNT; k++) {
 			if (keys[k].sec == (enum config_section)sec &&
-			    keys[k].required && !p->key_line[k])
+			    keys[k].required && !p->key_line[k]) {
 				return config_fail_at(p, line, "[%s] needs %s",
 						      section_names[sec],
 						      keys[k].name);
+			}
 		}
 		if (sec == SEC_OVERLAY && !cfg->overlay_addr &&
-		    !cfg->overlay_if[0])
+		    !cfg->overlay_if[0]) {
 			return config_fail_at(
 				p, line,
 				"[overlay] needs address or interface");
+		}
 	}
-	if (!p->sec_line[SEC_LAN] && !p->sec_line[SEC_HOST])
+	if (!p->sec_line[SEC_LAN] && !p->sec_line[SEC_HOST]) {
 		return config_fail_at(
 			p, 1,
 			"a router needs [lan] (gateway mode) or [host] "
 			"(VM-as-router)");
+	}
 	return 0;
 }
 
@@ -280,27 +309,32 @@ static int finish(struct config_parser *p)
 {
 	struct vrd_config *cfg = p->cfg;
 
-	if (required_check(p) < 0)
+	if (required_check(p) < 0) {
 		return -EINVAL;
-	if (!cfg->state_dir[0])
+	}
+	if (!cfg->state_dir[0]) {
 		snprintf(cfg->state_dir, sizeof(cfg->state_dir),
 			 "/var/lib/vrd/%s", cfg->name);
-	if (!cfg->control[0])
+	}
+	if (!cfg->control[0]) {
 		snprintf(cfg->control, sizeof(cfg->control), "/run/vrd/%s.sock",
 			 cfg->name);
+	}
 	for (size_t i = 0; i < cfg->npeers; i++) {
 		struct vrd_config_peer *peer = &cfg->peers[i];
 
-		if (!peer->port)
+		if (!peer->port) {
 			peer->port = cfg->port;
+		}
 		for (size_t j = 0; j < i; j++) {
-			if (peer_same(&cfg->peers[j], peer))
+			if (peer_same(&cfg->peers[j], peer)) {
 				return config_fail_at(
 					p, peer->line,
 					"duplicate peer %s:%u, first "
 					"at line %u",
 					peer->host, peer->port,
 					cfg->peers[j].line);
+			}
 		}
 	}
 	cfg->line_router = p->sec_line[SEC_ROUTER];
@@ -341,14 +375,17 @@ int config_parse(const char *text, size_t len, const char *file,
 		}
 		p.line++;
 		rc = line_parse(&p, pos, n);
-		if (rc < 0)
+		if (rc < 0) {
 			break;
+		}
 		pos = nl ? nl + 1 : end;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = finish(&p);
-	if (key_line)
+	}
+	if (key_line) {
 		memcpy(key_line, p.key_line, sizeof(p.key_line));
+	}
 	return rc;
 }
 

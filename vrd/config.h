@@ -32,12 +32,12 @@
 
 enum vrd_mode {
 	VRD_MODE_GATEWAY = 1, /* [lan] */
-	VRD_MODE_HOST,        /* [host] */
+	VRD_MODE_HOST, /* [host] */
 };
 
 struct vrd_config_peer {
 	char host[VRD_CONFIG_HOST_MAX + 1]; /* IPv4 literal or DNS name */
-	uint16_t port;                      /* default: [overlay] port */
+	uint16_t port; /* default: [overlay] port */
 	unsigned line;
 };
 
@@ -48,13 +48,13 @@ struct vrd_config {
 	char name[VRD_NAME_MAX + 1];
 	char state_dir[VRD_CONFIG_PATH_MAX]; /* default /var/lib/vrd/NAME */
 	char control[VRD_CONFIG_SOCK_MAX + 1]; /* default /run/vrd/NAME.sock */
-	enum vrd_log_level log_level;        /* log_level = info */
-	uint32_t events_max;                 /* events_max = 10000 */
+	enum vrd_log_level log_level; /* log_level = info */
+	uint32_t events_max; /* events_max = 10000 */
 	unsigned line_router;
 
 	/* [overlay] */
-	uint32_t overlay_addr;               /* address = ... (host order) */
-	char overlay_if[IF_NAMESIZE];        /* interface = ... */
+	uint32_t overlay_addr; /* address = ... (host order) */
+	char overlay_if[IF_NAMESIZE]; /* interface = ... */
 	uint16_t port;
 	struct vrd_config_peer peers[VRD_CONFIG_PEERS_MAX];
 	size_t npeers;
@@ -71,12 +71,12 @@ struct vrd_config {
 	/* [lan] */
 	char lan_if[IF_NAMESIZE];
 	struct vrd_prefix lan_network;
-	uint32_t hwdt_age_s;                 /* hwdt_age = 600 */
+	uint32_t hwdt_age_s; /* hwdt_age = 600 */
 	unsigned line_lan_network;
 	/* [host] */
 	char host_if[IF_NAMESIZE];
-	uint32_t host_addr;                  /* the VM's virtual IP */
-	struct vrd_prefix host_network;      /* its prefix, routed into the TUN */
+	uint32_t host_addr; /* the VM's virtual IP */
+	struct vrd_prefix host_network; /* its prefix, routed into the TUN */
 	unsigned line_host_address;
 };
 

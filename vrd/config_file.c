@@ -35,8 +35,9 @@ static int file_read(const char *path, char **out, size_t *len, char *err)
 	}
 	do {
 		got = read(fd, buf + n, CONFIG_FILE_MAX + 1 - n);
-		if (got < 0 && errno == EINTR)
+		if (got < 0 && errno == EINTR) {
 			continue;
+		}
 		if (got < 0) {
 			e = errno;
 			goto free_buf;
@@ -70,8 +71,9 @@ static int base_dir(const char *path, char *dir, size_t size, char *err)
 	size_t n = slash ? (size_t)(slash - path) : 0;
 	char cwd[VRD_CONFIG_PATH_MAX];
 
-	if (slash == path)
+	if (slash == path) {
 		n = 1;
+	}
 	if (path[0] != '/') {
 		if (!getcwd(cwd, sizeof(cwd))) {
 			int e = errno;
@@ -82,12 +84,14 @@ static int base_dir(const char *path, char *dir, size_t size, char *err)
 			return -e;
 		}
 		if ((size_t)snprintf(dir, size, "%s/%.*s", cwd, (int)n, path) >=
-		    size)
+		    size) {
 			goto too_long;
+		}
 		return 0;
 	}
-	if (n >= size)
+	if (n >= size) {
 		goto too_long;
+	}
 	memcpy(dir, path, n);
 	dir[n] = '\0';
 	return 0;
@@ -106,10 +110,12 @@ static int path_resolve(const char *file, const char *dir, const char *what,
 	const char *rel = path;
 	size_t dn = strlen(dir);
 
-	if (path[0] == '/')
+	if (path[0] == '/') {
 		return 0;
-	while (rel[0] == '.' && rel[1] == '/')
+	}
+	while (rel[0] == '.' && rel[1] == '/') {
 		rel += 2;
+	}
 	snprintf(joined, sizeof(joined), "%s%s%s", dir,
 		 dn && dir[dn - 1] == '/' ? "" : "/", rel);
 	if (strlen(joined) >= size) {
@@ -134,12 +140,14 @@ int vrd_config_load(const char *path, struct vrd_config *cfg,
 
 	err[0] = '\0';
 	rc = file_read(path, &text, &len, err);
-	if (rc < 0)
+	if (rc < 0) {
 		return -EINVAL;
+	}
 	rc = config_parse(text, len, path, cfg, err, key_line);
 	free(text);
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	if (base_dir(path, dir, sizeof(dir), err) < 0 ||
 	    path_resolve(path, dir, "state_dir", cfg->state_dir,
 			 sizeof(cfg->state_dir), key_line[K_STATE_DIR],
@@ -151,8 +159,9 @@ int vrd_config_load(const char *path, struct vrd_config *cfg,
 	    path_resolve(path, dir, "cert", cfg->cert, sizeof(cfg->cert),
 			 cfg->line_cert, err) < 0 ||
 	    path_resolve(path, dir, "key", cfg->key, sizeof(cfg->key),
-			 cfg->line_key, err) < 0)
+			 cfg->line_key, err) < 0) {
 		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -202,7 +211,8 @@ int vrd_config_check_files(const struct vrd_config *cfg,
 	if (file_check(cfg, "ca", cfg->ca, cfg->line_ca, false, err) < 0 ||
 	    file_check(cfg, "cert", cfg->cert, cfg->line_cert, false, err) <
 		    0 ||
-	    file_check(cfg, "key", cfg->key, cfg->line_key, true, err) < 0)
+	    file_check(cfg, "key", cfg->key, cfg->line_key, true, err) < 0) {
 		return -EINVAL;
+	}
 	return 0;
 }

@@ -31,15 +31,18 @@ static int number_parse(const char *s, unsigned long min, unsigned long max,
 	char *end;
 
 	for (const char *t = s; *t; t++) {
-		if (!is_digit(*t))
+		if (!is_digit(*t)) {
 			return -EINVAL;
+		}
 	}
-	if (!*s)
+	if (!*s) {
 		return -EINVAL;
+	}
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
+	if (errno || *end || v < min || v > max) {
 		return -EINVAL;
+	}
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -49,10 +52,11 @@ static int set_number(struct config_parser *p, const char *what, const char *v,
 {
 	char b[CONFIG_SHOW_BUF];
 
-	if (number_parse(v, min, max, out) < 0)
+	if (number_parse(v, min, max, out) < 0) {
 		return config_fail(
 			p, "bad %s '%s': need a whole number from %lu to %lu",
 			what, config_show(b, v), min, max);
+	}
 	return 0;
 }
 
@@ -61,9 +65,10 @@ static int set_path(struct config_parser *p, const char *what, const char *v,
 {
 	size_t n = strlen(v);
 
-	if (n >= size)
+	if (n >= size) {
 		return config_fail(p, "%s is too long (at most %zu bytes)",
 				   what, size - 1);
+	}
 	memcpy(out, v, n + 1);
 	return 0;
 }
@@ -77,15 +82,17 @@ static int set_ifname(struct config_parser *p, const char *v,
 	bool ok = n >= 1 && n <= IFNAME_MAX && strcmp(v, ".") != 0 &&
 		  strcmp(v, "..") != 0;
 
-	for (size_t i = 0; ok && i < n; i++)
+	for (size_t i = 0; ok && i < n; i++) {
 		ok = is_alnum(v[i]) || v[i] == '_' || v[i] == '.' ||
 		     v[i] == '-';
-	if (!ok)
+	}
+	if (!ok) {
 		return config_fail(
 			p,
 			"bad interface '%s': use 1 to %d characters of "
 			"[A-Za-z0-9_.-]",
 			config_show(b, v), IFNAME_MAX);
+	}
 	memcpy(out, v, n + 1);
 	return 0;
 }
@@ -102,12 +109,14 @@ static int set_unicast(struct config_parser *p, const char *what, const char *v,
 	char b[CONFIG_SHOW_BUF];
 	uint32_t a;
 
-	if (vrd_ipv4_parse(v, &a) < 0)
+	if (vrd_ipv4_parse(v, &a) < 0) {
 		return config_fail(p, "bad %s '%s': not an IPv4 address", what,
 				   config_show(b, v));
-	if (!unicast(a))
+	}
+	if (!unicast(a)) {
 		return config_fail(p, "bad %s '%s': not a unicast address",
 				   what, config_show(b, v));
+	}
 	*out = a;
 	return 0;
 }
@@ -116,12 +125,13 @@ int config_set_name(struct config_parser *p, const char *v)
 {
 	char b[CONFIG_SHOW_BUF];
 
-	if (!vrd_name_valid(v))
+	if (!vrd_name_valid(v)) {
 		return config_fail(
 			p,
 			"bad router name '%s': use 1 to %d characters of "
 			"[A-Za-z0-9_.-]",
 			config_show(b, v), VRD_NAME_MAX);
+	}
 	memcpy(p->cfg->name, v, strlen(v) + 1);
 	return 0;
 }
@@ -142,10 +152,11 @@ int config_set_log_level(struct config_parser *p, const char *v)
 {
 	char b[CONFIG_SHOW_BUF];
 
-	if (vrd_log_level_parse(v, &p->cfg->log_level) < 0)
+	if (vrd_log_level_parse(v, &p->cfg->log_level) < 0) {
 		return config_fail(
 			p, "bad log_level '%s': use err, warn, info or debug",
 			config_show(b, v));
+	}
 	return 0;
 }
 
@@ -157,23 +168,26 @@ int config_set_events_max(struct config_parser *p, const char *v)
 
 static int overlay_exclusive(struct config_parser *p, enum config_key other)
 {
-	if (p->key_line[other])
+	if (p->key_line[other]) {
 		return config_fail(p, "address and interface are exclusive");
+	}
 	p->cfg->line_overlay_addr = p->line;
 	return 0;
 }
 
 int config_set_overlay_address(struct config_parser *p, const char *v)
 {
-	if (overlay_exclusive(p, K_OVERLAY_INTERFACE) < 0)
+	if (overlay_exclusive(p, K_OVERLAY_INTERFACE) < 0) {
 		return -EINVAL;
+	}
 	return set_unicast(p, "address", v, &p->cfg->overlay_addr);
 }
 
 int config_set_overlay_interface(struct config_parser *p, const char *v)
 {
-	if (overlay_exclusive(p, K_OVERLAY_ADDRESS) < 0)
+	if (overlay_exclusive(p, K_OVERLAY_ADDRESS) < 0) {
 		return -EINVAL;
+	}
 	return set_ifname(p, v, p->cfg->overlay_if);
 }
 
@@ -181,8 +195,9 @@ int config_set_port(struct config_parser *p, const char *v)
 {
 	uint32_t port = 0;
 
-	if (set_number(p, "port", v, 1, 65535, &port) < 0)
+	if (set_number(p, "port", v, 1, 65535, &port) < 0) {
 		return -EINVAL;
+	}
 	p->cfg->port = (uint16_t)port;
 	return 0;
 }
@@ -193,19 +208,23 @@ static bool hostname_valid(const char *s, size_t n)
 {
 	size_t label = 0;
 
-	if (n == 0 || n > HOSTNAME_MAX)
+	if (n == 0 || n > HOSTNAME_MAX) {
 		return false;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '.') {
-			if (label == 0 || s[i - 1] == '-')
+			if (label == 0 || s[i - 1] == '-') {
 				return false;
+			}
 			label = 0;
 			continue;
 		}
-		if (!is_alnum(s[i]) && s[i] != '-')
+		if (!is_alnum(s[i]) && s[i] != '-') {
 			return false;
-		if ((s[i] == '-' && label == 0) || ++label > LABEL_MAX)
+		}
+		if ((s[i] == '-' && label == 0) || ++label > LABEL_MAX) {
 			return false;
+		}
 	}
 	return label > 0 && s[n - 1] != '-';
 }
@@ -219,10 +238,12 @@ static bool peer_host_valid(const char *s, size_t n)
 
 	for (i = 0; i < n && (is_digit(s[i]) || s[i] == '.'); i++)
 		;
-	if (i < n)
+	if (i < n) {
 		return hostname_valid(s, n);
-	if (n >= sizeof(addr))
+	}
+	if (n >= sizeof(addr)) {
 		return false;
+	}
 	memcpy(addr, s, n);
 	addr[n] = '\0';
 	return vrd_ipv4_parse(addr, &a) == 0 && unicast(a);
@@ -237,18 +258,21 @@ int config_set_peer(struct config_parser *p, const char *v)
 	uint32_t port = 0;
 	char b[CONFIG_SHOW_BUF];
 
-	if (cfg->npeers == VRD_CONFIG_PEERS_MAX)
+	if (cfg->npeers == VRD_CONFIG_PEERS_MAX) {
 		return config_fail(p, "too many peers (at most %d)",
 				   VRD_CONFIG_PEERS_MAX);
-	if (!peer_host_valid(v, n))
+	}
+	if (!peer_host_valid(v, n)) {
 		return config_fail(
 			p,
 			"bad peer '%s': need HOST[:PORT], HOST an IPv4 "
 			"address or a DNS name",
 			config_show(b, v));
-	if (colon && number_parse(colon + 1, 1, 65535, &port) < 0)
+	}
+	if (colon && number_parse(colon + 1, 1, 65535, &port) < 0) {
 		return config_fail(p, "bad peer '%s': port must be 1 to 65535",
 				   config_show(b, v));
+	}
 	peer = &cfg->peers[cfg->npeers++];
 	memcpy(peer->host, v, n);
 	peer->host[n] = '\0';
@@ -290,9 +314,10 @@ int config_set_network(struct config_parser *p, const char *v)
 	const char *why = "";
 	char b[CONFIG_SHOW_BUF];
 
-	if (vrd_prefix_parse(v, &p->cfg->lan_network, &why) < 0)
+	if (vrd_prefix_parse(v, &p->cfg->lan_network, &why) < 0) {
 		return config_fail(p, "bad network '%s': %s", config_show(b, v),
 				   why);
+	}
 	p->cfg->line_lan_network = p->line;
 	return 0;
 }
@@ -315,22 +340,25 @@ int config_set_host_address(struct config_parser *p, const char *v)
 	uint32_t a, mask;
 	uint8_t len;
 
-	if (vrd_ifaddr_parse(v, &a, &len, &why) < 0)
+	if (vrd_ifaddr_parse(v, &a, &len, &why) < 0) {
 		return config_fail(p, "bad address '%s': %s", config_show(b, v),
 				   why);
+	}
 	mask = vrd_prefix_mask(len);
-	if (len <= 30 && a == (a & mask))
+	if (len <= 30 && a == (a & mask)) {
 		return config_fail(
 			p,
 			"bad address '%s': the network address of its "
 			"prefix, not a host",
 			config_show(b, v));
-	if (len <= 30 && a == (a | ~mask))
+	}
+	if (len <= 30 && a == (a | ~mask)) {
 		return config_fail(
 			p,
 			"bad address '%s': the broadcast address of its "
 			"prefix, not a host",
 			config_show(b, v));
+	}
 	cfg->host_addr = a;
 	cfg->host_network.addr = a & mask;
 	cfg->host_network.len = len;

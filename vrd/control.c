@@ -39,9 +39,11 @@ static void client_close(struct client *c)
 {
 	struct vrd_control *ctl = c->ctl;
 
-	for (size_t i = 0; i < VRD_CONTROL_CLIENTS_MAX; i++)
-		if (ctl->clients[i] == c)
+	for (size_t i = 0; i < VRD_CONTROL_CLIENTS_MAX; i++) {
+		if (ctl->clients[i] == c) {
 			ctl->clients[i] = NULL;
+		}
+	}
 	vrd_loop_fd_del(ctl->loop, c->fd);
 	vrd_timer_cancel(ctl->loop, &c->idle);
 	close(c->fd);
@@ -64,8 +66,9 @@ static void client_flush(struct client *c)
 		ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
 
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
+			if (errno == EAGAIN || errno == EINTR) {
 				break;
+			}
 			client_close(c); /* vrctl went away: nothing to do */
 			return;
 		}
@@ -88,8 +91,9 @@ static int client_queue(struct client *c, const struct vrd_reply *rep)
 	int rc;
 
 	ctl->stats.requests++;
-	if (rep->status != 0)
+	if (rep->status != 0) {
 		ctl->stats.errors++;
+	}
 	if (vrd_ctl_put_reply(&c->out, rep) == 0) {
 		c->answered = true;
 		return 0;
@@ -100,8 +104,9 @@ static int client_queue(struct client *c, const struct vrd_reply *rep)
 	vrd_reply_error(&err, -ENOMEM, "reply too large");
 	rc = vrd_ctl_put_reply(&c->out, &err);
 	vrd_reply_free(&err);
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	c->answered = true;
 	return 0;
 }
@@ -124,8 +129,9 @@ static void client_answer(struct client *c, const uint8_t *body, size_t len)
 	ctl->answering = c;
 	ctl->fn(&req, &rep, ctl->arg);
 	ctl->answering = NULL;
-	if (!c->deferred)
+	if (!c->deferred) {
 		rc = client_queue(c, &rep);
+	}
 	vrd_reply_free(&rep);
 	if (rc < 0) {
 		client_close(c);
@@ -149,10 +155,11 @@ static void client_event(struct vrd_loop *loop, int fd, short revents,
 	long frame;
 
 	if (c->answered || c->deferred) {
-		if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
 			client_close(c);
-		else if (c->answered)
+		} else if (c->answered) {
 			client_flush(c);
+		}
 		return;
 	}
 	if (vrd_buf_reserve(&c->in, 4096) < 0) {
@@ -162,15 +169,17 @@ static void client_event(struct vrd_loop *loop, int fd, short revents,
 	ssize_t n = recv(fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
 
 	if (n <= 0) {
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			return;
+		}
 		client_close(c); /* closed before a whole request */
 		return;
 	}
 	c->in.len += (size_t)n;
 	frame = vrd_ctl_frame(c->in.data, c->in.len, &type, &body, &body_len);
-	if (frame == 0)
+	if (frame == 0) {
 		return; /* more to come */
+	}
 	if (frame < 0 || type != VRD_CTL_REQUEST ||
 	    (size_t)frame != c->in.len) {
 		c->ctl->stats.bad_frames++;
@@ -194,17 +203,21 @@ static void control_accept(struct vrd_loop *loop, int fd, short revents,
 		size_t slot;
 
 		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno != EAGAIN && errno != EINTR) {
 				log_ratelimited(&ctl->rl, VRD_LOG_WARN,
 						"control: accept: %s",
 						strerror(errno));
+			}
 			return;
 		}
-		for (slot = 0; slot < VRD_CONTROL_CLIENTS_MAX; slot++)
-			if (!ctl->clients[slot])
+		for (slot = 0; slot < VRD_CONTROL_CLIENTS_MAX; slot++) {
+			if (!ctl->clients[slot]) {
 				break;
-		if (slot < VRD_CONTROL_CLIENTS_MAX)
+			}
+		}
+		if (slot < VRD_CONTROL_CLIENTS_MAX) {
 			c = calloc(1, sizeof(*c));
+		}
 		if (!c) {
 			ctl->stats.rejected++;
 			close(cfd);
@@ -229,23 +242,28 @@ static int mkdir_parent(const char *path)
 	char dir[PATH_MAX];
 	char *slash;
 
-	if (strlen(path) >= sizeof(dir))
+	if (strlen(path) >= sizeof(dir)) {
 		return -ENAMETOOLONG;
+	}
 	strcpy(dir, path);
 	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
+	if (!slash || slash == dir) {
 		return 0;
+	}
 	*slash = '\0';
 	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
+		if (*p != '/') {
 			continue;
+		}
 		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 			return -errno;
+		}
 		*p = '/';
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		return -errno;
+	}
 	return 0;
 }
 
@@ -255,8 +273,9 @@ static bool socket_alive(const struct sockaddr_un *sun)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	bool alive;
 
-	if (fd < 0)
+	if (fd < 0) {
 		return false;
+	}
 	alive = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
 	close(fd);
 	return alive;
@@ -276,16 +295,18 @@ struct vrd_control *vrd_control_create(struct vrd_loop *loop, const char *path,
 	}
 	strcpy(sun.sun_path, path);
 	ctl = calloc(1, sizeof(*ctl));
-	if (!ctl)
+	if (!ctl) {
 		return NULL;
+	}
 	ctl->loop = loop;
 	ctl->fn = fn;
 	ctl->arg = arg;
 	ctl->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
 	strcpy(ctl->path, path);
 	rc = mkdir_parent(path);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_free;
+	}
 	if (socket_alive(&sun)) {
 		rc = -EADDRINUSE;
 		goto err_free;
@@ -305,8 +326,9 @@ struct vrd_control *vrd_control_create(struct vrd_loop *loop, const char *path,
 		goto err_close;
 	}
 	rc = vrd_loop_fd_add(loop, ctl->fd, POLLIN, control_accept, ctl);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_unlink;
+	}
 	return ctl;
 
 err_unlink:
@@ -321,11 +343,14 @@ err_free:
 
 void vrd_control_destroy(struct vrd_control *ctl)
 {
-	if (!ctl)
+	if (!ctl) {
 		return;
-	for (size_t i = 0; i < VRD_CONTROL_CLIENTS_MAX; i++)
-		if (ctl->clients[i])
+	}
+	for (size_t i = 0; i < VRD_CONTROL_CLIENTS_MAX; i++) {
+		if (ctl->clients[i]) {
 			client_close(ctl->clients[i]);
+		}
+	}
 	vrd_loop_fd_del(ctl->loop, ctl->fd);
 	close(ctl->fd);
 	unlink(ctl->path);
@@ -342,8 +367,9 @@ uint64_t vrd_control_defer(struct vrd_control *ctl)
 {
 	struct client *c = ctl->answering;
 
-	if (!c)
+	if (!c) {
 		return 0;
+	}
 	if (!c->deferred) {
 		c->deferred = true;
 		c->handle = ++ctl->next_handle;
@@ -361,16 +387,18 @@ int vrd_control_complete(struct vrd_control *ctl, uint64_t handle,
 	for (size_t i = 0; i < VRD_CONTROL_CLIENTS_MAX && !c; i++) {
 		struct client *x = ctl->clients[i];
 
-		if (x && x->deferred && !x->answered && x->handle == handle)
+		if (x && x->deferred && !x->answered && x->handle == handle) {
 			c = x;
+		}
 	}
 	if (!c || handle == 0) {
 		ctl->stats.deferred_lost++;
 		return -ENOENT;
 	}
 	rc = client_queue(c, rep);
-	if (c == ctl->answering)
+	if (c == ctl->answering) {
 		return rc; /* client_answer sends it, or drops the client */
+	}
 	if (rc < 0) {
 		client_close(c);
 		return rc;

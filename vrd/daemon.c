@@ -41,8 +41,9 @@ static int check_trust(const struct vrd_config *cfg,
 	if (rc < 0) {
 		/* a network the certificate does not cover is the network
 		 * line's fault; anything else is the certificate's */
-		if (rc != -EPERM)
+		if (rc != -EPERM) {
 			line = cfg->line_cert;
+		}
 		snprintf(err, VRD_CONFIG_ERR_MAX, "%s:%u: %s", cfg->file, line,
 			 why);
 	}
@@ -54,10 +55,12 @@ static int load_and_check(const char *path, struct vrd_config *cfg,
 {
 	int rc = vrd_config_load(path, cfg, err);
 
-	if (rc == 0)
+	if (rc == 0) {
 		rc = vrd_config_check_files(cfg, err);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = check_trust(cfg, err);
+	}
 	return rc;
 }
 
@@ -86,8 +89,9 @@ static int enable_forwarding(void)
 
 		log_err("gateway mode: cannot enable ipv4 forwarding: %s",
 			strerror(errno));
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+		}
 		return rc;
 	}
 	close(fd);
@@ -102,10 +106,12 @@ static int sysctl_zero(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), rc = 0;
 
-	if (fd < 0)
+	if (fd < 0) {
 		return -errno;
-	if (write(fd, "0\n", 2) != 2)
+	}
+	if (write(fd, "0\n", 2) != 2) {
 		rc = -errno;
+	}
 	close(fd);
 	return rc;
 }
@@ -125,8 +131,9 @@ static int disable_redirects(const char *lan_if)
 	snprintf(path, sizeof(path),
 		 "/proc/sys/net/ipv4/conf/%s/send_redirects", lan_if);
 	rc = sysctl_zero(path);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = sysctl_zero("/proc/sys/net/ipv4/conf/all/send_redirects");
+	}
 	if (rc < 0) {
 		log_err("gateway mode: cannot turn off icmp redirects on %s: "
 			"%s",
@@ -168,8 +175,9 @@ static int lock_state_dir(const char *dir, int *out)
 		return rc == -EWOULDBLOCK ? -EBUSY : rc;
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
 		log_warn("state dir %s: cannot write the pid to %s", dir, path);
+	}
 	*out = fd;
 	return 0;
 }
@@ -203,8 +211,9 @@ static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 		log_debug("hwdt: %d entries aged out", a.expired);
 	}
 	tables_fib_reclaim(d->fib);
-	if (d->lan)
+	if (d->lan) {
 		vrd_lan_refresh_own(d->lan); /* addresses may change */
+	}
 	vrd_timer_arm(loop, t, HOUSEKEEPING_MS);
 }
 
@@ -212,21 +221,28 @@ static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 static const char *needs_restart(const struct vrd_config *a,
 				 const struct vrd_config *b)
 {
-	if (strcmp(a->name, b->name))
+	if (strcmp(a->name, b->name)) {
 		return "[router] name";
-	if (strcmp(a->state_dir, b->state_dir))
+	}
+	if (strcmp(a->state_dir, b->state_dir)) {
 		return "[router] state_dir";
-	if (strcmp(a->control, b->control))
+	}
+	if (strcmp(a->control, b->control)) {
 		return "[router] control";
-	if (a->events_max != b->events_max)
+	}
+	if (a->events_max != b->events_max) {
 		return "[router] events_max"; /* the tables take it at open */
-	if (a->mode != b->mode)
+	}
+	if (a->mode != b->mode) {
 		return "the mode ([lan] or [host])";
-	if (strcmp(a->lan_if, b->lan_if) || strcmp(a->host_if, b->host_if))
+	}
+	if (strcmp(a->lan_if, b->lan_if) || strcmp(a->host_if, b->host_if)) {
 		return "the interface";
+	}
 	if (a->overlay_addr != b->overlay_addr ||
-	    strcmp(a->overlay_if, b->overlay_if) || a->port != b->port)
+	    strcmp(a->overlay_if, b->overlay_if) || a->port != b->port) {
 		return "the [overlay] address or port";
+	}
 	return NULL;
 }
 
@@ -313,17 +329,21 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 		goto err_loop;
 	}
 	rc = lock_state_dir(d->cfg.state_dir, &d->lock_fd);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_close;
+	}
 	rc = vrd_daemon_sync_config(d, &d->cfg);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_tables;
+	}
 	if (d->cfg.mode == VRD_MODE_GATEWAY) {
 		rc = enable_forwarding();
-		if (rc == 0)
+		if (rc == 0) {
 			rc = disable_redirects(d->cfg.lan_if);
-		if (rc < 0)
+		}
+		if (rc < 0) {
 			goto err_tables;
+		}
 		d->lan = vrd_lan_create(d);
 		d->migrate = vrd_migrate_create(d);
 		if (!d->lan || !d->migrate) {
@@ -341,14 +361,17 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 		goto err_tables;
 	}
 	rc = vrd_daemon_dp_start(d);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_control;
+	}
 	rc = vrd_daemon_gossip_start(d);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_dp;
+	}
 	rc = vrd_daemon_dp_attach(d);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_gossip;
+	}
 	if ((rc = vrd_loop_signal(d->loop, SIGTERM, on_signal, d)) < 0 ||
 	    (rc = vrd_loop_signal(d->loop, SIGINT, on_signal, d)) < 0 ||
 	    (rc = vrd_loop_signal(d->loop, SIGHUP, on_signal, d)) < 0) {

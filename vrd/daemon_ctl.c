@@ -44,13 +44,14 @@ static void ctl_status(struct vrd_daemon *d, struct vrd_reply *rep)
 		vrd_row_add_str(row, "address", "%s",
 				vrd_ipv4_format(d->cfg.host_addr, a));
 	}
-	if (d->cfg.overlay_if[0])
+	if (d->cfg.overlay_if[0]) {
 		vrd_row_add_str(row, "overlay", "%s:%u", d->cfg.overlay_if,
 				d->cfg.port);
-	else
+	} else {
 		vrd_row_add_str(row, "overlay", "%s:%u",
 				vrd_ipv4_format(d->cfg.overlay_addr, a),
 				d->cfg.port);
+	}
 	vrd_row_add_u64(row, "fib_routes",
 			tables_fib_size(tables_fib_current(d->fib)));
 }
@@ -60,8 +61,9 @@ static int counter_row(const char *name, uint64_t value, void *arg)
 	struct vrd_reply *rep = arg;
 	struct vrd_row *row = vrd_reply_row(rep);
 
-	if (!row)
+	if (!row) {
 		return vrd_reply_error(rep, -ENOMEM, "out of memory");
+	}
 	vrd_row_add_str(row, "counter", "%s", name);
 	vrd_row_add_u64(row, "value", value);
 	return 0;
@@ -102,14 +104,18 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 		{"loop.wakeups", vrd_loop_wakeups(d->loop)},
 	};
 
-	if (VRD_COUNTERS_EMIT(plain, counter_row, rep) < 0)
+	if (VRD_COUNTERS_EMIT(plain, counter_row, rep) < 0) {
 		return;
-	if (d->lan && vrd_lan_counters(d->lan, counter_row, rep) != 0)
+	}
+	if (d->lan && vrd_lan_counters(d->lan, counter_row, rep) != 0) {
 		return;
-	if (vrd_daemon_gossip_counters(d, counter_row, rep) != 0)
+	}
+	if (vrd_daemon_gossip_counters(d, counter_row, rep) != 0) {
 		return;
-	if (d->migrate && vrd_migrate_counters(d->migrate, counter_row, rep))
+	}
+	if (d->migrate && vrd_migrate_counters(d->migrate, counter_row, rep)) {
 		return;
+	}
 	vrd_daemon_dp_counters(d, counter_row, rep);
 }
 
@@ -134,10 +140,11 @@ static void ctl_proxy(struct vrd_daemon *d, const struct vrd_ctl_request *req,
 		vrd_reply_error(rep, -EINVAL, "usage: proxy [add|del IP]");
 		return;
 	}
-	if (strcmp(req->argv[1], "add") == 0)
+	if (strcmp(req->argv[1], "add") == 0) {
 		rc = vrd_lan_proxy_add(d->lan, ip);
-	else
+	} else {
 		rc = vrd_lan_proxy_del(d->lan, ip);
+	}
 	if (rc < 0) {
 		vrd_reply_error(rep, rc, "proxy %s %s: %s", req->argv[1],
 				req->argv[2],
@@ -166,26 +173,31 @@ static void ctl_announce(struct vrd_daemon *d,
 				"gratuitous ARP needs gateway mode ([lan])");
 		return;
 	}
-	if (req->argc < 2 || vrd_ipv4_parse(req->argv[1], &ip) < 0)
+	if (req->argc < 2 || vrd_ipv4_parse(req->argv[1], &ip) < 0) {
 		goto usage;
+	}
 	if (i < req->argc && strcmp(req->argv[i], "to") != 0) {
-		if (vrd_mac_parse(req->argv[i++], &mac) < 0)
+		if (vrd_mac_parse(req->argv[i++], &mac) < 0) {
 			goto usage;
+		}
 		have_mac = true;
 	}
 	if (i + 1 < req->argc && strcmp(req->argv[i], "to") == 0) {
-		if (vrd_mac_parse(req->argv[i + 1], &to) < 0)
+		if (vrd_mac_parse(req->argv[i + 1], &to) < 0) {
 			goto usage;
+		}
 		have_to = true;
 		i += 2;
 	}
-	if (i != req->argc)
+	if (i != req->argc) {
 		goto usage;
+	}
 	rc = vrd_lan_announce(d->lan, ip, have_mac ? &mac : NULL,
 			      have_to ? &to : NULL);
-	if (rc < 0)
+	if (rc < 0) {
 		vrd_reply_error(rep, rc, "announce %s: %s", req->argv[1],
 				strerror(-rc));
+	}
 	return;
 usage:
 	vrd_reply_error(rep, -EINVAL, "usage: announce IP [MAC] [to MAC]");

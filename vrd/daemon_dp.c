@@ -25,8 +25,9 @@
 
 void vrd_daemon_gossip_kick(struct vrd_daemon *d)
 {
-	if (d->gs)
+	if (d->gs) {
 		vrd_daemon_gossip_flush(d->gs);
+	}
 }
 
 void vrd_daemon_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms);
@@ -79,35 +80,38 @@ static int tun_setup(struct vrd_daemon_dp *s, bool *vnet)
 		}
 	}
 	rc = dp_link_index(s->rtnl, s->tun_name);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err;
+	}
 	s->tun_ifindex = rc;
-	if (*vnet && tun_limit_segs(s->rtnl, rc, DP_GSO_SEGS_TUN) < 0)
+	if (*vnet && tun_limit_segs(s->rtnl, rc, DP_GSO_SEGS_TUN) < 0) {
 		log_warn("tun %s: cannot limit gso segments: %s", s->tun_name,
 			 dp_rtnl_errmsg(s->rtnl));
+	}
 	ifi.ifi_index = s->tun_ifindex;
 	dp_rtnl_msg_init(&m, buf, sizeof(buf));
 	dp_rtnl_msg_begin(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
 	dp_rtnl_msg_put_u32(&m, IFLA_TXQLEN, txqlen);
 	dp_rtnl_msg_end(&m);
-	if (dp_rtnl_transact(s->rtnl, &m, NULL, NULL) < 0)
+	if (dp_rtnl_transact(s->rtnl, &m, NULL, NULL) < 0) {
 		log_warn("tun %s: cannot set txqueuelen %u: %s", s->tun_name,
 			 txqlen, dp_rtnl_errmsg(s->rtnl));
-	if ((rc = dp_link_set_mtu(s->rtnl, s->tun_ifindex, DP_TUN_MTU)) <
-		    0 ||
-	    (rc = dp_link_set_up(s->rtnl, s->tun_ifindex, true)) < 0)
+	}
+	if ((rc = dp_link_set_mtu(s->rtnl, s->tun_ifindex, DP_TUN_MTU)) < 0 ||
+	    (rc = dp_link_set_up(s->rtnl, s->tun_ifindex, true)) < 0) {
 		goto err;
+	}
 	if (cfg->mode == VRD_MODE_HOST) {
 		rc = dp_link_addr_add(s->rtnl, s->tun_ifindex, cfg->host_addr,
-				       cfg->host_network.len);
-		if (rc < 0)
+				      cfg->host_network.len);
+		if (rc < 0) {
 			goto err;
+		}
 	}
 	return fd;
 err:
 	log_err("tun %s: %s%s%s", s->tun_name, strerror(-rc),
-		*dp_rtnl_errmsg(s->rtnl) ? ": " : "",
-		dp_rtnl_errmsg(s->rtnl));
+		*dp_rtnl_errmsg(s->rtnl) ? ": " : "", dp_rtnl_errmsg(s->rtnl));
 	close(fd);
 	return rc;
 }
@@ -118,8 +122,9 @@ static int route_cmp(const void *a, const void *b)
 {
 	const struct dp_route *x = a, *y = b;
 
-	if (x->prefix.addr != y->prefix.addr)
+	if (x->prefix.addr != y->prefix.addr) {
 		return x->prefix.addr < y->prefix.addr ? -1 : 1;
+	}
 	return (int)x->prefix.len - (int)y->prefix.len;
 }
 
@@ -131,13 +136,16 @@ static int route_link(const struct vrd_daemon_dp *s,
 {
 	const struct vrd_config *cfg = &s->d->cfg;
 
-	if (r->vn != cfg->vn)
+	if (r->vn != cfg->vn) {
 		return 0;
-	if (strcmp(r->router, cfg->name))
+	}
+	if (strcmp(r->router, cfg->name)) {
 		return s->tun_ifindex;
+	}
 	if (cfg->mode == VRD_MODE_GATEWAY &&
-	    !vrd_prefix_contains(&cfg->lan_network, r->prefix.addr))
+	    !vrd_prefix_contains(&cfg->lan_network, r->prefix.addr)) {
 		return s->lan_ifindex;
+	}
 	return 0;
 }
 
@@ -147,14 +155,16 @@ static int routes_want(struct vrd_daemon_dp *s, const struct tables_fib *fib,
 	size_t total = tables_fib_size(fib), k = 0;
 	struct dp_route *w = calloc(total ? total : 1, sizeof(*w));
 
-	if (!w)
+	if (!w) {
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < total; i++) {
 		const struct tables_fib_route *r = tables_fib_route_at(fib, i);
 		int link = route_link(s, r);
 
-		if (link > 0)
+		if (link > 0) {
 			w[k++] = (struct dp_route){r->prefix, link};
+		}
 	}
 	qsort(w, k, sizeof(*w), route_cmp);
 	*out = w;
@@ -166,15 +176,15 @@ static void route_apply(struct vrd_daemon_dp *s, const struct dp_route *r,
 			bool add)
 {
 	char p[VRD_PREFIX_STRLEN];
-	int rc = add ? dp_rtnl_route_replace(s->rtnl, &r->prefix, r->ifindex,
-					      0, ROUTE_METRIC)
+	int rc = add ? dp_rtnl_route_replace(s->rtnl, &r->prefix, r->ifindex, 0,
+					     ROUTE_METRIC)
 		     : dp_rtnl_route_del(s->rtnl, &r->prefix, r->ifindex, 0,
-					  ROUTE_METRIC);
+					 ROUTE_METRIC);
 
 	if (rc == 0 || (!add && rc == -ESRCH)) {
 		add ? s->stats.routes_installed++ : s->stats.routes_removed++;
 		/* a host route is a step of a migration: timed */
-		if (r->prefix.len == 32)
+		if (r->prefix.len == 32) {
 			vrd_daemon_event(s->d, "host-route", "ip",
 					 vrd_ipv4_format(r->prefix.addr, p),
 					 "dev",
@@ -183,6 +193,7 @@ static void route_apply(struct vrd_daemon_dp *s, const struct dp_route *r,
 						 ? s->tun_name
 						 : s->d->cfg.lan_if,
 					 NULL);
+		}
 		return;
 	}
 	s->stats.route_errors++;
@@ -201,8 +212,9 @@ static void routes_sync(struct vrd_daemon_dp *s)
 	size_t nwant, i = 0, j = 0;
 
 	if (!fib || (s->routes_synced &&
-		     tables_fib_generation(fib) == s->routes_generation))
+		     tables_fib_generation(fib) == s->routes_generation)) {
 		return;
+	}
 	if (routes_want(s, fib, &want, &nwant) < 0) {
 		log_ratelimited(&s->rl, VRD_LOG_ERR, "routes: %s",
 				strerror(ENOMEM));
@@ -218,8 +230,9 @@ static void routes_sync(struct vrd_daemon_dp *s)
 		} else if (c > 0) {
 			route_apply(s, &want[j++], true);
 		} else {
-			if (s->routes[i].ifindex != want[j].ifindex)
+			if (s->routes[i].ifindex != want[j].ifindex) {
 				route_apply(s, &want[j], true);
+			}
 			i++;
 			j++;
 		}
@@ -233,8 +246,9 @@ static void routes_sync(struct vrd_daemon_dp *s)
 
 void vrd_daemon_dp_routes(struct vrd_daemon *d)
 {
-	if (d->dps)
+	if (d->dps) {
 		routes_sync(d->dps);
+	}
 }
 
 /* ---- peers from gossip ---------------------------------------------- */
@@ -246,13 +260,15 @@ void vrd_daemon_dp_peer(struct vrd_daemon *d, const char *name, uint32_t addr,
 	struct dp_peers *t;
 	int idx;
 
-	if (!s || !strcmp(name, d->cfg.name))
+	if (!s || !strcmp(name, d->cfg.name)) {
 		return;
+	}
 	t = dp_peers(s->dp);
 	idx = dp_peer_find(t, name);
 	if (!gossip_member_state_up(state)) {
-		if (idx < 0)
+		if (idx < 0) {
 			return;
+		}
 		if (vrd_monotonic_ms() - dp_load(&t->peer[idx].last_rx_ms) <
 		    DP_DOWN_GRACE_MS) {
 			s->link[idx].gossip_down = true; /* the tick decides */
@@ -292,8 +308,9 @@ void vrd_daemon_dp_peer_drop(struct vrd_daemon_dp *s, int idx)
 void vrd_daemon_dp_direct(struct vrd_daemon *d, const char *from,
 			  const uint8_t *msg, size_t len)
 {
-	if (d->dps && d->dps->link)
+	if (d->dps && d->dps->link) {
 		vrd_daemon_dp_keys_direct(d->dps, from, msg, len);
+	}
 }
 
 int vrd_daemon_dp_udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,
@@ -312,9 +329,10 @@ static void control_input(const uint8_t *buf, size_t len, uint32_t addr,
 {
 	struct vrd_daemon *d = arg;
 
-	if (d->gossip)
+	if (d->gossip) {
 		gossip_node_udp_input(d->gossip, buf, len, addr, port,
 				      vrd_monotonic_ms());
+	}
 }
 
 static void on_control(struct vrd_loop *loop, int fd, short revents, void *arg)
@@ -333,16 +351,19 @@ static void on_want(struct vrd_loop *loop, int fd, short revents, void *arg)
 	size_t n = dp_wanted(s->dp, idx, DP_PEERS_MAX);
 	uint64_t now = vrd_monotonic_ms();
 
-	for (size_t i = 0; i < n; i++)
-		if (!s->link[idx[i]].pending)
+	for (size_t i = 0; i < n; i++) {
+		if (!s->link[idx[i]].pending) {
 			vrd_daemon_dp_keys_offer(s, idx[i], now);
+		}
+	}
 	/* the daemon's thread owns the table's shape: no lock to walk it */
 	for (int i = 0; i < DP_PEERS_MAX; i++) {
 		struct dp_peer *p = &dp_peers(s->dp)->peer[i];
 
 		if (p->used &&
-		    __atomic_exchange_n(&p->lost_key, 0, __ATOMIC_RELAXED))
+		    __atomic_exchange_n(&p->lost_key, 0, __ATOMIC_RELAXED)) {
 			vrd_daemon_dp_keys_ask(s, i, now);
+		}
 	}
 	vrd_daemon_gossip_kick(d);
 }
@@ -351,8 +372,9 @@ static void on_underlay(const struct dp_rtnl_event *ev, void *arg)
 {
 	struct vrd_daemon_dp *s = arg;
 
-	if (ev->ifindex != s->overlay_ifindex || ev->secondary)
+	if (ev->ifindex != s->overlay_ifindex || ev->secondary) {
 		return;
+	}
 	if (ev->type == DP_RTNL_ADDR_NEW && ev->addr != s->underlay_addr) {
 		char a[VRD_IPV4_STRLEN], b[VRD_IPV4_STRLEN];
 
@@ -371,9 +393,10 @@ static void on_underlay(const struct dp_rtnl_event *ev, void *arg)
 			int rc = gossip_node_set_address(s->d->gossip, ev->addr,
 							 vrd_monotonic_ms());
 
-			if (rc < 0)
+			if (rc < 0) {
 				log_err("gossip: cannot move to %s: %s", b,
 					strerror(-rc));
+			}
 			vrd_daemon_gossip_kick(s->d);
 		}
 	}
@@ -386,12 +409,13 @@ static void on_monitor(struct vrd_loop *loop, int fd, short revents, void *arg)
 	if (dp_rtnl_monitor_read(fd, on_underlay, s) == -ENOBUFS) {
 		/* events were lost: read the address afresh */
 		struct dp_rtnl_event ev = {.type = DP_RTNL_ADDR_NEW,
-					    .ifindex = s->overlay_ifindex};
+					   .ifindex = s->overlay_ifindex};
 		uint8_t len;
 
 		if (dp_rtnl_addr_first(s->rtnl, s->overlay_ifindex, &ev.addr,
-					&len) == 0)
+				       &len) == 0) {
 			on_underlay(&ev, s);
+		}
 	}
 }
 
@@ -428,8 +452,9 @@ static int underlay_follow(struct vrd_daemon_dp *s)
 		return rc;
 	}
 	s->overlay_ifindex = rc;
-	if (dp_rtnl_addr_first(s->rtnl, rc, &s->underlay_addr, &len) < 0)
+	if (dp_rtnl_addr_first(s->rtnl, rc, &s->underlay_addr, &len) < 0) {
 		s->underlay_addr = 0;
+	}
 	s->mon_fd = dp_rtnl_monitor_open();
 	if (s->mon_fd < 0) {
 		log_err("[overlay] interface %s: cannot follow: %s",
@@ -456,8 +481,9 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 	char err[256];
 	int rc = -ENOMEM;
 
-	if (!s)
+	if (!s) {
 		return rc;
+	}
 	s->d = d;
 	s->mon_fd = -1;
 	s->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
@@ -469,21 +495,23 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 	}
 	if (cfg->mode == VRD_MODE_GATEWAY) {
 		rc = dp_link_index(s->rtnl, cfg->lan_if);
-		if (rc < 0)
+		if (rc < 0) {
 			goto err_rtnl;
+		}
 		s->lan_ifindex = rc;
 	}
 	/* routes a killed vrd left behind: those through its TUN went with
 	 * it; those onto the LAN (hosts that had migrated in) are still
 	 * there. Only ours: another vrd may share the namespace. */
-	rc = s->lan_ifindex
-		     ? dp_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
-		     : 0;
-	if (rc > 0)
+	rc = s->lan_ifindex ? dp_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
+			    : 0;
+	if (rc > 0) {
 		log_info("removed %d routes left by an earlier vrd", rc);
+	}
 	rc = underlay_follow(s);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_rtnl;
+	}
 	dc.tun_fd = tun_setup(s, &dc.vnet_hdr);
 	if (dc.tun_fd < 0) {
 		rc = dc.tun_fd;
@@ -510,11 +538,13 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 err_dp:
 	dp_destroy(s->dp);
 err_mon:
-	if (s->mon_fd >= 0)
+	if (s->mon_fd >= 0) {
 		close(s->mon_fd);
+	}
 err_rtnl:
-	if (rc == -ENODEV)
+	if (rc == -ENODEV) {
 		log_err("[lan] interface %s: no such interface", cfg->lan_if);
+	}
 	dp_rtnl_destroy(s->rtnl);
 err_free:
 	free(s);
@@ -532,8 +562,8 @@ int vrd_daemon_dp_attach(struct vrd_daemon *d)
 	}
 	if ((rc = vrd_loop_fd_add(d->loop, dp_control_fd(s->dp), POLLIN,
 				  on_control, d)) < 0 ||
-	    (rc = vrd_loop_fd_add(d->loop, dp_want_fd(s->dp), POLLIN,
-				  on_want, d)) < 0 ||
+	    (rc = vrd_loop_fd_add(d->loop, dp_want_fd(s->dp), POLLIN, on_want,
+				  d)) < 0 ||
 	    (s->mon_fd >= 0 && (rc = vrd_loop_fd_add(d->loop, s->mon_fd, POLLIN,
 						     on_monitor, s)) < 0)) {
 		log_err("data plane: loop: %s", strerror(-rc));
@@ -550,8 +580,9 @@ void vrd_daemon_dp_stop(struct vrd_daemon *d)
 	struct vrd_daemon_dp *s = d->dps;
 	int rc;
 
-	if (!s)
+	if (!s) {
 		return;
+	}
 	vrd_timer_cancel(d->loop, &s->tick);
 	vrd_loop_fd_del(d->loop, dp_control_fd(s->dp));
 	vrd_loop_fd_del(d->loop, dp_want_fd(s->dp));
@@ -562,14 +593,15 @@ void vrd_daemon_dp_stop(struct vrd_daemon *d)
 	/* the TUN goes with its fd, and its routes with it; routes through
 	 * the LAN (hosts that migrated in) are ours to remove */
 	dp_destroy(s->dp);
-	rc = s->lan_ifindex
-		     ? dp_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
-		     : 0;
-	if (rc < 0)
+	rc = s->lan_ifindex ? dp_rtnl_route_flush_proto(s->rtnl, s->lan_ifindex)
+			    : 0;
+	if (rc < 0) {
 		log_err("routes: cannot remove ours: %s", strerror(-rc));
+	}
 	dp_rtnl_destroy(s->rtnl);
-	if (s->link)
+	if (s->link) {
 		vrd_daemon_dp_keys_fini(s);
+	}
 	free(s->routes);
 	free(s);
 	d->dps = NULL;

@@ -99,13 +99,14 @@ void vrd_daemon_dp_peer_drop(struct vrd_daemon_dp *s, int idx);
 int vrd_daemon_dp_keys_init(struct vrd_daemon_dp *s);
 void vrd_daemon_dp_keys_fini(struct vrd_daemon_dp *s);
 /* Starts (or restarts) sending our next transmit key to peer idx. */
-void vrd_daemon_dp_keys_offer(struct vrd_daemon_dp *s, int idx, uint64_t now_ms);
+void vrd_daemon_dp_keys_offer(struct vrd_daemon_dp *s, int idx,
+			      uint64_t now_ms);
 /* Peer idx sends with a key we lost: asks it for a new one (at most once
  * a second). */
 void vrd_daemon_dp_keys_ask(struct vrd_daemon_dp *s, int idx, uint64_t now_ms);
 /* A gossip direct message from `from`. */
 void vrd_daemon_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
-			const uint8_t *msg, size_t len);
+			       const uint8_t *msg, size_t len);
 /* The peer is gone: its link state is wiped. */
 void vrd_daemon_dp_keys_forget(struct vrd_daemon_dp *s, int idx);
 /* Every tick: retries, rotation, old keys, probes and paths. */

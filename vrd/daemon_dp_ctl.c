@@ -14,8 +14,9 @@ int vrd_daemon_dp_counters(struct vrd_daemon *d, vrd_counter_fn fn, void *arg)
 	struct vrd_daemon_dp *s = d->dps;
 	int rc;
 
-	if (!s)
+	if (!s) {
 		return 0;
+	}
 	const struct vrd_counter c[] = {
 		{"dp.keyx_sent", s->stats.keyx_sent},
 		{"dp.keyx_received", s->stats.keyx_received},
@@ -49,37 +50,37 @@ static void peer_row(struct vrd_daemon_dp *s, const struct dp_peer *p,
 	vrd_row_add_str(row, "peer", "%s", p->name);
 	vrd_row_add_str(row, "path", "%s", dp_path_name(path));
 	vrd_row_add_str(row, "via", "%s",
-			path == DP_PATH_RELAY ? t->peer[p->relay].name
-						  : "-");
+			path == DP_PATH_RELAY ? t->peer[p->relay].name : "-");
 	vrd_row_add_str(row, "endpoint", "%s:%u",
 			vrd_ipv4_format((uint32_t)(ep >> 16), a),
 			(unsigned)(ep & 0xffff));
-	if (p->tx_key)
+	if (p->tx_key) {
 		vrd_row_add_u64(row, "key_age_s",
 				(now_ms - p->tx_key_since_ms) / 1000);
-	else
+	} else {
 		vrd_row_add_str(row, "key_age_s", "-");
+	}
 	vrd_row_add_u64(row, "rtt_us", dp_load(&p->rtt_us));
 	vrd_row_add_u64(row, "tx_packets", dp_load(&st->tx_packets));
 	vrd_row_add_u64(row, "tx_bytes", dp_load(&st->tx_bytes));
 	vrd_row_add_u64(row, "rx_packets", dp_load(&st->rx_packets));
 	vrd_row_add_u64(row, "rx_bytes", dp_load(&st->rx_bytes));
-	for (int i = 1; i < DP_DROP_MAX; i++)
+	for (int i = 1; i < DP_DROP_MAX; i++) {
 		drops += dp_load(&st->rx_drop[i]);
+	}
 	drops += dp_load(&st->rx_source) + dp_load(&st->rx_destination);
 	vrd_row_add_u64(row, "rx_drops", drops);
 	vrd_row_add_u64(row, "tx_drops",
-			dp_load(&st->tx_no_key) +
-				dp_load(&st->tx_no_endpoint) +
+			dp_load(&st->tx_no_key) + dp_load(&st->tx_no_endpoint) +
 				dp_load(&st->tx_errors));
 	/* by reason, only those that happened: a table stays readable */
-	for (int i = 1; i < DP_DROP_MAX; i++)
+	for (int i = 1; i < DP_DROP_MAX; i++) {
 		if (dp_load(&st->rx_drop[i])) {
 			snprintf(name, sizeof(name), "drop_%s",
 				 dp_drop_name(i));
-			vrd_row_add_u64(row, name,
-					dp_load(&st->rx_drop[i]));
+			vrd_row_add_u64(row, name, dp_load(&st->rx_drop[i]));
 		}
+	}
 	const struct vrd_counter more[] = {
 		{"drop_source", dp_load(&st->rx_source)},
 		{"drop_destination", dp_load(&st->rx_destination)},
@@ -88,9 +89,11 @@ static void peer_row(struct vrd_daemon_dp *s, const struct dp_peer *p,
 		{"roams", dp_load(&st->roams)},
 		{"relayed", dp_load(&st->relayed)},
 	};
-	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
-		if (more[i].value)
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+		if (more[i].value) {
 			vrd_row_add_u64(row, more[i].name, more[i].value);
+		}
+	}
 }
 
 void vrd_daemon_ctl_tunnels(struct vrd_daemon *d, struct vrd_reply *rep)
@@ -100,15 +103,17 @@ void vrd_daemon_ctl_tunnels(struct vrd_daemon *d, struct vrd_reply *rep)
 	uint64_t now = vrd_monotonic_ms();
 
 	rep->kind = VRD_REPLY_TABLE;
-	if (!s)
+	if (!s) {
 		return;
+	}
 	t = dp_peers(s->dp);
 	/* the daemon's thread writes the table's shape: no lock to read */
 	for (int i = 0; i < DP_PEERS_MAX; i++) {
 		struct vrd_row *row;
 
-		if (!t->peer[i].used)
+		if (!t->peer[i].used) {
 			continue;
+		}
 		row = vrd_reply_row(rep);
 		if (!row) {
 			vrd_reply_error(rep, -ENOMEM, "out of memory");

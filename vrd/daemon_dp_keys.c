@@ -74,12 +74,14 @@ static bool box_ready(struct vrd_daemon_dp *s, int idx, const char *name)
 	struct gossip_cert cert;
 	uint8_t xpk[crypto_box_PUBLICKEYBYTES];
 
-	if (l->box_ready)
+	if (l->box_ready) {
 		return true;
+	}
 	if (!gossip_node_peer_cert(s->d->gossip, name, &cert) ||
 	    crypto_sign_ed25519_pk_to_curve25519(xpk, cert.key.b) != 0 ||
-	    crypto_box_beforenm(l->box_key, xpk, s->x_sk) != 0)
+	    crypto_box_beforenm(l->box_key, xpk, s->x_sk) != 0) {
 		return false;
+	}
 	l->box_ready = true;
 	return true;
 }
@@ -94,8 +96,9 @@ static int send_boxed(struct vrd_daemon_dp *s, int idx, const char *name,
 	uint8_t *nonce = msg + 1;
 	int rc;
 
-	if (mlen > BOX_PLAIN_MAX)
+	if (mlen > BOX_PLAIN_MAX) {
 		return -EMSGSIZE;
+	}
 
 	msg[0] = kind;
 	randombytes_buf(nonce, crypto_box_NONCEBYTES);
@@ -120,13 +123,16 @@ int vrd_daemon_dp_send_sealed(struct vrd_daemon *d, const char *to,
 	struct vrd_daemon_dp *s = d->dps;
 	int idx;
 
-	if (!s || !s->link)
+	if (!s || !s->link) {
 		return -ENOTCONN;
+	}
 	idx = dp_peer_find(dp_peers(s->dp), to);
-	if (idx < 0)
+	if (idx < 0) {
 		return -ENOENT;
-	if (!box_ready(s, idx, to))
+	}
+	if (!box_ready(s, idx, to)) {
 		return -ENOKEY;
+	}
 	return send_boxed(s, idx, to, kind, msg, len);
 }
 
@@ -143,8 +149,9 @@ static void send_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 	uint8_t m[DP_KEYX_LEN];
 
 	memcpy(kx.secret, l->pend_secret, sizeof(kx.secret));
-	if (dp_keyx_encode(m, sizeof(m), &kx) == 0)
+	if (dp_keyx_encode(m, sizeof(m), &kx) == 0) {
 		send_boxed(s, idx, name, MSG_KEYX, m, sizeof(m));
+	}
 	sodium_memzero(&kx, sizeof(kx));
 	sodium_memzero(m, sizeof(m));
 	l->pend_sent_ms = now_ms;
@@ -160,8 +167,9 @@ void vrd_daemon_dp_keys_offer(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
 	uint32_t now_s = (uint32_t)(vrd_wallclock_ms() / 1000);
 
 	memcpy(name, t->peer[idx].name, sizeof(name));
-	if (!box_ready(s, idx, name))
+	if (!box_ready(s, idx, name)) {
 		return;
+	}
 	if (!l->pending) {
 		l->pending = true;
 		l->pend_cipher = (uint8_t)dp_cipher_preferred();
@@ -235,8 +243,9 @@ static void take_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 	s->stats.keyx_received++;
 	send_ack(s, idx, name, kx.key_id, ACK_OK, kx.epoch);
 	/* it will want to hear back: have a key ready for the replies */
-	if (!t->peer[idx].tx_key && !l->pending)
+	if (!t->peer[idx].tx_key && !l->pending) {
 		vrd_daemon_dp_keys_offer(s, idx, now_ms);
+	}
 out:
 	sodium_memzero(&kx, sizeof(kx));
 }
@@ -262,8 +271,9 @@ static void take_ack(struct vrd_daemon_dp *s, int idx, const char *name,
 	if (m[4] != ACK_OK) {
 		/* pick again: another id, or the cipher everyone has */
 		l->pend_id = randombytes_random();
-		if (m[4] == ACK_CIPHER)
+		if (m[4] == ACK_CIPHER) {
 			l->pend_cipher = DP_CHACHA20POLY1305;
+		}
 		send_keyx(s, idx, name, now_ms);
 		return;
 	}
@@ -274,8 +284,9 @@ static void take_ack(struct vrd_daemon_dp *s, int idx, const char *name,
 		return;
 	}
 	dp_peers_write_lock(t);
-	if (t->peer[idx].tx_key)
+	if (t->peer[idx].tx_key) {
 		s->stats.rekeys++;
+	}
 	dp_peer_set_tx_key(t, idx, key, l->pend_id, now_ms);
 	dp_peers_unlock(t);
 	l->pending = false;
@@ -288,16 +299,18 @@ void vrd_daemon_dp_keys_ask(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
 	struct dp_link *l = &s->link[idx];
 	char name[VRD_NAME_MAX + 1];
 
-	if (l->asked_ms && now_ms - l->asked_ms < 1000)
+	if (l->asked_ms && now_ms - l->asked_ms < 1000) {
 		return;
+	}
 	l->asked_ms = now_ms;
 	memcpy(name, dp_peers(s->dp)->peer[idx].name, sizeof(name));
-	if (box_ready(s, idx, name))
+	if (box_ready(s, idx, name)) {
 		send_boxed(s, idx, name, MSG_REKEY, (const uint8_t *)"", 0);
+	}
 }
 
 void vrd_daemon_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
-			const uint8_t *msg, size_t len)
+			       const uint8_t *msg, size_t len)
 {
 	struct dp_peers *t = dp_peers(s->dp);
 	uint8_t m[BOX_PLAIN_MAX];
@@ -316,18 +329,19 @@ void vrd_daemon_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 		s->stats.keyx_bad++;
 		return;
 	}
-	if (msg[0] == MSG_KEYX)
+	if (msg[0] == MSG_KEYX) {
 		take_keyx(s, idx, from, m, mlen);
-	else if (msg[0] == MSG_ACK)
+	} else if (msg[0] == MSG_ACK) {
 		take_ack(s, idx, from, m, mlen);
-	else if (msg[0] == MSG_REKEY && mlen == 0) {
+	} else if (msg[0] == MSG_REKEY && mlen == 0) {
 		/* a fresh key even if one is pending: that one may be lost */
 		s->link[idx].pending = false;
 		vrd_daemon_dp_keys_offer(s, idx, vrd_monotonic_ms());
-	} else if (msg[0] == DP_MSG_HOSTS && s->d->migrate)
+	} else if (msg[0] == DP_MSG_HOSTS && s->d->migrate) {
 		vrd_migrate_hosts(s->d->migrate, from, m, mlen);
-	else
+	} else {
 		s->stats.keyx_bad++;
+	}
 	sodium_memzero(m, mlen);
 }
 
@@ -336,12 +350,16 @@ static bool has_old_rx_key(const struct dp_peer *p, uint64_t now_ms)
 	uint64_t newest = 0;
 	bool older = false;
 
-	for (int k = 0; k < DP_RX_KEYS; k++)
-		if (p->rx[k].key && p->rx[k].since_ms > newest)
+	for (int k = 0; k < DP_RX_KEYS; k++) {
+		if (p->rx[k].key && p->rx[k].since_ms > newest) {
 			newest = p->rx[k].since_ms;
-	for (int k = 0; k < DP_RX_KEYS; k++)
-		if (p->rx[k].key && p->rx[k].since_ms < newest)
+		}
+	}
+	for (int k = 0; k < DP_RX_KEYS; k++) {
+		if (p->rx[k].key && p->rx[k].since_ms < newest) {
 			older = true;
+		}
+	}
 	return older && now_ms - newest > DP_OLD_KEY_MS;
 }
 
@@ -356,28 +374,29 @@ void vrd_daemon_dp_keys_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 		struct dp_link *l = &s->link[i];
 		unsigned shift;
 
-		if (!p->used)
+		if (!p->used) {
 			continue;
-		if (l->gossip_down && now_ms - dp_load(&p->last_rx_ms) >=
-					      DP_DOWN_GRACE_MS) {
+		}
+		if (l->gossip_down &&
+		    now_ms - dp_load(&p->last_rx_ms) >= DP_DOWN_GRACE_MS) {
 			vrd_daemon_dp_peer_drop(s, i);
 			continue;
 		}
 		shift = l->tries ? l->tries - 1 : 0;
 		if (l->pending &&
 		    now_ms - l->pend_sent_ms >=
-			    (shift > 4
-				     ? RETRY_MAX_MS
-				     : (uint64_t)DP_KEYX_RETRY_MS << shift))
+			    (shift > 4 ? RETRY_MAX_MS
+				       : (uint64_t)DP_KEYX_RETRY_MS << shift)) {
 			send_keyx(s, i, p->name, now_ms);
+		}
 		if (p->tx_key && !l->pending &&
 		    (now_ms - p->tx_key_since_ms > DP_REKEY_MS ||
-		     dp_load(&p->tx_counter) > DP_REKEY_PACKETS))
+		     dp_load(&p->tx_counter) > DP_REKEY_PACKETS)) {
 			vrd_daemon_dp_keys_offer(s, i, now_ms);
+		}
 		if (has_old_rx_key(p, now_ms)) {
 			dp_peers_write_lock(t);
-			dp_peer_expire_rx_keys(t, i, now_ms,
-						   DP_OLD_KEY_MS);
+			dp_peer_expire_rx_keys(t, i, now_ms, DP_OLD_KEY_MS);
 			dp_peers_unlock(t);
 		}
 	}

@@ -30,14 +30,16 @@ static int relay_pick(struct vrd_daemon_dp *s, int idx, uint64_t now_ms)
 			if (j == idx || !t->peer[j].used ||
 			    (pass == 0 &&
 			     !fresh(dp_load(&t->peer[j].last_direct_ms),
-				    now_ms)))
+				    now_ms))) {
 				continue;
+			}
 			l->relay_next = (uint32_t)j + 1;
 			/* probed directly from now on, so its path is known */
 			if (s->link[j].active_until_ms <
-			    now_ms + DP_ACTIVE_MS)
+			    now_ms + DP_ACTIVE_MS) {
 				s->link[j].active_until_ms =
 					now_ms + DP_ACTIVE_MS;
+			}
 			return j;
 		}
 	}
@@ -51,21 +53,22 @@ static void path_set(struct vrd_daemon_dp *s, struct dp_peer *p,
 	uint32_t old = __atomic_load_n(&p->path, __ATOMIC_RELAXED);
 	uint32_t old_relay = __atomic_load_n(&p->relay, __ATOMIC_RELAXED);
 
-	if (old == path && (path != DP_PATH_RELAY || old_relay == relay))
+	if (old == path && (path != DP_PATH_RELAY || old_relay == relay)) {
 		return;
+	}
 	/* the relay first, then the path that makes it used */
 	__atomic_store_n(&p->relay, relay, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->path, path, __ATOMIC_RELEASE);
 	s->stats.path_changes++;
-	if (path == DP_PATH_RELAY)
+	if (path == DP_PATH_RELAY) {
 		log_info("peer %s: path through %s", p->name,
 			 t->peer[relay].name);
-	else if (old != DP_PATH_NONE || path != DP_PATH_DIRECT)
+	} else if (old != DP_PATH_NONE || path != DP_PATH_DIRECT) {
 		log_info("peer %s: path %s", p->name, dp_path_name(path));
-	vrd_daemon_event(s->d, "peer-path", "peer", p->name, "path",
-			 dp_path_name(path), "via",
-			 path == DP_PATH_RELAY ? t->peer[relay].name : "",
-			 NULL);
+	}
+	vrd_daemon_event(
+		s->d, "peer-path", "peer", p->name, "path", dp_path_name(path),
+		"via", path == DP_PATH_RELAY ? t->peer[relay].name : "", NULL);
 	s->link[p - t->peer].path_since_ms = now_ms;
 }
 
@@ -73,8 +76,9 @@ static void probe(struct vrd_daemon_dp *s, int idx, int relay)
 {
 	int rc = dp_probe(s->dp, idx, relay, (vrd_monotonic_ns() / 1000));
 
-	if (rc == 0)
+	if (rc == 0) {
 		s->stats.probes++;
+	}
 }
 
 void vrd_daemon_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms);
@@ -89,14 +93,16 @@ void vrd_daemon_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 		bool direct, relayed;
 		int r;
 
-		if (!p->used)
+		if (!p->used) {
 			continue;
+		}
 		if (tx != l->last_tx_packets) {
 			l->last_tx_packets = tx;
 			l->active_until_ms = now_ms + DP_ACTIVE_MS;
 		}
-		if (now_ms >= l->active_until_ms || now_ms < l->next_probe_ms)
+		if (now_ms >= l->active_until_ms || now_ms < l->next_probe_ms) {
 			continue;
+		}
 		l->next_probe_ms = now_ms + DP_PROBE_MS;
 		probe(s, i, -1);
 		direct = fresh(dp_load(&p->last_direct_ms), now_ms);
@@ -106,23 +112,27 @@ void vrd_daemon_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 			continue;
 		}
 		/* silent for a while (or never heard): look for a relay */
-		if (!l->path_since_ms)
+		if (!l->path_since_ms) {
 			l->path_since_ms = now_ms;
+		}
 		if (now_ms - l->path_since_ms < DP_PATH_DEAD_MS &&
 		    __atomic_load_n(&p->path, __ATOMIC_RELAXED) !=
-			    DP_PATH_RELAY)
+			    DP_PATH_RELAY) {
 			continue;
-		if (relayed)
+		}
+		if (relayed) {
 			path_set(
 				s, p, DP_PATH_RELAY,
 				__atomic_load_n(&p->relay_ok, __ATOMIC_RELAXED),
 				now_ms);
-		else if (__atomic_load_n(&p->path, __ATOMIC_RELAXED) !=
-			 DP_PATH_DOWN)
+		} else if (__atomic_load_n(&p->path, __ATOMIC_RELAXED) !=
+			   DP_PATH_DOWN) {
 			path_set(s, p, DP_PATH_DOWN, 0, now_ms);
+		}
 		r = relay_pick(s, i, now_ms);
-		if (r >= 0)
+		if (r >= 0) {
 			probe(s, i, r);
+		}
 	}
 }
 
@@ -133,7 +143,9 @@ void vrd_daemon_dp_paths_announce(struct vrd_daemon_dp *s, uint64_t now_ms)
 {
 	struct dp_peers *t = dp_peers(s->dp);
 
-	for (int i = 0; i < DP_PEERS_MAX; i++)
-		if (t->peer[i].used && now_ms < s->link[i].active_until_ms)
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		if (t->peer[i].used && now_ms < s->link[i].active_until_ms) {
 			probe(s, i, -1);
+		}
+	}
 }

@@ -36,7 +36,7 @@
 /* ---- small helpers -------------------------------------------------- */
 
 const char *vrd_daemon_gossip_addr_port_format(uint32_t addr, uint16_t port,
-					char buf[VRD_DAEMON_ADDR_STRLEN])
+					       char buf[VRD_DAEMON_ADDR_STRLEN])
 {
 	char a[VRD_IPV4_STRLEN];
 
@@ -48,10 +48,11 @@ const char *vrd_daemon_gossip_addr_port_format(uint32_t addr, uint16_t port,
 /* The (vn, prefix) this router serves by its config. */
 static void own_network(const struct vrd_config *cfg, struct vrd_prefix *out)
 {
-	if (cfg->mode == VRD_MODE_GATEWAY)
+	if (cfg->mode == VRD_MODE_GATEWAY) {
 		*out = cfg->lan_network;
-	else
+	} else {
 		*out = (struct vrd_prefix){.addr = cfg->host_addr, .len = 32};
+	}
 }
 
 /* Reads a decimal meta value: 0 with *out 0 when absent. */
@@ -61,10 +62,12 @@ static int meta_get_u64(struct tables_txn *txn, const char *key, uint64_t *out)
 	int rc = tables_meta_get(txn, key, buf);
 
 	*out = 0;
-	if (rc == -ENOENT)
+	if (rc == -ENOENT) {
 		return 0;
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		return rc;
+	}
 	errno = 0;
 	*out = strtoull(buf, &end, 10);
 	if (errno || end == buf || *end) {
@@ -94,14 +97,17 @@ static void gossip_rearm(struct vrd_daemon_gossip *gs, bool after_tick)
 	uint64_t now = vrd_loop_now(d->loop);
 	uint64_t next, delay;
 
-	if (!d->gossip)
+	if (!d->gossip) {
 		return;
+	}
 	next = gossip_node_next_ms(d->gossip);
 	delay = next > now ? next - now : 0;
-	if (delay > TICK_MAX_MS)
+	if (delay > TICK_MAX_MS) {
 		delay = TICK_MAX_MS;
-	if (after_tick && delay == 0)
+	}
+	if (after_tick && delay == 0) {
 		delay = 1;
+	}
 	vrd_timer_arm(d->loop, &gs->tick, delay);
 }
 
@@ -118,12 +124,14 @@ static void gossip_run(struct vrd_daemon_gossip *gs)
 	struct vrd_daemon *d = gs->d;
 	int rc;
 
-	if (!d->gossip)
+	if (!d->gossip) {
 		return;
+	}
 	rc = gossip_node_process(d->gossip, GOSSIP_BUDGET, vrd_monotonic_ms());
 	vrd_daemon_gossip_records_apply(gs);
-	if (rc == 1)
+	if (rc == 1) {
 		vrd_timer_arm(d->loop, &gs->more, 0);
+	}
 	gossip_rearm(gs, false);
 }
 
@@ -141,8 +149,9 @@ static void on_tick(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 {
 	struct vrd_daemon_gossip *gs = arg;
 
-	if (!gs->d->gossip)
+	if (!gs->d->gossip) {
 		return;
+	}
 	gossip_node_tick(gs->d->gossip, vrd_monotonic_ms());
 	vrd_daemon_gossip_records_apply(gs);
 	vrd_timer_arm(loop, &gs->more, 0);
@@ -159,8 +168,9 @@ static void cb_fd_watch(int fd, bool added, void *arg)
 		return;
 	}
 	rc = vrd_loop_fd_add(gs->d->loop, fd, POLLIN, on_fd, gs);
-	if (rc < 0)
+	if (rc < 0) {
 		log_err("gossip: cannot watch fd %d: %s", fd, strerror(-rc));
+	}
 }
 
 /* ---- the other callbacks -------------------------------------------- */
@@ -171,11 +181,14 @@ static uint16_t member_port(const struct vrd_daemon *d, const char *name)
 	struct gossip_member_info m;
 	size_t cursor = 0;
 
-	if (!d->gossip)
+	if (!d->gossip) {
 		return 0;
-	while (gossip_node_peer_next(d->gossip, &cursor, &m))
-		if (strcmp(m.name, name) == 0)
+	}
+	while (gossip_node_peer_next(d->gossip, &cursor, &m)) {
+		if (strcmp(m.name, name) == 0) {
 			return m.port;
+		}
+	}
 	return 0;
 }
 
@@ -187,18 +200,21 @@ static void cb_peer_state(const char *name, uint32_t addr, int old_state,
 	uint16_t port = member_port(gs->d, name);
 	const char *type = NULL;
 
-	if (state == GOSSIP_MEMBER_ALIVE && old_state != GOSSIP_MEMBER_ALIVE)
+	if (state == GOSSIP_MEMBER_ALIVE && old_state != GOSSIP_MEMBER_ALIVE) {
 		type = "peer-up";
-	else if ((state == GOSSIP_MEMBER_DEAD || state == GOSSIP_MEMBER_LEFT) &&
-		 old_state != GOSSIP_MEMBER_DEAD &&
-		 old_state != GOSSIP_MEMBER_LEFT)
+	} else if ((state == GOSSIP_MEMBER_DEAD ||
+		    state == GOSSIP_MEMBER_LEFT) &&
+		   old_state != GOSSIP_MEMBER_DEAD &&
+		   old_state != GOSSIP_MEMBER_LEFT) {
 		type = "peer-down";
+	}
 	vrd_daemon_dp_peer(gs->d, name, addr, port ? port : gs->d->cfg.port,
 			   state);
-	if (port)
+	if (port) {
 		vrd_daemon_gossip_addr_port_format(addr, port, a);
-	else
+	} else {
 		vrd_ipv4_format(addr, a);
+	}
 	if (!type) {
 		log_debug("peer %s (%s): %s -> %s", name, a,
 			  gossip_member_state_name(old_state),
@@ -239,8 +255,9 @@ static int by_mac_add(const struct tables_hwdt_entry *e, void *arg)
 {
 	struct by_mac *b = arg;
 
-	if (b->n == b->max)
+	if (b->n == b->max) {
 		return 1; /* full: stop */
+	}
 	b->out[b->n].ip = e->ip;
 	b->out[b->n].last_seen_ms = e->last_seen_ms;
 	b->n++;
@@ -248,17 +265,19 @@ static int by_mac_add(const struct tables_hwdt_entry *e, void *arg)
 }
 
 size_t vrd_daemon_gossip_cb_hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
-				 struct gossip_wire_answer_entry *out,
-				 size_t max, void *arg)
+					struct gossip_wire_answer_entry *out,
+					size_t max, void *arg)
 {
 	struct vrd_daemon_gossip *gs = arg;
 	struct by_mac b = {.out = out, .max = max};
 	struct tables_txn *txn;
 
-	if (max == 0 || tables_read_begin(gs->d->tables, &txn) < 0)
+	if (max == 0 || tables_read_begin(gs->d->tables, &txn) < 0) {
 		return 0;
-	if (tables_hwdt_foreach_mac(txn, vn, mac, by_mac_add, &b) < 0)
+	}
+	if (tables_hwdt_foreach_mac(txn, vn, mac, by_mac_add, &b) < 0) {
 		b.n = 0;
+	}
 	tables_read_end(txn);
 	return b.n;
 }
@@ -275,8 +294,9 @@ static int origin_seq_txn(struct tables_txn *txn, void *arg)
 	int rc = meta_get_u64(txn, META_ORIGIN_SEQ, &have);
 
 	s->written = false;
-	if (rc < 0 || s->seq <= have)
+	if (rc < 0 || s->seq <= have) {
 		return rc;
+	}
 	s->written = true;
 	return meta_put_u64(txn, META_ORIGIN_SEQ, s->seq);
 }
@@ -287,8 +307,9 @@ static void cb_origin_seq_used(uint64_t seq, void *arg)
 	struct seq_arg s = {.seq = seq};
 	int rc;
 
-	if (seq <= gs->origin_seq_saved)
+	if (seq <= gs->origin_seq_saved) {
 		return;
+	}
 	rc = tables_write(gs->d->tables, origin_seq_txn, &s);
 	if (rc < 0) {
 		/* a restart could reuse the number: peers would take our
@@ -323,17 +344,19 @@ static int overlay_address(const struct vrd_config *cfg, uint32_t *out)
 		struct sockaddr_in sin;
 
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-		    strcmp(i->ifa_name, cfg->overlay_if) != 0)
+		    strcmp(i->ifa_name, cfg->overlay_if) != 0) {
 			continue;
+		}
 		memcpy(&sin, i->ifa_addr, sizeof(sin));
 		*out = ntohl(sin.sin_addr.s_addr);
 		rc = 0;
 		break;
 	}
 	freeifaddrs(ifa);
-	if (rc < 0)
+	if (rc < 0) {
 		log_err("%s:%u: [overlay] interface %s has no ipv4 address",
 			cfg->file, cfg->line_overlay_addr, cfg->overlay_if);
+	}
 	return rc;
 }
 
@@ -347,8 +370,9 @@ static int peer_resolve(const struct vrd_config *cfg,
 	struct sockaddr_in sin;
 	int rc;
 
-	if (vrd_ipv4_parse(p->host, out) == 0)
+	if (vrd_ipv4_parse(p->host, out) == 0) {
 		return 0;
+	}
 	rc = getaddrinfo(p->host, NULL, &hints, &res);
 	if (rc != 0 || !res) {
 		log_warn("%s:%u: peer %s: %s; skipped", cfg->file, p->line,
@@ -374,8 +398,9 @@ static void bootstrap_resolve(struct vrd_daemon_gossip *gs,
 		uint32_t addr = 0;
 
 		if (peer_resolve(cfg, p, &addr) == 0 && addr == gs->address &&
-		    p->port == cfg->port)
+		    p->port == cfg->port) {
 			continue; /* a shared peer list names us too */
+		}
 		snprintf(b->host, sizeof(b->host), "%s", p->host);
 		b->addr = addr;
 		b->port = p->port;
@@ -398,10 +423,12 @@ static int start_meta_txn(struct tables_txn *txn, void *arg)
 	struct start_meta *m = arg;
 	int rc = meta_get_u64(txn, META_ORIGIN_SEQ, &m->origin_seq);
 
-	if (rc == 0)
+	if (rc == 0) {
 		rc = meta_get_u64(txn, META_INCARNATION, &m->incarnation);
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		return rc;
+	}
 	m->incarnation++;
 	return meta_put_u64(txn, META_INCARNATION, m->incarnation);
 }
@@ -413,10 +440,12 @@ static int trust_load(struct vrd_daemon *d)
 	int rc;
 
 	rc = gossip_key_load(&d->key, cfg->key, err, sizeof(err));
-	if (rc == 0)
+	if (rc == 0) {
 		rc = gossip_cert_load(&d->cert, cfg->cert, err, sizeof(err));
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = gossip_ca_pub_load(&d->ca, cfg->ca, err, sizeof(err));
+	}
 	if (rc < 0) {
 		log_err("gossip: %s", err);
 		gossip_key_destroy(d->key);
@@ -436,8 +465,9 @@ static int own_claim_publish(const struct tables_claim_entry *e, void *arg)
 
 	if (strcmp(e->router, o->d->cfg.name) == 0 &&
 	    gossip_node_claim(o->d->gossip, e->vn, e->ip, &e->mac,
-			      e->mobility_seq) == 0)
+			      e->mobility_seq) == 0) {
 		o->n++;
+	}
 	return 0;
 }
 
@@ -453,15 +483,18 @@ static void publish_own(struct vrd_daemon *d)
 
 	own_network(&d->cfg, &net);
 	rc = gossip_node_publish_network(d->gossip, d->cfg.vn, &net);
-	if (rc < 0)
+	if (rc < 0) {
 		log_err("gossip: cannot publish %s vn %u: %s",
 			vrd_prefix_format(&net, p), d->cfg.vn, strerror(-rc));
-	if (tables_read_begin(d->tables, &txn) < 0)
+	}
+	if (tables_read_begin(d->tables, &txn) < 0) {
 		return;
+	}
 	tables_claim_foreach(txn, TABLES_VN_ALL, own_claim_publish, &o);
 	tables_read_end(txn);
-	if (o.n)
+	if (o.n) {
 		log_info("gossip: %zu claims of ours published again", o.n);
+	}
 }
 
 int vrd_daemon_gossip_start(struct vrd_daemon *d)
@@ -496,11 +529,13 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 	vrd_timer_init(&gs->more, on_more, gs);
 	ops.arg = gs;
 	rc = trust_load(d);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_free;
+	}
 	rc = overlay_address(&d->cfg, &gs->address);
-	if (rc < 0)
+	if (rc < 0) {
 		goto err_key;
+	}
 	rc = tables_write(d->tables, start_meta_txn, &meta);
 	if (rc < 0) {
 		log_err("gossip: tables: %s", strerror(-rc));
@@ -524,15 +559,17 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 		rc = errno ? -errno : -EIO;
 		/* the node's messages may name the module already */
 		why = err[0] ? err : strerror(-rc);
-		if (strncmp(why, "gossip: ", 8) == 0)
+		if (strncmp(why, "gossip: ", 8) == 0) {
 			why += 8;
+		}
 		log_err("gossip: %s", why);
 		goto err_key;
 	}
-	log_info("gossip: %s on %s, %zu bootstrap peers, incarnation %" PRIu64,
-		 d->cfg.name,
-		 vrd_daemon_gossip_addr_port_format(gs->address, d->cfg.port, a),
-		 nc->nbootstrap, meta.incarnation);
+	log_info(
+		"gossip: %s on %s, %zu bootstrap peers, incarnation %" PRIu64,
+		d->cfg.name,
+		vrd_daemon_gossip_addr_port_format(gs->address, d->cfg.port, a),
+		nc->nbootstrap, meta.incarnation);
 	free(nc);
 	publish_own(d);
 	vrd_daemon_gossip_records_apply(gs);
@@ -554,8 +591,9 @@ void vrd_daemon_gossip_stop(struct vrd_daemon *d)
 	struct vrd_daemon_gossip *gs = d->gs;
 	struct gossip_node *n = d->gossip;
 
-	if (!gs)
+	if (!gs) {
 		return;
+	}
 	/* callbacks during the goodbye must not call back into the node */
 	d->gossip = NULL;
 	gossip_node_destroy(n);
@@ -576,20 +614,24 @@ void vrd_daemon_gossip_reconfig(struct vrd_daemon *d,
 	char p[VRD_PREFIX_STRLEN];
 	int rc;
 
-	if (!d->gossip)
+	if (!d->gossip) {
 		return;
+	}
 	own_network(old, &was);
 	own_network(cur, &now);
-	if (old->vn == cur->vn && was.addr == now.addr && was.len == now.len)
+	if (old->vn == cur->vn && was.addr == now.addr && was.len == now.len) {
 		return;
+	}
 	rc = gossip_node_withdraw(d->gossip, old->vn, &was);
-	if (rc < 0)
+	if (rc < 0) {
 		log_warn("gossip: cannot withdraw %s vn %u: %s",
 			 vrd_prefix_format(&was, p), old->vn, strerror(-rc));
+	}
 	rc = gossip_node_publish_network(d->gossip, cur->vn, &now);
-	if (rc < 0)
+	if (rc < 0) {
 		log_err("gossip: cannot publish %s vn %u: %s",
 			vrd_prefix_format(&now, p), cur->vn, strerror(-rc));
+	}
 	vrd_daemon_gossip_records_apply(d->gs);
 	vrd_daemon_gossip_flush(d->gs);
 }
@@ -602,8 +644,9 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 	const struct vrd_daemon_gossip_stats *s;
 	int rc;
 
-	if (!d->gs)
+	if (!d->gs) {
 		return 0;
+	}
 	s = &d->gs->stats;
 	const struct vrd_counter own[] = {
 		{"gossip.tables.records", s->records},
@@ -615,8 +658,9 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 
 	if (d->gossip) {
 		rc = gossip_node_counters(d->gossip, fn, arg);
-		if (rc != 0)
+		if (rc != 0) {
 			return rc;
+		}
 	}
 	return VRD_COUNTERS_EMIT(own, fn, arg);
 }

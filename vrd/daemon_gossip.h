@@ -22,7 +22,8 @@
 #include "vrd/daemon.h"
 #include "base/log.h"
 
-#define VRD_DAEMON_GOSSIP_PENDING_MAX 256 /* records written in one transaction */
+#define VRD_DAEMON_GOSSIP_PENDING_MAX \
+	256 /* records written in one transaction */
 #define VRD_DAEMON_GOSSIP_QUERIES_MAX VRD_CONTROL_CLIENTS_MAX
 #define VRD_DAEMON_ADDR_STRLEN (VRD_IPV4_STRLEN + 6) /* "A.B.C.D:PORT" */
 
@@ -68,14 +69,15 @@ struct vrd_daemon_gossip {
 /* daemon_gossip.c */
 
 /* "A.B.C.D:PORT" into buf; returns buf. */
-const char *vrd_daemon_gossip_addr_port_format(uint32_t addr, uint16_t port,
-					char buf[VRD_DAEMON_ADDR_STRLEN]);
+const char *
+vrd_daemon_gossip_addr_port_format(uint32_t addr, uint16_t port,
+				   char buf[VRD_DAEMON_ADDR_STRLEN]);
 /* After a call that may have sent: a process() round, the timer re-armed. */
 void vrd_daemon_gossip_flush(struct vrd_daemon_gossip *gs);
 /* The node's hwdt_by_mac callback: what this router's HWDT knows of mac. */
 size_t vrd_daemon_gossip_cb_hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
-				 struct gossip_wire_answer_entry *out,
-				 size_t max, void *arg);
+					struct gossip_wire_answer_entry *out,
+					size_t max, void *arg);
 
 /* daemon_gossip_apply.c */
 
@@ -104,8 +106,9 @@ int vrd_daemon_gossip_claim_local(struct vrd_daemon_gossip_claim_op *op);
 
 /* The node's query_done callback: answers the waiting vrctl query. */
 void vrd_daemon_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
-			      const struct vrd_mac *mac, const char *router,
-			      const struct gossip_wire_answer_entry *ips,
-			      size_t nips, void *arg);
+				     const struct vrd_mac *mac,
+				     const char *router,
+				     const struct gossip_wire_answer_entry *ips,
+				     size_t nips, void *arg);
 
 #endif

@@ -32,18 +32,24 @@ static int claim_event(struct tables_txn *txn, const char *type, uint64_t now,
 
 	snprintf(ev.type, sizeof(ev.type), "%s", type);
 	rc = tables_event_set(&ev, "ip", "%s", vrd_ipv4_format(ip, a));
-	if (rc == 0)
+	if (rc == 0) {
 		rc = tables_event_set(&ev, "mac", "%s", vrd_mac_format(mac, m));
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = event_field_u64(&ev, "vn", vn);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = tables_event_set(&ev, "router", "%s", router);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = event_field_u64(&ev, "seq", seq);
-	if (rc == 0 && owner)
+	}
+	if (rc == 0 && owner) {
 		rc = tables_event_set(&ev, "owner", "%s", owner);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = tables_event_add(txn, &ev);
+	}
 	return rc;
 }
 
@@ -54,8 +60,9 @@ void vrd_daemon_gossip_cb_record(const struct gossip_record *r, void *arg)
 	struct vrd_daemon_gossip *gs = arg;
 
 	/* the node holds no transaction: safe */
-	if (gs->npending == VRD_DAEMON_GOSSIP_PENDING_MAX)
+	if (gs->npending == VRD_DAEMON_GOSSIP_PENDING_MAX) {
 		vrd_daemon_gossip_records_apply(gs);
+	}
 	gs->pending[gs->npending++] = *r;
 }
 
@@ -81,8 +88,9 @@ static int apply_network(struct tables_txn *txn, struct apply *a, size_t i)
 		return 0;
 	}
 	rc = tables_gndt_get(txn, r->vn, &r->prefix, &old);
-	if (rc < 0 && rc != -ENOENT)
+	if (rc < 0 && rc != -ENOENT) {
 		return rc;
+	}
 	if (rc == 0 && old.origin == TABLES_GNDT_LOCAL) {
 		a->ignored[i] = true; /* the config says it is ours: keep */
 		return 0;
@@ -111,8 +119,9 @@ static int apply_withdraw(struct tables_txn *txn, struct apply *a, size_t i)
 		a->ignored[i] = true; /* not the origin's (any more) */
 		return 0;
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	return tables_gndt_del(txn, r->vn, &r->prefix);
 }
 
@@ -124,10 +133,12 @@ static int claim_gndt_put(struct tables_txn *txn, uint32_t vn, uint32_t ip,
 	struct tables_gndt_entry e, old;
 	int rc = tables_gndt_get(txn, vn, &p, &old);
 
-	if (rc < 0 && rc != -ENOENT)
+	if (rc < 0 && rc != -ENOENT) {
 		return rc;
-	if (rc == 0 && old.origin == TABLES_GNDT_LOCAL)
+	}
+	if (rc == 0 && old.origin == TABLES_GNDT_LOCAL) {
 		return 0; /* our own configured address (host mode) */
+	}
 	memset(&e, 0, sizeof(e));
 	e.vn = vn;
 	e.prefix = p;
@@ -149,14 +160,17 @@ static int claim_state_read(struct tables_txn *txn, uint32_t vn, uint32_t ip,
 
 	*exists = false;
 	memset(st, 0, sizeof(*st));
-	if (rc == -ENOENT)
+	if (rc == -ENOENT) {
 		return 0;
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		return rc;
-	if (gossip_claim_state_from(st, &e) == 0)
+	}
+	if (gossip_claim_state_from(st, &e) == 0) {
 		*exists = true;
-	else
+	} else {
 		memset(st, 0, sizeof(*st));
+	}
 	return 0;
 }
 
@@ -188,10 +202,12 @@ static int stand_down(struct tables_txn *txn, uint32_t vn, uint32_t ip)
 	struct tables_lndt_entry e;
 	int rc = tables_lndt_get(txn, vn, &p, &e);
 
-	if (rc == -ENOENT || (rc == 0 && e.source != TABLES_LNDT_MIGRATED))
+	if (rc == -ENOENT || (rc == 0 && e.source != TABLES_LNDT_MIGRATED)) {
 		return 0;
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		return rc;
+	}
 	return tables_lndt_del(txn, vn, &p);
 }
 
@@ -211,27 +227,33 @@ static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 	int rc;
 
 	rc = claim_state_read(txn, r->vn, ip, &st, &exists);
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	v = gossip_claim_decide(&st, exists, &in, self, a->now, NULL, &lost);
 	a->verdict[i] = (uint8_t)v;
 	a->lost[i] = lost;
 	if (verdict_changes_state(v)) {
 		rc = claim_state_write(txn, r->vn, ip, &st);
-		if (rc < 0)
+		if (rc < 0) {
 			return rc;
+		}
 	}
-	if (v == GOSSIP_CLAIM_REJECT_FROZEN)
+	if (v == GOSSIP_CLAIM_REJECT_FROZEN) {
 		return claim_event(txn, "claim-frozen", a->now, r->vn, ip,
 				   &r->mac, r->origin, r->mobility_seq,
 				   st.router);
-	if (!verdict_accepts(v))
+	}
+	if (!verdict_accepts(v)) {
 		return 0;
+	}
 	rc = claim_gndt_put(txn, r->vn, ip, r->origin, r->mobility_seq, a->now);
-	if (rc == 0 && lost)
+	if (rc == 0 && lost) {
 		rc = stand_down(txn, r->vn, ip);
-	if (rc < 0 || v == GOSSIP_CLAIM_ACCEPT_REFRESH)
+	}
+	if (rc < 0 || v == GOSSIP_CLAIM_ACCEPT_REFRESH) {
 		return rc;
+	}
 	return claim_event(txn, lost ? "claim-lost" : "claim-won", a->now,
 			   r->vn, ip, &r->mac, r->origin, r->mobility_seq,
 			   NULL);
@@ -274,8 +296,9 @@ static void apply_log(const struct apply *a)
 		const struct gossip_record *r = &gs->pending[i];
 		const char *verdict;
 
-		if (a->ignored[i])
+		if (a->ignored[i]) {
 			continue;
+		}
 		if (r->type != GOSSIP_RECORD_HOST) {
 			log_debug("gossip: %s %s vn %u from %s (seq %" PRIu64
 				  ")",
@@ -288,16 +311,17 @@ static void apply_log(const struct apply *a)
 		verdict = gossip_claim_verdict_name(a->verdict[i]);
 		vrd_ipv4_format(r->prefix.addr, ip);
 		vrd_mac_format(&r->mac, m);
-		if (a->lost[i])
+		if (a->lost[i]) {
 			log_info(
 				"claim: %s (%s) vn %u moved to %s (seq %" PRIu64
 				"): standing down",
 				ip, m, r->vn, r->origin, r->mobility_seq);
-		else
+		} else {
 			log_debug("claim: %s (%s) vn %u by %s seq %" PRIu64
 				  ": %s",
 				  ip, m, r->vn, r->origin, r->mobility_seq,
 				  verdict ? verdict : "?");
+		}
 	}
 }
 
@@ -308,8 +332,9 @@ void vrd_daemon_gossip_records_apply(struct vrd_daemon_gossip *gs)
 	struct apply *a;
 	int rc;
 
-	if (gs->npending == 0)
+	if (gs->npending == 0) {
 		return;
+	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
 		rc = -ENOMEM;
@@ -355,30 +380,38 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 	int rc;
 
 	rc = claim_state_read(txn, op->vn, op->ip, &st, &exists);
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	op->seq = in.seq = gossip_claim_next_seq(exists ? &st : NULL);
-	if (op->seq == 0)
+	if (op->seq == 0) {
 		return -EOVERFLOW;
+	}
 	op->verdict = gossip_claim_decide(&st, exists, &in, self, op->now, NULL,
 					  NULL);
 	op->frozen_until_ms = st.frozen_until_ms;
-	if (!verdict_changes_state(op->verdict))
+	if (!verdict_changes_state(op->verdict)) {
 		return -EINVAL;
+	}
 	rc = claim_state_write(txn, op->vn, op->ip, &st);
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
-	if (op->verdict == GOSSIP_CLAIM_REJECT_FROZEN)
+	}
+	if (op->verdict == GOSSIP_CLAIM_REJECT_FROZEN) {
 		return claim_event(txn, "claim-frozen", op->now, op->vn, op->ip,
 				   &op->mac, self, op->seq, st.router);
+	}
 	rc = claim_gndt_put(txn, op->vn, op->ip, self, op->seq, op->now);
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	rc = tables_lndt_get(txn, op->vn, &p, &have);
-	if (rc == -ENOENT)
+	if (rc == -ENOENT) {
 		rc = tables_lndt_put(txn, &le);
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		return rc;
+	}
 	/* the host is here: the HWDT says so in the same commit, so the next
 	 * "who has MAC m?" finds it here even if it never ARPs (a RARP names
 	 * no address) */
@@ -391,8 +424,9 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 		.last_seen_ms = op->now,
 	};
 	rc = tables_hwdt_learn(txn, &he, NULL);
-	if (rc < 0 && rc != -EPERM) /* a static entry stays */
+	if (rc < 0 && rc != -EPERM) { /* a static entry stays */
 		return rc;
+	}
 	return claim_event(txn, "claim-won", op->now, op->vn, op->ip, &op->mac,
 			   self, op->seq, NULL);
 }

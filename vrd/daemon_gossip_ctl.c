@@ -35,11 +35,14 @@ static bool bootstrap_reached(const struct vrd_daemon *d,
 	struct gossip_member_info m;
 	size_t cursor = 0;
 
-	if (!b->addr)
+	if (!b->addr) {
 		return false;
-	while (gossip_node_peer_next(d->gossip, &cursor, &m))
-		if (m.addr == b->addr && m.port == b->port)
+	}
+	while (gossip_node_peer_next(d->gossip, &cursor, &m)) {
+		if (m.addr == b->addr && m.port == b->port) {
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -49,19 +52,22 @@ static void peer_row(struct vrd_row *row, const struct gossip_member_info *m,
 	char a[VRD_DAEMON_ADDR_STRLEN];
 
 	vrd_row_add_str(row, "name", "%s", m->name);
-	vrd_row_add_str(row, "address", "%s",
-			vrd_daemon_gossip_addr_port_format(m->addr, m->port, a));
+	vrd_row_add_str(
+		row, "address", "%s",
+		vrd_daemon_gossip_addr_port_format(m->addr, m->port, a));
 	vrd_row_add_str(row, "state", "%s", peer_state_word(m->state));
-	if (m->last_seen_ms)
+	if (m->last_seen_ms) {
 		vrd_row_add_time(
 			row, "last_seen",
 			(uint64_t)((int64_t)m->last_seen_ms + wall_offset));
-	else
+	} else {
 		vrd_row_add_null(row, "last_seen");
-	if (m->rtt_ms)
+	}
+	if (m->rtt_ms) {
 		vrd_row_add_u64(row, "rtt_ms", m->rtt_ms);
-	else
+	} else {
 		vrd_row_add_null(row, "rtt_ms");
+	}
 	vrd_row_add_u64(row, "incarnation", m->incarnation);
 }
 
@@ -73,12 +79,13 @@ static void bootstrap_row(struct vrd_row *row,
 	char a[VRD_DAEMON_ADDR_STRLEN];
 
 	vrd_row_add_null(row, "name");
-	if (b->addr)
-		vrd_row_add_str(
-			row, "address", "%s",
-			vrd_daemon_gossip_addr_port_format(b->addr, b->port, a));
-	else
+	if (b->addr) {
+		vrd_row_add_str(row, "address", "%s",
+				vrd_daemon_gossip_addr_port_format(b->addr,
+								   b->port, a));
+	} else {
 		vrd_row_add_str(row, "address", "%s:%u", b->host, b->port);
+	}
 	vrd_row_add_str(row, "state", "down");
 	vrd_row_add_null(row, "last_seen");
 	vrd_row_add_null(row, "rtt_ms");
@@ -99,16 +106,19 @@ void vrd_daemon_ctl_peers(struct vrd_daemon *d, struct vrd_reply *rep)
 	}
 	while (gossip_node_peer_next(d->gossip, &cursor, &m)) {
 		row = vrd_reply_row(rep);
-		if (!row)
+		if (!row) {
 			goto nomem;
+		}
 		peer_row(row, &m, offset);
 	}
 	for (size_t i = 0; i < d->gs->nboot; i++) {
-		if (bootstrap_reached(d, &d->gs->boot[i]))
+		if (bootstrap_reached(d, &d->gs->boot[i])) {
 			continue;
+		}
 		row = vrd_reply_row(rep);
-		if (!row)
+		if (!row) {
 			goto nomem;
+		}
 		bootstrap_row(row, &d->gs->boot[i]);
 	}
 	return;
@@ -134,40 +144,46 @@ static int ctl_words(struct vrd_daemon *d, const struct vrd_ctl_request *req,
 		char *end;
 
 		if (strcmp(w, "--vn") != 0) {
-			if (npos == want)
+			if (npos == want) {
 				return vrd_reply_error(rep, -EINVAL,
 						       "usage: %s", usage);
+			}
 			pos[npos++] = w;
 			continue;
 		}
-		if (++i == req->argc)
+		if (++i == req->argc) {
 			return vrd_reply_error(rep, -EINVAL,
 					       "--vn takes one number");
+		}
 		w = req->argv[i];
 		errno = 0;
 		v = strtoull(w, &end, 10);
 		if (errno || end == w || *end || w[0] < '0' || w[0] > '9' ||
-		    v >= TABLES_VN_ALL)
+		    v >= TABLES_VN_ALL) {
 			return vrd_reply_error(rep, -EINVAL,
 					       "bad virtual network: %s", w);
+		}
 		*vn = (uint32_t)v;
 	}
-	if (npos != want)
+	if (npos != want) {
 		return vrd_reply_error(rep, -EINVAL, "usage: %s", usage);
-	if (!gossip_cert_has_vn(&d->cert, *vn))
+	}
+	if (!gossip_cert_has_vn(&d->cert, *vn)) {
 		return vrd_reply_error(rep, -EPERM,
 				       "vn %u is not in this router's "
 				       "certificate",
 				       *vn);
+	}
 	return 0;
 }
 
 static int ctl_mac(const char *w, struct vrd_mac *mac, struct vrd_reply *rep)
 {
 	if (vrd_mac_parse(w, mac) < 0 || vrd_mac_is_zero(mac) ||
-	    vrd_mac_is_multicast(mac))
+	    vrd_mac_is_multicast(mac)) {
 		return vrd_reply_error(rep, -EINVAL,
 				       "%s is not a unicast MAC address", w);
+	}
 	return 0;
 }
 
@@ -184,13 +200,15 @@ int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
 	char a[VRD_IPV4_STRLEN], m[VRD_MAC_STRLEN], t[VRD_RFC3339_STRLEN];
 	int rc;
 
-	if (!d->gossip)
+	if (!d->gossip) {
 		return -ENOTCONN;
+	}
 	vrd_ipv4_format(ip, a);
 	vrd_mac_format(mac, m);
 	rc = vrd_daemon_gossip_claim_local(&op);
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	if (op.verdict == GOSSIP_CLAIM_REJECT_FROZEN) {
 		log_warn("claim: %s (%s) vn %u is frozen until %s: too many "
 			 "moves",
@@ -216,42 +234,48 @@ void vrd_daemon_ctl_claim(struct vrd_daemon *d,
 	uint32_t vn, ip;
 	int rc;
 
-	if (ctl_words(d, req, "claim IP MAC [--vn N]", w, 2, &vn, rep) < 0)
+	if (ctl_words(d, req, "claim IP MAC [--vn N]", w, 2, &vn, rep) < 0) {
 		return;
+	}
 	if (vrd_ipv4_parse(w[0], &ip) < 0) {
 		vrd_reply_error(rep, -EINVAL, "%s is not an IPv4 address",
 				w[0]);
 		return;
 	}
-	if (ctl_mac(w[1], &mac, rep) < 0)
+	if (ctl_mac(w[1], &mac, rep) < 0) {
 		return;
+	}
 	rc = vrd_daemon_claim(d, vn, ip, &mac);
-	if (rc == -EBUSY)
+	if (rc == -EBUSY) {
 		vrd_reply_error(rep, rc, "claim %s: frozen (too many moves)",
 				w[0]);
-	else if (rc == -EPIPE)
+	} else if (rc == -EPIPE) {
 		vrd_reply_error(rep, rc, "claim %s: taken here, not gossiped",
 				w[0]);
-	else if (rc == -ENOTCONN)
+	} else if (rc == -ENOTCONN) {
 		vrd_reply_error(rep, rc, "gossip is not running");
-	else if (rc < 0)
+	} else if (rc < 0) {
 		vrd_reply_error(rep, rc, "claim %s: %s", w[0],
 				rc == -EOVERFLOW ? "sequence numbers exhausted"
 						 : strerror(-rc));
+	}
 }
 
 /* ---- control: query ------------------------------------------------- */
 
 static struct vrd_daemon_gossip_query *query_find(struct vrd_daemon_gossip *gs,
-					   int64_t id)
+						  int64_t id)
 {
 	/* answered inside gossip_node_query, before its id was known (the
 	 * ids only grow): the slot still has id 0 */
-	if (gs->querying && id > gs->last_query_id)
+	if (gs->querying && id > gs->last_query_id) {
 		id = 0;
-	for (size_t i = 0; i < VRD_DAEMON_GOSSIP_QUERIES_MAX; i++)
-		if (gs->queries[i].used && gs->queries[i].id == id)
+	}
+	for (size_t i = 0; i < VRD_DAEMON_GOSSIP_QUERIES_MAX; i++) {
+		if (gs->queries[i].used && gs->queries[i].id == id) {
 			return &gs->queries[i];
+		}
+	}
 	return NULL;
 }
 
@@ -268,8 +292,9 @@ static void query_event(struct vrd_daemon_gossip *gs, uint32_t vn,
 		int n;
 
 		vrd_ipv4_format(ips[i].ip, a);
-		if (len + strlen(a) + 2 > sizeof(list))
+		if (len + strlen(a) + 2 > sizeof(list)) {
 			break; /* the event keeps what fits */
+		}
 		n = snprintf(list + len, sizeof(list) - len, "%s%s",
 			     i ? "," : "", a);
 		len += (size_t)n;
@@ -298,10 +323,11 @@ static void query_rows(struct vrd_reply *rep, const char *router,
 			return;
 		}
 		vrd_row_add_str(row, "ip", "%s", vrd_ipv4_format(ips[i].ip, a));
-		if (ips[i].last_seen_ms)
+		if (ips[i].last_seen_ms) {
 			vrd_row_add_time(row, "last_seen", ips[i].last_seen_ms);
-		else
+		} else {
 			vrd_row_add_null(row, "last_seen");
+		}
 	}
 }
 
@@ -310,22 +336,25 @@ static uint64_t answer_latest(const struct gossip_wire_answer_entry *ips,
 {
 	uint64_t latest = 0;
 
-	for (size_t i = 0; i < nips; i++)
-		if (ips[i].last_seen_ms > latest)
+	for (size_t i = 0; i < nips; i++) {
+		if (ips[i].last_seen_ms > latest) {
 			latest = ips[i].last_seen_ms;
+		}
+	}
 	return latest;
 }
 
 void vrd_daemon_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
-			      const struct vrd_mac *mac, const char *router,
-			      const struct gossip_wire_answer_entry *ips,
-			      size_t nips, void *arg)
+				     const struct vrd_mac *mac,
+				     const char *router,
+				     const struct gossip_wire_answer_entry *ips,
+				     size_t nips, void *arg)
 {
 	struct vrd_daemon_gossip *gs = arg;
 	struct vrd_daemon_gossip_query *q = query_find(gs, (int64_t)query_id);
 	struct gossip_wire_answer_entry local[GOSSIP_WIRE_ANSWERS_MAX];
-	size_t nlocal = vrd_daemon_gossip_cb_hwdt_by_mac(vn, mac, local,
-						  GOSSIP_WIRE_ANSWERS_MAX, gs);
+	size_t nlocal = vrd_daemon_gossip_cb_hwdt_by_mac(
+		vn, mac, local, GOSSIP_WIRE_ANSWERS_MAX, gs);
 	char m[VRD_MAC_STRLEN];
 	struct vrd_reply rep;
 
@@ -349,32 +378,37 @@ void vrd_daemon_gossip_cb_query_done(uint64_t query_id, uint32_t vn,
 	}
 	vrd_mac_format(mac, m);
 	query_event(gs, vn, m, router, ips, nips);
-	if (!q)
+	if (!q) {
 		return; /* nobody waits: timed out and reaped */
+	}
 	vrd_reply_init(&rep, VRD_REPLY_TABLE);
-	if (router)
+	if (router) {
 		query_rows(&rep, router, ips, nips);
-	else
+	} else {
 		vrd_reply_error(&rep, -ENOENT, "nobody has %s", m);
-	if (vrd_control_complete(gs->d->control, q->handle, &rep) < 0)
+	}
+	if (vrd_control_complete(gs->d->control, q->handle, &rep) < 0) {
 		gs->stats.queries_lost++;
+	}
 	vrd_reply_free(&rep);
 	q->used = false;
 }
 
 /* A slot for a new query; slots whose client must be gone are reaped. */
-static struct vrd_daemon_gossip_query *query_slot_new(struct vrd_daemon_gossip *gs,
-					       uint64_t now)
+static struct vrd_daemon_gossip_query *
+query_slot_new(struct vrd_daemon_gossip *gs, uint64_t now)
 {
 	struct vrd_daemon_gossip_query *free_slot = NULL;
 
 	for (size_t i = 0; i < VRD_DAEMON_GOSSIP_QUERIES_MAX; i++) {
 		struct vrd_daemon_gossip_query *q = &gs->queries[i];
 
-		if (q->used && now - q->since_ms > 2 * VRD_CONTROL_IDLE_MS)
+		if (q->used && now - q->since_ms > 2 * VRD_CONTROL_IDLE_MS) {
 			q->used = false;
-		if (!q->used && !free_slot)
+		}
+		if (!q->used && !free_slot) {
 			free_slot = q;
+		}
 	}
 	return free_slot;
 }
@@ -394,8 +428,9 @@ void vrd_daemon_ctl_query(struct vrd_daemon *d,
 	uint32_t vn;
 
 	if (ctl_words(d, req, "query MAC [--vn N]", w, 1, &vn, rep) < 0 ||
-	    ctl_mac(w[0], &mac, rep) < 0)
+	    ctl_mac(w[0], &mac, rep) < 0) {
 		return;
+	}
 	if (!d->gossip || !gs) {
 		vrd_reply_error(rep, -ENOTCONN, "gossip is not running");
 		return;
@@ -425,10 +460,12 @@ void vrd_daemon_ctl_query(struct vrd_daemon *d,
 		vrd_reply_free(&err);
 		return;
 	}
-	if (q->used && q->id == 0 && q->handle == handle)
+	if (q->used && q->id == 0 && q->handle == handle) {
 		q->id = id; /* not answered yet */
-	if (id > gs->last_query_id)
+	}
+	if (id > gs->last_query_id) {
 		gs->last_query_id = id;
+	}
 	vrd_daemon_gossip_records_apply(gs);
 	vrd_daemon_gossip_flush(gs);
 }

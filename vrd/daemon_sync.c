@@ -25,11 +25,14 @@ struct sync {
 static bool wanted(const struct vrd_prefix *set, size_t n, uint32_t vn,
 		   uint32_t want_vn, const struct vrd_prefix *p)
 {
-	if (vn != want_vn)
+	if (vn != want_vn) {
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (set[i].addr == p->addr && set[i].len == p->len)
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (set[i].addr == p->addr && set[i].len == p->len) {
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -38,10 +41,12 @@ static int lndt_stale(const struct tables_lndt_entry *e, void *arg)
 	struct sync *s = arg;
 
 	if (e->source != TABLES_LNDT_CONFIG ||
-	    wanted(s->lndt, s->nlndt, e->vn, s->cfg->vn, &e->prefix))
+	    wanted(s->lndt, s->nlndt, e->vn, s->cfg->vn, &e->prefix)) {
 		return 0;
-	if (s->nstale_lndt == 64)
+	}
+	if (s->nstale_lndt == 64) {
 		return -ENOSPC;
+	}
 	s->stale_lndt_vn[s->nstale_lndt] = e->vn;
 	s->stale_lndt[s->nstale_lndt++] = e->prefix;
 	return 0;
@@ -52,10 +57,12 @@ static int gndt_stale(const struct tables_gndt_entry *e, void *arg)
 	struct sync *s = arg;
 
 	if (e->origin != TABLES_GNDT_LOCAL ||
-	    wanted(s->gndt, s->ngndt, e->vn, s->cfg->vn, &e->prefix))
+	    wanted(s->gndt, s->ngndt, e->vn, s->cfg->vn, &e->prefix)) {
 		return 0;
-	if (s->nstale_gndt == 64)
+	}
+	if (s->nstale_gndt == 64) {
 		return -ENOSPC;
+	}
 	s->stale_gndt_vn[s->nstale_gndt] = e->vn;
 	s->stale_gndt[s->nstale_gndt++] = e->prefix;
 	return 0;
@@ -67,11 +74,13 @@ static int gndt_own(struct tables_txn *txn, struct sync *s,
 	struct tables_gndt_entry e, old;
 	int rc = tables_gndt_get(txn, s->cfg->vn, p, &old);
 
-	if (rc < 0 && rc != -ENOENT)
+	if (rc < 0 && rc != -ENOENT) {
 		return rc;
+	}
 	if (rc == 0 && old.origin == TABLES_GNDT_LOCAL &&
-	    strcmp(old.router, s->cfg->name) == 0)
+	    strcmp(old.router, s->cfg->name) == 0) {
 		return 0; /* already ours: keep its sequence number */
+	}
 	memset(&e, 0, sizeof(e));
 	e.vn = s->cfg->vn;
 	e.prefix = *p;
@@ -94,21 +103,25 @@ static int sync_txn(struct tables_txn *txn, void *arg)
 	s->nstale_lndt = s->nstale_gndt = 0;
 	s->gndt_changed = false;
 	rc = tables_lndt_foreach(txn, TABLES_VN_ALL, lndt_stale, s);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = tables_gndt_foreach(txn, TABLES_VN_ALL, gndt_stale, s);
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		return rc;
+	}
 	for (size_t i = 0; i < s->nstale_lndt; i++) {
 		rc = tables_lndt_del(txn, s->stale_lndt_vn[i],
 				     &s->stale_lndt[i]);
-		if (rc < 0)
+		if (rc < 0) {
 			return rc;
+		}
 	}
 	for (size_t i = 0; i < s->nstale_gndt; i++) {
 		rc = tables_gndt_del(txn, s->stale_gndt_vn[i],
 				     &s->stale_gndt[i]);
-		if (rc < 0)
+		if (rc < 0) {
 			return rc;
+		}
 		s->gndt_changed = true;
 	}
 	for (size_t i = 0; i < s->nlndt; i++) {
@@ -121,21 +134,25 @@ static int sync_txn(struct tables_txn *txn, void *arg)
 		struct tables_lndt_entry old;
 
 		rc = tables_lndt_get(txn, e.vn, &e.prefix, &old);
-		if (rc == 0 && old.source == TABLES_LNDT_CONFIG)
+		if (rc == 0 && old.source == TABLES_LNDT_CONFIG) {
 			continue;
+		}
 		rc = tables_lndt_put(txn, &e);
-		if (rc < 0)
+		if (rc < 0) {
 			return rc;
+		}
 	}
 	for (size_t i = 0; i < s->ngndt; i++) {
 		rc = gndt_own(txn, s, &s->gndt[i]);
-		if (rc < 0)
+		if (rc < 0) {
 			return rc;
+		}
 	}
 	rc = tables_meta_get(txn, "mode", mode);
 	if (rc == -ENOENT ||
-	    (rc == 0 && strcmp(mode, vrd_mode_name(s->cfg->mode)) != 0))
+	    (rc == 0 && strcmp(mode, vrd_mode_name(s->cfg->mode)) != 0)) {
 		rc = tables_meta_put(txn, "mode", vrd_mode_name(s->cfg->mode));
+	}
 	return rc;
 }
 
@@ -162,10 +179,11 @@ int vrd_daemon_sync_config(struct vrd_daemon *d, const struct vrd_config *cfg)
 			strerror(-rc));
 		return rc;
 	}
-	if (s.nstale_lndt || s.nstale_gndt)
+	if (s.nstale_lndt || s.nstale_gndt) {
 		log_info("config: removed %zu lndt and %zu gndt entries no "
 			 "longer configured",
 			 s.nstale_lndt, s.nstale_gndt);
+	}
 	return vrd_daemon_fib_refresh(d, s.gndt_changed);
 }
 
@@ -190,17 +208,21 @@ int vrd_daemon_event(struct vrd_daemon *d, const char *type, ...)
 
 	memset(&a, 0, sizeof(a));
 	a.ev.time_ms = vrd_wallclock_ms();
-	if (strlen(type) > TABLES_EVENT_TYPE_MAX)
+	if (strlen(type) > TABLES_EVENT_TYPE_MAX) {
 		return -EINVAL;
+	}
 	strcpy(a.ev.type, type);
 	va_start(ap, type);
-	while (rc == 0 && (k = va_arg(ap, const char *)))
+	while (rc == 0 && (k = va_arg(ap, const char *))) {
 		rc = tables_event_set(&a.ev, k, "%s", va_arg(ap, const char *));
+	}
 	va_end(ap);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = tables_write(d->tables, event_txn, &a);
-	if (rc < 0)
+	}
+	if (rc < 0) {
 		log_warn("event %s not recorded: %s", type, strerror(-rc));
+	}
 	return rc;
 }
 
@@ -213,8 +235,9 @@ int vrd_daemon_fib_refresh(struct vrd_daemon *d, bool force)
 	int rc;
 
 	rc = tables_read_begin(d->tables, &txn);
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	if (!force && cur &&
 	    tables_fib_generation(cur) == tables_gndt_generation(txn)) {
 		tables_read_end(txn);
@@ -233,8 +256,9 @@ int vrd_daemon_fib_refresh(struct vrd_daemon *d, bool force)
 	tables_fib_publish(d->fib, fib);
 	tables_fib_reclaim(d->fib);
 	vrd_daemon_dp_routes(d);
-	if (d->migrate)
+	if (d->migrate) {
 		vrd_migrate_fib(d->migrate);
+	}
 	log_debug("fib: %zu routes, built in %llu us", tables_fib_size(fib),
 		  (unsigned long long)d->stats.fib_build_us_last);
 	return 0;

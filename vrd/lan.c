@@ -99,23 +99,27 @@ static void proxy_answer(struct vrd_lan *lan, const struct capture_frame *f)
 	enum inject_proxy_verdict v;
 
 	/* requests the router itself sent (seen only on unusual setups) */
-	if (memcmp(f->sha.b, lan->own_mac.b, 6) == 0)
+	if (memcmp(f->sha.b, lan->own_mac.b, 6) == 0) {
 		return;
+	}
 	/* a host that migrated in still believes its old subnet on-link:
 	 * the router answers for every address not on this LAN */
 	if (lan->d->migrate &&
-	    vrd_migrate_proxy(lan->d->migrate, f->spa, f->tpa))
+	    vrd_migrate_proxy(lan->d->migrate, f->spa, f->tpa)) {
 		v = INJECT_PROXY_ANSWER;
-	else if (inject_proxy_set_count(lan->proxy) == 0)
+	} else if (inject_proxy_set_count(lan->proxy) == 0) {
 		return; /* the common case: nothing to proxy, no lookups */
-	else
+	} else {
 		v = inject_proxy_decide(&ctx, f->tpa, f->spa);
+	}
 	lan->stats.proxy[v]++;
-	if (v != INJECT_PROXY_ANSWER)
+	if (v != INJECT_PROXY_ANSWER) {
 		return;
+	}
 	if (inject_arp_reply_send(lan->inj, f->tpa, &lan->own_mac, f->spa,
-				  &f->sha) < 0)
+				  &f->sha) < 0) {
 		lan->stats.proxy_send_errors++;
+	}
 }
 
 /* ---- learning ------------------------------------------------------- */
@@ -128,10 +132,11 @@ static void flush(struct vrd_lan *lan)
 	vrd_learn_pending(lan->learner, &nlearn, &nseen);
 	rc = vrd_learn_flush(lan->learner, lan->d->tables,
 			     vrd_loop_now(lan->d->loop));
-	if (rc < 0)
+	if (rc < 0) {
 		log_ratelimited(&lan->rl, VRD_LOG_ERR,
 				"lan: cannot record %zu learned hosts: %s",
 				nlearn, strerror(-rc));
+	}
 }
 
 /* ---- frames --------------------------------------------------------- */
@@ -149,27 +154,32 @@ static void on_frame(const uint8_t *bytes, size_t len, uint64_t ts_us,
 
 	rc = capture_frame_parse(bytes, len, &f);
 	capture_stats_add(&lan->parse, rc, rc == 0 ? &f : NULL);
-	if (rc < 0)
+	if (rc < 0) {
 		return;
-	if (f.kind == CAPTURE_KIND_ARP && f.op == CAPTURE_ARP_REQUEST)
+	}
+	if (f.kind == CAPTURE_KIND_ARP && f.op == CAPTURE_ARP_REQUEST) {
 		proxy_answer(lan, &f);
+	}
 	/* a host of this LAN that was away, back and talking */
 	if (lan->d->migrate &&
-	    (f.kind == CAPTURE_KIND_ARP || f.kind == CAPTURE_KIND_IPV4))
+	    (f.kind == CAPTURE_KIND_ARP || f.kind == CAPTURE_KIND_IPV4)) {
 		vrd_migrate_frame(lan->d->migrate, &f.eth_src,
 				  f.kind == CAPTURE_KIND_ARP ? f.spa
 							     : f.ip_src);
+	}
 	got = capture_evidence_feed(lan->evidence, &f, now, &event, &learn);
 	/* the budget keeps both within one batch: no -ENOSPC */
-	if (got & CAPTURE_FEED_LEARN)
+	if (got & CAPTURE_FEED_LEARN) {
 		vrd_learn_queue(lan->learner, &learn, now, ts_us);
+	}
 	if (got & CAPTURE_FEED_EVENT) {
 		uint64_t now_us = vrd_wallclock_us();
 
 		vrd_learn_queue_seen(lan->learner, &event, ts_us,
 				     now_us > ts_us ? now_us - ts_us : 0);
-		if (lan->d->migrate)
+		if (lan->d->migrate) {
 			vrd_migrate_seen(lan->d->migrate, &event);
+		}
 	}
 }
 
@@ -178,14 +188,16 @@ static void on_readable(struct vrd_loop *loop, int fd, short revents, void *arg)
 	struct vrd_lan *lan = arg;
 	int n;
 
-	if (tables_read_begin(lan->d->tables, &lan->rtxn) < 0)
+	if (tables_read_begin(lan->d->tables, &lan->rtxn) < 0) {
 		lan->rtxn = NULL; /* the callbacks then say "not known" */
+	}
 	n = capture_read(lan->cap, VRD_LAN_BUDGET, on_frame, lan);
 	tables_read_end(lan->rtxn);
 	lan->rtxn = NULL;
-	if (n < 0)
+	if (n < 0) {
 		log_ratelimited(&lan->rl, VRD_LOG_WARN, "lan %s: capture: %s",
 				lan->d->cfg.lan_if, strerror(-n));
+	}
 	flush(lan);
 }
 
@@ -236,8 +248,9 @@ int vrd_lan_announce(struct vrd_lan *lan, uint32_t ip,
 		a.op = INJECT_GARP_REPLY; /* unicast: the reply form */
 	}
 	rc = inject_sched_add(lan->sched, &a, vrd_loop_now(lan->d->loop));
-	if (rc < 0)
+	if (rc < 0) {
 		return rc;
+	}
 	sched_run(lan->d->loop, &lan->sched_timer, lan); /* the first now */
 	return 0;
 }
@@ -248,14 +261,16 @@ void vrd_lan_refresh_own(struct vrd_lan *lan)
 {
 	struct ifaddrs *ifa, *i;
 
-	if (getifaddrs(&ifa) < 0)
+	if (getifaddrs(&ifa) < 0) {
 		return;
+	}
 	lan->nown = 0;
 	for (i = ifa; i; i = i->ifa_next) {
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
 		    strcmp(i->ifa_name, lan->d->cfg.lan_if) != 0 ||
-		    lan->nown == VRD_LAN_OWN_MAX)
+		    lan->nown == VRD_LAN_OWN_MAX) {
 			continue;
+		}
 		lan->own[lan->nown++] =
 			ntohl(((struct sockaddr_in *)(void *)i->ifa_addr)
 				      ->sin_addr.s_addr);
@@ -278,13 +293,15 @@ struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 	char err[256];
 	struct vrd_lan *lan = calloc(1, sizeof(*lan));
 
-	if (!lan)
+	if (!lan) {
 		return NULL;
+	}
 	lan->d = d;
 	lan->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
 	ec.arg = lan;
-	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed))
+	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed)) {
 		ec.seed = vrd_monotonic_ns();
+	}
 	lan->inj = inject_open(d->cfg.lan_if, err, sizeof(err));
 	if (!lan->inj) {
 		log_err("lan %s: %s", d->cfg.lan_if, err);
@@ -301,11 +318,13 @@ struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 	lan->sched = inject_sched_create(SCHED_CAPACITY, SCHED_RATE_PPS,
 					 SCHED_BURST);
 	lan->learner = vrd_learn_create(&lc);
-	if (!lan->evidence || !lan->proxy || !lan->sched || !lan->learner)
+	if (!lan->evidence || !lan->proxy || !lan->sched || !lan->learner) {
 		goto err_all;
+	}
 	if (vrd_loop_fd_add(d->loop, capture_fd(lan->cap), POLLIN, on_readable,
-			    lan) < 0)
+			    lan) < 0) {
 		goto err_all;
+	}
 	vrd_timer_init(&lan->sched_timer, sched_run, lan);
 	vrd_lan_refresh_own(lan);
 	log_info("lan %s: capturing (%s)", d->cfg.lan_if,
@@ -328,8 +347,9 @@ err_free:
 
 void vrd_lan_destroy(struct vrd_lan *lan)
 {
-	if (!lan)
+	if (!lan) {
 		return;
+	}
 	vrd_loop_fd_del(lan->d->loop, capture_fd(lan->cap));
 	vrd_timer_cancel(lan->d->loop, &lan->sched_timer);
 	vrd_learn_destroy(lan->learner);
@@ -353,10 +373,12 @@ static int neighbour(const struct tables_hwdt_entry *e, void *arg)
 {
 	struct neighbours *nb = arg;
 
-	if (nb->n == nb->max)
+	if (nb->n == nb->max) {
 		return 1;
-	if (vrd_prefix_contains(&nb->lan->d->cfg.lan_network, e->ip))
+	}
+	if (vrd_prefix_contains(&nb->lan->d->cfg.lan_network, e->ip)) {
 		nb->out[nb->n++] = (struct vrd_lan_host){e->ip, e->mac};
+	}
 	return 0;
 }
 
@@ -366,10 +388,12 @@ size_t vrd_lan_neighbours(struct vrd_lan *lan, struct vrd_lan_host *out,
 	struct neighbours nb = {.lan = lan, .out = out, .max = max};
 	struct tables_txn *txn;
 
-	for (size_t i = 0; i < lan->nown && nb.n < max; i++)
+	for (size_t i = 0; i < lan->nown && nb.n < max; i++) {
 		out[nb.n++] = (struct vrd_lan_host){lan->own[i], lan->own_mac};
-	if (tables_read_begin(lan->d->tables, &txn) < 0)
+	}
+	if (tables_read_begin(lan->d->tables, &txn) < 0) {
 		return nb.n;
+	}
 	tables_hwdt_foreach(txn, lan->d->cfg.vn, neighbour, &nb);
 	tables_read_end(txn);
 	return nb.n;
@@ -377,8 +401,9 @@ size_t vrd_lan_neighbours(struct vrd_lan *lan, struct vrd_lan_host *out,
 
 int vrd_lan_proxy_add(struct vrd_lan *lan, uint32_t ip)
 {
-	if (inject_proxy_set_has(lan->proxy, ip))
+	if (inject_proxy_set_has(lan->proxy, ip)) {
 		return -EEXIST;
+	}
 	return inject_proxy_set_add(lan->proxy, ip);
 }
 
@@ -393,8 +418,9 @@ static int proxy_row(uint32_t ip, void *arg)
 	struct vrd_row *row = vrd_reply_row(rep);
 	char buf[VRD_IPV4_STRLEN];
 
-	if (!row)
+	if (!row) {
 		return vrd_reply_error(rep, -ENOMEM, "out of memory");
+	}
 	return vrd_row_add_str(row, "ip", "%s", vrd_ipv4_format(ip, buf));
 }
 
@@ -426,19 +452,24 @@ int vrd_lan_counters(struct vrd_lan *lan,
 	if ((rc = capture_stats_foreach(&lan->parse, fn, arg)) ||
 	    (rc = capture_pcap_stats_foreach(&ps, fn, arg)) ||
 	    (rc = capture_evidence_stats_foreach(&es, fn, arg)) ||
-	    (rc = vrd_learn_counters(lan->learner, fn, arg)))
+	    (rc = vrd_learn_counters(lan->learner, fn, arg))) {
 		return rc;
+	}
 	rc = VRD_COUNTERS_EMIT(plain, fn, arg);
-	if (rc != 0)
+	if (rc != 0) {
 		return rc;
-	for (int v = 0; v < INJECT_PROXY_VERDICTS; v++)
-		if ((rc = fn(inject_proxy_verdict_name(v), s->proxy[v], arg)))
+	}
+	for (int v = 0; v < INJECT_PROXY_VERDICTS; v++) {
+		if ((rc = fn(inject_proxy_verdict_name(v), s->proxy[v], arg))) {
 			return rc;
+		}
+	}
 	if ((rc = fn("inject.sent", is.sent, arg)) ||
 	    (rc = fn("inject.errors", is.errors, arg)) ||
 	    (rc = fn("inject.announce.added", ss.added, arg)) ||
 	    (rc = fn("inject.announce.refused", ss.refused, arg)) ||
-	    (rc = fn("inject.announce.delayed", ss.delayed, arg)))
+	    (rc = fn("inject.announce.delayed", ss.delayed, arg))) {
 		return rc;
+	}
 	return 0;
 }

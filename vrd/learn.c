@@ -309,7 +309,8 @@ int vrd_learn_counters(const struct vrd_learner *lrn,
 	int rc;
 
 	rc = VRD_COUNTERS_EMIT(c, fn, arg);
-	if (rc != 0)
+	if (rc != 0) {
 		return rc;
+	}
 	return 0;
 }

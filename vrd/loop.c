@@ -49,8 +49,9 @@ struct vrd_loop *vrd_loop_create(void)
 {
 	struct vrd_loop *loop = calloc(1, sizeof(*loop));
 
-	if (!loop)
+	if (!loop) {
 		return NULL;
+	}
 	loop->sigfd = -1;
 	sigemptyset(&loop->sigmask);
 	loop->now = vrd_monotonic_ms();
@@ -59,10 +60,12 @@ struct vrd_loop *vrd_loop_create(void)
 
 void vrd_loop_destroy(struct vrd_loop *loop)
 {
-	if (!loop)
+	if (!loop) {
 		return;
-	if (loop->sigfd >= 0)
+	}
+	if (loop->sigfd >= 0) {
 		close(loop->sigfd);
+	}
 	free(loop->watches);
 	free(loop->pfds);
 	free(loop->heap);
@@ -83,28 +86,33 @@ uint64_t vrd_loop_wakeups(const struct vrd_loop *loop)
 
 static ssize_t watch_find(struct vrd_loop *loop, int fd)
 {
-	for (size_t i = 0; i < loop->nwatches; i++)
-		if (loop->watches[i].fd == fd)
+	for (size_t i = 0; i < loop->nwatches; i++) {
+		if (loop->watches[i].fd == fd) {
 			return (ssize_t)i;
+		}
+	}
 	return -1;
 }
 
 int vrd_loop_fd_add(struct vrd_loop *loop, int fd, short events, vrd_fd_fn fn,
 		    void *arg)
 {
-	if (watch_find(loop, fd) >= 0)
+	if (watch_find(loop, fd) >= 0) {
 		return -EEXIST;
+	}
 	if (loop->nwatches == loop->capwatches) {
 		size_t cap = loop->capwatches ? loop->capwatches * 2 : 16;
 		struct watch *w = realloc(loop->watches, cap * sizeof(*w));
 
-		if (!w)
+		if (!w) {
 			return -ENOMEM;
+		}
 		loop->watches = w;
 		struct pollfd *p = realloc(loop->pfds, cap * sizeof(*p));
 
-		if (!p)
+		if (!p) {
 			return -ENOMEM;
+		}
 		loop->pfds = p;
 		loop->capwatches = cap;
 	}
@@ -119,8 +127,9 @@ int vrd_loop_fd_events(struct vrd_loop *loop, int fd, short events)
 {
 	ssize_t i = watch_find(loop, fd);
 
-	if (i < 0)
+	if (i < 0) {
 		return -ENOENT;
+	}
 	loop->watches[i].events = events;
 	return 0;
 }
@@ -129,8 +138,9 @@ int vrd_loop_fd_del(struct vrd_loop *loop, int fd)
 {
 	ssize_t i = watch_find(loop, fd);
 
-	if (i < 0)
+	if (i < 0) {
 		return -ENOENT;
+	}
 	loop->watches[i] = loop->watches[loop->nwatches - 1];
 	loop->nwatches--;
 	loop->watches_changed = true;
@@ -172,8 +182,9 @@ static void heap_up(struct vrd_loop *loop, size_t i)
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
 
-		if (!timer_before(t, loop->heap[parent]))
+		if (!timer_before(t, loop->heap[parent])) {
 			break;
+		}
 		heap_set(loop, i, loop->heap[parent]);
 		i = parent;
 	}
@@ -187,13 +198,16 @@ static void heap_down(struct vrd_loop *loop, size_t i)
 	for (;;) {
 		size_t c = 2 * i + 1;
 
-		if (c >= loop->nheap)
+		if (c >= loop->nheap) {
 			break;
+		}
 		if (c + 1 < loop->nheap &&
-		    timer_before(loop->heap[c + 1], loop->heap[c]))
+		    timer_before(loop->heap[c + 1], loop->heap[c])) {
 			c++;
-		if (!timer_before(loop->heap[c], t))
+		}
+		if (!timer_before(loop->heap[c], t)) {
 			break;
+		}
 		heap_set(loop, i, loop->heap[c]);
 		i = c;
 	}
@@ -204,12 +218,14 @@ void vrd_timer_cancel(struct vrd_loop *loop, struct vrd_timer *t)
 {
 	size_t i = t->heap_idx;
 
-	if (i == SIZE_MAX)
+	if (i == SIZE_MAX) {
 		return;
+	}
 	t->heap_idx = SIZE_MAX;
 	loop->nheap--;
-	if (i == loop->nheap)
+	if (i == loop->nheap) {
 		return;
+	}
 	/* the last timer fills the hole, then finds its place either way */
 	struct vrd_timer *moved = loop->heap[loop->nheap];
 
@@ -225,8 +241,9 @@ int vrd_timer_arm(struct vrd_loop *loop, struct vrd_timer *t, uint64_t delay_ms)
 		size_t cap = loop->capheap ? loop->capheap * 2 : 16;
 		struct vrd_timer **h = realloc(loop->heap, cap * sizeof(*h));
 
-		if (!h)
+		if (!h) {
 			return -ENOMEM;
+		}
 		loop->heap = h;
 		loop->capheap = cap;
 	}
@@ -258,13 +275,16 @@ static int timers_timeout(struct vrd_loop *loop, int cap)
 {
 	uint64_t due;
 
-	if (loop->nheap == 0)
+	if (loop->nheap == 0) {
 		return cap;
+	}
 	due = loop->heap[0]->due_ms;
-	if (due <= loop->now)
+	if (due <= loop->now) {
 		return 0;
-	if (cap >= 0 && due - loop->now > (uint64_t)cap)
+	}
+	if (cap >= 0 && due - loop->now > (uint64_t)cap) {
 		return cap;
+	}
 	return due - loop->now > 60000 ? 60000 : (int)(due - loop->now);
 }
 
@@ -276,10 +296,12 @@ static void signals_read(struct vrd_loop *loop, int fd, short revents,
 	struct signalfd_siginfo si;
 
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		for (size_t i = 0; i < loop->nsigs; i++)
-			if (loop->sigs[i].signo == (int)si.ssi_signo)
+		for (size_t i = 0; i < loop->nsigs; i++) {
+			if (loop->sigs[i].signo == (int)si.ssi_signo) {
 				loop->sigs[i].fn(loop, (int)si.ssi_signo,
 						 loop->sigs[i].arg);
+			}
+		}
 	}
 }
 
@@ -288,14 +310,17 @@ int vrd_loop_signal(struct vrd_loop *loop, int signo, vrd_signal_fn fn,
 {
 	int fd, rc;
 
-	if (loop->nsigs == SIGNALS_MAX)
+	if (loop->nsigs == SIGNALS_MAX) {
 		return -ENOSPC;
+	}
 	sigaddset(&loop->sigmask, signo);
-	if (sigprocmask(SIG_BLOCK, &loop->sigmask, NULL) < 0)
+	if (sigprocmask(SIG_BLOCK, &loop->sigmask, NULL) < 0) {
 		return -errno;
+	}
 	fd = signalfd(loop->sigfd, &loop->sigmask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
 		return -errno;
+	}
 	if (loop->sigfd < 0) {
 		rc = vrd_loop_fd_add(loop, fd, POLLIN, signals_read, NULL);
 		if (rc < 0) {
@@ -325,8 +350,9 @@ int vrd_loop_once(struct vrd_loop *loop, int timeout_ms)
 	loop->now = vrd_monotonic_ms();
 	loop->wakeups++;
 	if (rc < 0) {
-		if (errno == EINTR)
+		if (errno == EINTR) {
 			return 0;
+		}
 		return -errno;
 	}
 	/* A callback may add or remove watches: dispatch from the snapshot
@@ -338,12 +364,14 @@ int vrd_loop_once(struct vrd_loop *loop, int timeout_ms)
 		short revents = loop->pfds[i].revents;
 		ssize_t w;
 
-		if (!revents)
+		if (!revents) {
 			continue;
+		}
 		rc--;
 		w = loop->watches_changed ? watch_find(loop, fd) : (ssize_t)i;
-		if (w < 0)
+		if (w < 0) {
 			continue;
+		}
 		loop->watches[w].fn(loop, fd, revents, loop->watches[w].arg);
 	}
 	timers_run(loop);

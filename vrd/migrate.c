@@ -60,8 +60,9 @@ struct vrd_migrate *vrd_migrate_create(struct vrd_daemon *d)
 {
 	struct vrd_migrate *m = calloc(1, sizeof(*m));
 
-	if (!m)
+	if (!m) {
 		return NULL;
+	}
 	m->d = d;
 	m->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
 	return m;
@@ -69,8 +70,9 @@ struct vrd_migrate *vrd_migrate_create(struct vrd_daemon *d)
 
 void vrd_migrate_destroy(struct vrd_migrate *m)
 {
-	if (!m)
+	if (!m) {
 		return;
+	}
 	free(m->away.h);
 	free(m->visit.h);
 	free(m);
@@ -89,13 +91,16 @@ void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev)
 	struct mig_query *slot = NULL;
 	int64_t id;
 
-	if (!d->gossip || vrd_mac_is_multicast(&ev->mac))
+	if (!d->gossip || vrd_mac_is_multicast(&ev->mac)) {
 		return;
+	}
 	for (size_t i = 0; i < VRD_MIGRATE_QUERIES; i++) {
-		if (m->q[i].used && !memcmp(m->q[i].mac.b, ev->mac.b, 6))
+		if (m->q[i].used && !memcmp(m->q[i].mac.b, ev->mac.b, 6)) {
 			return; /* already asking */
-		if (!m->q[i].used && !slot)
+		}
+		if (!m->q[i].used && !slot) {
 			slot = &m->q[i];
+		}
 	}
 	m->stats.seen++;
 	if (!slot) {
@@ -130,8 +135,9 @@ static const struct vrd_mac *recent_mac(const struct vrd_migrate *m,
 			&m->recent[(m->recent_next - 1 - i) %
 				   VRD_MIGRATE_RECENT];
 
-		if (c->ip == ip)
+		if (c->ip == ip) {
 			return &c->mac;
+		}
 	}
 	return NULL;
 }
@@ -175,9 +181,11 @@ static const char *owner_of(const struct vrd_migrate *m, uint32_t ip)
 
 bool vrd_migrate_asked(const struct vrd_migrate *m, uint64_t query_id)
 {
-	for (size_t i = 0; i < VRD_MIGRATE_QUERIES; i++)
-		if (m->q[i].used && m->q[i].id == (int64_t)query_id)
+	for (size_t i = 0; i < VRD_MIGRATE_QUERIES; i++) {
+		if (m->q[i].used && m->q[i].id == (int64_t)query_id) {
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -189,20 +197,25 @@ bool vrd_migrate_query_done(struct vrd_migrate *m, uint64_t query_id,
 	struct mig_query *q = NULL;
 	const char *self = m->d->cfg.name;
 
-	for (size_t i = 0; i < VRD_MIGRATE_QUERIES && !q; i++)
-		if (m->q[i].used && m->q[i].id == (int64_t)query_id)
+	for (size_t i = 0; i < VRD_MIGRATE_QUERIES && !q; i++) {
+		if (m->q[i].used && m->q[i].id == (int64_t)query_id) {
 			q = &m->q[i];
-	if (!q)
+		}
+	}
+	if (!q) {
 		return false;
+	}
 	q->used = false;
 	if (router && strcmp(router, self)) {
-		for (size_t i = 0; i < nips; i++)
+		for (size_t i = 0; i < nips; i++) {
 			claim(m, ips[i].ip, &q->mac, router);
+		}
 		return true;
 	}
 	m->stats.answered_nobody++;
-	if (!router && q->ip && !on_our_lan(m, q->ip) && owner_of(m, q->ip))
+	if (!router && q->ip && !on_our_lan(m, q->ip) && owner_of(m, q->ip)) {
 		claim(m, q->ip, &q->mac, owner_of(m, q->ip));
+	}
 	/* otherwise: a new host of this LAN, or one that never left */
 	return true;
 }
@@ -238,8 +251,9 @@ static int sets_build(struct vrd_migrate *m, const struct tables_fib *fib,
 				    : !home && ours ? visit
 						    : NULL;
 
-		if (r->vn != m->d->cfg.vn || r->prefix.len != 32 || !s)
+		if (r->vn != m->d->cfg.vn || r->prefix.len != 32 || !s) {
 			continue;
+		}
 		s->h[s->n].ip = r->prefix.addr;
 		memcpy(s->h[s->n++].router, r->router, sizeof(r->router));
 	}
@@ -262,9 +276,10 @@ static void hwdt_forget(struct vrd_migrate *m, uint32_t ip)
 {
 	uint32_t a[2] = {m->d->cfg.vn, ip};
 
-	if (tables_write(m->d->tables, hwdt_forget_txn, a) < 0)
+	if (tables_write(m->d->tables, hwdt_forget_txn, a) < 0) {
 		log_ratelimited(&m->rl, VRD_LOG_ERR,
 				"hwdt: cannot forget a host");
+	}
 }
 
 static const struct vrd_mac *host_mac(struct vrd_migrate *m, uint32_t ip,
@@ -274,13 +289,16 @@ static const struct vrd_mac *host_mac(struct vrd_migrate *m, uint32_t ip,
 	struct tables_hwdt_entry e;
 	struct tables_txn *txn;
 
-	if (mac)
+	if (mac) {
 		return mac;
-	if (tables_read_begin(m->d->tables, &txn) < 0)
+	}
+	if (tables_read_begin(m->d->tables, &txn) < 0) {
 		return NULL;
+	}
 	mac = tables_hwdt_get(txn, m->d->cfg.vn, ip, &e) == 0 ? buf : NULL;
-	if (mac)
+	if (mac) {
 		*buf = e.mac;
+	}
 	tables_read_end(txn);
 	return mac;
 }
@@ -295,13 +313,16 @@ static void hosts_send(struct vrd_migrate *m, uint32_t vm, const char *to)
 	size_t k = 0;
 
 	vrd_put_be32(msg, vm);
-	for (size_t i = 0; i < n; i++)
-		if (h[i].ip != vm)
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].ip != vm) {
 			vrd_put_be32(msg + HOSTS_HDR + 4 * k++, h[i].ip);
+		}
+	}
 	msg[4] = (uint8_t)k;
 	if (vrd_daemon_dp_send_sealed(m->d, to, DP_MSG_HOSTS, msg,
-				      HOSTS_HDR + 4 * k) == 0)
+				      HOSTS_HDR + 4 * k) == 0) {
 		m->stats.hosts_sent++;
+	}
 }
 
 static void away_enter(struct vrd_migrate *m, const struct mig_host *h,
@@ -316,9 +337,10 @@ static void away_enter(struct vrd_migrate *m, const struct mig_host *h,
 	if (!moved_on) {
 		int rc = vrd_lan_proxy_add(m->d->lan, h->ip);
 
-		if (rc < 0 && rc != -EEXIST)
+		if (rc < 0 && rc != -EEXIST) {
 			log_ratelimited(&m->rl, VRD_LOG_ERR, "proxy %s: %s", a,
 					strerror(-rc));
+		}
 		/* LAN hosts hand its traffic to us, and we tunnel it */
 		vrd_lan_announce(m->d->lan, h->ip, NULL, NULL);
 		hwdt_forget(m, h->ip);
@@ -338,8 +360,9 @@ static void away_leave(struct vrd_migrate *m, const struct mig_host *h,
 	char a[VRD_IPV4_STRLEN];
 
 	vrd_lan_proxy_del(m->d->lan, h->ip);
-	if (!r || strcmp(r->router, m->d->cfg.name))
+	if (!r || strcmp(r->router, m->d->cfg.name)) {
 		return; /* withdrawn, not home */
+	}
 	/* home again: the LAN talks to it directly, at its own MAC, and it
 	 * to the LAN's hosts at theirs (its cache holds a router's MAC for
 	 * them, from where it was) */
@@ -350,11 +373,13 @@ static void away_leave(struct vrd_migrate *m, const struct mig_host *h,
 					      VRD_MIGRATE_HOSTS_MAX);
 
 		vrd_lan_announce(m->d->lan, h->ip, mac, NULL);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			if (nb[i].ip != h->ip &&
 			    vrd_lan_announce(m->d->lan, nb[i].ip, &nb[i].mac,
-					     mac) == 0)
+					     mac) == 0) {
 				m->stats.garps++;
+			}
+		}
 	}
 	m->stats.home++;
 	vrd_daemon_event(m->d, "migration-home", "ip",
@@ -382,10 +407,12 @@ void vrd_migrate_fib(struct vrd_migrate *m)
 	size_t i, j;
 
 	if (!fib || !m->d->lan ||
-	    (m->synced && tables_fib_generation(fib) == m->generation))
+	    (m->synced && tables_fib_generation(fib) == m->generation)) {
 		return;
-	if (sets_build(m, fib, &away, &visit) < 0)
+	}
+	if (sets_build(m, fib, &away, &visit) < 0) {
 		return;
+	}
 	for (i = j = 0; i < m->away.n || j < away.n;) {
 		int c = i == m->away.n ? 1
 			: j == away.n  ? -1
@@ -396,8 +423,9 @@ void vrd_migrate_fib(struct vrd_migrate *m)
 		} else if (c > 0) {
 			away_enter(m, &away.h[j++], false);
 		} else {
-			if (strcmp(m->away.h[i].router, away.h[j].router))
+			if (strcmp(m->away.h[i].router, away.h[j].router)) {
 				away_enter(m, &away.h[j], true);
+			}
 			i++;
 			j++;
 		}
@@ -407,12 +435,13 @@ void vrd_migrate_fib(struct vrd_migrate *m)
 			: j == visit.n	? -1
 					: host_cmp(&m->visit.h[i], &visit.h[j]);
 
-		if (c < 0)
+		if (c < 0) {
 			visit_change(m, &m->visit.h[i++], false);
-		else if (c > 0)
+		} else if (c > 0) {
 			visit_change(m, &visit.h[j++], true);
-		else
+		} else {
 			i++, j++;
+		}
 	}
 	free(m->away.h);
 	free(m->visit.h);
@@ -437,8 +466,9 @@ void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 	char from[VRD_NAME_MAX + 1];
 
 	/* once per second at most: the claim itself takes it off the list */
-	if (!h || now - m->home_claim_ms < 1000 || vrd_mac_is_multicast(mac))
+	if (!h || now - m->home_claim_ms < 1000 || vrd_mac_is_multicast(mac)) {
 		return;
+	}
 	m->home_claim_ms = now;
 	/* a copy: the claim rebuilds the sets, and h with them */
 	memcpy(from, h->router, sizeof(from));
@@ -476,10 +506,12 @@ void vrd_migrate_hosts(struct vrd_migrate *m, const char *from,
 	for (size_t i = 0; i < k; i++) {
 		uint32_t ip = vrd_get_be32(msg + HOSTS_HDR + 4 * i);
 
-		if (on_our_lan(m, ip))
+		if (on_our_lan(m, ip)) {
 			continue; /* a neighbour here answers for itself */
-		if (vrd_lan_announce(m->d->lan, ip, NULL, mac) == 0)
+		}
+		if (vrd_lan_announce(m->d->lan, ip, NULL, mac) == 0) {
 			m->stats.garps++;
+		}
 	}
 	snprintf(n, sizeof(n), "%zu", k);
 	vrd_daemon_event(m->d, "migration-arp", "ip", vrd_ipv4_format(vm, a),

@@ -49,11 +49,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (check)
+	if (check) {
 		return vrd_daemon_check(config);
+	}
 	vrd_log_set_ident("vrd");
-	if (vrd_daemon_start(&d, config) < 0)
+	if (vrd_daemon_start(&d, config) < 0) {
 		return 1;
+	}
 	rc = vrd_daemon_run(&d);
 	vrd_daemon_stop(&d);
 	return rc < 0 ? 1 : 0;

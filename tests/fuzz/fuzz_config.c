@@ -35,13 +35,15 @@ static void error_check(const char *err)
 
 	check(strncmp(err, FILE_NAME ":", n) == 0);
 	check(err[n] >= '1' && err[n] <= '9');
-	while (err[n] >= '0' && err[n] <= '9')
+	while (err[n] >= '0' && err[n] <= '9') {
 		n++;
+	}
 	check(strncmp(err + n, ": ", 2) == 0);
 	check(len > n + 2 && len < VRD_CONFIG_ERR_MAX);
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len; i++) {
 		check((unsigned char)err[i] >= 0x20 &&
 		      (unsigned char)err[i] < 0x7f);
+	}
 }
 
 /* Writes cfg back in the file format, every value explicit. */
@@ -57,23 +59,26 @@ static size_t config_write(const struct vrd_config *c)
 	out("log_level = %s\nevents_max = %u\n", levels[c->log_level],
 	    c->events_max);
 	out("[overlay]\n");
-	if (c->overlay_if[0])
+	if (c->overlay_if[0]) {
 		out("interface = %s\n", c->overlay_if);
-	else
+	} else {
 		out("address = %s\n", vrd_ipv4_format(c->overlay_addr, a));
+	}
 	out("port = %u\nvn = %u\n", c->port, c->vn);
-	for (size_t i = 0; i < c->npeers; i++)
+	for (size_t i = 0; i < c->npeers; i++) {
 		out("peer = %s:%u\n", c->peers[i].host, c->peers[i].port);
+	}
 	out("[security]\nca = %s\ncert = %s\nkey = %s\n", c->ca, c->cert,
 	    c->key);
-	if (c->mode == VRD_MODE_GATEWAY)
+	if (c->mode == VRD_MODE_GATEWAY) {
 		out("[lan]\ninterface = %s\nnetwork = %s\nhwdt_age = %u\n",
 		    c->lan_if, vrd_prefix_format(&c->lan_network, p),
 		    c->hwdt_age_s);
-	else
+	} else {
 		out("[host]\ninterface = %s\naddress = %s/%u\n", c->host_if,
 		    vrd_ipv4_format(c->host_addr, a),
 		    (unsigned)c->host_network.len);
+	}
 #undef out
 	check(n < sizeof(text));
 	return n;
@@ -89,9 +94,10 @@ static void same_check(const struct vrd_config *a, const struct vrd_config *b)
 	check(strcmp(a->overlay_if, b->overlay_if) == 0);
 	check(a->port == b->port && a->vn == b->vn);
 	check(a->npeers == b->npeers);
-	for (size_t i = 0; i < a->npeers; i++)
+	for (size_t i = 0; i < a->npeers; i++) {
 		check(strcmp(a->peers[i].host, b->peers[i].host) == 0 &&
 		      a->peers[i].port == b->peers[i].port);
+	}
 	check(strcmp(a->ca, b->ca) == 0 && strcmp(a->cert, b->cert) == 0 &&
 	      strcmp(a->key, b->key) == 0);
 	check(a->mode == b->mode);
@@ -119,9 +125,10 @@ static void success_check(const struct vrd_config *c, const char *err)
 	check(!c->overlay_addr != !c->overlay_if[0]);
 	check(c->port >= 1 && c->vn >= 1 && c->vn <= 16777215);
 	check(c->npeers <= VRD_CONFIG_PEERS_MAX);
-	for (size_t i = 0; i < c->npeers; i++)
+	for (size_t i = 0; i < c->npeers; i++) {
 		check(c->peers[i].host[0] && c->peers[i].port >= 1 &&
 		      c->peers[i].line >= 1);
+	}
 	check(c->line_router >= 1 && c->line_overlay >= 1 &&
 	      c->line_overlay_addr >= 1);
 	check(c->line_ca >= 1 && c->line_cert >= 1 && c->line_key >= 1);
@@ -158,8 +165,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	success_check(&cfg, err);
 	n = config_write(&cfg);
 	rc = vrd_config_parse(text, n, FILE_NAME, &again, err);
-	if (rc != 0)
+	if (rc != 0) {
 		fprintf(stderr, "written back: %s\n%s", err, text);
+	}
 	check(rc == 0);
 	same_check(&cfg, &again);
 	return 0;

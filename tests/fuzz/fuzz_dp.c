@@ -88,8 +88,8 @@ static bool model_seen(size_t nm, uint64_t c)
 	return false;
 }
 
-static void counters(struct dp_key *tx, struct dp_key *rx,
-		     const uint8_t *p, size_t n)
+static void counters(struct dp_key *tx, struct dp_key *rx, const uint8_t *p,
+		     size_t n)
 {
 	uint64_t top = 0;
 	size_t nm = 0;

@@ -51,7 +51,7 @@ static void segment_check(const struct dp_gso_seg *s)
 	}
 	sum = dp_csum_add(0, s->data + ihl, s->len - ihl);
 	sum = dp_csum_pseudo4(sum, s->data + 12, s->data + 16, 6,
-			       (uint16_t)(s->len - ihl));
+			      (uint16_t)(s->len - ihl));
 	if (dp_csum_fold(sum) != 0xffff) {
 		abort();
 	}

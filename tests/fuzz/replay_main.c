@@ -62,11 +62,13 @@ static int replay(const char *path, unsigned *count)
 	while ((de = readdir(d))) {
 		char sub[4096];
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.') {
 			continue;
+		}
 		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (replay(sub, count) < 0)
+		if (replay(sub, count) < 0) {
 			rc = -1;
+		}
 	}
 	closedir(d);
 	return rc;
@@ -77,9 +79,11 @@ int main(int argc, char **argv)
 	unsigned count = 0;
 	int rc = 0;
 
-	for (int i = 1; i < argc; i++)
-		if (replay(argv[i], &count) < 0)
+	for (int i = 1; i < argc; i++) {
+		if (replay(argv[i], &count) < 0) {
 			rc = 1;
+		}
+	}
 	if (count == 0) {
 		fprintf(stderr, "no inputs replayed\n");
 		return 1;

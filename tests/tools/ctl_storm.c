@@ -26,8 +26,9 @@ static int sock_connect(const char *path)
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path))
+	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path)) {
 		return -1;
+	}
 	strcpy(sun.sun_path, path);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		close(fd);
@@ -43,11 +44,13 @@ static int exchange(const char *path, int argc, char *argv[])
 	struct vrd_buf out = {0}, in = {0};
 	int fd = sock_connect(path), rc = -EPIPE;
 
-	if (fd < 0)
+	if (fd < 0) {
 		return -ECONNREFUSED;
+	}
 	if (vrd_ctl_put_request(&out, argc, argv) < 0 ||
-	    send(fd, out.data, out.len, MSG_NOSIGNAL) != (ssize_t)out.len)
+	    send(fd, out.data, out.len, MSG_NOSIGNAL) != (ssize_t)out.len) {
 		goto out;
+	}
 	for (;;) {
 		const uint8_t *body;
 		size_t body_len;
@@ -56,8 +59,9 @@ static int exchange(const char *path, int argc, char *argv[])
 		ssize_t n;
 
 		frame = vrd_ctl_frame(in.data, in.len, &type, &body, &body_len);
-		if (frame < 0)
+		if (frame < 0) {
 			goto out;
+		}
 		if (frame > 0 && type == VRD_CTL_END) {
 			struct vrd_reply rep;
 
@@ -71,11 +75,13 @@ static int exchange(const char *path, int argc, char *argv[])
 			vrd_buf_consume(&in, (size_t)frame);
 			continue;
 		}
-		if (vrd_buf_reserve(&in, 4096) < 0)
+		if (vrd_buf_reserve(&in, 4096) < 0) {
 			goto out;
+		}
 		n = recv(fd, in.data + in.len, in.cap - in.len, 0);
-		if (n <= 0)
+		if (n <= 0) {
 			goto out;
+		}
 		in.len += (size_t)n;
 	}
 out:
@@ -94,8 +100,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	count = strtoul(argv[2], NULL, 10);
-	if (argc == 4)
+	if (argc == 4) {
 		first = strtoul(argv[3], NULL, 10);
+	}
 	for (unsigned long i = first; i < first + count; i++) {
 		char ip[24], mac[32], vn[24];
 		char *req[] = {"hwdt", "add", ip, mac, "--vn", vn};

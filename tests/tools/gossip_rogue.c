@@ -31,9 +31,11 @@ static void fd_watch(int fd, bool added, void *arg)
 		f->fd[f->n++] = fd;
 		return;
 	}
-	for (size_t i = 0; i < f->n; i++)
-		if (f->fd[i] == fd)
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->fd[i] == fd) {
 			f->fd[i] = f->fd[--f->n];
+		}
+	}
 }
 
 static int parse_hostport(const char *s, uint32_t *addr, uint16_t *port)
@@ -41,8 +43,9 @@ static int parse_hostport(const char *s, uint32_t *addr, uint16_t *port)
 	char host[32];
 	const char *colon = strchr(s, ':');
 
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
+	if (!colon || (size_t)(colon - s) >= sizeof(host)) {
 		return -EINVAL;
+	}
 	memcpy(host, s, (size_t)(colon - s));
 	host[colon - s] = '\0';
 	*port = (uint16_t)atoi(colon + 1);
@@ -88,8 +91,9 @@ int main(int argc, char **argv)
 			key_path = optarg;
 			break;
 		case 'A':
-			if (vrd_ipv4_parse(optarg, &cfg.address) < 0)
+			if (vrd_ipv4_parse(optarg, &cfg.address) < 0) {
 				goto usage;
+			}
 			break;
 		case 'p':
 			cfg.port = (uint16_t)atoi(optarg);
@@ -98,13 +102,15 @@ int main(int argc, char **argv)
 			if (cfg.nbootstrap == GOSSIP_NODE_BOOTSTRAP_MAX ||
 			    parse_hostport(
 				    optarg, &cfg.bootstrap_addr[cfg.nbootstrap],
-				    &cfg.bootstrap_port[cfg.nbootstrap]) < 0)
+				    &cfg.bootstrap_port[cfg.nbootstrap]) < 0) {
 				goto usage;
+			}
 			cfg.nbootstrap++;
 			break;
 		case 'n':
-			if (vrd_prefix_parse(optarg, &announce, NULL) < 0)
+			if (vrd_prefix_parse(optarg, &announce, NULL) < 0) {
 				goto usage;
+			}
 			have_announce = true;
 			break;
 		case 's':
@@ -114,8 +120,10 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (!ca_path || !cert_path || !key_path || !cfg.port || !have_announce)
+	if (!ca_path || !cert_path || !key_path || !cfg.port ||
+	    !have_announce) {
 		goto usage;
+	}
 	if (gossip_ca_pub_load(&ca, ca_path, err, sizeof(err)) < 0 ||
 	    gossip_cert_load(&cert, cert_path, err, sizeof(err)) < 0 ||
 	    gossip_key_load(&key, key_path, err, sizeof(err)) < 0) {
@@ -140,15 +148,17 @@ int main(int argc, char **argv)
 		struct pollfd pfd[64];
 		uint64_t now = vrd_monotonic_ms();
 
-		for (size_t i = 0; i < fds.n; i++)
+		for (size_t i = 0; i < fds.n; i++) {
 			pfd[i] = (struct pollfd){.fd = fds.fd[i],
 						 .events = POLLIN};
+		}
 		poll(pfd, fds.n, 20);
 		now = vrd_monotonic_ms();
 		while (gossip_node_process(n, 64, now))
 			;
-		if (gossip_node_next_ms(n) <= now)
+		if (gossip_node_next_ms(n) <= now) {
 			gossip_node_tick(n, now);
+		}
 		/* once a second: whoever joined since hears it too */
 		if (now >= next_announce) {
 			gossip_node_publish_network(n, 1, &announce);

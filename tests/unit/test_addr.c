@@ -55,8 +55,9 @@ static void test_ipv4_parse_bad(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		a = 0x5a5a5a5a;
-		if (vrd_ipv4_parse(bad[i], &a) != -EINVAL)
+		if (vrd_ipv4_parse(bad[i], &a) != -EINVAL) {
 			fail_msg("\"%s\" was accepted", bad[i]);
+		}
 		assert_int_equal(a, 0x5a5a5a5a); /* untouched */
 	}
 	assert_int_equal(vrd_ipv4_parse(NULL, &a), -EINVAL);
@@ -114,8 +115,9 @@ static void test_prefix_parse_good(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		why = NULL;
 		memset(&p, 0x5a, sizeof(p));
-		if (vrd_prefix_parse(good[i].s, &p, &why) != 0)
+		if (vrd_prefix_parse(good[i].s, &p, &why) != 0) {
 			fail_msg("\"%s\" rejected: %s", good[i].s, why);
+		}
 		assert_int_equal(p.addr, good[i].addr);
 		assert_int_equal(p.len, good[i].len);
 	}
@@ -158,12 +160,14 @@ static void test_prefix_parse_bad(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		why = NULL;
-		if (vrd_prefix_parse(bad[i].s, &p, &why) != -EINVAL)
+		if (vrd_prefix_parse(bad[i].s, &p, &why) != -EINVAL) {
 			fail_msg("\"%s\" was accepted", bad[i].s);
+		}
 		assert_non_null(why);
-		if (strcmp(why, bad[i].why) != 0)
+		if (strcmp(why, bad[i].why) != 0) {
 			fail_msg("\"%s\": why \"%s\", want \"%s\"", bad[i].s,
 				 why, bad[i].why);
+		}
 	}
 }
 
@@ -261,10 +265,12 @@ static void test_mac_parse(void **state)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		memset(&m, 0xa5, sizeof(m));
-		if (vrd_mac_parse(bad[i], &m) != -EINVAL)
+		if (vrd_mac_parse(bad[i], &m) != -EINVAL) {
 			fail_msg("\"%s\" was accepted", bad[i]);
-		for (int j = 0; j < 6; j++)
+		}
+		for (int j = 0; j < 6; j++) {
 			assert_int_equal(m.b[j], 0xa5); /* untouched */
+		}
 	}
 	assert_int_equal(vrd_mac_parse(NULL, &m), -EINVAL);
 	assert_int_equal(vrd_mac_parse("FF:FF:FF:FF:FF:FF", &m), 0);
@@ -313,12 +319,16 @@ static void test_name_valid(void **state)
 		"vr+A", "vr\x7f", "abcdefghijklmnopqrstuvwxyzABCDEFG", /* 33 */
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
-		if (!vrd_name_valid(good[i]))
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		if (!vrd_name_valid(good[i])) {
 			fail_msg("\"%s\" rejected", good[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		if (vrd_name_valid(bad[i]))
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (vrd_name_valid(bad[i])) {
 			fail_msg("\"%s\" accepted", bad[i]);
+		}
+	}
 }
 
 static void test_rfc3339(void **state)

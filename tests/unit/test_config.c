@@ -66,8 +66,9 @@ static void parse_ok(const char *text)
 {
 	int rc = parse(text);
 
-	if (rc != 0)
+	if (rc != 0) {
 		print_error("unexpected error: %s\n", err);
+	}
 	assert_int_equal(rc, 0);
 	assert_string_equal(err, "");
 }
@@ -133,8 +134,9 @@ static void test_example_indented_crlf(void **state)
 			memcpy(o, "    ", 4);
 			o += 4;
 		}
-		if (*s == '\n')
+		if (*s == '\n') {
 			*o++ = '\r';
+		}
 		*o++ = *s;
 	}
 	*o = '\0';
@@ -352,10 +354,11 @@ static void test_err_too_many_peers(void **state)
 
 	n = (size_t)snprintf(text, sizeof(text), "%s",
 			     ROUTER "[overlay]\naddress = 198.18.0.1\n");
-	for (unsigned i = 0; i <= VRD_CONFIG_PEERS_MAX; i++)
+	for (unsigned i = 0; i <= VRD_CONFIG_PEERS_MAX; i++) {
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
 				      "peer = 198.18.%u.%u\n", 1 + i / 200,
 				      1 + i % 200);
+	}
 	snprintf(text + n, sizeof(text) - n, "%s", SECURITY LAN);
 	parse_err(text, "t.conf:261: too many peers (at most 256)");
 }
@@ -750,11 +753,13 @@ static int tmp_setup(void **state)
 {
 	struct tmp *t = calloc(1, sizeof(*t));
 
-	if (!t)
+	if (!t) {
 		return -1;
+	}
 	snprintf(t->dir, sizeof(t->dir), "/tmp/vrd-test-config-XXXXXX");
-	if (!mkdtemp(t->dir))
+	if (!mkdtemp(t->dir)) {
 		return -1;
+	}
 	*state = t;
 	return 0;
 }
@@ -765,8 +770,9 @@ static int tmp_teardown(void **state)
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	if (system(cmd) != 0)
+	if (system(cmd) != 0) {
 		return -1;
+	}
 	free(t);
 	return 0;
 }
@@ -871,8 +877,9 @@ static void test_load_errors(void **state)
 	snprintf(path, sizeof(path), "%s/big.conf", t->dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	for (int i = 0; i < 1024 * 1024 / 16 + 1; i++)
+	for (int i = 0; i < 1024 * 1024 / 16 + 1; i++) {
 		fputs("# 0123456789abc\n", f);
+	}
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(vrd_config_load(path, &cfg, err), -EINVAL);
 	snprintf(want, sizeof(want), "%s:1: file is larger than 1048576 bytes",
@@ -936,8 +943,9 @@ static void test_check_files_unreadable(void **state)
 	struct tmp *t = *state;
 	char want[2048];
 
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		skip(); /* root reads anything */
+	}
 	check_setup(t);
 	assert_int_equal(chmod(cfg.cert, 0), 0);
 	assert_int_equal(vrd_config_check_files(&cfg, err), -EINVAL);

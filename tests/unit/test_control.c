@@ -112,8 +112,9 @@ static int client_send(struct fixture *f, const char *word)
 /* Runs the loop a few rounds (accept, read, answer, flush). */
 static void spin(struct fixture *f, int rounds)
 {
-	for (int i = 0; i < rounds; i++)
+	for (int i = 0; i < rounds; i++) {
 		vrd_loop_once(f->loop, 10);
+	}
 }
 
 /* Whatever the client can read now, without waiting. */
@@ -124,8 +125,9 @@ static size_t client_read(int fd, uint8_t *buf, size_t cap)
 	for (;;) {
 		ssize_t n = recv(fd, buf + len, cap - len, MSG_DONTWAIT);
 
-		if (n <= 0)
+		if (n <= 0) {
 			return len;
+		}
 		len += (size_t)n;
 	}
 }

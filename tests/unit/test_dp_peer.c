@@ -188,8 +188,8 @@ static void assert_no_rx(const struct dp_peers *t, uint32_t id)
 	assert_null(dp_peers_rx_key(t, id, &got));
 }
 
-static int add_rx(struct dp_peers *t, int idx, struct dp_key *k,
-		  uint32_t id, uint64_t now)
+static int add_rx(struct dp_peers *t, int idx, struct dp_key *k, uint32_t id,
+		  uint64_t now)
 {
 	int rc;
 
@@ -774,8 +774,7 @@ static void test_rx_key_hash_saturated(void **state)
 		for (int k = 0; k < DP_RX_KEYS; k++) {
 			int got = -1;
 
-			assert_non_null(
-				dp_peers_rx_key(t, ids[i][k], &got));
+			assert_non_null(dp_peers_rx_key(t, ids[i][k], &got));
 			assert_int_equal(got, i);
 		}
 	}
@@ -1087,8 +1086,8 @@ static void churn_check(const struct dp_peers *t, struct shadow *s)
 
 static struct shadow shadow;
 
-static void churn(struct dp_peers *t, size_t peers, int steps,
-		  uint64_t seed, bool fill, uint32_t min_rebuilds)
+static void churn(struct dp_peers *t, size_t peers, int steps, uint64_t seed,
+		  bool fill, uint32_t min_rebuilds)
 {
 	struct shadow *s = &shadow;
 
@@ -1100,8 +1099,7 @@ static void churn(struct dp_peers *t, size_t peers, int steps,
 		churn_add_peer(t, s);
 	}
 	for (int i = 0; fill && i < DP_PEERS_MAX; i++) {
-		while (s->peer[i].used &&
-		       !s->peer[i].rx[DP_RX_KEYS - 1].key) {
+		while (s->peer[i].used && !s->peer[i].rx[DP_RX_KEYS - 1].key) {
 			s->now++;
 			churn_add_rx(t, s, i);
 		}
@@ -1119,8 +1117,7 @@ static void churn(struct dp_peers *t, size_t peers, int steps,
 			churn_add_peer(t, s);
 		} else if (op < 3) {
 			/* below the target, or full to see -ENOSPC */
-			if (s->npeers < peers ||
-			    s->npeers == DP_PEERS_MAX) {
+			if (s->npeers < peers || s->npeers == DP_PEERS_MAX) {
 				churn_add_peer(t, s);
 			} else {
 				churn_add_rx(t, s, idx);
@@ -1158,8 +1155,7 @@ static void test_churn_sparse(void **state)
  * and a miss may walk the whole table. */
 static void test_churn_full(void **state)
 {
-	churn(&((struct fx *)*state)->t, DP_PEERS_MAX, 8000, 0xf011, true,
-	      2);
+	churn(&((struct fx *)*state)->t, DP_PEERS_MAX, 8000, 0xf011, true, 2);
 }
 
 int main(void)

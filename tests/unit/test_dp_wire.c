@@ -111,8 +111,8 @@ static void test_roundtrip(void **state)
 			assert_int_equal(dn, n + DP_OVERHEAD);
 			if (n >= 16) {
 				/* it is encrypted */
-				assert_memory_not_equal(buf + DP_HDR_LEN,
-							pt, n);
+				assert_memory_not_equal(buf + DP_HDR_LEN, pt,
+							n);
 			}
 			assert_int_equal(dp_hdr_decode(&h, buf, dn), 0);
 			assert_int_equal(h.version, DP_VERSION);
@@ -144,8 +144,8 @@ static void test_known_layout(void **state)
 	size_t n;
 
 	fill(pt, sizeof(pt), 9);
-	n = dp_seal(f->tx, buf, DP_PROBE, KEY_ID, VN,
-			0x0123456789abcdefull, pt, sizeof(pt));
+	n = dp_seal(f->tx, buf, DP_PROBE, KEY_ID, VN, 0x0123456789abcdefull, pt,
+		    sizeof(pt));
 	assert_int_equal(n, sizeof(buf));
 	assert_memory_equal(buf, hdr, sizeof(hdr));
 	if (f->c == DP_AES256GCM) {
@@ -173,8 +173,7 @@ static void test_tamper_every_byte(void **state)
 	unsigned auth = 0, decode = 0;
 
 	fill(pt, sizeof(pt), 3);
-	n = dp_seal(f->tx, orig, DP_DATA, KEY_ID, VN, 77, pt,
-			sizeof(pt));
+	n = dp_seal(f->tx, orig, DP_DATA, KEY_ID, VN, 77, pt, sizeof(pt));
 	assert_int_equal(n, sizeof(orig));
 	assert_int_equal(dp_hdr_decode(&h0, orig, n), 0);
 	for (size_t i = 0; i < n; i++) {
@@ -229,18 +228,15 @@ static void test_tamper_fields(void **state)
 	};
 
 	fill(pt, sizeof(pt), 1);
-	n = dp_seal(f->tx, orig, DP_DATA, KEY_ID, VN, 5, pt,
-			sizeof(pt));
+	n = dp_seal(f->tx, orig, DP_DATA, KEY_ID, VN, 5, pt, sizeof(pt));
 	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		memcpy(buf, orig, n);
 		buf[edits[i].off] = edits[i].val;
 		assert_int_equal(dp_hdr_decode(&h, buf, n), 0);
-		assert_int_equal(dp_open(f->rx, &h, buf, n),
-				 -DP_DROP_AUTH);
+		assert_int_equal(dp_open(f->rx, &h, buf, n), -DP_DROP_AUTH);
 	}
 	/* Sealed for another VN: a VN the receiver expects does not open. */
-	n = dp_seal(f->tx, buf, DP_DATA, KEY_ID, VN + 1, 5, pt,
-			sizeof(pt));
+	n = dp_seal(f->tx, buf, DP_DATA, KEY_ID, VN + 1, 5, pt, sizeof(pt));
 	memcpy(buf + 8, orig + 8, 4);
 	assert_int_equal(dp_hdr_decode(&h, buf, n), 0);
 	assert_int_equal(h.vn, VN);
@@ -264,8 +260,7 @@ static void test_wrong_key(void **state)
 	size_t n;
 
 	fill(pt, sizeof(pt), 5);
-	n = dp_seal(f->tx, orig, DP_DATA, KEY_ID, VN, 1, pt,
-			sizeof(pt));
+	n = dp_seal(f->tx, orig, DP_DATA, KEY_ID, VN, 1, pt, sizeof(pt));
 	assert_int_equal(dp_hdr_decode(&h, orig, n), 0);
 
 	/* another secret, same cipher */
@@ -279,8 +274,8 @@ static void test_wrong_key(void **state)
 
 	/* the same secret under the other cipher */
 	k = dp_key_create(f->c == DP_AES256GCM ? DP_CHACHA20POLY1305
-						       : DP_AES256GCM,
-			      f->secret);
+					       : DP_AES256GCM,
+			  f->secret);
 	if (k) {
 		memcpy(buf, orig, n);
 		assert_int_equal(dp_open(k, &h, buf, n), -DP_DROP_AUTH);
@@ -303,8 +298,8 @@ static void test_in_place(void **state)
 	assert_int_equal(n, sizeof(sep));
 	memset(buf, 0xee, sizeof(buf));
 	memcpy(buf + DP_HDR_LEN, pt, sizeof(pt));
-	n = dp_seal(f->tx, buf, DP_DATA, KEY_ID, VN, 9,
-			buf + DP_HDR_LEN, sizeof(pt));
+	n = dp_seal(f->tx, buf, DP_DATA, KEY_ID, VN, 9, buf + DP_HDR_LEN,
+		    sizeof(pt));
 	assert_int_equal(n, sizeof(buf));
 	assert_memory_equal(buf, sep, n);
 	assert_int_equal(dp_hdr_decode(&h, buf, n), 0);
@@ -367,9 +362,8 @@ static void test_replay_slide(void **state)
 
 		top += jumps[j];
 		assert_int_equal(try_counter(f, top), 16);
-		lo = top > DP_REPLAY_WINDOW - 1
-			     ? top - (DP_REPLAY_WINDOW - 1)
-			     : 1;
+		lo = top > DP_REPLAY_WINDOW - 1 ? top - (DP_REPLAY_WINDOW - 1)
+						: 1;
 		for (uint64_t c = lo; c < top; c++) {
 			ssize_t want = 16;
 
@@ -449,11 +443,10 @@ static void test_counter_limits(void **state)
 	/* seal refuses counter 0, counters past the limit, bad types */
 	memset(buf, 0x5a, sizeof(buf));
 	memcpy(before, buf, sizeof(buf));
-	assert_int_equal(dp_seal(f->tx, buf, DP_DATA, 1, 1, 0, pt, 8),
-			 0);
-	assert_int_equal(dp_seal(f->tx, buf, DP_DATA, 1, 1,
-				     DP_COUNTER_MAX + 1, pt, 8),
-			 0);
+	assert_int_equal(dp_seal(f->tx, buf, DP_DATA, 1, 1, 0, pt, 8), 0);
+	assert_int_equal(
+		dp_seal(f->tx, buf, DP_DATA, 1, 1, DP_COUNTER_MAX + 1, pt, 8),
+		0);
 	assert_int_equal(dp_seal(f->tx, buf, 0, 1, 1, 1, pt, 8), 0);
 	assert_int_equal(dp_seal(f->tx, buf, 5, 1, 1, 1, pt, 8), 0);
 	assert_memory_equal(buf, before, sizeof(buf));
@@ -473,8 +466,7 @@ static void test_counter_limits(void **state)
 
 	/* the last counter works, and everything far behind it is old */
 	assert_int_equal(try_counter(f, DP_COUNTER_MAX), 16);
-	assert_int_equal(try_counter(f, DP_COUNTER_MAX),
-			 -DP_DROP_REPLAY_DUP);
+	assert_int_equal(try_counter(f, DP_COUNTER_MAX), -DP_DROP_REPLAY_DUP);
 	assert_int_equal(try_counter(f, DP_COUNTER_MAX - 1), 16);
 	assert_int_equal(try_counter(f, 1), -DP_DROP_REPLAY_OLD);
 }
@@ -500,8 +492,7 @@ static void test_hdr_decode(void **state)
 	memset(&untouched, 0x77, sizeof(untouched));
 	h = untouched;
 	for (size_t len = 0; len < DP_OVERHEAD; len++) {
-		assert_int_equal(dp_hdr_decode(&h, buf, len),
-				 -DP_DROP_SHORT);
+		assert_int_equal(dp_hdr_decode(&h, buf, len), -DP_DROP_SHORT);
 	}
 	buf[0] = 0;
 	assert_int_equal(dp_hdr_decode(&h, buf, 40), -DP_DROP_VERSION);
@@ -529,8 +520,7 @@ static void test_hdr_decode(void **state)
 	/* a certificate bootstrap message on the same port */
 	memset(buf, 0xab, sizeof(buf));
 	memcpy(buf, "VRDC", 4);
-	assert_int_equal(dp_hdr_decode(&h, buf, sizeof(buf)),
-			 -DP_DROP_VERSION);
+	assert_int_equal(dp_hdr_decode(&h, buf, sizeof(buf)), -DP_DROP_VERSION);
 }
 
 static void test_open_short(void **state)
@@ -543,8 +533,7 @@ static void test_open_short(void **state)
 			 -DP_DROP_SHORT);
 	assert_int_equal(dp_open(f->rx, &h, buf, 0), -DP_DROP_SHORT);
 	/* an empty payload is a datagram; this one is forged */
-	assert_int_equal(dp_open(f->rx, &h, buf, DP_OVERHEAD),
-			 -DP_DROP_AUTH);
+	assert_int_equal(dp_open(f->rx, &h, buf, DP_OVERHEAD), -DP_DROP_AUTH);
 }
 
 static void test_key_create_errors(void **state)
@@ -593,10 +582,8 @@ static void test_drop_names(void **state)
 	}
 	assert_string_equal(dp_drop_name(DP_DROP_SHORT), "short");
 	assert_string_equal(dp_drop_name(DP_DROP_AUTH), "auth");
-	assert_string_equal(dp_drop_name(DP_DROP_REPLAY_OLD),
-			    "replay_old");
-	assert_string_equal(dp_drop_name(DP_DROP_REPLAY_DUP),
-			    "replay_dup");
+	assert_string_equal(dp_drop_name(DP_DROP_REPLAY_OLD), "replay_old");
+	assert_string_equal(dp_drop_name(DP_DROP_REPLAY_DUP), "replay_dup");
 	assert_string_equal(dp_drop_name(DP_DROP_MAX), "unknown");
 	assert_string_equal(dp_drop_name(-1), "unknown");
 }
@@ -638,8 +625,7 @@ static void test_keyx(void **state)
 	assert_int_equal(out.cipher, DP_AES256GCM);
 
 	/* encode: no room, or values decode would refuse */
-	assert_int_equal(dp_keyx_encode(buf, DP_KEYX_LEN - 1, &kx),
-			 -ENOSPC);
+	assert_int_equal(dp_keyx_encode(buf, DP_KEYX_LEN - 1, &kx), -ENOSPC);
 	kx.cipher = 3;
 	assert_int_equal(dp_keyx_encode(buf, sizeof(buf), &kx), -EINVAL);
 	kx.cipher = DP_AES256GCM;
@@ -658,15 +644,12 @@ static void test_keyx(void **state)
 		}
 	}
 	buf[0] = 2;
-	assert_int_equal(dp_keyx_decode(&out, buf, DP_KEYX_LEN),
-			 -EBADMSG);
+	assert_int_equal(dp_keyx_decode(&out, buf, DP_KEYX_LEN), -EBADMSG);
 	buf[0] = 1;
 	buf[1] = 0;
-	assert_int_equal(dp_keyx_decode(&out, buf, DP_KEYX_LEN),
-			 -EBADMSG);
+	assert_int_equal(dp_keyx_decode(&out, buf, DP_KEYX_LEN), -EBADMSG);
 	buf[1] = 3;
-	assert_int_equal(dp_keyx_decode(&out, buf, DP_KEYX_LEN),
-			 -EBADMSG);
+	assert_int_equal(dp_keyx_decode(&out, buf, DP_KEYX_LEN), -EBADMSG);
 	assert_memory_equal(&out, &untouched, sizeof(out));
 }
 

@@ -414,8 +414,7 @@ static void test_split_none_tcp(void **state)
 	assert_true(ref_ip_ok(ip));
 	/* only the checksum changed */
 	assert_memory_equal(in_buf, in_copy, DP_VNET_HDR_LEN + 36);
-	assert_memory_equal(ip + 38, in_copy + DP_VNET_HDR_LEN + 38,
-			    plen - 38);
+	assert_memory_equal(ip + 38, in_copy + DP_VNET_HDR_LEN + 38, plen - 38);
 	assert_int_equal(slots_buf[0], 0xa5); /* no slot used */
 
 	/* without NEEDS_CSUM nothing changes */
@@ -451,8 +450,7 @@ static void test_split_none_udp(void **state)
 		none_hdr(in_buf, DP_VNET_F_NEEDS_CSUM, 20, 6);
 		out_reset(&gout, slots_buf, 1);
 		assert_int_equal(
-			dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen),
-			0);
+			dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen), 0);
 		assert_int_equal(gout.segs, 1);
 		assert_true(ref_l4_ok(ip, plen));
 		assert_int_not_equal(rd16(ip + 26), 0);
@@ -474,8 +472,7 @@ static void test_split_none_udp(void **state)
 		none_hdr(in_buf, DP_VNET_F_NEEDS_CSUM, 20, 6);
 		out_reset(&gout, slots_buf, 1);
 		assert_int_equal(
-			dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen),
-			0);
+			dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen), 0);
 		assert_int_equal(rd16(ip + 26), 0xffff);
 		assert_true(ref_l4_ok(ip, plen));
 	}
@@ -1060,7 +1057,7 @@ static void test_gro_limits(void **state)
 	for (size_t f = 0, k = 0; f < 2; f++) {
 		out_reset(&gout, slots_buf, SLOTS);
 		assert_int_equal(dp_gso_split(&gout, gfx.frames[f].data,
-					       gfx.frames[f].len),
+					      gfx.frames[f].len),
 				 0);
 		for (size_t i = 0; i < gout.segs; i++, k++) {
 			assert_int_equal(gout.seg[i].len, lens[k]);

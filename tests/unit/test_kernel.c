@@ -219,8 +219,8 @@ static int drop_net_admin(void)
 		return 66;
 	}
 	if (dp_rtnl_route_replace(rn,
-				   &(struct vrd_prefix){IP4(192, 0, 2, 0), 24},
-				   1, 0, 0) != -EPERM) {
+				  &(struct vrd_prefix){IP4(192, 0, 2, 0), 24},
+				  1, 0, 0) != -EPERM) {
 		rc |= 2;
 	}
 	if (dp_link_set_up(rn, 1, false) != -EPERM) {
@@ -287,8 +287,7 @@ static void test_errors(void **state)
 	assert_int_equal(dp_link_set_mtu(r, dp_link_index(r, "vrdk1"), 20),
 			 -EINVAL);
 	assert_true(strlen(dp_rtnl_errmsg(r)) > 0);
-	assert_int_equal(dp_link_set_up(r, dp_link_index(r, "vrdk1"), true),
-			 0);
+	assert_int_equal(dp_link_set_up(r, dp_link_index(r, "vrdk1"), true), 0);
 	assert_string_equal(dp_rtnl_errmsg(r), "");
 
 	/* without CAP_NET_ADMIN (still uid 0): EPERM, named */
@@ -411,9 +410,8 @@ static void test_tun_vnet_hdr(void **state)
 	assert_true(granted & DP_TUN_VNET_HDR);
 	/* Linux 6.x grants all three; what was asked and not given is
 	 * reported, never asked for again */
-	assert_int_equal(granted &
-				 (DP_TUN_OFFLOAD_CSUM | DP_TUN_OFFLOAD_TSO4 |
-				  DP_TUN_OFFLOAD_TSO6),
+	assert_int_equal(granted & (DP_TUN_OFFLOAD_CSUM | DP_TUN_OFFLOAD_TSO4 |
+				    DP_TUN_OFFLOAD_TSO6),
 			 DP_TUN_OFFLOAD_CSUM | DP_TUN_OFFLOAD_TSO4 |
 				 DP_TUN_OFFLOAD_TSO6);
 	memset(&ifr, 0, sizeof(ifr));
@@ -724,7 +722,7 @@ static void test_builder_bounds(void **state)
 	assert_int_equal(dp_rtnl_msg_put_u32(&m, RTA_OIF, 1), -EINVAL);
 	dp_rtnl_msg_init(&m, buf, sizeof(buf));
 	assert_int_equal(dp_rtnl_msg_begin(&m, RTM_GETROUTE, NLM_F_DUMP, &rtm,
-					    sizeof(rtm)),
+					   sizeof(rtm)),
 			 0);
 	assert_int_equal(dp_rtnl_msg_put_u32(&m, RTA_OIF, 1), 0); /* 36 */
 	assert_int_equal(dp_rtnl_msg_put_u32(&m, RTA_TABLE, 1), -EMSGSIZE);

@@ -62,8 +62,9 @@ static void test_timers_order(void **state)
 				 0);
 	}
 	/* cancel every tenth; move 5 to the end */
-	for (int i = 0; i < NTIMERS; i += 10)
+	for (int i = 0; i < NTIMERS; i += 10) {
 		vrd_timer_cancel(loop, &timers[i]);
+	}
 	assert_false(vrd_timer_armed(&timers[10]));
 	assert_true(vrd_timer_armed(&timers[11]));
 	vrd_timer_arm(loop, &timers[5], NTIMERS + 10);
@@ -75,10 +76,12 @@ static void test_timers_order(void **state)
 
 	assert_int_equal(o.n, expect);
 	assert_int_equal(o.fired[o.n - 1], 5);
-	for (int k = 1; k < o.n - 1; k++)
+	for (int k = 1; k < o.n - 1; k++) {
 		assert_true(o.fired[k - 1] < o.fired[k]);
-	for (int k = 0; k < o.n; k++)
+	}
+	for (int k = 0; k < o.n; k++) {
 		assert_true(o.fired[k] % 10 != 0);
+	}
 	vrd_loop_destroy(loop);
 }
 
@@ -100,8 +103,9 @@ static void test_timer_rearm_zero(void **state)
 
 	vrd_timer_init(&t, rearm_zero, &n);
 	vrd_timer_arm(loop, &t, 0);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 5; i++) {
 		assert_int_equal(vrd_loop_once(loop, 10), 0);
+	}
 	assert_int_equal(n, 5);
 	vrd_loop_destroy(loop);
 }

@@ -69,17 +69,20 @@ static void fd_watch(int fd, bool added, void *arg)
 		t->fds[t->nfds++] = fd;
 		return;
 	}
-	for (size_t i = 0; i < t->nfds; i++)
-		if (t->fds[i] == fd)
+	for (size_t i = 0; i < t->nfds; i++) {
+		if (t->fds[i] == fd) {
 			t->fds[i] = t->fds[--t->nfds];
+		}
+	}
 }
 
 static void on_record(const struct gossip_record *r, void *arg)
 {
 	struct tnode *t = arg;
 
-	if (t->nrecs < 32)
+	if (t->nrecs < 32) {
 		t->recs[t->nrecs++] = *r;
+	}
 }
 
 static void on_peer(const char *name, uint32_t addr, int old, int state,
@@ -87,8 +90,9 @@ static void on_peer(const char *name, uint32_t addr, int old, int state,
 {
 	struct tnode *t = arg;
 
-	if (state == GOSSIP_MEMBER_ALIVE && t->nup < NODES_MAX)
+	if (state == GOSSIP_MEMBER_ALIVE && t->nup < NODES_MAX) {
 		snprintf(t->up[t->nup++], 16, "%s", name);
+	}
 }
 
 static size_t hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
@@ -97,8 +101,9 @@ static size_t hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
 {
 	struct tnode *t = arg;
 
-	if (!t->have_ip || memcmp(mac->b, t->have_mac.b, 6) != 0)
+	if (!t->have_ip || memcmp(mac->b, t->have_mac.b, 6) != 0) {
 		return 0;
+	}
 	out[0].ip = t->have_ip;
 	out[0].last_seen_ms = 1000;
 	return 1;
@@ -139,8 +144,9 @@ static int udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,
 
 	t->udp_sent++;
 	if (sendto(t->udp, buf, len, 0, (struct sockaddr *)&sin, sizeof(sin)) <
-	    0)
+	    0) {
 		return -errno;
+	}
 	return 0;
 }
 
@@ -155,12 +161,14 @@ static void udp_pump(struct tnode *t, uint64_t now)
 		ssize_t len = recvfrom(t->udp, buf, sizeof(buf), MSG_DONTWAIT,
 				       (struct sockaddr *)&sin, &slen);
 
-		if (len < 0)
+		if (len < 0) {
 			return;
-		if (len >= 4 && memcmp(buf, GOSSIP_UDP_MAGIC, 4) == 0)
+		}
+		if (len >= 4 && memcmp(buf, GOSSIP_UDP_MAGIC, 4) == 0) {
 			gossip_node_udp_input(t->n, buf, (size_t)len,
 					      ntohl(sin.sin_addr.s_addr),
 					      ntohs(sin.sin_port), now);
+		}
 	}
 }
 
@@ -226,8 +234,9 @@ static void node_start_view(struct tnode *t, const char *name, const char *net,
 	assert_int_equal(gossip_cert_add_vn(&t->cert, 1), 0);
 	assert_int_equal(gossip_cert_sign(&t->cert, issuer), 0);
 	cfg.name = t->name;
-	if (!t->addr)
+	if (!t->addr) {
 		t->addr = LOOPBACK;
+	}
 	cfg.address = t->addr;
 	cfg.key = t->key;
 	cfg.cert = &t->cert;
@@ -250,8 +259,9 @@ static void node_start_view(struct tnode *t, const char *name, const char *net,
 		cfg.port = t->port;
 		if (own_udp) {
 			t->udp = udp_own(t->port);
-			if (t->udp < 0)
+			if (t->udp < 0) {
 				continue;
+			}
 		}
 		t->n = gossip_node_create(&cfg, &ops, vrd_monotonic_ms(), err,
 					  sizeof(err));
@@ -269,8 +279,9 @@ static void node_stop(struct tnode *t)
 	t->n = NULL;
 	assert_int_equal(t->nfds, 0);
 	gossip_key_destroy(t->key);
-	if (t->udp >= 0)
+	if (t->udp >= 0) {
 		close(t->udp);
+	}
 	t->udp = -1;
 }
 
@@ -287,25 +298,31 @@ static bool run(struct tnode **ts, size_t count, cond_fn cond,
 		uint64_t now = vrd_monotonic_ms();
 
 		for (size_t k = 0; k < count; k++) {
-			if (!ts[k]->n)
+			if (!ts[k]->n) {
 				continue;
-			if (ts[k]->udp >= 0)
+			}
+			if (ts[k]->udp >= 0) {
 				udp_pump(ts[k], now);
+			}
 			while (gossip_node_process(ts[k]->n, 64, now))
 				;
-			if (gossip_node_next_ms(ts[k]->n) <= now)
+			if (gossip_node_next_ms(ts[k]->n) <= now) {
 				gossip_node_tick(ts[k]->n, now);
+			}
 			gossip_node_process(ts[k]->n, 64, now);
 		}
-		if (cond && cond(ts, count))
+		if (cond && cond(ts, count)) {
 			return true;
+		}
 		for (size_t k = 0; k < count; k++) {
-			for (size_t i = 0; ts[k]->n && i < ts[k]->nfds; i++)
+			for (size_t i = 0; ts[k]->n && i < ts[k]->nfds; i++) {
 				pfd[np++] = (struct pollfd){.fd = ts[k]->fds[i],
 							    .events = POLLIN};
-			if (ts[k]->n && ts[k]->udp >= 0)
+			}
+			if (ts[k]->n && ts[k]->udp >= 0) {
 				pfd[np++] = (struct pollfd){.fd = ts[k]->udp,
 							    .events = POLLIN};
+			}
 		}
 		poll(pfd, np, 10);
 	}
@@ -317,17 +334,20 @@ static size_t peers_alive(struct tnode *t)
 	struct gossip_member_info mi;
 	size_t cursor = 0, n = 0;
 
-	while (gossip_node_peer_next(t->n, &cursor, &mi))
-		if (mi.state == GOSSIP_MEMBER_ALIVE)
+	while (gossip_node_peer_next(t->n, &cursor, &mi)) {
+		if (mi.state == GOSSIP_MEMBER_ALIVE) {
 			n++;
+		}
+	}
 	return n;
 }
 
 static int print_counter(const char *name, uint64_t value, void *arg)
 {
-	if (value)
+	if (value) {
 		fprintf(stderr, "  %s %s=%llu\n", (const char *)arg, name,
 			(unsigned long long)value);
+	}
 	return 0;
 }
 
@@ -335,8 +355,9 @@ static int print_counter(const char *name, uint64_t value, void *arg)
 static void dump(struct tnode **ts, size_t count)
 {
 	for (size_t k = 0; k < count; k++) {
-		if (!ts[k]->n)
+		if (!ts[k]->n) {
 			continue;
+		}
 		fprintf(stderr, "%s: %zu peers alive\n", ts[k]->name,
 			peers_alive(ts[k]));
 		gossip_node_counters(ts[k]->n, print_counter, ts[k]->name);
@@ -345,36 +366,45 @@ static void dump(struct tnode **ts, size_t count)
 
 static bool all_meshed(struct tnode **ts, size_t count)
 {
-	for (size_t k = 0; k < count; k++)
-		if (peers_alive(ts[k]) != count - 1)
+	for (size_t k = 0; k < count; k++) {
+		if (peers_alive(ts[k]) != count - 1) {
 			return false;
+		}
+	}
 	return true;
 }
 
 static bool has_record(struct tnode *t, const char *origin, uint8_t type)
 {
-	for (size_t i = 0; i < t->nrecs; i++)
+	for (size_t i = 0; i < t->nrecs; i++) {
 		if (t->recs[i].type == type &&
-		    strcmp(t->recs[i].origin, origin) == 0)
+		    strcmp(t->recs[i].origin, origin) == 0) {
 			return true;
+		}
+	}
 	return false;
 }
 
 static bool networks_everywhere(struct tnode **ts, size_t count)
 {
-	for (size_t k = 0; k < count; k++)
-		for (size_t j = 0; j < count; j++)
+	for (size_t k = 0; k < count; k++) {
+		for (size_t j = 0; j < count; j++) {
 			if (j != k && !has_record(ts[k], ts[j]->name,
-						  GOSSIP_RECORD_NETWORK))
+						  GOSSIP_RECORD_NETWORK)) {
 				return false;
+			}
+		}
+	}
 	return true;
 }
 
 static bool claim_everywhere(struct tnode **ts, size_t count)
 {
-	for (size_t k = 1; k < count; k++)
-		if (!has_record(ts[k], ts[0]->name, GOSSIP_RECORD_HOST))
+	for (size_t k = 1; k < count; k++) {
+		if (!has_record(ts[k], ts[0]->name, GOSSIP_RECORD_HOST)) {
 			return false;
+		}
+	}
 	return true;
 }
 
@@ -417,10 +447,12 @@ static void test_three_nodes(void **state)
 	vrd_prefix_parse("198.51.100.0/25", &net, NULL);
 	assert_int_equal(gossip_node_publish_network(a.n, 1, &net), 0);
 	run(all, 3, NULL, 500);
-	for (size_t i = 0; i < b.nrecs; i++)
+	for (size_t i = 0; i < b.nrecs; i++) {
 		assert_false(b.recs[i].prefix.len == 25);
-	for (size_t i = 0; i < c.nrecs; i++)
+	}
+	for (size_t i = 0; i < c.nrecs; i++) {
 		assert_false(c.recs[i].prefix.len == 25);
+	}
 
 	/* a claim for a host outside a's networks is fine: VN only */
 	assert_int_equal(gossip_node_claim(a.n, 1,
@@ -450,8 +482,9 @@ static void test_three_nodes(void **state)
 	assert_int_equal(peers_alive(&a), 2);
 	assert_int_equal(peers_alive(&b), 2);
 	assert_int_equal(peers_alive(&x), 0);
-	for (size_t i = 0; i < a.nup; i++)
+	for (size_t i = 0; i < a.nup; i++) {
 		assert_string_not_equal(a.up[i], "vrX");
+	}
 	node_stop(&x);
 
 	/* c stops: the others see it leave */
@@ -474,8 +507,9 @@ static int counter_get(const char *name, uint64_t value, void *arg)
 {
 	struct counter_q *q = arg;
 
-	if (strcmp(name, q->name) == 0)
+	if (strcmp(name, q->name) == 0) {
 		q->v = value;
+	}
 	return 0;
 }
 
@@ -588,10 +622,12 @@ static bool member_at(struct tnode *t, const char *name, uint32_t addr,
 	struct gossip_member_info mi;
 	size_t cursor = 0;
 
-	while (gossip_node_peer_next(t->n, &cursor, &mi))
-		if (strcmp(mi.name, name) == 0)
+	while (gossip_node_peer_next(t->n, &cursor, &mi)) {
+		if (strcmp(mi.name, name) == 0) {
 			return mi.state == GOSSIP_MEMBER_ALIVE &&
 			       mi.addr == addr && mi.incarnation > above;
+		}
+	}
 	return false;
 }
 
@@ -687,9 +723,11 @@ static void test_address(void **state)
 		dump(all, 3);
 		fail_msg("vrB did not get both copies before its move");
 	}
-	while (gossip_node_peer_next(a.n, &cursor, &mi))
-		if (strcmp(mi.name, "vrB") == 0)
+	while (gossip_node_peer_next(a.n, &cursor, &mi)) {
+		if (strcmp(mi.name, "vrB") == 0) {
 			break;
+		}
+	}
 	assert_string_equal(mi.name, "vrB");
 	assert_int_equal(mi.addr, MOVED_FROM);
 	moved_inc = mi.incarnation;
@@ -756,8 +794,9 @@ static int setup(void **state)
 {
 	ca = gossip_ca_generate();
 	other_ca = gossip_ca_generate();
-	if (!ca || !other_ca)
+	if (!ca || !other_ca) {
 		return -1;
+	}
 	gossip_key_public(&ca_pub, ca);
 	gossip_key_public(&other_ca_pub, other_ca);
 	return 0;

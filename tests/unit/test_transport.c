@@ -47,18 +47,22 @@ static void fd_watch(int fd, bool added, void *arg)
 		n->fds[n->nfds++] = fd;
 		return;
 	}
-	for (size_t i = 0; i < n->nfds; i++)
-		if (n->fds[i] == fd)
+	for (size_t i = 0; i < n->nfds; i++) {
+		if (n->fds[i] == fd) {
 			n->fds[i] = n->fds[--n->nfds];
+		}
+	}
 }
 
 static bool key_known(const uint8_t key[GOSSIP_CURVE_KEYBYTES], void *arg)
 {
 	struct node *n = arg;
 
-	for (size_t i = 0; i < n->nknown; i++)
-		if (memcmp(n->known[i], key, GOSSIP_CURVE_KEYBYTES) == 0)
+	for (size_t i = 0; i < n->nknown; i++) {
+		if (memcmp(n->known[i], key, GOSSIP_CURVE_KEYBYTES) == 0) {
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -132,16 +136,20 @@ static bool run(struct node **nodes, size_t count, bool (*cond)(void *),
 		struct pollfd pfd[256];
 		size_t n = 0;
 
-		for (size_t k = 0; k < count; k++)
+		for (size_t k = 0; k < count; k++) {
 			while (gossip_transport_process(nodes[k]->t, 64))
 				;
-		if (cond(arg))
+		}
+		if (cond(arg)) {
 			return true;
-		for (size_t k = 0; k < count; k++)
-			for (size_t i = 0; i < nodes[k]->nfds; i++)
+		}
+		for (size_t k = 0; k < count; k++) {
+			for (size_t i = 0; i < nodes[k]->nfds; i++) {
 				pfd[n++] =
 					(struct pollfd){.fd = nodes[k]->fds[i],
 							.events = POLLIN};
+			}
+		}
 		poll(pfd, n, 20);
 	}
 	return cond(arg);
@@ -174,8 +182,9 @@ static void test_curve_exchange(void **state)
 	/* ZMQ_IMMEDIATE: nothing is queued before the handshake is done */
 	for (int i = 0; i < 200; i++) {
 		if (gossip_transport_send(a.t, "vrB", (uint8_t *)"hello", 5) ==
-		    0)
+		    0) {
 			break;
+		}
 		run(both, 2, got_one, &b, 10);
 	}
 	assert_true(run(both, 2, got_one, &b, 3000));
@@ -209,8 +218,10 @@ static void test_unknown_key_tagged(void **state)
 						   b.curve.pub),
 			 0);
 	for (int i = 0; i < 200; i++) {
-		if (gossip_transport_send(a.t, "vrB", (uint8_t *)"hi", 2) == 0)
+		if (gossip_transport_send(a.t, "vrB", (uint8_t *)"hi", 2) ==
+		    0) {
 			break;
+		}
 		run(both, 2, got_one, &b, 10);
 	}
 	assert_true(run(both, 2, got_one, &b, 3000));
@@ -237,8 +248,9 @@ static void test_wrong_server_key(void **state)
 						   c.curve.pub),
 			 0);
 	for (int i = 0; i < 50; i++) {
-		if (gossip_transport_send(a.t, "vrB", (uint8_t *)"x", 1) == 0)
+		if (gossip_transport_send(a.t, "vrB", (uint8_t *)"x", 1) == 0) {
 			queued++;
+		}
 		run(all, 3, got_one, &b, 20);
 	}
 	assert_int_equal(queued, 0);
