@@ -79,6 +79,7 @@ struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen)
 	dp->tun_fd = cfg->tun_fd;
 	dp->vnet_hdr = cfg->vnet_hdr;
 	dp->mss_max = cfg->mss_max;
+	memcpy(dp->control_magic, cfg->control_magic, DP_CONTROL_MAGIC_LEN);
 	dp->fib = cfg->fib;
 	dp->udp_fd = dp->stop_fd = dp->ctl_fd = dp->want_fd = -1;
 	dp->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
@@ -336,14 +337,12 @@ size_t dp_relay_wrap(struct dp *dp, struct dp_peer *r, uint8_t kind,
 		     const char *name, uint8_t *dgram, size_t len, uint32_t vn,
 		     uint8_t **out)
 {
-	size_t nl = strlen(name);
-	uint8_t *start = dgram - 2 - nl - DP_HDR_LEN;
+	size_t hl = dp_relay_hdr_len(name);
+	uint8_t *start = dgram - hl - DP_HDR_LEN;
 	size_t n;
 
-	start[DP_HDR_LEN] = kind;
-	start[DP_HDR_LEN + 1] = (uint8_t)nl;
-	memcpy(start + DP_HDR_LEN + 2, name, nl);
-	n = dp_seal_for(dp, r, start, DP_RELAY, vn, 2 + nl + len);
+	dp_relay_encode(start + DP_HDR_LEN, kind, name);
+	n = dp_seal_for(dp, r, start, DP_RELAY, vn, hl + len);
 	*out = start;
 	return n;
 }
@@ -360,9 +359,9 @@ int dp_probe(struct dp *dp, int idx, int relay, uint64_t now_us)
 	dp_peers_read_lock(&dp->peers);
 	p = &dp->peers.peer[idx];
 	via = relay >= 0 ? &dp->peers.peer[relay] : p;
-	dgram[DP_HDR_LEN] = 1;
-	vrd_put_be64(dgram + DP_HDR_LEN + 1, now_us);
-	vrd_put_be32(dgram + DP_HDR_LEN + 9, (uint32_t)(relay + 1));
+	dp_probe_encode(dgram + DP_HDR_LEN,
+			&(struct dp_probe){.sent_us = now_us,
+					   .relay = (uint32_t)(relay + 1)});
 	n = dp_seal_for(dp, p, dgram, DP_PROBE, dp->vn, DP_PROBE_LEN);
 	start = dgram;
 	if (n && relay >= 0) {
@@ -378,13 +377,6 @@ int dp_probe(struct dp *dp, int idx, int relay, uint64_t now_us)
 		return -EDESTADDRREQ;
 	}
 	return dp_send_raw(dp, (uint32_t)(ep >> 16), (uint16_t)ep, start, n);
-}
-
-/* The probe's send time, for the receive thread's round-trip. */
-uint64_t dp_probe_time(const uint8_t *payload);
-uint64_t dp_probe_time(const uint8_t *payload)
-{
-	return vrd_get_be64(payload + 1);
 }
 
 int dp_counters(struct dp *dp, vrd_counter_fn fn, void *arg)

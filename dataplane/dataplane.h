@@ -11,9 +11,9 @@
  *   rx: reads the UDP socket with recvmmsg, opens each datagram with the
  *       sender's key, checks VN, source and destination, and writes the
  *       packets to the TUN (coalesced into super-packets when it can).
- * Datagrams that start with GOSSIP_UDP_MAGIC belong to the gossip node's
- * certificate exchange: the rx thread queues them for the daemon's thread
- * (dp_control_fd, dp_control_drain).
+ * Datagrams that start with the configured control magic (the gossip
+ * node's certificate exchange) are not ours: the rx thread queues them for
+ * the daemon's thread (dp_control_fd, dp_control_drain).
  *
  * Nothing on the packet path allocates, logs or touches LMDB: the threads
  * read the forwarding snapshot (tables_fib, QSBR) and the peer table
@@ -37,6 +37,7 @@
 /* a counter this high on one key: send nothing more until the daemon has
  * rotated it (it rotates far below, at DP_REKEY_PACKETS) */
 #define DP_COUNTER_LIMIT (UINT64_C(1) << 60)
+#define DP_CONTROL_MAGIC_LEN 4
 
 struct dp;
 
@@ -49,6 +50,9 @@ struct dp_config {
 	bool vnet_hdr; /* tun_fd carries virtio_net headers (offloads) */
 	uint16_t mss_max; /* clamp TCP SYNs to this; 0: no clamp */
 	struct tables_fib_slot *fib; /* borrowed; outlives the data plane */
+	/* unsealed datagrams that start with these bytes go to
+	 * dp_control_drain; they must not start with DP_VERSION */
+	uint8_t control_magic[DP_CONTROL_MAGIC_LEN];
 };
 
 /* Opens the UDP socket; no threads yet. NULL with errno and a message. */

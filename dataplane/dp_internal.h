@@ -31,13 +31,6 @@
  * packets after it are coalesced into */
 #define DP_RX_SLOT_GRO (DP_HEADROOM + DP_HDR_LEN + 65536)
 
-/* relay payload: kind, name length, name, then a whole inner datagram */
-#define DP_RELAY_TO 1 /* to the relay: forward to the named router */
-#define DP_RELAY_FROM 2 /* from the relay: inner came from the named */
-
-/* probe payload: kind, 8-byte send time (µs), relay index + 1 (0: direct) */
-#define DP_PROBE_LEN 13
-
 struct dp_ctl_msg {
 	uint32_t addr;
 	uint16_t port;
@@ -87,6 +80,7 @@ struct dp {
 	/* DP_SLOT, or DP_RX_SLOT_GRO with offloads or UDP GRO */
 	size_t rx_slot;
 	uint16_t mss_max;
+	uint8_t control_magic[DP_CONTROL_MAGIC_LEN];
 	int stop_fd; /* eventfd: the threads stop */
 	int ctl_fd; /* eventfd: control datagrams wait */
 	int want_fd; /* eventfd: a peer wants a key (peer->want_key) */

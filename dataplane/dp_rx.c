@@ -19,15 +19,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "gossip/node.h"
 #include "base/clock.h"
 #include "dataplane/dp_internal.h"
 #include "dataplane/gso.h"
 
 #define IDLE_POLL_MS 1000
 #define ROUNDS 8
-
-uint64_t dp_probe_time(const uint8_t *payload);
 
 union rx_cmsg {
 	char buf[CMSG_SPACE(sizeof(int))];
@@ -153,21 +150,19 @@ static void take_probe(struct dp *dp, struct dp_peer *p, uint8_t *dgram,
 static void take_probe_reply(struct dp_peer *p, const uint8_t *pl, size_t len,
 			     uint64_t now_ms)
 {
-	uint64_t sent_us, now_us = (vrd_monotonic_ns() / 1000);
-	uint32_t relay;
+	uint64_t now_us = (vrd_monotonic_ns() / 1000);
+	struct dp_probe pr;
 
-	if (len != DP_PROBE_LEN) {
+	if (dp_probe_decode(&pr, pl, len) < 0) {
 		return;
 	}
-	sent_us = dp_probe_time(pl);
-	relay = vrd_get_be32(pl + 9);
-	if (sent_us <= now_us) {
-		dp_store(&p->rtt_us, now_us - sent_us);
+	if (pr.sent_us <= now_us) {
+		dp_store(&p->rtt_us, now_us - pr.sent_us);
 	}
-	if (!relay) {
+	if (!pr.relay) {
 		dp_store(&p->last_direct_ms, now_ms);
 	} else {
-		__atomic_store_n(&p->relay_ok, relay - 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->relay_ok, pr.relay - 1, __ATOMIC_RELAXED);
 		dp_store(&p->last_relay_ms, now_ms);
 	}
 }
@@ -180,40 +175,33 @@ static void take_relay(struct dp_thread *t, struct rx_batch *b, int idx,
 {
 	struct dp *dp = t->dp;
 	struct dp_peer *p = &dp->peers.peer[idx], *to;
-	char name[VRD_NAME_MAX + 1];
 	struct rx_from inner = *f;
+	struct dp_relay r;
 	uint8_t *start;
-	size_t nl, n;
+	size_t n;
 	int other;
 
-	if (len < 2 || pl[1] == 0 || pl[1] > VRD_NAME_MAX ||
-	    len < 2u + pl[1] + DP_HDR_LEN || f->via >= 0) {
+	/* one relay hop only: a relayed datagram does not relay again */
+	if (f->via >= 0 || dp_relay_decode(&r, pl, len) < 0) {
 		dp_add(&dp->stats.rx_drop[DP_DROP_RELAY], 1);
 		return;
 	}
-	nl = pl[1];
-	memcpy(name, pl + 2, nl);
-	name[nl] = '\0';
-	other = dp_peer_find(&dp->peers, name);
+	other = dp_peer_find(&dp->peers, r.name);
 	if (other < 0 || other == idx) {
 		dp_add(&dp->stats.rx_relay_no_peer, 1);
 		return;
 	}
-	if (pl[0] == DP_RELAY_FROM) {
+	if (r.kind == DP_RELAY_FROM) {
 		inner.via = idx;
 		inner.expect = other;
-		take(t, b, pl + 2 + nl, len - 2 - nl, &inner);
-		return;
-	}
-	if (pl[0] != DP_RELAY_TO) {
-		dp_add(&dp->stats.rx_drop[DP_DROP_RELAY], 1);
+		take(t, b, pl + r.inner_off, r.inner_len, &inner);
 		return;
 	}
 	/* we are the relay: the inner datagram goes on, sealed again for the
 	 * next hop and naming its sender */
 	to = &dp->peers.peer[other];
-	n = dp_relay_wrap(dp, to, DP_RELAY_FROM, p->name, pl + 2 + nl,
-			  len - 2 - nl, dp->vn, &start);
+	n = dp_relay_wrap(dp, to, DP_RELAY_FROM, p->name, pl + r.inner_off,
+			  r.inner_len, dp->vn, &start);
 	dp_add(&p->stats.relayed, 1);
 	send_to(dp, start, n, dp_load(&to->endpoint));
 }
@@ -277,7 +265,8 @@ static void take(struct dp_thread *t, struct rx_batch *b, uint8_t *dg,
 	ssize_t n;
 	int rc, idx;
 
-	if (f->via < 0 && len >= 4 && !memcmp(dg, GOSSIP_UDP_MAGIC, 4)) {
+	if (f->via < 0 && len >= DP_CONTROL_MAGIC_LEN &&
+	    !memcmp(dg, dp->control_magic, DP_CONTROL_MAGIC_LEN)) {
 		queue_control(dp, dg, len, f);
 		return;
 	}

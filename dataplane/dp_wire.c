@@ -336,3 +336,60 @@ int dp_keyx_decode(struct dp_keyx *out, const uint8_t *buf, size_t len)
 	memcpy(out->secret, buf + 10, DP_SECRET_LEN);
 	return 0;
 }
+
+int dp_relay_decode(struct dp_relay *out, const uint8_t *pl, size_t len)
+{
+	char name[VRD_NAME_MAX + 1];
+	size_t n;
+
+	if (len < 2 || (pl[0] != DP_RELAY_TO && pl[0] != DP_RELAY_FROM)) {
+		return -DP_DROP_RELAY;
+	}
+	n = pl[1];
+	if (n == 0 || n > VRD_NAME_MAX || len < 2 + n + DP_HDR_LEN ||
+	    memchr(pl + 2, '\0', n)) {
+		return -DP_DROP_RELAY;
+	}
+	memcpy(name, pl + 2, n);
+	name[n] = '\0';
+	if (!vrd_name_valid(name)) {
+		return -DP_DROP_RELAY;
+	}
+	memcpy(out->name, name, n + 1);
+	out->kind = pl[0];
+	out->inner_off = 2 + n;
+	out->inner_len = len - 2 - n;
+	return 0;
+}
+
+size_t dp_relay_hdr_len(const char *name)
+{
+	return 2 + strlen(name);
+}
+
+size_t dp_relay_encode(uint8_t *buf, uint8_t kind, const char *name)
+{
+	size_t n = strlen(name);
+
+	buf[0] = kind;
+	buf[1] = (uint8_t)n;
+	memcpy(buf + 2, name, n);
+	return 2 + n;
+}
+
+void dp_probe_encode(uint8_t *buf, const struct dp_probe *pr)
+{
+	buf[0] = 1;
+	vrd_put_be64(buf + 1, pr->sent_us);
+	vrd_put_be32(buf + 9, pr->relay);
+}
+
+int dp_probe_decode(struct dp_probe *out, const uint8_t *pl, size_t len)
+{
+	if (len != DP_PROBE_LEN) {
+		return -DP_DROP_SHORT;
+	}
+	out->sent_us = vrd_get_be64(pl + 1);
+	out->relay = vrd_get_be32(pl + 9);
+	return 0;
+}

@@ -21,9 +21,10 @@
  * AES-256-GCM or ChaCha20-Poly1305 (IETF), chosen per key when the key is
  * installed; both ends must agree (struct dp_keyx carries it).
  *
- * Payloads: DATA is an IPv4 packet; PROBE and PROBE_REPLY are opaque
- * (path keepalive and RTT); RELAY is a 4-byte destination router id and a
- * whole inner vrd datagram, for a router that relays.
+ * Payloads: DATA is an IPv4 packet; PROBE and PROBE_REPLY are a path
+ * keepalive that measures the round trip (struct dp_probe); RELAY is a
+ * kind, a router's name and a whole inner vrd datagram, for a router that
+ * relays (struct dp_relay).
  *
  * Threads: a key is either a sending key or a receiving key. dp_seal
  * reads the key only, so any number of threads may seal with one key at
@@ -37,6 +38,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/addr.h"
+
 #define DP_VERSION 1
 #define DP_HDR_LEN 20
 #define DP_TAG_LEN 16
@@ -48,7 +51,6 @@
 /* The last counter a key may use: senders must rekey before it (a
  * receiver drops anything above it with DP_DROP_COUNTER). */
 #define DP_COUNTER_MAX (UINT64_MAX - DP_REPLAY_WINDOW)
-/* RELAY payload: destination router id, then the inner datagram. */
 
 enum dp_type {
 	DP_DATA = 1,
@@ -90,7 +92,7 @@ enum dp_drop {
 	DP_DROP_REPLAY_OLD, /* behind the replay window */
 	DP_DROP_REPLAY_DUP, /* inside the window, already seen */
 	DP_DROP_AUTH, /* tag did not verify */
-	DP_DROP_RELAY, /* RELAY payload too short for a datagram */
+	DP_DROP_RELAY, /* RELAY payload that dp_relay_decode refuses */
 	DP_DROP_MAX
 };
 
@@ -175,5 +177,56 @@ int dp_keyx_encode(uint8_t *buf, size_t cap, const struct dp_keyx *kx);
 /* Returns 0, or -EBADMSG for a length other than DP_KEYX_LEN, another
  * version or an unknown cipher. out is written on success only. */
 int dp_keyx_decode(struct dp_keyx *out, const uint8_t *buf, size_t len);
+
+/*
+ * RELAY payload, inside a sealed RELAY datagram:
+ *
+ *   0       kind        DP_RELAY_TO: to the relay, forward the inner
+ *                       datagram to the named router; DP_RELAY_FROM: from
+ *                       the relay, the inner datagram came from the named
+ *   1       n           name length, 1..VRD_NAME_MAX
+ *   2..     name        n bytes, a valid router name (vrd_name_valid)
+ *   2+n..   inner       a whole vrd datagram, at least DP_HDR_LEN bytes
+ */
+#define DP_RELAY_TO 1
+#define DP_RELAY_FROM 2
+#define DP_RELAY_HDR_MAX (2 + VRD_NAME_MAX)
+
+struct dp_relay {
+	uint8_t kind; /* DP_RELAY_TO or DP_RELAY_FROM */
+	char name[VRD_NAME_MAX + 1];
+	size_t inner_off; /* the inner datagram is at payload + inner_off */
+	size_t inner_len;
+};
+
+/* Parses the payload pl[0..len). Returns 0, or -DP_DROP_RELAY for a short
+ * payload, another kind, or a bad name. out is written on success only. */
+int dp_relay_decode(struct dp_relay *out, const uint8_t *pl, size_t len);
+/* Writes kind, n and name to buf (room for DP_RELAY_HDR_MAX) and returns
+ * how many bytes: 2 + strlen(name). name is a valid router name. */
+size_t dp_relay_encode(uint8_t *buf, uint8_t kind, const char *name);
+/* 2 + strlen(name): where the inner datagram starts. */
+size_t dp_relay_hdr_len(const char *name);
+
+/*
+ * PROBE and PROBE_REPLY payload, exactly DP_PROBE_LEN bytes (a reply
+ * echoes the probe):
+ *
+ *   0       kind        1
+ *   1..8    sent_us     the prober's monotonic clock, µs
+ *   9..12   relay       0: sent direct; else the relay's peer index + 1
+ */
+#define DP_PROBE_LEN 13
+
+struct dp_probe {
+	uint64_t sent_us;
+	uint32_t relay;
+};
+
+/* Writes DP_PROBE_LEN bytes to buf. */
+void dp_probe_encode(uint8_t *buf, const struct dp_probe *pr);
+/* Returns 0, or -DP_DROP_SHORT for a length other than DP_PROBE_LEN. out
+ * is written on success only. */
+int dp_probe_decode(struct dp_probe *out, const uint8_t *pl, size_t len);
 
 #endif

@@ -477,6 +477,7 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 		.port = cfg->port,
 		.mss_max = dp_mss_for_mtu(DP_TUN_MTU),
 		.fib = d->fib,
+		.control_magic = GOSSIP_UDP_MAGIC,
 	};
 	char err[256];
 	int rc = -ENOMEM;

@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the data plane's receive path (dataplane/dp_wire.h).
- * Byte 0 picks the mode (bit 0) and the cipher (bit 1: AES-256-GCM where
+ * Byte 0 picks the mode (bits 0 and 2) and the cipher (bit 1: AES-256-GCM where
  * the CPU has it, else ChaCha20-Poly1305); each input gets a fresh
  * receiving key with the fixed secret 00 01 .. 1f, so inputs do not
  * depend on one another.
@@ -15,9 +15,14 @@
  * when op has bit 7). The harness seals a packet under that counter and
  * opens it; the result must match a plain list of accepted counters.
  *
+ * Mode 2 (bit 2 set), relay payloads: the rest is one RELAY payload. If
+ * dp_relay_decode takes it, its kind, name and inner datagram must be what
+ * the bytes say, and encoding the result must give the same header bytes.
+ *
  * Seeds (tests/fuzz/corpus/dp) were written once by a throwaway generator
  * that sealed packets with this secret: data-* are mode 0 inputs with
- * valid datagrams (including duplicates and a RELAY), counters-* mode 1.
+ * valid datagrams (including duplicates and a RELAY), counters-* mode 1,
+ * relay-* mode 2 (written by hand).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +33,24 @@
 
 #define BUF_MAX (65535 + 64)
 #define MODEL_MAX 4096
+
+static void relay(const uint8_t *p, size_t n)
+{
+	uint8_t hdr[DP_RELAY_HDR_MAX];
+	struct dp_relay r;
+
+	if (dp_relay_decode(&r, p, n) < 0) {
+		return;
+	}
+	if ((r.kind != DP_RELAY_TO && r.kind != DP_RELAY_FROM) ||
+	    !vrd_name_valid(r.name) || r.inner_len < DP_HDR_LEN ||
+	    r.inner_off != dp_relay_hdr_len(r.name) ||
+	    r.inner_off + r.inner_len != n ||
+	    dp_relay_encode(hdr, r.kind, r.name) != r.inner_off ||
+	    memcmp(hdr, p, r.inner_off) != 0) {
+		abort();
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -149,6 +172,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned which;
 
 	if (size < 1) {
+		return 0;
+	}
+	if (data[0] & 4) {
+		relay(data + 1, size - 1);
 		return 0;
 	}
 	secret_make(secret);

@@ -653,6 +653,95 @@ static void test_keyx(void **state)
 	assert_memory_equal(&out, &untouched, sizeof(out));
 }
 
+static void test_relay(void **state)
+{
+	uint8_t pl[DP_RELAY_HDR_MAX + DP_HDR_LEN + 4];
+	static const uint8_t head[5] = {DP_RELAY_TO, 3, 's', 'f', 'o'};
+	struct dp_relay r, untouched;
+	size_t n, len;
+
+	(void)state;
+	assert_int_equal(dp_relay_hdr_len("sfo"), 5);
+	n = dp_relay_encode(pl, DP_RELAY_TO, "sfo");
+	assert_int_equal(n, 5);
+	assert_memory_equal(pl, head, sizeof(head));
+	fill(pl + n, DP_HDR_LEN, 7);
+	len = n + DP_HDR_LEN;
+	assert_int_equal(dp_relay_decode(&r, pl, len), 0);
+	assert_int_equal(r.kind, DP_RELAY_TO);
+	assert_string_equal(r.name, "sfo");
+	assert_int_equal(r.inner_off, 5);
+	assert_int_equal(r.inner_len, DP_HDR_LEN);
+
+	n = dp_relay_encode(pl, DP_RELAY_FROM, "a");
+	assert_int_equal(dp_relay_decode(&r, pl, n + DP_HDR_LEN + 4), 0);
+	assert_int_equal(r.kind, DP_RELAY_FROM);
+	assert_string_equal(r.name, "a");
+	assert_int_equal(r.inner_len, DP_HDR_LEN + 4);
+
+	/* refused, out untouched: short, kind, name length, name bytes */
+	memset(&untouched, 0x33, sizeof(untouched));
+	r = untouched;
+	n = dp_relay_encode(pl, DP_RELAY_TO, "sfo");
+	for (len = 0; len < n + DP_HDR_LEN; len++) {
+		assert_int_equal(dp_relay_decode(&r, pl, len), -DP_DROP_RELAY);
+	}
+	len = n + DP_HDR_LEN;
+	for (unsigned kind = 0; kind < 256; kind++) {
+		pl[0] = (uint8_t)kind;
+		if (kind != DP_RELAY_TO && kind != DP_RELAY_FROM) {
+			assert_int_equal(dp_relay_decode(&r, pl, len),
+					 -DP_DROP_RELAY);
+		}
+	}
+	pl[0] = DP_RELAY_TO;
+	pl[1] = 0;
+	assert_int_equal(dp_relay_decode(&r, pl, len), -DP_DROP_RELAY);
+	pl[1] = VRD_NAME_MAX + 1;
+	assert_int_equal(dp_relay_decode(&r, pl, sizeof(pl)), -DP_DROP_RELAY);
+	pl[1] = 3;
+	pl[3] = '\0'; /* "s\0o": not the name it claims to be */
+	assert_int_equal(dp_relay_decode(&r, pl, len), -DP_DROP_RELAY);
+	pl[3] = '/'; /* outside the name rule */
+	assert_int_equal(dp_relay_decode(&r, pl, len), -DP_DROP_RELAY);
+	assert_memory_equal(&r, &untouched, sizeof(r));
+
+	/* the longest name fits DP_RELAY_HDR_MAX */
+	char longest[VRD_NAME_MAX + 1];
+	memset(longest, 'x', VRD_NAME_MAX);
+	longest[VRD_NAME_MAX] = '\0';
+	assert_int_equal(dp_relay_encode(pl, DP_RELAY_TO, longest),
+			 DP_RELAY_HDR_MAX);
+	assert_int_equal(dp_relay_decode(&r, pl, DP_RELAY_HDR_MAX + DP_HDR_LEN),
+			 0);
+	assert_string_equal(r.name, longest);
+}
+
+static void test_probe(void **state)
+{
+	static const uint8_t want[DP_PROBE_LEN] = {
+		1, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0, 0, 0, 3};
+	struct dp_probe pr = {.sent_us = 0x0102030405060708, .relay = 3};
+	struct dp_probe out = {0}, untouched;
+	uint8_t buf[DP_PROBE_LEN + 1];
+
+	(void)state;
+	dp_probe_encode(buf, &pr);
+	assert_memory_equal(buf, want, DP_PROBE_LEN);
+	assert_int_equal(dp_probe_decode(&out, buf, DP_PROBE_LEN), 0);
+	assert_int_equal(out.sent_us, pr.sent_us);
+	assert_int_equal(out.relay, pr.relay);
+	memset(&untouched, 0x33, sizeof(untouched));
+	out = untouched;
+	for (size_t len = 0; len <= sizeof(buf); len++) {
+		if (len != DP_PROBE_LEN) {
+			assert_int_equal(dp_probe_decode(&out, buf, len),
+					 -DP_DROP_SHORT);
+		}
+	}
+	assert_memory_equal(&out, &untouched, sizeof(out));
+}
+
 #define CIPHER_TEST(fn, c)                                                  \
 	{                                                                   \
 		.name = #fn "/" #c, .test_func = (fn), .setup_func = setup, \
@@ -679,6 +768,8 @@ int main(void)
 		cmocka_unit_test(test_key_create_errors),
 		cmocka_unit_test(test_drop_names),
 		cmocka_unit_test(test_keyx),
+		cmocka_unit_test(test_relay),
+		cmocka_unit_test(test_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
