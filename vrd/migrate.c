@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "vrd/daemon.h"
 #include "vrd/lan.h"
+#include "vrd/migrate_set.h"
 #include "base/log.h"
 
 #define HOSTS_HDR 5 /* the VM's address, a count */
@@ -27,16 +28,6 @@ struct mig_claim { /* a host claimed here lately: its MAC for the ARP */
 	struct vrd_mac mac;
 };
 
-struct mig_host { /* a /32 of the snapshot: away or visiting */
-	uint32_t ip;
-	char router[VRD_NAME_MAX + 1];
-};
-
-struct mig_set {
-	struct mig_host *h;
-	size_t n;
-};
-
 struct mig_stats {
 	uint64_t seen, queries, query_errors, answered_nobody, claims;
 	uint64_t claim_errors, frozen, away, home, visitors, hosts_sent;
@@ -48,7 +39,7 @@ struct vrd_migrate {
 	struct mig_query q[VRD_MIGRATE_QUERIES];
 	struct mig_claim recent[VRD_MIGRATE_RECENT];
 	unsigned recent_next;
-	struct mig_set away, visit;
+	struct vrd_migrate_set away, visit; /* of the last snapshot */
 	uint64_t home_claim_ms;
 	bool synced;
 	uint64_t generation;
@@ -73,8 +64,8 @@ void vrd_migrate_destroy(struct vrd_migrate *m)
 	if (!m) {
 		return;
 	}
-	free(m->away.h);
-	free(m->visit.h);
+	vrd_migrate_set_free(&m->away);
+	vrd_migrate_set_free(&m->visit);
 	free(m);
 }
 
@@ -222,46 +213,6 @@ bool vrd_migrate_query_done(struct vrd_migrate *m, uint64_t query_id,
 
 /* ---- the snapshot: hosts away from home, visitors -------------------- */
 
-static int host_cmp(const void *a, const void *b)
-{
-	const struct mig_host *x = a, *y = b;
-
-	return x->ip < y->ip ? -1 : x->ip > y->ip;
-}
-
-static int sets_build(struct vrd_migrate *m, const struct tables_fib *fib,
-		      struct mig_set *away, struct mig_set *visit)
-{
-	size_t n = tables_fib_size(fib);
-	const char *self = m->d->cfg.name;
-
-	away->h = calloc(n ? n : 1, sizeof(*away->h));
-	visit->h = calloc(n ? n : 1, sizeof(*visit->h));
-	away->n = visit->n = 0;
-	if (!away->h || !visit->h) {
-		free(away->h);
-		free(visit->h);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct tables_fib_route *r = tables_fib_route_at(fib, i);
-		bool ours = !strcmp(r->router, self);
-		bool home = on_our_lan(m, r->prefix.addr);
-		struct mig_set *s = home && !ours   ? away
-				    : !home && ours ? visit
-						    : NULL;
-
-		if (r->vn != m->d->cfg.vn || r->prefix.len != 32 || !s) {
-			continue;
-		}
-		s->h[s->n].ip = r->prefix.addr;
-		memcpy(s->h[s->n++].router, r->router, sizeof(r->router));
-	}
-	qsort(away->h, away->n, sizeof(*away->h), host_cmp);
-	qsort(visit->h, visit->n, sizeof(*visit->h), host_cmp);
-	return 0;
-}
-
 static int hwdt_forget_txn(struct tables_txn *txn, void *arg)
 {
 	const uint32_t *a = arg;
@@ -325,7 +276,7 @@ static void hosts_send(struct vrd_migrate *m, uint32_t vm, const char *to)
 	}
 }
 
-static void away_enter(struct vrd_migrate *m, const struct mig_host *h,
+static void away_enter(struct vrd_migrate *m, const struct vrd_migrate_host *h,
 		       bool moved_on)
 {
 	char a[VRD_IPV4_STRLEN];
@@ -350,7 +301,7 @@ static void away_enter(struct vrd_migrate *m, const struct mig_host *h,
 			 NULL);
 }
 
-static void away_leave(struct vrd_migrate *m, const struct mig_host *h,
+static void away_leave(struct vrd_migrate *m, const struct vrd_migrate_host *h,
 		       const struct tables_fib *fib)
 {
 	const struct tables_fib_route *r =
@@ -386,8 +337,8 @@ static void away_leave(struct vrd_migrate *m, const struct mig_host *h,
 			 vrd_ipv4_format(h->ip, a), NULL);
 }
 
-static void visit_change(struct vrd_migrate *m, const struct mig_host *h,
-			 bool enter)
+static void visit_changed(struct vrd_migrate *m,
+			  const struct vrd_migrate_host *h, bool enter)
 {
 	char a[VRD_IPV4_STRLEN];
 
@@ -400,68 +351,62 @@ static void visit_change(struct vrd_migrate *m, const struct mig_host *h,
 			 vrd_ipv4_format(h->ip, a), NULL);
 }
 
+struct fib_change {
+	struct vrd_migrate *m;
+	const struct tables_fib *fib;
+};
+
+static void away_change(enum vrd_migrate_change c,
+			const struct vrd_migrate_host *h, void *arg)
+{
+	struct fib_change *fc = arg;
+
+	if (c == VRD_MIGRATE_LEFT) {
+		away_leave(fc->m, h, fc->fib);
+	} else {
+		away_enter(fc->m, h, c == VRD_MIGRATE_MOVED);
+	}
+}
+
+static void visit_change(enum vrd_migrate_change c,
+			 const struct vrd_migrate_host *h, void *arg)
+{
+	struct fib_change *fc = arg;
+
+	/* MOVED cannot happen: every visitor's router is us */
+	if (c != VRD_MIGRATE_MOVED) {
+		visit_changed(fc->m, h, c == VRD_MIGRATE_JOINED);
+	}
+}
+
 void vrd_migrate_fib(struct vrd_migrate *m)
 {
 	const struct tables_fib *fib = tables_fib_current(m->d->fib);
-	struct mig_set away, visit;
-	size_t i, j;
+	struct fib_change fc = {m, fib};
+	struct vrd_migrate_set away, visit;
 
 	if (!fib || !m->d->lan ||
 	    (m->synced && tables_fib_generation(fib) == m->generation)) {
 		return;
 	}
-	if (sets_build(m, fib, &away, &visit) < 0) {
+	if (vrd_migrate_sets_build(fib, m->d->cfg.name, m->d->cfg.vn,
+				   &m->d->cfg.lan_network, &away, &visit) < 0) {
 		return;
 	}
-	for (i = j = 0; i < m->away.n || j < away.n;) {
-		int c = i == m->away.n ? 1
-			: j == away.n  ? -1
-				       : host_cmp(&m->away.h[i], &away.h[j]);
-
-		if (c < 0) {
-			away_leave(m, &m->away.h[i++], fib);
-		} else if (c > 0) {
-			away_enter(m, &away.h[j++], false);
-		} else {
-			if (strcmp(m->away.h[i].router, away.h[j].router)) {
-				away_enter(m, &away.h[j], true);
-			}
-			i++;
-			j++;
-		}
-	}
-	for (i = j = 0; i < m->visit.n || j < visit.n;) {
-		int c = i == m->visit.n ? 1
-			: j == visit.n	? -1
-					: host_cmp(&m->visit.h[i], &visit.h[j]);
-
-		if (c < 0) {
-			visit_change(m, &m->visit.h[i++], false);
-		} else if (c > 0) {
-			visit_change(m, &visit.h[j++], true);
-		} else {
-			i++, j++;
-		}
-	}
-	free(m->away.h);
-	free(m->visit.h);
+	vrd_migrate_set_diff(&m->away, &away, away_change, &fc);
+	vrd_migrate_set_diff(&m->visit, &visit, visit_change, &fc);
+	vrd_migrate_set_free(&m->away);
+	vrd_migrate_set_free(&m->visit);
 	m->away = away;
 	m->visit = visit;
 	m->generation = tables_fib_generation(fib);
 	m->synced = true;
 }
 
-static const struct mig_host *find(const struct mig_set *s, uint32_t ip)
-{
-	struct mig_host key = {.ip = ip};
-
-	return s->n ? bsearch(&key, s->h, s->n, sizeof(key), host_cmp) : NULL;
-}
-
 void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 		       uint32_t src)
 {
-	const struct mig_host *h = find(&m->away, src);
+	const struct vrd_migrate_host *h = vrd_migrate_set_find(&m->away, src);
 	uint64_t now = vrd_monotonic_ms();
 	char from[VRD_NAME_MAX + 1];
 
@@ -477,7 +422,7 @@ void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 
 static bool visiting(const struct vrd_migrate *m, uint32_t ip)
 {
-	return find(&m->visit, ip) != NULL;
+	return vrd_migrate_set_find(&m->visit, ip) != NULL;
 }
 
 /* From the home router: correct the visitor's neighbour cache, one
