@@ -23,12 +23,14 @@
 #   -f  vrd under SCHED_FIFO (chrt -f 10): to tell the cost of waiting for
 #       a CPU on a busy machine from the rest
 #
-# Namespaces vrdbc$$-*, addresses 192.0.2.0/24 and 198.18.0.0/15, MACs
-# 52:54:00:*; all are removed and every process started is killed (by
-# PID) on exit.
+# Namespaces vrdbc<pid>r<random>-*, addresses 192.0.2.0/24 and
+# 198.18.0.0/15, MACs 52:54:00:*; all are removed and every process
+# started is killed (by PID) on exit (scripts/netns-lib.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../scripts/netns-lib.sh
+source "$here/scripts/netns-lib.sh"
 VRD_BIN=${VRD_BIN:-$here/build-rel/bin}
 VRD_TESTS=${VRD_TESTS:-$here/build-rel/tests}
 BURSTS=200
@@ -54,131 +56,42 @@ done
 [[ $BURSTS =~ ^[1-9][0-9]*$ && $INTERVAL_MS =~ ^[0-9]+$ &&
 	$GARPS =~ ^[1-9][0-9]*$ ]] || usage
 
-PREFIX="vrdbc$$"
-DIR=$(mktemp -d "/tmp/vrdbench.XXXXXX")
-STATE=$DIR/state
+nl_init vrdbc
+NL_GRACE=5
+STATE=$NL_DIR/state
 if [[ -n $STATE_PARENT ]]; then
 	STATE=$(mktemp -d "$STATE_PARENT/vrdbench.XXXXXX")
+	NL_RM+=("$STATE")
 fi
-NETNS=()
-PIDS=()
+trap 'nl_cleanup 20 "$NL_DIR/vrbench/vrd.log"' EXIT
 
-log() { printf '[%s %(%H:%M:%S)T] %s\n' "${0##*/}" -1 "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
+nl_need "vrd, vrctl, bench-capture and vrd-rarp-send" "$VRD_BIN/vrd" \
+	"$VRD_BIN/vrctl" "$VRD_BIN/bench-capture" "$VRD_TESTS/vrd-rarp-send"
+
+sw=$NL_PREFIX-sw gw=$NL_PREFIX-gw vm=$NL_PREFIX-vm inj=$NL_PREFIX-inj
+nl_netns gw vm inj || nl_die "cannot create network namespaces"
+nl_lan sw || nl_die "cannot create network namespaces"
+nl_plug "$sw" "$gw" lan0 52:54:00:bc:00:01 192.0.2.1/24
+nl_plug "$sw" "$vm" eth0 52:54:00:bc:00:02
+
+# The router: CA and certificate, a gateway config with its state_dir
+# where -t says.
+d=$NL_DIR/vrbench
+nl_ca vrbench 192.0.2.0/24
+conf=$(nl_gateway_conf vrbench 198.18.0.1 192.0.2.0/24 lan0)
+sed -i "s|^state_dir = .*|state_dir = $STATE|" "$conf"
+nl_spawn "$d/vrd.log" "$gw" "${SCHED[@]}" "$VRD_BIN/vrd" -c "$conf"
+vrd_pid=$NL_PID
+nl_wait 10 nl_ctl vrbench status || nl_die "vrd did not start"
+nl_wait 5 grep -q capturing "$d/vrd.log" || nl_die "vrd does not capture"
+counter() {
+	nl_ctl vrbench -j stats |
+		jq -r ".[] | select(.counter == \"$1\") | .value"
 }
-
-cleanup() {
-	local rc=$?
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${PIDS[@]}"; do
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	for ns in "${NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	if ((rc != 0)) && [[ -f $DIR/vrbench/vrd.log ]]; then
-		log "--- vrd.log (last 20 lines)"
-		tail -n 20 "$DIR/vrbench/vrd.log" >&2
-	fi
-	rm -rf "$DIR"
-	if [[ $STATE != "$DIR/state" ]]; then
-		rm -rf "$STATE"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-
-((EUID == 0)) || die "needs root (network namespaces)"
-for f in "$VRD_BIN/vrd" "$VRD_BIN/vrctl" "$VRD_BIN/bench-capture" \
-	"$VRD_TESTS/vrd-rarp-send"; do
-	[[ -x $f ]] || die "$f missing: build vrd, vrctl, bench-capture and vrd-rarp-send"
-done
-command -v jq >/dev/null || die "jq missing"
-
-netns() {
-	local ns="$PREFIX-$1"
-	ip netns add "$ns" || die "cannot create network namespace $ns"
-	NETNS+=("$ns")
-	ip -n "$ns" link set lo up
-}
-
-# wait_for SECONDS CMD...: retries CMD every 0.05 s until it succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.05
-	done
-}
-
-sw=$PREFIX-sw gw=$PREFIX-gw vm=$PREFIX-vm inj=$PREFIX-inj
-netns sw
-netns gw
-netns vm
-netns inj
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 up
-
-# plug NS IF MAC PORT [ADDR]: a veth from NS to br0 in $sw.
-plug() {
-	ip link add "$4" netns "$sw" type veth peer name "$2" netns "$1"
-	ip -n "$1" link set "$2" address "$3"
-	ip -n "$sw" link set "$4" master br0
-	ip -n "$sw" link set "$4" up
-	ip -n "$1" link set "$2" up
-	if [[ -n ${5:-} ]]; then
-		ip -n "$1" addr add "$5" dev "$2"
-	fi
-}
-plug "$gw" lan0 52:54:00:bc:00:01 p0 192.0.2.1/24
-plug "$vm" eth0 52:54:00:bc:00:02 p1
-
-# The router: CA and certificate, a gateway config as t_gateway_conf
-# writes it.
-d=$DIR/vrbench
-"$VRD_BIN/vrctl" ca init "$DIR/ca" >/dev/null
-"$VRD_BIN/vrctl" ca issue "$DIR/ca" vrbench --network 192.0.2.0/24 \
-	--out "$d" >/dev/null
-cat >"$d/vrd.conf" <<EOF
-[router]
-name = vrbench
-state_dir = $STATE
-control = $d/vrd.sock
-
-[overlay]
-address = 198.18.0.1
-
-[security]
-ca = $d/ca.pub
-cert = $d/vrbench.crt
-key = $d/vrbench.key
-
-[lan]
-interface = lan0
-network = 192.0.2.0/24
-EOF
-ip netns exec "$gw" "${SCHED[@]}" "$VRD_BIN/vrd" -c "$d/vrd.conf" \
-	>"$d/vrd.log" 2>&1 &
-vrd_pid=$!
-PIDS+=("$vrd_pid")
-ctl() { ip netns exec "$gw" "$VRD_BIN/vrctl" -s "$d/vrd.sock" "$@"; }
-wait_for 10 ctl status || die "vrd did not start"
-wait_for 5 grep -q capturing "$d/vrd.log" || die "vrd does not capture"
-counter() { ctl -j stats | jq -r ".[] | select(.counter == \"$1\") | .value"; }
 
 # ---- 1. RARP to host seen ---------------------------------------------
 BASE_MAC=52:54:00:d0:00:00
-log "sending $BURSTS RARP announcements, distinct MACs, every $INTERVAL_MS ms"
+nl_log "sending $BURSTS RARP announcements, distinct MACs, every $INTERVAL_MS ms"
 load0=$(cut -d' ' -f1 /proc/loadavg)
 # the hypervisor's share: steal ticks over all CPUs (field 9 of "cpu")
 steal() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
@@ -196,21 +109,21 @@ seen() {
 			(.mac | startswith("52:54:00:d0:")))] | length'
 }
 enough() { (($(seen) >= BURSTS)); }
-wait_for 10 enough || true
+nl_wait 10 enough || true
 sleep 0.5 # anything late or doubled shows up too
 events=$(seen)
 
 "$VRD_BIN/vrctl" -d "$STATE" -j events |
 	jq -r '.[] | select(.type == "host-seen" and
 		(.mac | startswith("52:54:00:d0:"))) | .detect_us | tonumber' |
-	sort -n >"$DIR/detect_us"
+	sort -n >"$NL_DIR/detect_us"
 read -r n p50 p99 pmax mean < <(awk '
 	{ v[NR] = $1; sum += $1 }
 	function rank(p,  k) { k = int(p * NR / 100); if (k < p * NR / 100) k++;
 		if (k < 1) k = 1; return v[k] }
 	END { if (NR == 0) { print 0, 0, 0, 0, 0; exit }
 		printf "%d %d %d %d %.1f\n", NR, rank(50), rank(99), v[NR], sum / NR }
-' "$DIR/detect_us")
+' "$NL_DIR/detect_us")
 kinds=$("$VRD_BIN/vrctl" -d "$STATE" -j events |
 	jq -r '[.[] | select(.type == "host-seen" and
 		(.mac | startswith("52:54:00:d0:"))) | .kind] |
@@ -218,20 +131,20 @@ kinds=$("$VRD_BIN/vrctl" -d "$STATE" -j events |
 rarp_frames=$(counter capture.rarp)
 pcap_dropped=$(counter capture.pcap.dropped)
 ratelimited=$(counter capture.evidence.ratelimited)
-kill -0 "$vrd_pid" || die "vrd died"
+kill -0 "$vrd_pid" || nl_die "vrd died"
 
 # ---- 2. injection -------------------------------------------------------
-log "injection: $GARPS gratuitous ARPs on a veth"
+nl_log "injection: $GARPS gratuitous ARPs on a veth"
 ip -n "$inj" link add inj0 type veth peer name inj1
 ip -n "$inj" link set inj0 address 52:54:00:bc:00:03
 ip -n "$inj" link set inj1 address 52:54:00:bc:00:04
 ip -n "$inj" link set inj0 up
 ip -n "$inj" link set inj1 up
 ip netns exec "$inj" "$VRD_BIN/bench-capture" -n 0 -i inj0 -g "$GARPS" \
-	>"$DIR/inject.out" 2>&1 || die "bench-capture: $(cat "$DIR/inject.out")"
-inj_rate=$(awk '/^inject gratuitous arp/ { print $(NF - 1) }' "$DIR/inject.out")
-inj_sent=$(awk '/inject.sent/ { print $(NF - 1) }' "$DIR/inject.out")
-inj_err=$(awk '/inject.errors/ { print $(NF - 1) }' "$DIR/inject.out")
+	>"$NL_DIR/inject.out" 2>&1 || nl_die "bench-capture: $(cat "$NL_DIR/inject.out")"
+inj_rate=$(awk '/^inject gratuitous arp/ { print $(NF - 1) }' "$NL_DIR/inject.out")
+inj_sent=$(awk '/inject.sent/ { print $(NF - 1) }' "$NL_DIR/inject.out")
+inj_err=$(awk '/inject.errors/ { print $(NF - 1) }' "$NL_DIR/inject.out")
 rx=$(ip netns exec "$inj" cat /sys/class/net/inj1/statistics/rx_packets)
 
 # ---- summary ------------------------------------------------------------
@@ -256,7 +169,7 @@ row "detect_us p50 (wire to classified)" "$p50" "us"
 row "detect_us p99" "$p99" "us"
 row "detect_us max" "$pmax" "us"
 row "detect_us mean" "$mean" "us"
-row "detect_us 5 largest" "$(tail -n 5 "$DIR/detect_us" | paste -sd,)" "us"
+row "detect_us 5 largest" "$(tail -n 5 "$NL_DIR/detect_us" | paste -sd,)" "us"
 row "load average (1 min) before, after" "$load0, $load1" "($(nproc) cpus)"
 row "cpu steal during the sends" "$steal_ms" "ms (all cpus)"
 if ((n > 0 && p99 < 1000)); then

@@ -47,13 +47,16 @@
 #   -t      where the routers' state directories go (default /dev/shm,
 #           tmpfs; see TMPBASE below)
 #
-# Namespace vrdbg$$-N, addresses 127.0.0.1 and, for the routers' /32s,
-# 203.0.113.0/24 then 198.51.100.0/24; claims in 192.0.2.0/24; MACs
-# 52:54:00:*. Every vrd started is stopped (by PID) and the namespace
-# removed after each N and on exit.
+# Namespace vrdbg<pid>r<random>-N, addresses 127.0.0.1 and, for the
+# routers' /32s, 203.0.113.0/24 then 198.51.100.0/24; claims in
+# 192.0.2.0/24; MACs 52:54:00:*. Every vrd started is stopped (by PID)
+# and the namespace removed after each N and on exit
+# (scripts/netns-lib.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../scripts/netns-lib.sh
+source "$here/scripts/netns-lib.sh"
 VRD_BIN=${VRD_BIN:-$here/build-rel/bin}
 CLAIMS=50
 IDLE_S=10
@@ -94,74 +97,19 @@ for n in "${SIZES[@]}"; do
 	fi
 done
 
-PREFIX="vrdbg$$"
-DIR=$(mktemp -d "$TMPBASE/vrdbench.XXXXXX")
-NS=
-PIDS=()
+nl_init vrdbg "$TMPBASE"
+NL_GRACE=5
 vrd=$VRD_BIN/vrd
 vrctl=$VRD_BIN/vrctl
 HZ=$(getconf CLK_TCK)
 
-log() { printf '[%s %(%H:%M:%S)T] %s\n' "${0##*/}" -1 "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
 row() { printf '%-46s %14s%s\n' "$1" "$2" "${3:+  $3}"; }
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 
-# teardown: SIGTERM every vrd, SIGKILL what is left after 5 s, then the
-# namespace.
-teardown() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${PIDS[@]}"; do
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	PIDS=()
-	if [[ -n $NS ]]; then
-		ip netns del "$NS" 2>/dev/null || true
-		NS=
-	fi
-}
-cleanup() {
-	local rc=$?
-	teardown
-	if ((rc != 0)); then
-		for f in "$DIR"/run/vr0/vrd.log "$DIR"/run/vr1/vrd.log; do
-			[[ -f $f ]] || continue
-			log "--- $f (last 20 lines)"
-			tail -n 20 "$f" >&2
-		done
-	fi
-	rm -rf "$DIR"
-	exit "$rc"
-}
-trap cleanup EXIT
+trap 'nl_cleanup 20 "$NL_DIR"/vr0/vrd.log "$NL_DIR"/vr1/vrd.log' EXIT
 trap "exit 130" INT TERM
 
-((EUID == 0)) || die "needs root (network namespaces)"
-for f in "$vrd" "$vrctl"; do
-	[[ -x $f ]] || die "$f missing: build vrd and vrctl"
-done
-command -v jq >/dev/null || die "jq missing"
-
-# wait_for SECONDS CMD...: retries CMD every 0.05 s until it succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < deadline)) || return 1
-		sleep "${WAIT_IVL:-0.05}"
-	done
-}
+nl_need "vrd and vrctl" "$vrd" "$vrctl"
 
 # host_addr I: router I's virtual address
 host_addr() {
@@ -172,12 +120,6 @@ host_addr() {
 	fi
 }
 port() { echo $((4800 + 2 * $1)); }
-sock() { echo "$DIR/run/vr$1/vrd.sock"; }
-ctl() {
-	local i=$1
-	shift
-	"$vrctl" -s "$(sock "$i")" "$@"
-}
 
 # cpu_ticks PID: utime + stime
 cpu_ticks() {
@@ -196,10 +138,10 @@ cpu_ticks() {
 # records accepted as news (gossip.records.accepted), then SWIM's
 # suspicions and deaths (gossip.member.suspects, .deaths): churn.
 gossip_totals() {
-	local i out=$DIR/stats.$1
+	local i out=$NL_DIR/stats.$1
 	# one jq for all: N jq processes would cost the routers' CPU
 	for ((i = 0; i < $1; i++)); do
-		ctl "$i" -j stats
+		nl_ctl "vr$i" -j stats
 	done >"$out"
 	jq -rs '
 		def c($k): [.[] | select(.counter == $k) | .value] | add // 0;
@@ -219,7 +161,7 @@ gossip_totals() {
 all_up() {
 	local i up
 	for ((i = 0; i < $1; i++)); do
-		up=$(ctl "$i" -j peers | grep -o '"state": *"up"' | wc -l) || return 1
+		up=$(nl_ctl "vr$i" -j peers | grep -o '"state": *"up"' | wc -l) || return 1
 		((up == $1 - 1)) || return 1
 	done
 }
@@ -228,7 +170,7 @@ all_up() {
 everywhere() {
 	local i
 	for ((i = 0; i < $1; i++)); do
-		until "$vrctl" -d "$DIR/run/vr$i/state" route "$2" >/dev/null 2>&1; do
+		until "$vrctl" -d "$NL_DIR/vr$i/state" route "$2" >/dev/null 2>&1; do
 			(($(now_ms) < deadline_ms)) || return 1
 			sleep 0.01
 		done
@@ -245,21 +187,15 @@ percentiles() {
 			printf "%d %d %d %d %.1f\n", NR, rank(50), rank(99), v[NR], sum / NR }'
 }
 
-"$vrctl" ca init "$DIR/ca" >/dev/null
-
 run() {
-	local n=$1 i a b d peers t0 conv_ms
-	log "N=$n: certificates and configs"
+	local n=$1 i a b peers t0 conv_ms
+	nl_log "N=$n: certificates and configs"
 	RANDOM=$SEED
-	rm -rf "$DIR/run"
-	mkdir -p "$DIR/run"
-	NS=$PREFIX-$n
-	ip netns add "$NS" || die "cannot create network namespace $NS"
-	ip -n "$NS" link set lo up
+	rm -rf "$NL_DIR"/vr[0-9]*
+	NS=$NL_PREFIX-$n
+	nl_netns "$n" || nl_die "cannot create network namespace $NS"
 	for ((i = 0; i < n; i++)); do
-		d=$DIR/run/vr$i
-		"$vrctl" ca issue "$DIR/ca" "vr$i" --network "$(host_addr "$i")/32" \
-			--out "$d" >/dev/null
+		nl_ca "vr$i" "$(host_addr "$i")/32"
 		peers=()
 		if ((i == 1)); then
 			peers=("127.0.0.1:$(port 0)")
@@ -269,54 +205,34 @@ run() {
 			((b < a)) || b=$((b + 1))
 			peers=("127.0.0.1:$(port "$a")" "127.0.0.1:$(port "$b")")
 		fi
-		{
-			echo "[router]"
-			echo "name = vr$i"
-			echo "state_dir = $d/state"
-			echo "control = $d/vrd.sock"
-			echo
-			echo "[overlay]"
-			echo "address = 127.0.0.1"
-			echo "port = $(port "$i")"
-			for p in "${peers[@]}"; do echo "peer = $p"; done
-			echo
-			echo "[security]"
-			echo "ca = $d/ca.pub"
-			echo "cert = $d/vr$i.crt"
-			echo "key = $d/vr$i.key"
-			echo
-			echo "[host]"
-			echo "interface = vr$i"
-			echo "address = $(host_addr "$i")/32"
-		} >"$d/vrd.conf"
+		nl_host_conf "vr$i" "vr$i" "$(host_addr "$i")/32" \
+			"address = 127.0.0.1" "port = $(port "$i")" \
+			"${peers[@]/#/peer = }" >/dev/null
 	done
 
-	log "N=$n: starting the routers, $STAGE at a time"
+	nl_log "N=$n: starting the routers, $STAGE at a time"
 	t0=$(now_ms)
 	local s0 s1
 	for ((s0 = 0; s0 < n; s0 += STAGE)); do
 		s1=$((s0 + STAGE < n ? s0 + STAGE : n))
 		for ((i = s0; i < s1; i++)); do
-			d=$DIR/run/vr$i
-			ip netns exec "$NS" "$vrd" -c "$d/vrd.conf" \
-				>"$d/vrd.log" 2>&1 &
-			PIDS+=("$!")
+			nl_vrd "vr$i" "$NS"
 		done
 		# the next stage bootstraps from these: let them answer first
 		for ((i = s0; i < s1; i++)); do
-			wait_for 30 ctl "$i" status || die "vr$i did not start"
+			nl_wait 30 nl_ctl "vr$i" status || nl_die "vr$i did not start"
 		done
-		log "N=$n: vr$s0..vr$((s1 - 1)) answer," \
+		nl_log "N=$n: vr$s0..vr$((s1 - 1)) answer," \
 			"$(($(now_ms) - t0)) ms; load $(cut -d' ' -f1 /proc/loadavg)"
 	done
 	local start_ms
 	start_ms=$(($(now_ms) - t0))
 	# every pass asks every router: once a second, not in a busy loop
-	if ! WAIT_IVL=1 wait_for $((60 + n)) all_up "$n"; then
+	if ! NL_WAIT_IVL=1 nl_wait $((60 + n)) all_up "$n"; then
 		# say how far it got rather than nothing
-		local ups=$DIR/ups.$n
+		local ups=$NL_DIR/ups.$n
 		for ((i = 0; i < n; i++)); do
-			ctl "$i" -j peers 2>/dev/null |
+			nl_ctl "vr$i" -j peers 2>/dev/null |
 				{ grep -o '"state": *"up"' || true; } | wc -l
 		done | sort -n >"$ups"
 		echo
@@ -331,15 +247,15 @@ run() {
 		row "load average (1 min)" "$(cut -d' ' -f1 /proc/loadavg)" \
 			"($(nproc) cpus)"
 		echo
-		teardown
+		nl_stop
 		return
 	fi
 	conv_ms=$(($(now_ms) - t0))
-	for pid in "${PIDS[@]}"; do
-		kill -0 "$pid" 2>/dev/null || die "a vrd died"
+	for pid in "${NL_PIDS[@]}"; do
+		kill -0 "$pid" 2>/dev/null || nl_die "a vrd died"
 	done
 
-	log "N=$n: ${IDLE_S} s idle"
+	nl_log "N=$n: ${IDLE_S} s idle"
 	sleep $((2 + n / 20)) # the joining dust settles
 	# The counters are read over the control sockets, which costs the
 	# routers CPU and takes a while for large N: outside the CPU window.
@@ -352,9 +268,9 @@ run() {
 	read -ra g0 < <(gossip_totals "$n")
 	ga1=$(now_ms)
 	idle_t0=$(now_ms)
-	for ((i = 0; i < n; i++)); do c0[i]=$(cpu_ticks "${PIDS[i]}"); done
+	for ((i = 0; i < n; i++)); do c0[i]=$(cpu_ticks "${NL_PIDS[i]}"); done
 	sleep "$IDLE_S"
-	for ((i = 0; i < n; i++)); do c1[i]=$(cpu_ticks "${PIDS[i]}"); done
+	for ((i = 0; i < n; i++)); do c1[i]=$(cpu_ticks "${NL_PIDS[i]}"); done
 	idle_t1=$(now_ms)
 	local conns load
 	conns=$(ip netns exec "$NS" ss -Htn state established | wc -l)
@@ -368,7 +284,7 @@ run() {
 		t=$((c1[i] - c0[i]))
 		cpu_sum=$((cpu_sum + t))
 		((t > cpu_max)) && cpu_max=$t
-		r=$(awk '/^VmRSS/ { print $2 }' "/proc/${PIDS[i]}/status")
+		r=$(awk '/^VmRSS/ { print $2 }' "/proc/${NL_PIDS[i]}/status")
 		rss_sum=$((rss_sum + r))
 		((r > rss_max)) && rss_max=$r
 	done
@@ -387,12 +303,12 @@ run() {
 	idle_g_ms=$(((gb0 + gb1) / 2 - (ga0 + ga1) / 2))
 
 	local claims=$CLAIMS
-	log "N=$n: $claims claims, one at a time"
+	nl_log "N=$n: $claims claims, one at a time"
 	local k ip mac claimer c_t0 c_t1
 	declare -gA CLAIMER=()
 	read -ra g0 < <(gossip_totals "$n")
 	local cc0=0 cc1=0
-	for ((i = 0; i < n; i++)); do cc0=$((cc0 + $(cpu_ticks "${PIDS[i]}"))); done
+	for ((i = 0; i < n; i++)); do cc0=$((cc0 + $(cpu_ticks "${NL_PIDS[i]}"))); done
 	c_t0=$(now_ms)
 	# One claim every CLAIM_GAP seconds, far above the time one takes, so
 	# they do not overlap; no polling in between: asking N routers costs
@@ -405,13 +321,13 @@ run() {
 		claimer=$((RANDOM % n))
 		CLAIMER[$ip]=vr$claimer
 		t0=$(now_ms)
-		ctl "$claimer" claim "$ip" "$mac" || die "claim $ip at vr$claimer"
+		nl_ctl "vr$claimer" claim "$ip" "$mac" || nl_die "claim $ip at vr$claimer"
 		sleep "$CLAIM_GAP"
 	done
 	deadline_ms=$(($(now_ms) + 30000))
-	everywhere "$n" "$ip" || log "claim $ip at vr$claimer: not everywhere"
+	everywhere "$n" "$ip" || nl_log "claim $ip at vr$claimer: not everywhere"
 	c_t1=$(now_ms)
-	for ((i = 0; i < n; i++)); do cc1=$((cc1 + $(cpu_ticks "${PIDS[i]}"))); done
+	for ((i = 0; i < n; i++)); do cc1=$((cc1 + $(cpu_ticks "${NL_PIDS[i]}"))); done
 	read -ra g1 < <(gossip_totals "$n")
 	local claim_msgs claim_bytes claim_spread claim_accepted span=$((c_t1 - c_t0))
 	claim_msgs=$((g1[0] - g0[0]))
@@ -422,10 +338,10 @@ run() {
 	local claim_grafts=$((g1[6] - g0[6]))
 
 	# the routers' own timestamps
-	local rows=$DIR/rows.$n lat=$DIR/lat.$n
+	local rows=$NL_DIR/rows.$n lat=$NL_DIR/lat.$n
 	: >"$rows"
 	for ((i = 0; i < n; i++)); do
-		"$vrctl" -d "$DIR/run/vr$i/state" -j gndt |
+		"$vrctl" -d "$NL_DIR/vr$i/state" -j gndt |
 			jq -c --arg h "vr$i" '
 				def ms: (.[0:19] + "Z" | fromdateiso8601) * 1000
 					+ (.[20:23] | tonumber);
@@ -505,7 +421,7 @@ run() {
 		sort -n "$lat" >"$LAT_OUT.$n"
 	fi
 	echo
-	teardown
+	nl_stop
 }
 
 for n in "${SIZES[@]}"; do

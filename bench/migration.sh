@@ -44,12 +44,14 @@
 # Usage: bench/migration.sh [-n MIGRATIONS] [-p PAUSE_S] [-i PROBE_MS]
 #                           [-m MOVES_PER_VM]
 #
-# Namespaces vrdbm$$-*, addresses 198.18.0.0/24 and the three RFC 5737
-# subnets, MACs 52:54:00:*; all are removed and every process started is
-# killed (by PID) on exit.
+# Namespaces vrdbm<pid>r<random>-*, addresses 198.18.0.0/24 and the three
+# RFC 5737 subnets, MACs 52:54:00:*; all are removed and every process
+# started is killed (by PID) on exit (scripts/netns-lib.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../scripts/netns-lib.sh
+source "$here/scripts/netns-lib.sh"
 VRD_BIN=${VRD_BIN:-$here/build-rel/bin}
 VRD_TESTS=${VRD_TESTS:-$here/build-rel/tests}
 MOVES=20
@@ -77,94 +79,16 @@ done
 NVM=$(((MOVES + PER_VM - 1) / PER_VM))
 ((NVM <= 40)) || usage
 
-P="vrdbm$$"
-DIR=$(mktemp -d "/tmp/vrdbench.XXXXXX")
-NETNS=()
-PIDS=()
-
-log() { printf '[%s %(%H:%M:%S)T] %s\n' "${0##*/}" -1 "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
-cleanup() {
-	local rc=$?
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${PIDS[@]}"; do
-		for _ in $(seq 30); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	for ns in "${NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	if ((rc != 0)); then
-		for f in "$DIR"/vr?/vrd.log.err; do
-			[[ -f $f ]] || continue
-			log "--- $f (last 10 lines)"
-			tail -n 10 "$f" >&2
-		done
-	fi
-	if [[ -n ${VRD_BENCH_KEEP:-} ]]; then
-		log "kept $DIR"
-	else
-		rm -rf "$DIR"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
+nl_init vrdbm
+NL_GRACE=3
+NL_WAIT_IVL=0.02
+NL_KEEP=${VRD_BENCH_KEEP:-}
+P=$NL_PREFIX
+trap 'nl_cleanup 10 "$NL_DIR"/vr?/vrd.log.err' EXIT
 trap 'exit 130' INT TERM
 
-((EUID == 0)) || die "needs root (network namespaces)"
-for f in "$VRD_BIN/vrd" "$VRD_BIN/vrctl" "$VRD_TESTS/vrd-udp-probe" \
-	"$VRD_TESTS/vrd-rarp-send"; do
-	[[ -x $f ]] || die "$f missing: build vrd, vrctl, vrd-udp-probe and vrd-rarp-send"
-done
-command -v jq >/dev/null || die "jq missing"
-
-wait_for() { # SECONDS CMD...: retries CMD every 0.02 s until it succeeds
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.02
-	done
-}
-netns() {
-	ip netns add "$P-$1" || die "cannot create network namespace $P-$1"
-	NETNS+=("$P-$1")
-	ip -n "$P-$1" link set lo up
-}
-switch() {
-	netns "$1"
-	ip -n "$P-$1" link add br0 type bridge
-	ip -n "$P-$1" link set br0 up
-}
-nports=0
-plug() { # SWITCH NS IF MAC [ADDR/LEN]: a veth from NS to SWITCH's br0
-	local port="p$nports"
-	nports=$((nports + 1))
-	ip link add "$port" netns "$P-$1" type veth peer name "$3" netns "$P-$2"
-	ip -n "$P-$2" link set "$3" address "$4"
-	ip -n "$P-$1" link set "$port" master br0
-	ip -n "$P-$1" link set "$port" up
-	ip -n "$P-$2" link set "$3" up
-	if [[ -n ${5:-} ]]; then
-		ip -n "$P-$2" addr add "$5" dev "$3"
-	fi
-}
-spawn() { # OUT NS CMD...: stdout to OUT, stderr to OUT.err
-	local out=$1 ns=$2
-	shift 2
-	ip netns exec "$P-$ns" "$@" >"$out" 2>"$out.err" &
-	LAST=$!
-	PIDS+=("$LAST")
-}
+nl_need "vrd, vrctl, vrd-udp-probe and vrd-rarp-send" "$VRD_BIN/vrd" \
+	"$VRD_BIN/vrctl" "$VRD_TESTS/vrd-udp-probe" "$VRD_TESTS/vrd-rarp-send"
 now_ms() { date +%s%3N; }
 
 SITES=(A B C)
@@ -172,16 +96,15 @@ declare -A ADDR NET
 ADDR=([A]=198.18.0.1 [B]=198.18.0.2 [C]=198.18.0.3)
 NET=([A]=192.0.2 [B]=198.51.100 [C]=203.0.113)
 
-log "three sites, $NVM VMs"
-switch wan
+nl_log "three sites, $NVM VMs"
+nl_lan wan || nl_die "cannot create network namespaces"
 i=1
 for s in "${SITES[@]}"; do
-	netns "g$s"
-	netns "h$s"
-	switch "sw$s"
-	plug wan "g$s" wan "52:54:00:00:f0:0$i" "${ADDR[$s]}/24"
-	plug "sw$s" "g$s" lan0 "52:54:00:00:0$i:01" "${NET[$s]}.1/24"
-	plug "sw$s" "h$s" eth0 "52:54:00:00:0$i:10" "${NET[$s]}.10/24"
+	nl_netns "g$s" "h$s" || nl_die "cannot create network namespaces"
+	nl_lan "sw$s" || nl_die "cannot create network namespaces"
+	nl_plug "$P-wan" "$P-g$s" wan "52:54:00:00:f0:0$i" "${ADDR[$s]}/24"
+	nl_plug "$P-sw$s" "$P-g$s" lan0 "52:54:00:00:0$i:01" "${NET[$s]}.1/24"
+	nl_plug "$P-sw$s" "$P-h$s" eth0 "52:54:00:00:0$i:10" "${NET[$s]}.10/24"
 	ip -n "$P-h$s" route add default via "${NET[$s]}.1"
 	i=$((i + 1))
 done
@@ -193,55 +116,40 @@ for ((k = 0; k < NVM; k++)); do
 	h=${SITES[$((k * PER_VM % 3))]}
 	VM_IP[k]=${NET[$h]}.$((20 + k))
 	VM_MAC[k]=$(printf '52:54:00:12:34:%02x' $((0x56 + k)))
-	netns "vm$k"
-	switch "vmsw$k"
-	plug "vmsw$k" "vm$k" eth0 "${VM_MAC[k]}" "${VM_IP[k]}/24"
+	nl_netns "vm$k" || nl_die "cannot create network namespaces"
+	nl_lan "vmsw$k" || nl_die "cannot create network namespaces"
+	nl_plug "$P-vmsw$k" "$P-vm$k" eth0 "${VM_MAC[k]}" "${VM_IP[k]}/24"
 	ip -n "$P-vm$k" route add default via "${NET[$h]}.1"
 	for s in "${SITES[@]}"; do
-		ip link add "u$k$s" netns "$P-vmsw$k" type veth peer \
-			name "v$k$s" netns "$P-sw$s"
-		ip -n "$P-sw$s" link set "v$k$s" master br0
-		ip -n "$P-sw$s" link set "v$k$s" up
-		ip -n "$P-vmsw$k" link set "u$k$s" up
+		nl_uplink "$P-vmsw$k" "u$k$s" "$P-sw$s" "v$k$s"
 	done
 	ip -n "$P-vmsw$k" link set "u$k$h" master br0
 done
 
-"$VRD_BIN/vrctl" ca init "$DIR/ca" >/dev/null
 for s in "${SITES[@]}"; do
-	r=vr$s d=$DIR/vr$s
-	"$VRD_BIN/vrctl" ca issue "$DIR/ca" "$r" --network "${NET[$s]}.0/24" \
-		--out "$d" >/dev/null
-	{
-		printf '[router]\nname = %s\nstate_dir = %s/state\n' "$r" "$d"
-		printf 'control = %s/vrd.sock\n\n' "$d"
-		printf '[overlay]\naddress = %s\n' "${ADDR[$s]}"
-		[[ $s == A ]] || printf 'peer = %s\n' "${ADDR[A]}"
-		printf '\n[security]\nca = %s/ca.pub\n' "$d"
-		printf 'cert = %s/%s.crt\nkey = %s/%s.key\n\n' "$d" "$r" "$d" "$r"
-		printf '[lan]\ninterface = lan0\nnetwork = %s.0/24\n' "${NET[$s]}"
-	} >"$d/vrd.conf"
-	spawn "$d/vrd.log" "g$s" "$VRD_BIN/vrd" -c "$d/vrd.conf"
+	nl_ca "vr$s" "${NET[$s]}.0/24"
+	peer=()
+	[[ $s == A ]] || peer=("${ADDR[A]}")
+	nl_gateway_conf "vr$s" "${ADDR[$s]}" "${NET[$s]}.0/24" lan0 "${peer[@]}" \
+		>/dev/null
+	nl_spawn -e "$NL_DIR/vr$s/vrd.log.err" "$NL_DIR/vr$s/vrd.log" "$P-g$s" \
+		"$VRD_BIN/vrd" -c "$NL_DIR/vr$s/vrd.conf"
 done
-ctl() { # SITE ARGS...
-	local s=$1
-	shift
-	"$VRD_BIN/vrctl" -s "$DIR/vr$s/vrd.sock" "$@"
-}
 for s in "${SITES[@]}"; do
-	wait_for 10 ctl "$s" status || die "vr$s did not start"
+	nl_wait 10 nl_ctl "vr$s" status || nl_die "vr$s did not start"
 done
 pings() { ip netns exec "$P-$1" ping -c 1 -W 1 "$2"; }
 for ((k = 0; k < NVM; k++)); do
 	for s in "${SITES[@]}"; do
-		wait_for 30 pings "h$s" "${VM_IP[k]}" ||
-			die "h$s cannot reach VM $k (${VM_IP[k]})"
+		nl_wait 30 pings "h$s" "${VM_IP[k]}" ||
+			nl_die "h$s cannot reach VM $k (${VM_IP[k]})"
 	done
-	spawn "$DIR/echo$k.log" "vm$k" "$VRD_TESTS/vrd-udp-probe" echo -p 5002
+	nl_spawn -e "$NL_DIR/echo$k.log.err" "$NL_DIR/echo$k.log" "$P-vm$k" \
+		"$VRD_TESTS/vrd-udp-probe" echo -p 5002
 done
 
 owner() { # SITE K: the router SITE's GNDT has for VM K's /32
-	ctl "$1" -j gndt | jq -r --arg p "${VM_IP[$2]}/32" \
+	nl_ctl "vr$1" -j gndt | jq -r --arg p "${VM_IP[$2]}/32" \
 		'[.[] | select(.prefix == $p) | .router] | first // "-"'
 }
 owned_everywhere() { # K ROUTER
@@ -255,10 +163,10 @@ cpu() { awk '$1 == "cpu" { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9,
 	$5 + $6, $9 }' /proc/stat; }
 read -r tot0 idle0 steal0 < <(cpu)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-log "$MOVES migrations, one every $PAUSE s, probes every $PROBE_MS ms"
-: >"$DIR/moves"
-: >"$DIR/probes"
-: >"$DIR/failed"
+nl_log "$MOVES migrations, one every $PAUSE s, probes every $PROBE_MS ms"
+: >"$NL_DIR/moves"
+: >"$NL_DIR/probes"
+: >"$NL_DIR/failed"
 for ((m = 0; m < MOVES; m++)); do
 	k=$((m / PER_VM))
 	from=${SITES[$((m % 3))]} to=${SITES[$(((m + 1) % 3))]}
@@ -266,23 +174,23 @@ for ((m = 0; m < MOVES; m++)); do
 		PROBES=()
 		for s in "${SITES[@]}"; do
 			t=$(now_ms)
-			spawn "$DIR/probe$k$s.json" "h$s" \
+			nl_spawn -e "$NL_DIR/probe$k$s.json.err" \
+				"$NL_DIR/probe$k$s.json" "$P-h$s" \
 				"$VRD_TESTS/vrd-udp-probe" send -c "${VM_IP[k]}" \
 				-p 5002 -i "$PROBE_MS"
-			PROBES+=("$LAST")
-			echo "$k $s $t" >>"$DIR/probes"
+			PROBES+=("$NL_PID")
+			echo "$k $s $t" >>"$NL_DIR/probes"
 		done
 		sleep 0.5
 	fi
 	t0=$(now_ms)
-	ip -n "$P-vmsw$k" link set "u$k$from" nomaster
-	ip -n "$P-vmsw$k" link set "u$k$to" master br0
+	nl_uplink_move "$P-vmsw$k" "u$k$from" "u$k$to"
 	ip netns exec "$P-vm$k" "$VRD_TESTS/vrd-rarp-send" -i eth0 \
 		-m "${VM_MAC[k]}" >/dev/null
-	echo "$m $k ${VM_IP[k]} ${VM_MAC[k]} vr$from vr$to $t0" >>"$DIR/moves"
-	if ! wait_for 5 owned_everywhere "$k" "vr$to"; then
-		log "move $((m + 1)): not every router has VM $k at vr$to after 5 s"
-		echo "$((m + 1))" >>"$DIR/failed"
+	echo "$m $k ${VM_IP[k]} ${VM_MAC[k]} vr$from vr$to $t0" >>"$NL_DIR/moves"
+	if ! nl_wait 5 owned_everywhere "$k" "vr$to"; then
+		nl_log "move $((m + 1)): not every router has VM $k at vr$to after 5 s"
+		echo "$((m + 1))" >>"$NL_DIR/failed"
 	fi
 	rest=$(awk -v t0="$t0" -v now="$(now_ms)" -v p="$PAUSE" \
 		'BEGIN { r = p - (now - t0) / 1000; print (r > 0 ? r : 0) }')
@@ -291,7 +199,7 @@ for ((m = 0; m < MOVES; m++)); do
 		for pid in "${PROBES[@]}"; do kill -TERM "$pid"; done
 		for pid in "${PROBES[@]}"; do wait "$pid" || true; done
 	fi
-	log "move $((m + 1))/$MOVES: VM $k vr$from -> vr$to"
+	nl_log "move $((m + 1))/$MOVES: VM $k vr$from -> vr$to"
 done
 read -r tot1 idle1 steal1 < <(cpu)
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -299,23 +207,23 @@ sleep 0.3 # the last events land
 
 # ---- the numbers ---------------------------------------------------------
 for s in "${SITES[@]}"; do
-	ctl "$s" -j events | jq -c --arg r "vr$s" '.[] | . + {at: $r,
+	nl_ctl "vr$s" -j events | jq -c --arg r "vr$s" '.[] | . + {at: $r,
 		ms: ((.time[0:19] + "Z" | fromdateiso8601) * 1000 +
 			(.time[20:23] | tonumber))}'
-done >"$DIR/events"
+done >"$NL_DIR/events"
 # moves and probe results as JSON for jq
 jq -Rn '[inputs | split(" ") | {m: (.[0] | tonumber), k: (.[1] | tonumber),
 	ip: .[2], mac: .[3], from: .[4], to: .[5], t0: (.[6] | tonumber)}]' \
-	<"$DIR/moves" >"$DIR/moves.json"
+	<"$NL_DIR/moves" >"$NL_DIR/moves.json"
 while read -r k s t; do
 	jq -c --argjson k "$k" --arg s "$s" --argjson t "$t" \
 		'{k: $k, site: $s, t: $t, outages: .outages, lost, sent}' \
-		"$DIR/probe$k$s.json" ||
-		die "probe $k $s: $(cat "$DIR/probe$k$s.json"{,.err})"
-done <"$DIR/probes" | jq -s . >"$DIR/probes.json"
+		"$NL_DIR/probe$k$s.json" ||
+		nl_die "probe $k $s: $(cat "$NL_DIR/probe$k$s.json"{,.err})"
+done <"$NL_DIR/probes" | jq -s . >"$NL_DIR/probes.json"
 
-jq -rn --slurpfile ev "$DIR/events" --slurpfile mv "$DIR/moves.json" \
-	--slurpfile pr "$DIR/probes.json" --slurpfile failed "$DIR/failed" \
+jq -rn --slurpfile ev "$NL_DIR/events" --slurpfile mv "$NL_DIR/moves.json" \
+	--slurpfile pr "$NL_DIR/probes.json" --slurpfile failed "$NL_DIR/failed" \
 	--argjson pi "$PROBE_MS" '
 	$ev as $ev | $mv[0] as $mv | $pr[0] as $pr |
 	def first_of(f): map(select(f)) | min_by(.ms);
@@ -381,8 +289,8 @@ jq -rn --slurpfile ev "$DIR/events" --slurpfile mv "$DIR/moves.json" \
 		(.claimed | fmt), (.spread | fmt), (.routes | fmt), (.arp | fmt),
 		(if .outages[0] then .outages | map(fmt) | join(",")
 		 else "the VM unreachable" end)] | map(tostring) | join("\t"))
-	' >"$DIR/table"
-p99=$(awk -F'\t' '/^outage \(longest gap\)/ { print $4 }' "$DIR/table")
+	' >"$NL_DIR/table"
+p99=$(awk -F'\t' '/^outage \(longest gap\)/ { print $4 }' "$NL_DIR/table")
 
 echo "command: $CMDLINE"
 echo "vrd: $("$VRD_BIN/vrd" --version) ($VRD_BIN); $(nproc) cpus; kernel $(uname -r)"
@@ -393,22 +301,22 @@ awk -F'\t' '/^$/ { tail = 1; print; next }
 	tail { printf "%4s %-4s %8s %6s %7s %6s %6s %6s  %s\n", $1, $2, $3,
 		$4, $5, $6, $7, $8, $9; next }
 	NF == 1 { print; next }
-	{ printf "%-40s %4s %8s %8s %8s\n", $1, $2, $3, $4, $5 }' "$DIR/table"
+	{ printf "%-40s %4s %8s %8s %8s\n", $1, $2, $3, $4, $5 }' "$NL_DIR/table"
 echo
 awk -v t="$((tot1 - tot0))" -v i="$((idle1 - idle0))" -v s="$((steal1 - steal0))" \
 	-v hz="$(getconf CLK_TCK)" -v n="$(nproc)" -v l0="$load0" -v l1="$load1" '
 	BEGIN { printf "machine during the run: busy %.0f %%, steal %.1f %% (%.2f s" \
 		" over %d cpus)\nload average (1, 5, 15 min): %s before, %s after\n",
 		t ? 100 * (t - i) / t : 0, t ? 100 * s / t : 0, s / hz, n, l0, l1 }'
-lost=$(jq '[.[].lost] | add' "$DIR/probes.json")
-sent=$(jq '[.[].sent] | add' "$DIR/probes.json")
+lost=$(jq '[.[].lost] | add' "$NL_DIR/probes.json")
+sent=$(jq '[.[].sent] | add' "$NL_DIR/probes.json")
 echo "probes: $sent sent, $lost lost"
-if [[ -s $DIR/failed ]]; then
-	echo "FAILED moves (not claimed everywhere in 5 s): $(paste -sd, "$DIR/failed")"
+if [[ -s $NL_DIR/failed ]]; then
+	echo "FAILED moves (not claimed everywhere in 5 s): $(paste -sd, "$NL_DIR/failed")"
 else
 	echo "every move claimed on every router"
 fi
-if [[ $p99 != - && ! -s $DIR/failed ]] &&
+if [[ $p99 != - && ! -s $NL_DIR/failed ]] &&
 	awk -v v="$p99" 'BEGIN { exit !(v < 50) }'; then
 	echo "goal: outage p99 < 50 ms: met ($p99 ms)"
 else

@@ -33,40 +33,15 @@ build=${VRD_BUILD:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$(nproc)" --target vrd vrctl vrd-stream \
 	vrd-udp-probe vrd-rarp-send vrd-arp >/dev/null
-bin=$PWD/$build/bin
+VRD_BIN=$PWD/$build/bin
 tools=$PWD/$build/tests
+# shellcheck source=netns-lib.sh
+source scripts/netns-lib.sh
 
-p="vrdemo$$"
-dir=$(mktemp -d /tmp/vrd-demo.XXXXXX)
-NETNS=()
-PIDS=()
-cleanup() {
-	local rc=$?
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${PIDS[@]}"; do
-		for _ in $(seq 30); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	for ns in "${NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	if ((rc != 0)); then
-		for r in vrA vrB vrC; do
-			[[ -f $dir/$r/vrd.log ]] || continue
-			echo "--- $r: vrd log (last 15 lines)" >&2
-			tail -n 15 "$dir/$r/vrd.log" >&2
-		done
-	fi
-	rm -rf "$dir"
-	exit "$rc"
-}
-trap cleanup EXIT
+nl_init vrdemo
+NL_GRACE=3
+p=$NL_PREFIX
+trap 'nl_cleanup 15 "$NL_DIR"/vr[ABC]/vrd.log' EXIT
 trap 'exit 130' INT TERM
 
 bold() { printf '\033[1m%s\033[0m\n' "$*"; }
@@ -77,46 +52,6 @@ die() {
 }
 ((EUID == 0)) || die "needs root (network namespaces)"
 
-# wait_for SECONDS CMD...: retries CMD every 0.05 s until it succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.05
-	done
-}
-netns() { # NAME: namespace $p-NAME with lo up
-	ip netns add "$p-$1" || die "cannot create network namespace $p-$1"
-	NETNS+=("$p-$1")
-	ip -n "$p-$1" link set lo up
-}
-switch() { # NAME: a namespace holding bridge br0
-	netns "$1"
-	ip -n "$p-$1" link add br0 type bridge
-	ip -n "$p-$1" link set br0 up
-}
-nports=0
-plug() { # SWITCH NS IF MAC [ADDR/LEN]: a veth from NS to SWITCH's br0
-	local port="p$nports"
-	nports=$((nports + 1))
-	ip link add "$port" netns "$p-$1" type veth peer name "$3" netns "$p-$2"
-	ip -n "$p-$2" link set "$3" address "$4"
-	ip -n "$p-$1" link set "$port" master br0
-	ip -n "$p-$1" link set "$port" up
-	ip -n "$p-$2" link set "$3" up
-	if [[ -n ${5:-} ]]; then
-		ip -n "$p-$2" addr add "$5" dev "$3"
-	fi
-}
-spawn() { # LOG NS CMD...: CMD in namespace $p-NS in the background
-	local log=$1 ns=$2
-	shift 2
-	ip netns exec "$p-$ns" "$@" >"$log" 2>&1 &
-	LAST=$!
-	PIDS+=("$LAST")
-}
-
 VM_IP=192.0.2.20
 VM_MAC=52:54:00:12:34:56
 declare -A ADDR NET GWIP GWMAC HIP HMAC NAME
@@ -124,7 +59,8 @@ ADDR=([vrA]=198.18.0.1 [vrB]=198.18.0.2 [vrC]=198.18.0.3)
 NET=([vrA]=192.0.2.0/24 [vrB]=198.51.100.0/24 [vrC]=203.0.113.0/24)
 
 say "three sites in network namespaces $p-*"
-switch wan
+nl_netns gA hA gB hB gC hC vm || die "cannot create network namespaces"
+nl_lan wan swA swB swC vmsw || die "cannot create network namespaces"
 i=1
 for r in vrA vrB vrC; do
 	s=${r#vr}
@@ -134,29 +70,20 @@ for r in vrA vrB vrC; do
 	HMAC[$r]=52:54:00:00:0$i:10
 	NAME[${GWMAC[$r]}]="$r lan0"
 	NAME[${HMAC[$r]}]="h$s"
-	netns "g$s"
-	netns "h$s"
-	switch "sw$s"
-	plug wan "g$s" wan "52:54:00:00:f0:0$i" "${ADDR[$r]}/24"
-	plug "sw$s" "g$s" lan0 "${GWMAC[$r]}" "${GWIP[$r]}/24"
-	plug "sw$s" "h$s" eth0 "${HMAC[$r]}" "${HIP[$r]}/24"
+	nl_plug "$p-wan" "$p-g$s" wan "52:54:00:00:f0:0$i" "${ADDR[$r]}/24"
+	nl_plug "$p-sw$s" "$p-g$s" lan0 "${GWMAC[$r]}" "${GWIP[$r]}/24"
+	nl_plug "$p-sw$s" "$p-h$s" eth0 "${HMAC[$r]}" "${HIP[$r]}/24"
 	ip -n "$p-h$s" route add default via "${GWIP[$r]}"
 	printf '  site %s: router %s (%s on the underlay), LAN %s, host h%s %s\n' \
 		"$s" "$r" "${ADDR[$r]}" "${NET[$r]}" "$s" "${HIP[$r]}"
 	i=$((i + 1))
 done
 NAME[$VM_MAC]="the VM"
-netns vm
-switch vmsw
-plug vmsw vm eth0 "$VM_MAC" "$VM_IP/24"
+nl_plug "$p-vmsw" "$p-vm" eth0 "$VM_MAC" "$VM_IP/24"
 ip -n "$p-vm" route add default via "${GWIP[vrA]}"
 for r in vrA vrB vrC; do
 	s=${r#vr}
-	ip link add "up$s" netns "$p-vmsw" type veth peer name "vm$s" \
-		netns "$p-sw$s"
-	ip -n "$p-sw$s" link set "vm$s" master br0
-	ip -n "$p-sw$s" link set "vm$s" up
-	ip -n "$p-vmsw" link set "up$s" up
+	nl_uplink "$p-vmsw" "up$s" "$p-sw$s" "vm$s"
 done
 ip -n "$p-vmsw" link set upA master br0
 VM_AT=vrA
@@ -164,46 +91,31 @@ printf '  the VM: %s (%s), homed on LAN A, default gateway %s\n' \
 	"$VM_IP" "$VM_MAC" "${GWIP[vrA]}"
 
 say "an overlay CA; a certificate per router for its subnet"
-"$bin/vrctl" ca init "$dir/ca" >/dev/null
 for r in vrA vrB vrC; do
-	"$bin/vrctl" ca issue "$dir/ca" "$r" --network "${NET[$r]}" \
-		--out "$dir/$r" >/dev/null
-	d=$dir/$r
-	{
-		printf '[router]\nname = %s\nstate_dir = %s/state\n' "$r" "$d"
-		printf 'control = %s/vrd.sock\n\n' "$d"
-		printf '[overlay]\naddress = %s\n' "${ADDR[$r]}"
-		[[ $r == vrA ]] || printf 'peer = %s\n' "${ADDR[vrA]}"
-		printf '\n[security]\nca = %s/ca.pub\n' "$d"
-		printf 'cert = %s/%s.crt\nkey = %s/%s.key\n\n' "$d" "$r" "$d" "$r"
-		printf '[lan]\ninterface = lan0\nnetwork = %s\n' "${NET[$r]}"
-	} >"$d/vrd.conf"
-	"$bin/vrd" -n -c "$d/vrd.conf" >/dev/null ||
-		die "$r: config check failed"
+	nl_ca "$r" "${NET[$r]}"
+	peer=()
+	[[ $r == vrA ]] || peer=("${ADDR[vrA]}")
+	conf=$(nl_gateway_conf "$r" "${ADDR[$r]}" "${NET[$r]}" lan0 "${peer[@]}")
+	"$VRD_BIN/vrd" -n -c "$conf" >/dev/null || die "$r: config check failed"
 done
 echo "  vrB's config (vrC's is alike; vrA has no bootstrap peer):"
-sed -e '/^$/d' -e 's/^/    /' "$dir/vrB/vrd.conf"
+sed -e '/^$/d' -e 's/^/    /' "$NL_DIR/vrB/vrd.conf"
 
 say "three routers start; they find each other through vrA"
 declare -A VRD
 for r in vrA vrB vrC; do
-	spawn "$dir/$r/vrd.log" "g${r#vr}" "$bin/vrd" -c "$dir/$r/vrd.conf"
-	VRD[$r]=$LAST
+	nl_vrd "$r" "$p-g${r#vr}"
+	VRD[$r]=$NL_PID
 done
-ctl() { # ROUTER ARGS...: vrctl for ROUTER
-	local r=$1
-	shift
-	"$bin/vrctl" -s "$dir/$r/vrd.sock" "$@"
-}
 pings() { ip netns exec "$p-$1" ping -c 1 -W 1 "$2"; }
 for r in vrA vrB vrC; do
-	wait_for 10 ctl "$r" status || die "$r did not start"
+	nl_wait 10 nl_ctl "$r" status || die "$r did not start"
 done
 for s in A B C; do
-	wait_for 30 pings "h$s" "$VM_IP" || die "h$s cannot reach the VM"
+	nl_wait 30 pings "h$s" "$VM_IP" || die "h$s cannot reach the VM"
 done
 for r in vrA vrB vrC; do
-	printf '  %s: peers %s\n' "$r" "$(ctl "$r" -j peers |
+	printf '  %s: peers %s\n' "$r" "$(nl_ctl "$r" -j peers |
 		jq -r 'map("\(.name) \(.state)") | join(", ")')"
 done
 echo "  the VM answers ping from hA, hB and hC"
@@ -212,12 +124,12 @@ echo "  the VM answers ping from hA, hB and hC"
 show_gndt() {
 	for r in vrA vrB vrC; do
 		bold "  $r: vrctl gndt"
-		ctl "$r" gndt | sed 's/^/    /'
+		nl_ctl "$r" gndt | sed 's/^/    /'
 	done
 }
 # owners: who each router's GNDT says has the VM ("-": nobody by /32)
 owner() {
-	ctl "$1" -j gndt | jq -r --arg p "$VM_IP/32" \
+	nl_ctl "$1" -j gndt | jq -r --arg p "$VM_IP/32" \
 		'[.[] | select(.prefix == $p) | "\(.router) (seq \(.seq))"] |
 		first // "-"'
 }
@@ -257,28 +169,29 @@ show_caches
 say "traffic: checked TCP streams hA, hB, hC -> VM and VM -> hB"
 echo "  200 kB/s each, for the whole demo; around each move a UDP probe"
 echo "  every 5 ms from hA, hB and hC to the VM (vrd-udp-probe)"
-spawn "$dir/serve-vm.log" vm "$tools/vrd-stream" serve -p 5001 -n 3
-SERVE=("$LAST")
-spawn "$dir/serve-hB.log" hB "$tools/vrd-stream" serve -p 5003
-SERVE+=("$LAST")
-spawn "$dir/echo.log" vm "$tools/vrd-udp-probe" echo -p 5002
+nl_spawn "$NL_DIR/serve-vm.log" "$p-vm" "$tools/vrd-stream" serve -p 5001 \
+	-n 3
+SERVE=("$NL_PID")
+nl_spawn "$NL_DIR/serve-hB.log" "$p-hB" "$tools/vrd-stream" serve -p 5003
+SERVE+=("$NL_PID")
+nl_spawn "$NL_DIR/echo.log" "$p-vm" "$tools/vrd-udp-probe" echo -p 5002
 sleep 0.3
 SEND=()
 for s in A B C; do
-	spawn "$dir/send-h$s.json" "h$s" "$tools/vrd-stream" send \
+	nl_spawn "$NL_DIR/send-h$s.json" "$p-h$s" "$tools/vrd-stream" send \
 		-c "$VM_IP" -p 5001 -i "$(printf '%d' "'$s")" -t 600 -r 200000
-	SEND+=("$LAST")
+	SEND+=("$NL_PID")
 done
-spawn "$dir/send-vm.json" vm "$tools/vrd-stream" send -c "${HIP[vrB]}" \
-	-p 5003 -i 9 -t 600 -r 200000
-SEND+=("$LAST")
+nl_spawn "$NL_DIR/send-vm.json" "$p-vm" "$tools/vrd-stream" send \
+	-c "${HIP[vrB]}" -p 5003 -i 9 -t 600 -r 200000
+SEND+=("$NL_PID")
 sleep 1
 
 # events of every router as JSON lines, with "at" (router) and "ms"
 # (milliseconds since the epoch: the routers share this machine's clock)
 events() {
 	for r in vrA vrB vrC; do
-		ctl "$r" -j events | jq -c --arg r "$r" '.[] | . + {at: $r,
+		nl_ctl "$r" -j events | jq -c --arg r "$r" '.[] | . + {at: $r,
 			ms: ((.time[0:19] + "Z" | fromdateiso8601) * 1000 +
 				(.time[20:23] | tonumber))}'
 	done
@@ -315,9 +228,9 @@ phases() {
 probes_start() {
 	PROBES=()
 	for s in A B C; do
-		spawn "$dir/probe-h$s.json" "h$s" "$tools/vrd-udp-probe" send \
-			-c "$VM_IP" -p 5002 -i 5
-		PROBES+=("$LAST")
+		nl_spawn "$NL_DIR/probe-h$s.json" "$p-h$s" \
+			"$tools/vrd-udp-probe" send -c "$VM_IP" -p 5002 -i 5
+		PROBES+=("$NL_PID")
 	done
 	sleep 0.5
 }
@@ -328,7 +241,7 @@ probes_stop() {
 	line="  outage (the 5 ms probe's longest gap):"
 	for s in A B C; do
 		line+=$(jq -r --arg s "$s" '"  from h\($s) \(.max_gap_ms |
-			round) ms (\(.lost) lost)"' "$dir/probe-h$s.json")
+			round) ms (\(.lost) lost)"' "$NL_DIR/probe-h$s.json")
 	done
 	echo "$line"
 }
@@ -338,8 +251,7 @@ move() {
 	say "the VM moves ${VM_AT#vr} -> ${to#vr}, $how"
 	probes_start
 	t0=$(date +%s%3N)
-	ip -n "$p-vmsw" link set "up${VM_AT#vr}" nomaster
-	ip -n "$p-vmsw" link set "up${to#vr}" master br0
+	nl_uplink_move "$p-vmsw" "up${VM_AT#vr}" "up${to#vr}"
 	VM_AT=$to
 	LAST_T0=$t0
 	case $how in
@@ -353,12 +265,12 @@ move() {
 			--interval 50 >/dev/null
 		;;
 	esac
-	wait_for 30 owned_everywhere "$to" ||
+	nl_wait 30 owned_everywhere "$to" ||
 		echo "  (not every router has the VM at $to after 30 s)"
 	# the streams catch up; the silent move ends with the VM's own ARP
 	sleep 1.5
 	if [[ $to == vrA ]]; then
-		wait_for 10 vm_sees_home || true
+		nl_wait 10 vm_sees_home || true
 	fi
 	probes_stop
 	phases "$t0" "$to"
@@ -379,7 +291,7 @@ move vrA "silent (the VM only keeps sending to hB)"
 say "the tables after the three moves"
 show_gndt
 echo "  vrA's event log since the last move:"
-ctl vrA -j events | jq -r --argjson t0 "$LAST_T0" '.[] |
+nl_ctl vrA -j events | jq -r --argjson t0 "$LAST_T0" '.[] |
 	select((.time[0:19] + "Z" | fromdateiso8601) * 1000 +
 		(.time[20:23] | tonumber) >= $t0 - 20) |
 	"    \(.time[11:23]) \(.type) \(del(.time, .type, .id) |
@@ -391,8 +303,8 @@ ok=0
 for pid in "${SEND[@]}"; do wait "$pid" || ok=1; done
 for pid in "${SERVE[@]}"; do wait "$pid" || ok=1; done
 for s in A B C vm; do
-	f=$dir/send-h$s.json
-	[[ $s == vm ]] && f=$dir/send-vm.json
+	f=$NL_DIR/send-h$s.json
+	[[ $s == vm ]] && f=$NL_DIR/send-vm.json
 	jq -r --arg s "$s" 'select(.bytes != null) |
 		"  stream \(if $s == "vm" then "VM -> hB" else "h\($s) -> VM"
 		end): \(.bytes) bytes sent, \(if .ok then "all verified"

@@ -26,11 +26,11 @@ ip netns exec "$gA" sysctl -qw net.ipv4.ip_forward=0
 
 vrd=$VRD_BIN/vrd
 vrctl=$VRD_BIN/vrctl
-t_ca vrA 192.0.2.0/24
-conf=$(t_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0 198.18.0.2 198.18.0.3:4801)
-d=$T_DIR/vrA
+nl_ca vrA 192.0.2.0/24
+conf=$(nl_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0 198.18.0.2 198.18.0.3:4801)
+d=$NL_DIR/vrA
 
-t_log "config check"
+nl_log "config check"
 out=$("$vrd" -n -c "$conf")
 t_expect_eq "vrd -n" "$out" "configuration OK"
 "$vrd" --version | grep -Eq '^vrd [0-9]+\.[0-9]+\.[0-9]+$' ||
@@ -62,68 +62,67 @@ if ip netns exec "$gA" "$vrd" -c "$d/bad.conf" 2>"$d/refused.log"; then
 fi
 [[ ! -e $d/vrd.sock ]] || t_fail "refused start left a socket"
 
-t_log "start"
-t_spawn "$d/vrd.log" "$gA" "$vrd" -c "$conf"
-vrd_pid=$T_LAST_PID
-t_wait 10 ip netns exec "$gA" "$vrctl" -c "$conf" status ||
+nl_log "start"
+nl_spawn "$d/vrd.log" "$gA" "$vrd" -c "$conf"
+vrd_pid=$NL_PID
+nl_wait 10 ip netns exec "$gA" "$vrctl" -c "$conf" status ||
 	t_fail "vrd did not answer on its control socket"
 t_expect_eq "socket mode" "$(stat -c %a "$d/vrd.sock")" 600
 t_expect_eq "ip_forward" \
 	"$(ip netns exec "$gA" sysctl -n net.ipv4.ip_forward)" 1
 grep -q "ipv4 forwarding enabled" "$d/vrd.log" || t_fail "forwarding not logged"
 
-ctl() { ip netns exec "$gA" "$vrctl" -s "$d/vrd.sock" "$@"; }
 
-t_log "status, lndt, gndt from the config"
-st=$(ctl -j status)
+nl_log "status, lndt, gndt from the config"
+st=$(nl_ctl vrA -j status)
 t_expect_eq "status name" "$(jq -r .name <<<"$st")" vrA
 t_expect_eq "status mode" "$(jq -r .mode <<<"$st")" gateway
 t_expect_eq "status pid" "$(jq -r .pid <<<"$st")" "$vrd_pid"
-t_expect_eq "lndt" "$(ctl -j lndt | jq -c '[.[] | {prefix, vn}]')" \
+t_expect_eq "lndt" "$(nl_ctl vrA -j lndt | jq -c '[.[] | {prefix, vn}]')" \
 	'[{"prefix":"192.0.2.0/24","vn":1}]'
 t_expect_eq "gndt" \
-	"$(ctl -j gndt | jq -c '[.[] | {prefix, router, seq, vn}]')" \
+	"$(nl_ctl vrA -j gndt | jq -c '[.[] | {prefix, router, seq, vn}]')" \
 	'[{"prefix":"192.0.2.0/24","router":"vrA","seq":1,"vn":1}]'
-t_expect_eq "route" "$(ctl -j route 192.0.2.77 | jq -r '.[0].router')" vrA
-if ctl route 198.51.100.7 >/dev/null 2>&1; then
+t_expect_eq "route" "$(nl_ctl vrA -j route 192.0.2.77 | jq -r '.[0].router')" vrA
+if nl_ctl vrA route 198.51.100.7 >/dev/null 2>&1; then
 	t_fail "route to a network nobody announces succeeded"
 fi
 # (no "| grep -q" under pipefail: grep quits early, the writer may fail)
-grep -q vrA <<<"$(ctl route 192.0.2.77)" || t_fail "text route output"
-t_expect_eq "peers" "$(ctl -j peers | jq -c '[.[] | {address, state}]')" \
+grep -q vrA <<<"$(nl_ctl vrA route 192.0.2.77)" || t_fail "text route output"
+t_expect_eq "peers" "$(nl_ctl vrA -j peers | jq -c '[.[] | {address, state}]')" \
 	'[{"address":"198.18.0.2:4800","state":"down"},{"address":"198.18.0.3:4801","state":"down"}]'
 
-t_log "static entries over the socket; -d reads the same"
-ctl hwdt add 192.0.2.10 52:54:00:AA:bb:01 >/dev/null
-ctl gndt add 203.0.113.0/24 vrC >/dev/null
+nl_log "static entries over the socket; -d reads the same"
+nl_ctl vrA hwdt add 192.0.2.10 52:54:00:AA:bb:01 >/dev/null
+nl_ctl vrA gndt add 203.0.113.0/24 vrC >/dev/null
 t_expect_eq "hwdt mac lower case" \
-	"$(ctl -j hwdt | jq -r '.[] | select(.ip == "192.0.2.10") | .mac')" \
+	"$(nl_ctl vrA -j hwdt | jq -r '.[] | select(.ip == "192.0.2.10") | .mac')" \
 	52:54:00:aa:bb:01
 t_expect_eq "route after gndt add" \
-	"$(ctl -j route 203.0.113.9 | jq -r '.[0].router')" vrC
+	"$(nl_ctl vrA -j route 203.0.113.9 | jq -r '.[0].router')" vrC
 for cmd in lndt gndt hwdt; do
-	a=$(ctl -j "$cmd")
+	a=$(nl_ctl vrA -j "$cmd")
 	b=$("$vrctl" -d "$d/state" -j "$cmd")
 	t_expect_eq "$cmd: socket and -d agree" "$b" "$a"
 done
 if "$vrctl" -d "$d/state" hwdt add 192.0.2.11 52:54:00:00:00:11 2>/dev/null; then
 	t_fail "-d accepted a write"
 fi
-ev=$(ctl -j events)
+ev=$(nl_ctl vrA -j events)
 jq -e '.[] | select(.type == "router-start")' <<<"$ev" >/dev/null ||
 	t_fail "no router-start event"
 [[ $(jq -r '.[0].time' <<<"$ev") =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z$ ]] ||
 	t_fail "event time is not RFC 3339 with milliseconds"
-grep -q 'control.requests' <<<"$(ctl stats)" || t_fail "stats"
+grep -q 'control.requests' <<<"$(nl_ctl vrA stats)" || t_fail "stats"
 
-t_log "a second vrd on the same socket is refused"
+nl_log "a second vrd on the same socket is refused"
 if ip netns exec "$gA" timeout 5 "$vrd" -c "$conf" 2>"$d/second.log"; then
 	t_fail "a second vrd started"
 fi
 kill -0 "$vrd_pid" || t_fail "the first vrd died"
-ctl status >/dev/null || t_fail "first vrd stopped answering"
+nl_ctl vrA status >/dev/null || t_fail "first vrd stopped answering"
 
-t_log "a second vrd on the same state_dir (another socket) is refused"
+nl_log "a second vrd on the same state_dir (another socket) is refused"
 sed "s|^control = .*|control = $d/other.sock|" "$conf" >"$d/other.conf"
 if ip netns exec "$gA" timeout 5 "$vrd" -c "$d/other.conf" 2>"$d/third.log"; then
 	t_fail "a second vrd started on the same state_dir"
@@ -132,27 +131,27 @@ grep -q "in use by another vrd (pid $vrd_pid)" "$d/third.log" ||
 	t_fail "state_dir lock message: $(cat "$d/third.log")"
 [[ ! -e $d/other.sock ]] || t_fail "refused vrd left its socket"
 
-t_log "SIGHUP: a broken config is refused, the old one stays"
+nl_log "SIGHUP: a broken config is refused, the old one stays"
 cp "$conf" "$conf.good"
 echo "garbage line" >>"$conf"
 kill -HUP "$vrd_pid"
-t_wait 5 grep -q "reload: $conf:[0-9]*: " "$d/vrd.log" ||
+nl_wait 5 grep -q "reload: $conf:[0-9]*: " "$d/vrd.log" ||
 	t_fail "reload error not logged with FILE:LINE"
-t_wait 5 sh -c "ip netns exec $gA $vrctl -c $conf.good -j events | jq -e '.[] | select(.type == \"config-rejected\")'" ||
+nl_wait 5 sh -c "ip netns exec $gA $vrctl -c $conf.good -j events | jq -e '.[] | select(.type == \"config-rejected\")'" ||
 	t_fail "no config-rejected event"
-t_expect_eq "gndt kept" "$(ctl -j gndt | jq -r '.[] | select(.router == "vrA") | .prefix')" \
+t_expect_eq "gndt kept" "$(nl_ctl vrA -j gndt | jq -r '.[] | select(.router == "vrA") | .prefix')" \
 	192.0.2.0/24
 # a key the running tables cannot take: refused as needing a restart
 sed 's|^control = .*|&\nevents_max = 500|' "$conf.good" >"$conf"
 kill -HUP "$vrd_pid"
-t_wait 5 grep -q "reload: \[router\] events_max changed, which needs a restart" \
+nl_wait 5 grep -q "reload: \[router\] events_max changed, which needs a restart" \
 	"$d/vrd.log" || t_fail "events_max change not refused"
 cp "$conf.good" "$conf"
 kill -HUP "$vrd_pid"
-t_wait 5 sh -c "ip netns exec $gA $vrctl -c $conf -j events | jq -e '.[] | select(.type == \"config-reloaded\")'" ||
+nl_wait 5 sh -c "ip netns exec $gA $vrctl -c $conf -j events | jq -e '.[] | select(.type == \"config-reloaded\")'" ||
 	t_fail "good config not reloaded"
 
-t_log "SIGTERM: clean stop"
+nl_log "SIGTERM: clean stop"
 kill -TERM "$vrd_pid"
 rc=0
 wait "$vrd_pid" || rc=$?
@@ -162,18 +161,18 @@ if ip netns exec "$gA" "$vrctl" -c "$conf" status >/dev/null 2>&1; then
 	t_fail "vrctl -c succeeded with no daemon"
 fi
 
-t_log "a stopped router: -d still reads; a restart keeps the tables"
+nl_log "a stopped router: -d still reads; a restart keeps the tables"
 t_expect_eq "stopped hwdt" \
 	"$("$vrctl" -d "$d/state" -j hwdt | jq -r '.[0].mac')" 52:54:00:aa:bb:01
 st=$("$vrctl" -d "$d/state" -j status)
 t_expect_eq "stopped status name" "$(jq -r .name <<<"$st")" vrA
 "$vrctl" -d "$d/state" -j events | jq -e '.[] | select(.type == "router-stop")' \
 	>/dev/null || t_fail "no router-stop event"
-t_spawn "$d/vrd2.log" "$gA" "$vrd" -c "$conf"
-t_wait 10 ip netns exec "$gA" "$vrctl" -c "$conf" status ||
+nl_spawn "$d/vrd2.log" "$gA" "$vrd" -c "$conf"
+nl_wait 10 ip netns exec "$gA" "$vrctl" -c "$conf" status ||
 	t_fail "restart failed"
 t_expect_eq "hwdt after restart" \
-	"$(ctl -j hwdt | jq -r '.[0].mac')" 52:54:00:aa:bb:01
+	"$(nl_ctl vrA -j hwdt | jq -r '.[0].mac')" 52:54:00:aa:bb:01
 t_expect_eq "gndt seq after restart" \
-	"$(ctl -j gndt | jq -r '.[] | select(.router == "vrA") | .seq')" 1
-t_log "PASS"
+	"$(nl_ctl vrA -j gndt | jq -r '.[] | select(.router == "vrA") | .seq')" 1
+nl_log "PASS"

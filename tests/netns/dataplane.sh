@@ -19,7 +19,6 @@
 #  hA .10        hB .10           hC .10          hD .10
 source "$(dirname "$0")/lib.sh"
 
-vrd=$VRD_BIN/vrd
 vrctl=$VRD_BIN/vrctl
 stream=$VRD_TESTS/vrd-stream
 replay=$VRD_TESTS/vrd-udp-replay
@@ -37,7 +36,7 @@ for r in vrA vrB vrC vrD; do
 	NS[$r]=$(t_netns "g${r#vr}")
 	H[$r]=$(t_netns "h${r#vr}")
 	g=${NS[$r]} h=${H[$r]}
-	t_plug "$sw" "$g" wan "52:54:00:00:f0:0$i" "${ADDR[$r]}/24"
+	nl_plug "$sw" "$g" wan "52:54:00:00:f0:0$i" "${ADDR[$r]}/24"
 	ip link add lan0 netns "$g" type veth peer name eth0 netns "$h"
 	gw=${NET[$r]%.0/24}.1
 	ip -n "$g" addr add "$gw/24" dev lan0
@@ -49,26 +48,21 @@ for r in vrA vrB vrC vrD; do
 	i=$((i + 1))
 done
 gX=$(t_netns gX)
-t_plug "$sw" "$gX" wan 52:54:00:00:f0:09 198.18.0.9/24
+nl_plug "$sw" "$gX" wan 52:54:00:00:f0:09 198.18.0.9/24
 
-for r in vrA vrB vrC; do t_ca "$r" "${NET[$r]}"; done
-"$vrctl" ca issue "$T_DIR/ca" vrD --network "${NET[vrD]}" --vn 2 \
-	--out "$T_DIR/vrD" >/dev/null
-t_gateway_conf vrA "${ADDR[vrA]}" "${NET[vrA]}" lan0 >/dev/null
+for r in vrA vrB vrC; do nl_ca "$r" "${NET[$r]}"; done
+"$vrctl" ca issue "$NL_DIR/ca" vrD --network "${NET[vrD]}" --vn 2 \
+	--out "$NL_DIR/vrD" >/dev/null
+nl_gateway_conf vrA "${ADDR[vrA]}" "${NET[vrA]}" lan0 >/dev/null
 for r in vrB vrC vrD; do
-	t_gateway_conf "$r" "${ADDR[$r]}" "${NET[$r]}" lan0 "${ADDR[vrA]}" \
+	nl_gateway_conf "$r" "${ADDR[$r]}" "${NET[$r]}" lan0 "${ADDR[vrA]}" \
 		>/dev/null
 done
-sed -i 's/^\[overlay\]$/[overlay]\nvn = 2/' "$T_DIR/vrD/vrd.conf"
+sed -i 's/^\[overlay\]$/[overlay]\nvn = 2/' "$NL_DIR/vrD/vrd.conf"
 
 start() {
-	t_spawn "$T_DIR/$1/vrd${2:-}.log" "${NS[$1]}" "$vrd" -c "$T_DIR/$1/vrd.conf"
-	PID[$1]=$T_LAST_PID
-}
-ctl() {
-	local r=$1
-	shift
-	"$vrctl" -s "$T_DIR/$r/vrd.sock" "$@"
+	nl_vrd "$1" "${NS[$1]}" "${2:-}"
+	PID[$1]=$NL_PID
 }
 # vrd_routes ROUTER: the kernel routes vrd installed, "prefix dev" lines
 vrd_routes() {
@@ -77,7 +71,7 @@ vrd_routes() {
 }
 # tunnel ROUTER PEER FIELD: a field of PEER's row in ROUTER's vrctl tunnels
 tunnel() {
-	ctl "$1" -j tunnels | jq -r --arg p "$2" \
+	nl_ctl "$1" -j tunnels | jq -r --arg p "$2" \
 		".[] | select(.peer == \$p) | .$3 // 0"
 }
 # pings FROM_ROUTER DEST: ping works (a first packet may wait for a key)
@@ -87,87 +81,86 @@ pings() {
 
 for r in vrA vrB vrC vrD; do start "$r"; done
 
-t_log "kernel routes into the TUN, per VN"
+nl_log "kernel routes into the TUN, per VN"
 want_routes() { [[ $(vrd_routes "$1") == "$2" ]]; }
-t_wait 20 want_routes vrA "198.51.100.0/24 vrd0
+nl_wait 20 want_routes vrA "198.51.100.0/24 vrd0
 203.0.113.0/24 vrd0" || t_fail "vrA routes: $(vrd_routes vrA)"
-t_wait 20 want_routes vrC "192.0.2.0/24 vrd0
+nl_wait 20 want_routes vrC "192.0.2.0/24 vrd0
 198.51.100.0/24 vrd0" || t_fail "vrC routes: $(vrd_routes vrC)"
 # vrD serves VN 2 alone: nothing of VN 1 is routed there
-t_wait 10 want_routes vrD "" || t_fail "vrD routes: $(vrd_routes vrD)"
+nl_wait 10 want_routes vrD "" || t_fail "vrD routes: $(vrd_routes vrD)"
 ip -n "${NS[vrA]}" link show vrd0 | grep -q "mtu 1436" ||
 	t_fail "vrd0 mtu: $(ip -n "${NS[vrA]}" link show vrd0)"
 
-t_log "ping across three subnets"
+nl_log "ping across three subnets"
 for pair in "vrA 198.51.100.10" "vrA 203.0.113.10" "vrB 203.0.113.10" \
 	"vrC 192.0.2.10"; do
 	set -- $pair
-	t_wait 10 pings "$1" "$2" || t_fail "$1 cannot ping $2"
+	nl_wait 10 pings "$1" "$2" || t_fail "$1 cannot ping $2"
 	out=$(ip netns exec "${H[$1]}" ping -c 5 -i 0.05 -W 1 "$2") ||
 		t_fail "$1 -> $2: $out"
 done
 
-t_log "TCP across the overlay, checked byte for byte"
-t_spawn "$T_DIR/serve-b.log" "${H[vrB]}" "$stream" serve -p 5001 -n 2
-serve_b=$T_LAST_PID
+nl_log "TCP across the overlay, checked byte for byte"
+nl_spawn "$NL_DIR/serve-b.log" "${H[vrB]}" "$stream" serve -p 5001 -n 2
+serve_b=$NL_PID
 sleep 0.3
 ip netns exec "${H[vrA]}" "$stream" send -c 198.51.100.10 -p 5001 -i 1 \
-	-t 3 -r 0 >"$T_DIR/send-ab.json" || t_fail "TCP A->B: $(cat "$T_DIR/send-ab.json")"
+	-t 3 -r 0 >"$NL_DIR/send-ab.json" || t_fail "TCP A->B: $(cat "$NL_DIR/send-ab.json")"
 ip netns exec "${H[vrC]}" "$stream" send -c 198.51.100.10 -p 5001 -i 2 \
-	-t 2 -r 0 >"$T_DIR/send-cb.json" || t_fail "TCP C->B: $(cat "$T_DIR/send-cb.json")"
-wait "$serve_b" || t_fail "server B: $(cat "$T_DIR/serve-b.log")"
-bytes=$(jq -s 'map(.bytes) | add' "$T_DIR/send-ab.json" "$T_DIR/send-cb.json")
+	-t 2 -r 0 >"$NL_DIR/send-cb.json" || t_fail "TCP C->B: $(cat "$NL_DIR/send-cb.json")"
+wait "$serve_b" || t_fail "server B: $(cat "$NL_DIR/serve-b.log")"
+bytes=$(jq -s 'map(.bytes) | add' "$NL_DIR/send-ab.json" "$NL_DIR/send-cb.json")
 ((bytes > 1000000)) || t_fail "TCP moved only $bytes bytes"
-t_log "  $bytes bytes in 5 s, intact"
-clamped=$(ctl vrA -j stats | jq '.[] | select(.counter == "dp.tx_mss_clamped") | .value')
+nl_log "  $bytes bytes in 5 s, intact"
+clamped=$(nl_ctl vrA -j stats | jq '.[] | select(.counter == "dp.tx_mss_clamped") | .value')
 ((clamped > 0)) || t_fail "no SYN was clamped at vrA"
 
-t_log "a full-size packet with DF: fragmentation needed, not a black hole"
+nl_log "a full-size packet with DF: fragmentation needed, not a black hole"
 out=$(ip netns exec "${H[vrA]}" ping -c 1 -W 2 -M do -s 1472 198.51.100.10 2>&1 || true)
 [[ $out == *"mtu = 1436"* ]] || t_fail "no frag-needed for 1500 bytes: $out"
 ip netns exec "${H[vrA]}" ping -c 1 -W 2 -M do -s 1408 198.51.100.10 >/dev/null ||
 	t_fail "a 1436-byte packet does not pass"
 
-t_log "replayed and tampered datagrams are dropped and counted"
-ip netns exec "${NS[vrB]}" tcpdump --immediate-mode -U -i wan -c 6 -w "$T_DIR/cap.pcap" \
-	"udp and src host 198.18.0.1 and dst port 4800 and greater 100" \
-	>/dev/null 2>&1 &
-T_PIDS+=($!)
-dump=$!
+nl_log "replayed and tampered datagrams are dropped and counted"
+nl_spawn /dev/null "${NS[vrB]}" tcpdump --immediate-mode -U -i wan -c 6 \
+	-w "$NL_DIR/cap.pcap" \
+	"udp and src host 198.18.0.1 and dst port 4800 and greater 100"
+dump=$NL_PID
 sleep 1
 ip netns exec "${H[vrA]}" ping -c 8 -i 0.1 198.51.100.10 >/dev/null
 wait "$dump" || t_fail "tcpdump captured nothing"
 rx0=$(tunnel vrB vrA rx_packets)
 # as captured: counters already seen; then with the counter's top byte
 # flipped: a counter never seen, so only the tag can refuse it
-ip netns exec "$gX" "$replay" -r "$T_DIR/cap.pcap" -d 198.18.0.2 -p 4800 \
+ip netns exec "$gX" "$replay" -r "$NL_DIR/cap.pcap" -d 198.18.0.2 -p 4800 \
 	>/dev/null || t_fail "replay sent nothing"
-ip netns exec "$gX" "$replay" -r "$T_DIR/cap.pcap" -d 198.18.0.2 -p 4800 \
+ip netns exec "$gX" "$replay" -r "$NL_DIR/cap.pcap" -d 198.18.0.2 -p 4800 \
 	--tamper 12 >/dev/null || t_fail "tampered replay sent nothing"
 dropped() {
 	(($(tunnel vrB vrA drop_replay_dup) + $(tunnel vrB vrA drop_replay_old) >= 6)) &&
 		(($(tunnel vrB vrA drop_auth) >= 6))
 }
-t_wait 5 dropped || t_fail "drops at vrB: $(ctl vrB -j tunnels)"
+nl_wait 5 dropped || t_fail "drops at vrB: $(nl_ctl vrB -j tunnels)"
 [[ $(tunnel vrB vrA rx_packets) == "$rx0" ]] ||
 	t_fail "a replayed datagram was delivered"
 [[ $(tunnel vrB vrA endpoint) == 198.18.0.1:4800 ]] ||
 	t_fail "a replay moved vrA's endpoint: $(tunnel vrB vrA endpoint)"
 
-t_log "VN 2 shares the overlay and never meets VN 1"
-ctl vrA -j gndt --vn 2 | jq -e '.[] | select(.router == "vrD")' >/dev/null ||
+nl_log "VN 2 shares the overlay and never meets VN 1"
+nl_ctl vrA -j gndt --vn 2 | jq -e '.[] | select(.router == "vrD")' >/dev/null ||
 	t_fail "vrA does not know VN 2's network"
-t_spawn "$T_DIR/serve-vn.log" "${H[vrB]}" "$stream" serve -p 5002
-serve_b=$T_LAST_PID
+nl_spawn "$NL_DIR/serve-vn.log" "${H[vrB]}" "$stream" serve -p 5002
+serve_b=$NL_PID
 sleep 0.3
 ip netns exec "${H[vrA]}" "$stream" send -c 198.51.100.10 -p 5002 -t 1 \
 	>/dev/null || t_fail "198.51.100.10 from VN 1 did not reach hB"
-wait "$serve_b" || t_fail "server B (VN): $(cat "$T_DIR/serve-vn.log")"
+wait "$serve_b" || t_fail "server B (VN): $(cat "$NL_DIR/serve-vn.log")"
 if ip netns exec "${H[vrD]}" ping -c 1 -W 1 192.0.2.10 >/dev/null 2>&1; then
 	t_fail "VN 2 reached VN 1's 192.0.2.10"
 fi
 
-t_log "relay through vrB while vrA <-> vrC is blocked"
+nl_log "relay through vrB while vrA <-> vrC is blocked"
 block() { # NS ADDR: drop everything NS sends to ADDR
 	ip netns exec "$1" nft -f - <<EOF
 table inet vrtblock {
@@ -180,38 +173,37 @@ EOF
 }
 block "${NS[vrA]}" 198.18.0.3
 block "${NS[vrC]}" 198.18.0.1
-ip netns exec "${H[vrA]}" ping -c 40 -i 0.25 -W 1 203.0.113.10 \
-	>"$T_DIR/relay-ping.txt" 2>&1 &
-T_PIDS+=($!)
+nl_spawn "$NL_DIR/relay-ping.txt" "${H[vrA]}" ping -c 40 -i 0.25 -W 1 \
+	203.0.113.10
 relayed() {
 	[[ $(tunnel vrA vrC path) == relay && $(tunnel vrA vrC via) == vrB &&
 		$(tunnel vrC vrA path) == relay ]] &&
 		pings vrA 203.0.113.10
 }
-t_wait 20 relayed || t_fail "no relay: vrA $(ctl vrA -j tunnels), vrC $(ctl vrC -j tunnels)"
+nl_wait 20 relayed || t_fail "no relay: vrA $(nl_ctl vrA -j tunnels), vrC $(nl_ctl vrC -j tunnels)"
 (($(tunnel vrB vrA relayed) > 0)) || t_fail "vrB relayed nothing"
-t_log "  relayed through vrB: $(tunnel vrB vrA relayed) from vrA, $(tunnel vrB vrC relayed) from vrC"
+nl_log "  relayed through vrB: $(tunnel vrB vrA relayed) from vrA, $(tunnel vrB vrC relayed) from vrC"
 ip netns exec "${NS[vrA]}" nft delete table inet vrtblock
 ip netns exec "${NS[vrC]}" nft delete table inet vrtblock
 direct() { [[ $(tunnel vrA vrC path) == direct ]]; }
-t_wait 15 direct || t_fail "not back to direct: $(ctl vrA -j tunnels)"
-t_wait 5 pings vrA 203.0.113.10 || t_fail "no ping after the relay"
+nl_wait 15 direct || t_fail "not back to direct: $(nl_ctl vrA -j tunnels)"
+nl_wait 5 pings vrA 203.0.113.10 || t_fail "no ping after the relay"
 
-t_log "a clean stop removes the TUN and vrd's routes"
+nl_log "a clean stop removes the TUN and vrd's routes"
 kill -TERM "${PID[vrA]}"
-wait "${PID[vrA]}" || t_fail "vrA did not stop cleanly: $(tail -5 "$T_DIR/vrA/vrd.log")"
+wait "${PID[vrA]}" || t_fail "vrA did not stop cleanly: $(tail -5 "$NL_DIR/vrA/vrd.log")"
 [[ -z $(vrd_routes vrA) ]] || t_fail "routes left: $(vrd_routes vrA)"
 if ip -n "${NS[vrA]}" link show vrd0 >/dev/null 2>&1; then
 	t_fail "vrd0 left behind"
 fi
 
-t_log "kill -9: the TUN and its routes go with the process; a restart works"
+nl_log "kill -9: the TUN and its routes go with the process; a restart works"
 kill -KILL "${PID[vrB]}"
 wait "${PID[vrB]}" 2>/dev/null || true
 [[ -z $(vrd_routes vrB) ]] || t_fail "routes left by a kill -9: $(vrd_routes vrB)"
 start vrA .2
 start vrB .2
-t_wait 20 want_routes vrB "192.0.2.0/24 vrd0
+nl_wait 20 want_routes vrB "192.0.2.0/24 vrd0
 203.0.113.0/24 vrd0" || t_fail "vrB routes after restart: $(vrd_routes vrB)"
-t_wait 20 pings vrB 192.0.2.10 || t_fail "no ping after the restart"
-t_log "PASS"
+nl_wait 20 pings vrB 192.0.2.10 || t_fail "no ping after the restart"
+nl_log "PASS"

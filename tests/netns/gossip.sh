@@ -38,55 +38,48 @@ i=1
 for r in vrA vrB vrC vrX; do
 	ns=$(t_netns "g${r#vr}")
 	NS[$r]=$ns
-	PORT[$r]=p${#T_PORTS[@]} # the bridge port t_plug is about to make
-	t_plug "$sw" "$ns" wan "52:54:00:00:f0:0$i" "${ADDR[$r]}/24"
+	PORT[$r]=p$NL_PORTS # the bridge port nl_plug is about to make
+	nl_plug "$sw" "$ns" wan "52:54:00:00:f0:0$i" "${ADDR[$r]}/24"
 	ip -n "$ns" link add lan0 type veth peer name lan0p
 	ip -n "$ns" link set lan0 up
 	ip -n "$ns" link set lan0p up
 	i=$((i + 1))
 done
 
-t_ca vrA "${NET[vrA]}"
-t_ca vrB "${NET[vrB]}"
-t_ca vrC "${NET[vrC]}"
-t_gateway_conf vrA "${ADDR[vrA]}" "${NET[vrA]}" lan0 >/dev/null
-t_gateway_conf vrB "${ADDR[vrB]}" "${NET[vrB]}" lan0 "${ADDR[vrA]}" >/dev/null
-t_gateway_conf vrC "${ADDR[vrC]}" "${NET[vrC]}" lan0 "${ADDR[vrA]}" >/dev/null
+nl_ca vrA "${NET[vrA]}"
+nl_ca vrB "${NET[vrB]}"
+nl_ca vrC "${NET[vrC]}"
+nl_gateway_conf vrA "${ADDR[vrA]}" "${NET[vrA]}" lan0 >/dev/null
+nl_gateway_conf vrB "${ADDR[vrB]}" "${NET[vrB]}" lan0 "${ADDR[vrA]}" >/dev/null
+nl_gateway_conf vrC "${ADDR[vrC]}" "${NET[vrC]}" lan0 "${ADDR[vrA]}" >/dev/null
 # the impostor: its own CA, vrA's network, vrA as bootstrap peer
-"$vrctl" ca init "$T_DIR/caX" >/dev/null
-"$vrctl" ca issue "$T_DIR/caX" vrX --network "${NET[vrX]}" \
-	--out "$T_DIR/vrX" >/dev/null
-t_gateway_conf vrX "${ADDR[vrX]}" "${NET[vrX]}" lan0 "${ADDR[vrA]}" >/dev/null
+"$vrctl" ca init "$NL_DIR/caX" >/dev/null
+"$vrctl" ca issue "$NL_DIR/caX" vrX --network "${NET[vrX]}" \
+	--out "$NL_DIR/vrX" >/dev/null
+nl_gateway_conf vrX "${ADDR[vrX]}" "${NET[vrX]}" lan0 "${ADDR[vrA]}" >/dev/null
 
 # start ROUTER [LOGSUFFIX]
 start() {
-	local r=$1 d=$T_DIR/$1
-	t_spawn "$d/vrd${2:-}.log" "${NS[$r]}" "$vrd" -c "$d/vrd.conf"
-	PID[$r]=$T_LAST_PID
-}
-# ctl ROUTER ARGS...: vrctl on ROUTER's control socket
-ctl() {
-	local r=$1
-	shift
-	"$vrctl" -s "$T_DIR/$r/vrd.sock" "$@"
+	nl_vrd "$1" "${NS[$1]}" "${2:-}"
+	PID[$1]=$NL_PID
 }
 
 # peers_up ROUTER NAME...: exactly these routers are "up" in ROUTER's peers
 peers_up() {
 	local r=$1
 	shift
-	ctl "$r" -j peers | jq -e --args \
+	nl_ctl "$r" -j peers | jq -e --args \
 		'[.[] | select(.state == "up") | .name] | sort == ($ARGS.positional | sort)' \
 		"$@"
 }
 # peer_state ROUTER NAME STATE
 peer_state() {
-	ctl "$1" -j peers | jq -e --arg n "$2" --arg s "$3" \
+	nl_ctl "$1" -j peers | jq -e --arg n "$2" --arg s "$3" \
 		'[.[] | select(.name == $n)] | length == 1 and .[0].state == $s'
 }
 # gndt_nets ROUTER: the GNDT rows for the three networks, as compact JSON
 gndt_nets() {
-	ctl "$1" -j gndt | jq -c --arg a "${NET[vrA]}" --arg b "${NET[vrB]}" \
+	nl_ctl "$1" -j gndt | jq -c --arg a "${NET[vrA]}" --arg b "${NET[vrB]}" \
 		--arg c "${NET[vrC]}" \
 		'[.[] | select(.prefix == $a or .prefix == $b or .prefix == $c)
 		  | {prefix, router, origin}] | sort_by(.prefix)'
@@ -108,7 +101,7 @@ gndt_full() { [[ $(gndt_nets "$1") == "$(gndt_want "$1")" ]]; }
 # owners_ok ROUTER: no row for the three networks names another router,
 # and nothing anywhere names vrX
 owners_ok() {
-	ctl "$1" -j gndt | jq -e --arg a "${NET[vrA]}" --arg b "${NET[vrB]}" \
+	nl_ctl "$1" -j gndt | jq -e --arg a "${NET[vrA]}" --arg b "${NET[vrB]}" \
 		--arg c "${NET[vrC]}" \
 		'all(.[]; .router != "vrX"
 		     and (.prefix != $a or .router == "vrA")
@@ -118,18 +111,18 @@ owners_ok() {
 owners_all_ok() {
 	local r
 	for r in "$@"; do
-		owners_ok "$r" || t_fail "$r: a network with the wrong owner: $(ctl "$r" -j gndt)"
+		owners_ok "$r" || t_fail "$r: a network with the wrong owner: $(nl_ctl "$r" -j gndt)"
 	done
 }
 # host_route ROUTER IP: the router the GNDT names for IP/32 ("" if none)
 host_route() {
-	ctl "$1" -j gndt | jq -r --arg p "$2/32" \
+	nl_ctl "$1" -j gndt | jq -r --arg p "$2/32" \
 		'[.[] | select(.prefix == $p)] | if length == 1 then .[0].router else "" end'
 }
 host_route_is() { [[ $(host_route "$1" "$2") == "$3" ]]; }
 # event ROUTER TYPE FIELD VALUE: an event of TYPE with FIELD == VALUE
 event() {
-	ctl "$1" -j events | jq -e --arg t "$2" --arg f "$3" --arg v "$4" \
+	nl_ctl "$1" -j events | jq -e --arg t "$2" --arg f "$3" --arg v "$4" \
 		'any(.[]; .type == $t and .[$f] == $v)'
 }
 all_converged() {
@@ -143,34 +136,34 @@ all_converged() {
 explain() {
 	local r
 	for r in "$@"; do
-		t_log "$r peers: $(ctl "$r" -j peers | jq -c . 2>&1)"
-		t_log "$r gndt:  $(ctl "$r" -j gndt | jq -c '[.[] | {prefix, router, seq, origin}]' 2>&1)"
+		nl_log "$r peers: $(nl_ctl "$r" -j peers | jq -c . 2>&1)"
+		nl_log "$r gndt:  $(nl_ctl "$r" -j gndt | jq -c '[.[] | {prefix, router, seq, origin}]' 2>&1)"
 	done
 }
 
-t_log "1. converge: vrB and vrC know only vrA"
+nl_log "1. converge: vrB and vrC know only vrA"
 start vrA
-t_wait 10 ctl vrA status || t_fail "vrA did not start"
+nl_wait 10 nl_ctl vrA status || t_fail "vrA did not start"
 t0=$(now_ms)
 start vrB
 start vrC
-t_wait 10 ctl vrB status || t_fail "vrB did not start"
-t_wait 10 ctl vrC status || t_fail "vrC did not start"
-if ! t_wait 20 all_converged; then
+nl_wait 10 nl_ctl vrB status || t_fail "vrB did not start"
+nl_wait 10 nl_ctl vrC status || t_fail "vrC did not start"
+if ! nl_wait 20 all_converged; then
 	explain "${ROUTERS[@]}"
 	t_fail "the three routers did not converge within 20 s"
 fi
-t_log "converged in $(ms_since "$t0") ms (peers up and GNDT complete everywhere)"
+nl_log "converged in $(ms_since "$t0") ms (peers up and GNDT complete everywhere)"
 for r in "${ROUTERS[@]}"; do
 	t_expect_eq "$r gndt" "$(gndt_nets "$r")" "$(gndt_want "$r")"
 	# addresses are the underlay's, with the port
-	ctl "$r" -j peers | jq -e --arg a "${ADDR[vrA]}" --arg b "${ADDR[vrB]}" \
+	nl_ctl "$r" -j peers | jq -e --arg a "${ADDR[vrA]}" --arg b "${ADDR[vrB]}" \
 		--arg c "${ADDR[vrC]}" \
 		'all(.[] | select(.state == "up");
 		     (.name == "vrA" and .address == "\($a):4800")
 		     or (.name == "vrB" and .address == "\($b):4800")
 		     or (.name == "vrC" and .address == "\($c):4800"))' >/dev/null ||
-		t_fail "$r: peer addresses: $(ctl "$r" -j peers)"
+		t_fail "$r: peer addresses: $(nl_ctl "$r" -j peers)"
 	for o in "${ROUTERS[@]}"; do
 		[[ $o == "$r" ]] || event "$r" peer-up name "$o" >/dev/null ||
 			t_fail "$r: no peer-up event for $o"
@@ -178,49 +171,49 @@ for r in "${ROUTERS[@]}"; do
 done
 owners_all_ok "${ROUTERS[@]}"
 
-t_log "2. kill -9 vrC: noticed, then caught up after a restart"
+nl_log "2. kill -9 vrC: noticed, then caught up after a restart"
 kill -KILL "${PID[vrC]}"
 wait "${PID[vrC]}" 2>/dev/null || true
 t0=$(now_ms)
 c_down() { peer_state vrA vrC down && peer_state vrB vrC down; }
-if ! t_wait 15 c_down; then
+if ! nl_wait 15 c_down; then
 	explain vrA vrB
 	t_fail "vrC not marked down within 15 s"
 fi
-t_log "vrC's death noticed by vrA and vrB in $(ms_since "$t0") ms"
-t_wait 2 event vrA peer-down name vrC || t_fail "vrA: no peer-down event for vrC"
-t_wait 2 event vrB peer-down name vrC || t_fail "vrB: no peer-down event for vrC"
+nl_log "vrC's death noticed by vrA and vrB in $(ms_since "$t0") ms"
+nl_wait 2 event vrA peer-down name vrC || t_fail "vrA: no peer-down event for vrC"
+nl_wait 2 event vrB peer-down name vrC || t_fail "vrB: no peer-down event for vrC"
 # news while vrC is down: a claim at vrB
-ctl vrB claim 192.0.2.77 52:54:00:00:77:01 || t_fail "claim at vrB"
-t_wait 5 host_route_is vrA 192.0.2.77 vrB ||
-	t_fail "vrA: 192.0.2.77/32 not vrB's: $(ctl vrA -j gndt)"
+nl_ctl vrB claim 192.0.2.77 52:54:00:00:77:01 || t_fail "claim at vrB"
+nl_wait 5 host_route_is vrA 192.0.2.77 vrB ||
+	t_fail "vrA: 192.0.2.77/32 not vrB's: $(nl_ctl vrA -j gndt)"
 t_expect_eq "vrB's own claim" "$(host_route vrB 192.0.2.77)" vrB
-t_expect_eq "claim origin" "$(ctl vrA -j gndt |
+t_expect_eq "claim origin" "$(nl_ctl vrA -j gndt |
 	jq -r '.[] | select(.prefix == "192.0.2.77/32") | .origin')" claim
 owners_all_ok vrA vrB
 t0=$(now_ms)
 # vrC comes back with one more bootstrap peer: vrX's address (nobody there
 # yet; see 3.), so that a member of the overlay gets to judge vrX's
 # certificate. It still learns vrB only through gossip.
-sed -i "s|^peer = .*|&\npeer = ${ADDR[vrX]}|" "$T_DIR/vrC/vrd.conf"
+sed -i "s|^peer = .*|&\npeer = ${ADDR[vrX]}|" "$NL_DIR/vrC/vrd.conf"
 start vrC .2
-t_wait 10 ctl vrC status || t_fail "vrC did not restart on its state_dir"
-if ! t_wait 20 all_converged; then
+nl_wait 10 nl_ctl vrC status || t_fail "vrC did not restart on its state_dir"
+if ! nl_wait 20 all_converged; then
 	explain "${ROUTERS[@]}"
 	t_fail "vrC did not rejoin within 20 s"
 fi
-t_log "vrC rejoined (up everywhere, GNDT complete) in $(ms_since "$t0") ms"
-t_wait 10 host_route_is vrC 192.0.2.77 vrB ||
-	t_fail "vrC did not catch up with the claim made while it was down: $(ctl vrC -j gndt)"
-t_log "vrC caught up with vrB's claim in $(ms_since "$t0") ms after its restart"
+nl_log "vrC rejoined (up everywhere, GNDT complete) in $(ms_since "$t0") ms"
+nl_wait 10 host_route_is vrC 192.0.2.77 vrB ||
+	t_fail "vrC did not catch up with the claim made while it was down: $(nl_ctl vrC -j gndt)"
+nl_log "vrC caught up with vrB's claim in $(ms_since "$t0") ms after its restart"
 owners_all_ok "${ROUTERS[@]}"
 
-t_log "3. vrX, certified by another CA, is never admitted"
-[[ $("$vrd" -n -c "$T_DIR/vrX/vrd.conf") == "configuration OK" ]] ||
+nl_log "3. vrX, certified by another CA, is never admitted"
+[[ $("$vrd" -n -c "$NL_DIR/vrX/vrd.conf") == "configuration OK" ]] ||
 	t_fail "vrX's config (own CA) should pass vrd -n"
 # counter ROUTER NAME: a counter's value (0 when absent)
 counter() {
-	ctl "$1" -j stats | jq -r --arg c "$2" \
+	nl_ctl "$1" -j stats | jq -r --arg c "$2" \
 		'[.[] | select(.counter == $c) | .value] | add // 0'
 }
 # A certificate that does not check out against the CA is counted as
@@ -228,47 +221,47 @@ counter() {
 # restarted counts gossip.drop.unverified for a ping that beats a HELLO.)
 bad_cert_c0=$(counter vrC gossip.drop.bad_cert)
 start vrX
-t_wait 10 ctl vrX status || t_fail "vrX did not start"
+nl_wait 10 nl_ctl vrX status || t_fail "vrX did not start"
 bad_cert_grew() { (($(counter "$1" gossip.drop.bad_cert) > $2)); }
 # vrX asks vrA for its certificate (bootstrap) and must refuse it; vrC
 # asks vrX for its certificate (its bootstrap peer since 2.) and must
 # refuse that. vrA itself never gets to see vrX's certificate: vrX does
 # not go on to talk to a router whose certificate it refused.
-if ! t_wait 15 bad_cert_grew vrX 0 || ! t_wait 15 bad_cert_grew vrC "$bad_cert_c0"; then
+if ! nl_wait 15 bad_cert_grew vrX 0 || ! nl_wait 15 bad_cert_grew vrC "$bad_cert_c0"; then
 	for x in vrA vrC vrX; do
-		t_log "$x counters: $(ctl "$x" -j stats | jq -c '[.[] | select(.counter | startswith("gossip")) | select(.value > 0)]')"
+		nl_log "$x counters: $(nl_ctl "$x" -j stats | jq -c '[.[] | select(.counter | startswith("gossip")) | select(.value > 0)]')"
 	done
 	t_fail "a certificate from another CA was not refused on both sides"
 fi
 for r in vrA vrC vrX; do
-	t_log "$r refusals: $(ctl "$r" -j stats | jq -c '[.[] | select(.counter | startswith("gossip.drop.")) | select(.value > 0) | {(.counter): .value}] | add')"
+	nl_log "$r refusals: $(nl_ctl "$r" -j stats | jq -c '[.[] | select(.counter | startswith("gossip.drop.")) | select(.value > 0) | {(.counter): .value}] | add')"
 done
 # Proving a negative: for 5 s, sample everyone. vrX is nobody's peer, and
 # 192.0.2.0/24 is vrA's on every router (4. in the brief).
 t_end=$((SECONDS + 5))
 while ((SECONDS < t_end)); do
 	for r in "${ROUTERS[@]}"; do
-		ctl "$r" -j peers | jq -e --arg x "${ADDR[vrX]}:4800" \
+		nl_ctl "$r" -j peers | jq -e --arg x "${ADDR[vrX]}:4800" \
 			'all(.[]; .name != "vrX" and (.address != $x or .state != "up"))' \
-			>/dev/null || t_fail "$r lists vrX: $(ctl "$r" -j peers)"
+			>/dev/null || t_fail "$r lists vrX: $(nl_ctl "$r" -j peers)"
 	done
 	owners_all_ok "${ROUTERS[@]}"
 	sleep 0.2
 done
-ctl vrX -j peers | jq -e 'all(.[]; .state != "up")' >/dev/null ||
-	t_fail "vrX has a peer up: $(ctl vrX -j peers)"
+nl_ctl vrX -j peers | jq -e 'all(.[]; .state != "up")' >/dev/null ||
+	t_fail "vrX has a peer up: $(nl_ctl vrX -j peers)"
 all_converged || t_fail "the overlay lost its shape with vrX around"
 
-t_log "5. simultaneous claims of 198.51.100.99 at vrA and vrC"
+nl_log "5. simultaneous claims of 198.51.100.99 at vrA and vrC"
 M1=52:54:00:00:99:01
 M2=52:54:00:00:99:02
 # Cut vrC off the underlay for a moment (its bridge port disabled; no
 # carrier change, the frames are just not forwarded) so that neither claim
 # can have seen the other: truly simultaneous, equal sequence numbers.
 bridge -n "$sw" link set dev "${PORT[vrC]}" state 0
-ctl vrA claim 198.51.100.99 $M1 &
+nl_ctl vrA claim 198.51.100.99 $M1 &
 ca=$!
-ctl vrC claim 198.51.100.99 $M2 &
+nl_ctl vrC claim 198.51.100.99 $M2 &
 cc=$!
 rca=0 rcc=0
 wait $ca || rca=$?
@@ -285,47 +278,47 @@ settled() {
 		host_route_is "$r" 198.51.100.99 vrA || return 1
 	done
 }
-if ! t_wait 15 settled; then
+if ! nl_wait 15 settled; then
 	for r in "${ROUTERS[@]}"; do
-		t_log "$r: $(ctl "$r" -j gndt | jq -c '.[] | select(.prefix == "198.51.100.99/32")')"
+		nl_log "$r: $(nl_ctl "$r" -j gndt | jq -c '.[] | select(.prefix == "198.51.100.99/32")')"
 	done
 	t_fail "the routers do not all give 198.51.100.99 to vrA (equal seq: lower name)"
 fi
-t_log "the claim settled on vrA everywhere $(ms_since "$t0") ms after healing"
+nl_log "the claim settled on vrA everywhere $(ms_since "$t0") ms after healing"
 for r in "${ROUTERS[@]}"; do
-	t_expect_eq "$r: seq of 198.51.100.99/32" "$(ctl "$r" -j gndt |
+	t_expect_eq "$r: seq of 198.51.100.99/32" "$(nl_ctl "$r" -j gndt |
 		jq -r '.[] | select(.prefix == "198.51.100.99/32") | .seq')" 1
 done
-t_wait 5 event vrC claim-lost ip 198.51.100.99 ||
-	t_fail "vrC logged no claim-lost: $(ctl vrC -j events | jq -c '.[] | select(.type | startswith("claim"))')"
-ctl vrC -j events | jq -e --arg m "$M1" 'any(.[]; .type == "claim-lost"
+nl_wait 5 event vrC claim-lost ip 198.51.100.99 ||
+	t_fail "vrC logged no claim-lost: $(nl_ctl vrC -j events | jq -c '.[] | select(.type | startswith("claim"))')"
+nl_ctl vrC -j events | jq -e --arg m "$M1" 'any(.[]; .type == "claim-lost"
 	and .ip == "198.51.100.99" and .router == "vrA" and .mac == $m)' \
 	>/dev/null || t_fail "vrC's claim-lost does not name the winner, vrA with $M1"
 if event vrA claim-lost ip 198.51.100.99 >/dev/null; then
 	t_fail "vrA, the winner, logged claim-lost"
 fi
-if ! t_wait 10 all_converged; then
+if ! nl_wait 10 all_converged; then
 	explain "${ROUTERS[@]}"
 	t_fail "the overlay did not recover from vrC's moment off the underlay"
 fi
 owners_all_ok "${ROUTERS[@]}"
 
-t_log "6. who has MAC m?"
-ctl vrA hwdt add 192.0.2.10 52:54:00:00:10:10
+nl_log "6. who has MAC m?"
+nl_ctl vrA hwdt add 192.0.2.10 52:54:00:00:10:10
 t0=$(now_ms)
-out=$(ctl vrC -j query 52:54:00:00:10:10) ||
+out=$(nl_ctl vrC -j query 52:54:00:00:10:10) ||
 	t_fail "query from vrC failed: $out"
-t_log "query answered in $(ms_since "$t0") ms: $(jq -c . <<<"$out")"
+nl_log "query answered in $(ms_since "$t0") ms: $(jq -c . <<<"$out")"
 t_expect_eq "query answer" \
 	"$(jq -c '[.[] | {router, ip}]' <<<"$out")" '[{"router":"vrA","ip":"192.0.2.10"}]'
-grep -q vrA <<<"$(ctl vrC query 52:54:00:00:10:10)" ||
+grep -q vrA <<<"$(nl_ctl vrC query 52:54:00:00:10:10)" ||
 	t_fail "query text output"
 t0=$(now_ms)
 rc=0
-out=$(timeout 5 "$vrctl" -s "$T_DIR/vrC/vrd.sock" query 52:54:00:00:ee:ee 2>&1) || rc=$?
+out=$(timeout 5 "$vrctl" -s "$NL_DIR/vrC/vrd.sock" query 52:54:00:00:ee:ee 2>&1) || rc=$?
 took=$(ms_since "$t0")
-t_log "an unknown MAC: exit $rc in $took ms: $out"
+nl_log "an unknown MAC: exit $rc in $took ms: $out"
 t_expect_eq "exit status for nobody" "$rc" 1
 grep -q nobody <<<"$out" || t_fail "no 'nobody' for an unknown MAC: $out"
 ((took <= 2000)) || t_fail "'nobody' took $took ms (more than 2 s)"
-t_log "PASS"
+nl_log "PASS"

@@ -15,7 +15,6 @@
 #  └────────────────────────┘      └────────────────────────┘
 source "$(dirname "$0")/lib.sh"
 
-vrd=$VRD_BIN/vrd
 vrctl=$VRD_BIN/vrctl
 stream=$VRD_TESTS/vrd-stream
 declare -A NS ADDR VIP PID
@@ -27,90 +26,68 @@ sw=$(t_lan sw)
 i=1
 for r in vmA vmB; do
 	NS[$r]=$(t_netns "$r")
-	t_plug "$sw" "${NS[$r]}" eth0 "52:54:00:00:e0:0$i" "${ADDR[$r]}/24"
+	nl_plug "$sw" "${NS[$r]}" eth0 "52:54:00:00:e0:0$i" "${ADDR[$r]}/24"
 	ip -n "${NS[$r]}" link set lo up
-	t_ca "$r" "${VIP[$r]}/32"
-	d=$T_DIR/$r
-	cat >"$d/vrd.conf" <<EOF
-[router]
-name = $r
-state_dir = $d/state
-control = $d/vrd.sock
-
-[overlay]
-interface = eth0
-$([[ $r == vmB ]] && echo "peer = ${ADDR[vmA]}")
-
-[security]
-ca = $d/ca.pub
-cert = $d/$r.crt
-key = $d/$r.key
-
-[host]
-interface = vr0
-address = ${VIP[$r]}/24
-EOF
+	nl_ca "$r" "${VIP[$r]}/32"
+	peer=()
+	[[ $r == vmB ]] && peer=("peer = ${ADDR[vmA]}")
+	nl_host_conf "$r" vr0 "${VIP[$r]}/24" "interface = eth0" "${peer[@]}" \
+		>/dev/null
 	i=$((i + 1))
 done
 
-ctl() {
-	local r=$1
-	shift
-	"$vrctl" -s "$T_DIR/$r/vrd.sock" "$@"
-}
 tunnel() {
-	ctl "$1" -j tunnels | jq -r --arg p "$2" \
+	nl_ctl "$1" -j tunnels | jq -r --arg p "$2" \
 		".[] | select(.peer == \$p) | .$3 // 0"
 }
 pings() { ip netns exec "${NS[$1]}" ping -c 1 -W 1 "$2"; }
 
 for r in vmA vmB; do
-	t_spawn "$T_DIR/$r/vrd.log" "${NS[$r]}" "$vrd" -c "$T_DIR/$r/vrd.conf"
-	PID[$r]=$T_LAST_PID
+	nl_vrd "$r" "${NS[$r]}"
+	PID[$r]=$NL_PID
 done
 
-t_log "the TUN carries the virtual IP; the peer's is routed into it"
+nl_log "the TUN carries the virtual IP; the peer's is routed into it"
 has_vip() {
 	ip -n "${NS[vmA]}" -j addr show dev vr0 |
 		jq -e '.[0].addr_info[] | select(.local == "203.0.113.5" and .prefixlen == 24)'
 }
-t_wait 10 has_vip || t_fail "vr0: $(ip -n "${NS[vmA]}" addr show dev vr0)"
+nl_wait 10 has_vip || t_fail "vr0: $(ip -n "${NS[vmA]}" addr show dev vr0)"
 routed() {
 	ip -n "${NS[vmA]}" -j route show proto 0xfd |
 		jq -e '.[] | select(.dst == "203.0.113.6" and .dev == "vr0")'
 }
-t_wait 20 routed || t_fail "vmA routes: $(ip -n "${NS[vmA]}" route)"
-t_wait 10 pings vmA 203.0.113.6 || t_fail "vmA cannot ping vmB's virtual IP"
+nl_wait 20 routed || t_fail "vmA routes: $(ip -n "${NS[vmA]}" route)"
+nl_wait 10 pings vmA 203.0.113.6 || t_fail "vmA cannot ping vmB's virtual IP"
 
-t_log "a TCP stream over the virtual IPs while vmA's underlay address moves"
-t_spawn "$T_DIR/serve.log" "${NS[vmB]}" "$stream" serve -p 5001
-serve=$T_LAST_PID
+nl_log "a TCP stream over the virtual IPs while vmA's underlay address moves"
+nl_spawn "$NL_DIR/serve.log" "${NS[vmB]}" "$stream" serve -p 5001
+serve=$NL_PID
 sleep 0.3
-ip netns exec "${NS[vmA]}" "$stream" send -c 203.0.113.6 -p 5001 -t 8 \
-	-r 2000000 >"$T_DIR/send.json" 2>"$T_DIR/send.err" &
-T_PIDS+=($!)
-sender=$!
+nl_spawn -e "$NL_DIR/send.err" "$NL_DIR/send.json" "${NS[vmA]}" "$stream" \
+	send -c 203.0.113.6 -p 5001 -t 8 -r 2000000
+sender=$NL_PID
 sleep 3
-t_log "  eth0: 198.18.0.11 -> 198.18.0.21"
+nl_log "  eth0: 198.18.0.11 -> 198.18.0.21"
 ip -n "${NS[vmA]}" addr del 198.18.0.11/24 dev eth0
 ip -n "${NS[vmA]}" addr add 198.18.0.21/24 dev eth0
 moved=$(($(date +%s%N) / 1000000))
 followed() { [[ $(tunnel vmB vmA endpoint) == 198.18.0.21:4800 ]]; }
-t_wait 5 followed || t_fail "vmB still sends to $(tunnel vmB vmA endpoint)"
-t_log "  vmB follows after $(($(date +%s%N) / 1000000 - moved)) ms"
-wait "$sender" || t_fail "stream: $(cat "$T_DIR/send.json" "$T_DIR/send.err")"
-wait "$serve" || t_fail "server: $(cat "$T_DIR/serve.log")"
-jq -e '.ok and .bytes > 10000000' "$T_DIR/send.json" >/dev/null ||
-	t_fail "stream: $(cat "$T_DIR/send.json")"
-t_log "  stream intact: $(jq -c '{bytes, max_stall_ms}' "$T_DIR/send.json")"
+nl_wait 5 followed || t_fail "vmB still sends to $(tunnel vmB vmA endpoint)"
+nl_log "  vmB follows after $(($(date +%s%N) / 1000000 - moved)) ms"
+wait "$sender" || t_fail "stream: $(cat "$NL_DIR/send.json" "$NL_DIR/send.err")"
+wait "$serve" || t_fail "server: $(cat "$NL_DIR/serve.log")"
+jq -e '.ok and .bytes > 10000000' "$NL_DIR/send.json" >/dev/null ||
+	t_fail "stream: $(cat "$NL_DIR/send.json")"
+nl_log "  stream intact: $(jq -c '{bytes, max_stall_ms}' "$NL_DIR/send.json")"
 (($(tunnel vmB vmA roams) >= 1)) || t_fail "no roam counted at vmB"
-"$vrctl" -d "$T_DIR/vmA/state" -j events |
+"$vrctl" -d "$NL_DIR/vmA/state" -j events |
 	jq -e '.[] | select(.type == "underlay-address" and .to == "198.18.0.21")' \
 		>/dev/null || t_fail "no underlay-address event at vmA"
-t_wait 10 pings vmB 203.0.113.5 || t_fail "vmB cannot ping vmA after the move"
+nl_wait 10 pings vmB 203.0.113.5 || t_fail "vmB cannot ping vmA after the move"
 gossip_moved() {
-	ctl vmB -j peers | jq -e '.[] | select(.name == "vmA" and
+	nl_ctl vmB -j peers | jq -e '.[] | select(.name == "vmA" and
 		.address == "198.18.0.21:4800" and .state == "up")'
 }
-t_wait 10 gossip_moved || t_fail "gossip at vmB: $(ctl vmB peers)"
-t_log "PASS"
+nl_wait 10 gossip_moved || t_fail "gossip at vmB: $(nl_ctl vmB peers)"
+nl_log "PASS"

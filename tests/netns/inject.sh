@@ -9,9 +9,9 @@
 #   │ 52:54:00:00:01:01│                          │ 52:54:00:00:01:03│
 #   └───────┬──────────┘                          └────────┬─────────┘
 #           │            ┌── $lan ──────────────┐          │
-#           └────── p1 ──┤ br0 (a plain switch) ├── p3 ────┘
+#           └────── p0 ──┤ br0 (a plain switch) ├── p2 ────┘
 #                        └─────────┬────────────┘
-#                                  p2
+#                                  p1
 #                          ┌───────┴── $rt ───┐
 #                          │ eth0 192.0.2.2   │  vrd-arp (inject/)
 #                          │ 52:54:00:00:01:02│
@@ -21,18 +21,11 @@
 # a marker entry: vrd-arp frames are pinned to one CPU, so once a later
 # marker GARP has landed every earlier frame has been processed, and "the
 # entry did not change" is a real observation, not a race.
-set -e
+source "$(dirname "$0")/lib.sh"
 export LC_ALL=C
+NL_WAIT_IVL=0.02
 
-ARP=${VRD_TESTS:?VRD_TESTS must point at build/tests}/vrd-arp
-P="vrdinj$$"
-h1="$P-h1"
-h2="$P-h2"
-rt="$P-rt"
-lan="$P-lan"
-NETNS=()
-PIDS=()
-TMP=$(mktemp -d /tmp/vrdinj.XXXXXX)
+ARP=$VRD_TESTS/vrd-arp
 
 VM=192.0.2.10
 MARK=192.0.2.11
@@ -40,54 +33,6 @@ OLD=52:54:00:00:01:10
 NEW=52:54:00:00:01:20
 M1=52:54:00:00:01:01
 RTMAC=52:54:00:00:01:02
-
-log() { printf '[inject.sh] %s\n' "$*" >&2; }
-fail() {
-	log "FAIL: $*"
-	exit 1
-}
-
-cleanup() {
-	local rc=$? pid ns
-	set +e
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	for ns in "${NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	if ((rc != 0 && rc != 77)) && [[ -f $TMP/proxy.log ]]; then
-		log "--- proxy.log"
-		cat "$TMP/proxy.log" >&2
-	fi
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-# wait_for SECONDS CMD...: retry CMD every 20 ms until it succeeds.
-wait_for() {
-	local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
-	shift
-	until "$@"; do
-		((${EPOCHREALTIME/./} < deadline)) || return 1
-		sleep 0.02
-	done
-}
-
-netns_add() {
-	if ! ip netns add "$1"; then
-		((${#NETNS[@]} == 0)) || fail "ip netns add $1"
-		# in CI the namespace tests must run, not skip
-		[[ ${VRD_NETNS_REQUIRED:-0} != 1 ]] ||
-			fail "cannot create network namespaces (required here)"
-		log "SKIP: cannot create network namespaces"
-		exit 77
-	fi
-	NETNS+=("$1")
-	ip -n "$1" link set lo up
-}
 
 # inj NS ARGS...: vrd-arp in NS, always on the same CPU (see the top):
 # the first one this script may run on.
@@ -119,39 +64,34 @@ barrier() {
 		m=$(printf '52:54:00:00:02:%02x' "$MARK_N")
 		inj "$rt" garp -i eth0 --ip "$MARK" --mac "$m"
 		for ns in "$@"; do
-			wait_for 1 has_mac "$ns" "$MARK" "$m" || continue 2
+			nl_wait 1 has_mac "$ns" "$MARK" "$m" || continue 2
 		done
 		return 0
 	done
-	fail "marker GARP never arrived"
+	t_fail "marker GARP never arrived"
 }
 
 # ----------------------------------------------------------------------
-netns_add "$h1"
-netns_add "$h2"
-netns_add "$rt"
-netns_add "$lan"
-ip -n "$lan" link add br0 type bridge stp_state 0
-ip -n "$lan" link set br0 up
+h1=$(t_netns h1)
+h2=$(t_netns h2)
+rt=$(t_netns rt)
+lan=$(t_lan lan)
 i=1
 for ns in "$h1" "$rt" "$h2"; do
-	ip -n "$lan" link add "p$i" type veth peer name eth0 netns "$ns"
-	ip -n "$lan" link set "p$i" master br0 up
-	ip -n "$ns" link set eth0 address "52:54:00:00:01:0$i" up
-	ip -n "$ns" addr add "192.0.2.$i/24" dev eth0
+	nl_plug "$lan" "$ns" eth0 "52:54:00:00:01:0$i" "192.0.2.$i/24"
 	i=$((i + 1))
 done
 for ns in "$h1" "$h2"; do
 	ip netns exec "$ns" sysctl -qw net.ipv4.conf.eth0.arp_accept=0
 	[[ $(ip netns exec "$ns" sysctl -n net.ipv4.neigh.eth0.locktime) == 100 ]] ||
-		fail "locktime is not the default 100"
+		t_fail "locktime is not the default 100"
 	set_entry "$ns" "$MARK" 52:54:00:00:02:00 stale
 done
 # The bridge forwards once its ports are up.
 barrier "$h1" "$h2"
 
 # ----------------------------------------------------------------------
-log "1. GARP rewrites an existing entry: request/reply, broadcast/unicast"
+nl_log "1. GARP rewrites an existing entry: request/reply, broadcast/unicast"
 for st in reachable stale delay; do
 	for form in request reply; do
 		for dst in broadcast unicast; do
@@ -164,37 +104,37 @@ for st in reachable stale delay; do
 			barrier "$h1" "$h2"
 			what="$st, GARP $form, $dst"
 			has_mac "$h1" "$VM" "$NEW" ||
-				fail "$what: h1 has $(mac "$h1" "$VM")"
+				t_fail "$what: h1 has $(mac "$h1" "$VM")"
 			# A request never asserts reachability, nor does a
 			# broadcast; a reply sent to the host does.
 			want=STALE
 			[[ $form/$dst == reply/unicast ]] && want=REACHABLE
 			[[ $(state "$h1" "$VM") == "$want" ]] ||
-				fail "$what: h1 state $(state "$h1" "$VM")"
+				t_fail "$what: h1 state $(state "$h1" "$VM")"
 			if [[ $dst == broadcast ]]; then
 				has_mac "$h2" "$VM" "$NEW" ||
-					fail "$what: h2 has $(mac "$h2" "$VM")"
+					t_fail "$what: h2 has $(mac "$h2" "$VM")"
 			else
 				has_mac "$h2" "$VM" "$OLD" ||
-					fail "$what: h2 took a frame for h1"
+					t_fail "$what: h2 took a frame for h1"
 			fi
 		done
 	done
 done
 
-log "1b. PERMANENT entries are never changed; absent ones never created"
+nl_log "1b. PERMANENT entries are never changed; absent ones never created"
 set_entry "$h1" "$VM" "$OLD" permanent
 ip -n "$h2" neigh del "$VM" dev eth0
 inj "$rt" garp -i eth0 --ip "$VM" --mac "$NEW"
 inj "$rt" garp -i eth0 --ip "$VM" --mac "$NEW" --reply
 barrier "$h1" "$h2"
-has_mac "$h1" "$VM" "$OLD" || fail "a GARP changed a PERMANENT entry"
+has_mac "$h1" "$VM" "$OLD" || t_fail "a GARP changed a PERMANENT entry"
 [[ -z $(ip -n "$h2" neigh show "$VM" dev eth0) ]] ||
-	fail "a GARP created an entry with arp_accept=0"
+	t_fail "a GARP created an entry with arp_accept=0"
 ip -n "$h1" neigh del "$VM" dev eth0
 
 # ----------------------------------------------------------------------
-log "2. locktime: a plain reply cannot undo a GARP for 1 s; a GARP can"
+nl_log "2. locktime: a plain reply cannot undo a GARP for 1 s; a GARP can"
 set_entry "$h1" "$VM" "$OLD" stale
 # The GARP is an effective change (OLD -> NEW): the window starts there.
 t0=${EPOCHREALTIME/./}
@@ -202,69 +142,67 @@ inj "$rt" garp -i eth0 --ip "$VM" --mac "$NEW"
 inj "$rt" reply -i eth0 --ip "$VM" --mac "$OLD" --to-ip 192.0.2.1 \
 	--to-mac "$M1"
 barrier "$h1"
-has_mac "$h1" "$VM" "$NEW" || fail "a plain reply overrode within locktime"
+has_mac "$h1" "$VM" "$NEW" || t_fail "a plain reply overrode within locktime"
 # Keep replying OLD: the kernel takes it only once locktime has passed.
 plain_reply_old() {
 	inj "$rt" reply -i eth0 --ip "$VM" --mac "$OLD" --to-ip 192.0.2.1 \
 		--to-mac "$M1"
 	has_mac "$h1" "$VM" "$OLD"
 }
-wait_for 4 plain_reply_old || fail "a plain reply never overrode"
+nl_wait 4 plain_reply_old || t_fail "a plain reply never overrode"
 ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
-log "   plain reply accepted after $ms ms"
-((ms >= 900)) || fail "plain reply accepted after $ms ms, before locktime"
-((ms <= 2500)) || fail "plain reply accepted only after $ms ms"
-[[ $(state "$h1" "$VM") == REACHABLE ]] || fail "unicast reply not REACHABLE"
+nl_log "   plain reply accepted after $ms ms"
+((ms >= 900)) || t_fail "plain reply accepted after $ms ms, before locktime"
+((ms <= 2500)) || t_fail "plain reply accepted only after $ms ms"
+[[ $(state "$h1" "$VM") == REACHABLE ]] || t_fail "unicast reply not REACHABLE"
 # Within locktime of that change, a GARP still wins at once.
 inj "$rt" garp -i eth0 --ip "$VM" --mac "$NEW"
 barrier "$h1"
-has_mac "$h1" "$VM" "$NEW" || fail "GARP within locktime ignored"
+has_mac "$h1" "$VM" "$NEW" || t_fail "GARP within locktime ignored"
 
 # ----------------------------------------------------------------------
-log "3. proxy ARP: answered for a proxied IP, refused by every rule"
+nl_log "3. proxy ARP: answered for a proxied IP, refused by every rule"
 ip -n "$h1" neigh del "$VM" dev eth0
-ip netns exec "$rt" "$ARP" proxy -i eth0 --count 0 \
-	--ip "$VM" --ip 192.0.2.12 --on-lan 192.0.2.12 --own 192.0.2.2 \
-	>"$TMP/proxy.log" 2>&1 &
-PIDS+=($!)
-wait_for 5 grep -qs '^ready$' "$TMP/proxy.log" || fail "proxy not ready"
-logged() { wait_for 2 grep -qsxF "$1" "$TMP/proxy.log"; }
+nl_spawn "$NL_DIR/proxy.log" "$rt" "$ARP" proxy -i eth0 --count 0 \
+	--ip "$VM" --ip 192.0.2.12 --on-lan 192.0.2.12 --own 192.0.2.2
+nl_wait 5 grep -qs '^ready$' "$NL_DIR/proxy.log" || t_fail "proxy not ready"
+logged() { nl_wait 2 grep -qsxF "$1" "$NL_DIR/proxy.log"; }
 
 # iputils arping: the reply carries the router's MAC.
 out=$(ip netns exec "$h1" arping -c1 -w2 -I eth0 "$VM") ||
-	fail "arping $VM got no answer: $out"
-[[ $out == *"reply from $VM [$RTMAC]"* ]] || fail "arping $VM: $out"
-logged "$VM from 192.0.2.1: proxy.answered" || fail "proxy log"
+	t_fail "arping $VM got no answer: $out"
+[[ $out == *"reply from $VM [$RTMAC]"* ]] || t_fail "arping $VM: $out"
+logged "$VM from 192.0.2.1: proxy.answered" || t_fail "proxy log"
 
 # The kernel resolving by itself takes the proxy's MAC.
 ip netns exec "$h1" ping -c1 -W1 "$VM" >/dev/null 2>&1 || true
-wait_for 2 has_mac "$h1" "$VM" "$RTMAC" ||
-	fail "h1 kernel resolved $VM to $(mac "$h1" "$VM")"
+nl_wait 2 has_mac "$h1" "$VM" "$RTMAC" ||
+	t_fail "h1 kernel resolved $VM to $(mac "$h1" "$VM")"
 
 # Present on the LAN (the HWDT): the host answers for itself, we don't.
 if out=$(ip netns exec "$h1" arping -c1 -w1 -I eth0 192.0.2.12); then
-	fail "answered for an IP on the LAN: $out"
+	t_fail "answered for an IP on the LAN: $out"
 fi
-logged "192.0.2.12 from 192.0.2.1: proxy.skip.on_lan" || fail "proxy log"
+logged "192.0.2.12 from 192.0.2.1: proxy.skip.on_lan" || t_fail "proxy log"
 
 # Not proxied.
 if out=$(ip netns exec "$h1" arping -c1 -w1 -I eth0 192.0.2.13); then
-	fail "answered for an IP not proxied: $out"
+	t_fail "answered for an IP not proxied: $out"
 fi
 logged "192.0.2.13 from 192.0.2.1: proxy.skip.not_proxied" ||
-	fail "proxy log"
+	t_fail "proxy log"
 
 # Duplicate address detection (sender 0.0.0.0): arping -D exits 0 when
 # nobody claims the address.
 out=$(ip netns exec "$h1" arping -D -c1 -w1 -I eth0 "$VM") ||
-	fail "answered a DAD probe: $out"
-logged "$VM from 0.0.0.0: proxy.skip.probe" || fail "proxy log"
+	t_fail "answered a DAD probe: $out"
+logged "$VM from 0.0.0.0: proxy.skip.probe" || t_fail "proxy log"
 
 # The router's own address: only its kernel answers.
 out=$(ip netns exec "$h1" arping -c2 -w2 -I eth0 192.0.2.2) ||
-	fail "arping router: $out"
-[[ $out == *"Received 2 response(s)"* ]] || fail "arping router: $out"
+	t_fail "arping router: $out"
+[[ $out == *"Received 2 response(s)"* ]] || t_fail "arping router: $out"
 logged "192.0.2.2 from 192.0.2.1: proxy.skip.own_address" ||
-	fail "proxy log"
+	t_fail "proxy log"
 
-log "PASS"
+nl_log "PASS"

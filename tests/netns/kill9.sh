@@ -18,9 +18,9 @@ ip -n "$gA" link add lan0 type veth peer name lan0p
 ip -n "$gA" link add wan type veth peer name wanp
 ip -n "$gA" addr add 198.18.0.1/24 dev wan # vrd binds its overlay address
 for l in lan0 lan0p wan wanp; do ip -n "$gA" link set "$l" up; done
-t_ca vrA 192.0.2.0/24
-conf=$(t_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0)
-d=$T_DIR/vrA
+nl_ca vrA 192.0.2.0/24
+conf=$(nl_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0)
+d=$NL_DIR/vrA
 vrd=$VRD_BIN/vrd
 vrctl=$VRD_BIN/vrctl
 next=0
@@ -30,17 +30,16 @@ acked=$d/acked
 at_least() { [[ -f $1 && $(wc -l <"$1") -ge $2 ]]; }
 
 for round in $(seq 1 "$ROUNDS"); do
-	t_spawn "$d/vrd.$round.log" "$gA" "$vrd" -c "$conf"
-	vrd_pid=$T_LAST_PID
-	t_wait 10 ip netns exec "$gA" "$vrctl" -c "$conf" status ||
+	nl_spawn "$d/vrd.$round.log" "$gA" "$vrd" -c "$conf"
+	vrd_pid=$NL_PID
+	nl_wait 10 ip netns exec "$gA" "$vrctl" -c "$conf" status ||
 		t_fail "round $round: vrd did not start on the old tables"
-	ip netns exec "$gA" "$VRD_TESTS/vrd-ctl-storm" "$d/vrd.sock" 100000 \
-		"$next" >"$d/storm.$round" 2>"$d/storm.$round.err" &
-	storm_pid=$!
-	T_PIDS+=("$storm_pid")
+	nl_spawn -e "$d/storm.$round.err" "$d/storm.$round" "$gA" \
+		"$VRD_TESTS/vrd-ctl-storm" "$d/vrd.sock" 100000 "$next"
+	storm_pid=$NL_PID
 	# Let a random number of writes through, then kill mid-storm.
 	want=$((50 + RANDOM % 400))
-	t_wait 30 at_least "$d/storm.$round" "$want" ||
+	nl_wait 30 at_least "$d/storm.$round" "$want" ||
 		t_fail "round $round: storm too slow"
 	kill -KILL "$vrd_pid"
 	wait "$vrd_pid" 2>/dev/null || true
@@ -48,7 +47,7 @@ for round in $(seq 1 "$ROUNDS"); do
 	got=$(wc -l <"$d/storm.$round")
 	cat "$d/storm.$round" >>"$acked"
 	next=$((next + got + 1))
-	t_log "round $round: killed after $got acknowledged writes"
+	nl_log "round $round: killed after $got acknowledged writes"
 	# The tables open read-only and hold every acknowledged entry.
 	mdb_stat -a "$d/state" >/dev/null || t_fail "round $round: mdb_stat"
 	"$vrctl" -d "$d/state" -j hwdt |
@@ -58,12 +57,12 @@ for round in $(seq 1 "$ROUNDS"); do
 	t_expect_eq "round $round: acknowledged entries missing" "$missing" 0
 done
 
-t_log "final restart sees all $(wc -l <"$acked") acknowledged entries"
-t_spawn "$d/vrd.final.log" "$gA" "$vrd" -c "$conf"
-t_wait 10 ip netns exec "$gA" "$vrctl" -c "$conf" status ||
+nl_log "final restart sees all $(wc -l <"$acked") acknowledged entries"
+nl_spawn "$d/vrd.final.log" "$gA" "$vrd" -c "$conf"
+nl_wait 10 ip netns exec "$gA" "$vrctl" -c "$conf" status ||
 	t_fail "final start"
 ip netns exec "$gA" "$vrctl" -c "$conf" -j hwdt |
 	jq -r '.[] | "\(.ip) \(.vn)"' | sort >"$d/have"
 t_expect_eq "daemon view: missing" \
 	"$(comm -23 "$d/want" "$d/have" | wc -l)" 0
-t_log "PASS"
+nl_log "PASS"

@@ -25,109 +25,105 @@ for r in vrA vrB vrC; do start "$r"; done
 owned_everywhere() { owned "$VM_IP" "$1"; }
 move_vm() { vm_move "$VM_IP" "$1"; }
 
-t_log "three sites up; the VM reachable from each"
+nl_log "three sites up; the VM reachable from each"
 for r in vrA vrB vrC; do
-	t_wait 20 pings "${H[$r]}" "$VM_IP" || t_fail "h${r#vr} cannot ping the VM"
+	nl_wait 20 pings "${H[$r]}" "$VM_IP" || t_fail "h${r#vr} cannot ping the VM"
 done
 
-t_log "streams to the VM from every site, from the VM to the other two"
-t_spawn "$T_DIR/serve.log" "$vm" "$stream" serve -p 5001 -n 3
-serve=$T_LAST_PID
+nl_log "streams to the VM from every site, from the VM to the other two"
+nl_spawn "$NL_DIR/serve.log" "$vm" "$stream" serve -p 5001 -n 3
+serve=$NL_PID
 SERVE_OUT=()
 for r in vrB vrC; do
-	t_spawn "$T_DIR/serve-$r.log" "${H[$r]}" "$stream" serve -p 5003
-	SERVE_OUT+=($T_LAST_PID)
+	nl_spawn "$NL_DIR/serve-$r.log" "${H[$r]}" "$stream" serve -p 5003
+	SERVE_OUT+=("$NL_PID")
 done
-t_spawn "$T_DIR/echo.log" "$vm" "$probe" echo -p 5002
+nl_spawn "$NL_DIR/echo.log" "$vm" "$probe" echo -p 5002
 sleep 0.3
 SEND=() PROBE=()
 id=0
 for r in vrA vrB vrC; do
 	id=$((id + 1))
-	ip netns exec "${H[$r]}" "$stream" send -c "$VM_IP" -p 5001 \
-		-i "$id" -t 60 -r 200000 >"$T_DIR/send-$r.json" \
-		2>"$T_DIR/send-$r.err" &
-	T_PIDS+=($!)
-	SEND+=($!)
-	ip netns exec "${H[$r]}" "$probe" send -c "$VM_IP" -p 5002 -i 5 \
-		>"$T_DIR/probe-$r.json" 2>&1 &
-	T_PIDS+=($!)
-	PROBE+=($!)
+	nl_spawn -e "$NL_DIR/send-$r.err" "$NL_DIR/send-$r.json" "${H[$r]}" \
+		"$stream" send -c "$VM_IP" -p 5001 -i "$id" -t 60 -r 200000
+	SEND+=("$NL_PID")
+	nl_spawn "$NL_DIR/probe-$r.json" "${H[$r]}" "$probe" send \
+		-c "$VM_IP" -p 5002 -i 5
+	PROBE+=("$NL_PID")
 done
 for r in vrB vrC; do
-	ip netns exec "$vm" "$stream" send -c "${NET[$r]%.0/24}.10" -p 5003 \
-		-i 9 -t 60 -r 200000 >"$T_DIR/send-vm-$r.json" \
-		2>"$T_DIR/send-vm-$r.err" &
-	T_PIDS+=($!)
-	SEND+=($!)
+	nl_spawn -e "$NL_DIR/send-vm-$r.err" "$NL_DIR/send-vm-$r.json" "$vm" \
+		"$stream" send -c "${NET[$r]%.0/24}.10" -p 5003 -i 9 -t 60 \
+		-r 200000
+	SEND+=("$NL_PID")
 done
 sleep 2
 
-t_log "A -> B, announced with RARP (QEMU)"
+nl_log "A -> B, announced with RARP (QEMU)"
 move_vm vrB
 vm_rarp "$VM_IP"
-t_wait 10 owned_everywhere vrB || t_fail "GNDT after A->B: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
+nl_wait 10 owned_everywhere vrB || t_fail "GNDT after A->B: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
 hA_sees() { [[ $(lladdr "${H[vrA]}" "$VM_IP") == "$1" ]]; }
 vm_sees() { [[ $(lladdr "$vm" "$1") == "$2" ]]; }
-t_wait 5 hA_sees "${GWMAC[vrA]}" || t_fail "hA's cache for the VM: $(lladdr "${H[vrA]}" "$VM_IP")"
-t_wait 5 vm_sees 192.0.2.1 "${GWMAC[vrB]}" || t_fail "the VM's cache for its gateway: $(lladdr "$vm" 192.0.2.1)"
-ctl vrA -j proxy | jq -e --arg ip "$VM_IP" '.[] | select(.ip == $ip)' \
+nl_wait 5 hA_sees "${GWMAC[vrA]}" || t_fail "hA's cache for the VM: $(lladdr "${H[vrA]}" "$VM_IP")"
+nl_wait 5 vm_sees 192.0.2.1 "${GWMAC[vrB]}" || t_fail "the VM's cache for its gateway: $(lladdr "$vm" 192.0.2.1)"
+nl_ctl vrA -j proxy | jq -e --arg ip "$VM_IP" '.[] | select(.ip == $ip)' \
 	>/dev/null || t_fail "vrA does not answer ARP for the VM"
 sleep 3
 
-t_log "B -> C, announced with gratuitous ARP (Xen)"
+nl_log "B -> C, announced with gratuitous ARP (Xen)"
 move_vm vrC
 ip netns exec "$vm" "$VRD_TESTS/vrd-arp" garp -i eth0 --ip "$VM_IP" \
 	--mac "$VM_MAC" --count 2 --interval 50 >/dev/null
-t_wait 10 owned_everywhere vrC || t_fail "GNDT after B->C: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
-t_wait 5 vm_sees 192.0.2.1 "${GWMAC[vrC]}" || t_fail "the VM's cache for its gateway: $(lladdr "$vm" 192.0.2.1)"
-t_wait 5 hA_sees "${GWMAC[vrA]}" || t_fail "hA's cache for the VM: $(lladdr "${H[vrA]}" "$VM_IP")"
+nl_wait 10 owned_everywhere vrC || t_fail "GNDT after B->C: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
+nl_wait 5 vm_sees 192.0.2.1 "${GWMAC[vrC]}" || t_fail "the VM's cache for its gateway: $(lladdr "$vm" 192.0.2.1)"
+nl_wait 5 hA_sees "${GWMAC[vrA]}" || t_fail "hA's cache for the VM: $(lladdr "${H[vrA]}" "$VM_IP")"
 sleep 3
 
-t_log "C -> A, silent"
+nl_log "C -> A, silent"
 move_vm vrA
-t_wait 30 owned_everywhere vrA || t_fail "GNDT after C->A: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
-t_wait 10 hA_sees "$VM_MAC" || t_fail "hA's cache for the VM: $(lladdr "${H[vrA]}" "$VM_IP")"
-t_wait 10 vm_sees 192.0.2.1 "${GWMAC[vrA]}" || t_fail "the VM's cache for its gateway: $(lladdr "$vm" 192.0.2.1)"
-t_wait 10 vm_sees 192.0.2.10 52:54:00:00:01:10 || t_fail "the VM's cache for hA: $(lladdr "$vm" 192.0.2.10)"
-if ctl vrA -j proxy | jq -e --arg ip "$VM_IP" '.[] | select(.ip == $ip)' >/dev/null; then
+nl_wait 30 owned_everywhere vrA || t_fail "GNDT after C->A: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
+nl_wait 10 hA_sees "$VM_MAC" || t_fail "hA's cache for the VM: $(lladdr "${H[vrA]}" "$VM_IP")"
+nl_wait 10 vm_sees 192.0.2.1 "${GWMAC[vrA]}" || t_fail "the VM's cache for its gateway: $(lladdr "$vm" 192.0.2.1)"
+nl_wait 10 vm_sees 192.0.2.10 52:54:00:00:01:10 || t_fail "the VM's cache for hA: $(lladdr "$vm" 192.0.2.10)"
+if nl_ctl vrA -j proxy | jq -e --arg ip "$VM_IP" '.[] | select(.ip == $ip)' >/dev/null; then
 	t_fail "vrA still answers ARP for the VM at home"
 fi
 sleep 3
 
-t_log "home, then away again: A -> B once more (RARP)"
+nl_log "home, then away again: A -> B once more (RARP)"
 # vrA knows the VM again since it came home, so the question is answered
 move_vm vrB
 vm_rarp "$VM_IP"
-t_wait 10 owned_everywhere vrB || t_fail "GNDT after A->B again: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
-t_wait 5 vm_sees 192.0.2.1 "${GWMAC[vrB]}" || t_fail "the VM's cache for its gateway: $(lladdr "$vm" 192.0.2.1)"
+nl_wait 10 owned_everywhere vrB || t_fail "GNDT after A->B again: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
+nl_wait 5 vm_sees 192.0.2.1 "${GWMAC[vrB]}" || t_fail "the VM's cache for its gateway: $(lladdr "$vm" 192.0.2.1)"
 sleep 2
 
-t_log "every stream intact, no probe waited for an ARP timeout"
+nl_log "every stream intact, no probe waited for an ARP timeout"
 for p in "${SEND[@]}"; do kill -USR1 "$p" 2>/dev/null || true; done
 for p in "${SEND[@]}"; do
-	wait "$p" || t_fail "a stream failed: $(head "$T_DIR"/send-*.json "$T_DIR"/send-*.err; for r in vrA vrB vrC; do echo "== $r"; ctl $r tunnels; ctl $r stats | grep -E '^(dp|migrate)' | grep -v ' 0$'; ip -n "${NS[$r]}" route; done)"
+	wait "$p" || t_fail "a stream failed: $(head "$NL_DIR"/send-*.json "$NL_DIR"/send-*.err; for r in vrA vrB vrC; do echo "== $r"; nl_ctl $r tunnels; nl_ctl $r stats | grep -E '^(dp|migrate)' | grep -v ' 0$'; ip -n "${NS[$r]}" route; done)"
 done
-wait "$serve" || t_fail "the VM's server: $(cat "$T_DIR/serve.log")"
+wait "$serve" || t_fail "the VM's server: $(cat "$NL_DIR/serve.log")"
 for p in "${SERVE_OUT[@]}"; do
-	wait "$p" || t_fail "a host's server: $(cat "$T_DIR"/serve-*.log)"
+	wait "$p" || t_fail "a host's server: $(cat "$NL_DIR"/serve-*.log)"
 done
 for p in "${PROBE[@]}"; do kill -TERM "$p"; done
 for p in "${PROBE[@]}"; do wait "$p" || true; done
 for r in vrA vrB vrC; do
-	jq -e '.ok' "$T_DIR/send-$r.json" >/dev/null || t_fail "stream from $r: $(cat "$T_DIR/send-$r.json")"
-	gap=$(jq '.max_gap_ms' "$T_DIR/probe-$r.json")
-	t_log "  from h${r#vr}: $(jq -c '{bytes, max_ack_gap_ms}' "$T_DIR/send-$r.json"), probe $(jq -c '{sent, lost, max_gap_ms, outages: [.outages[].gap_ms]}' "$T_DIR/probe-$r.json")"
+	jq -e '.ok' "$NL_DIR/send-$r.json" >/dev/null || t_fail "stream from $r: $(cat "$NL_DIR/send-$r.json")"
+	gap=$(jq '.max_gap_ms' "$NL_DIR/probe-$r.json")
+	nl_log "  from h${r#vr}: $(jq -c '{bytes, max_ack_gap_ms}' "$NL_DIR/send-$r.json"), probe $(jq -c '{sent, lost, max_gap_ms, outages: [.outages[].gap_ms]}' "$NL_DIR/probe-$r.json")"
 	# the silent return waits for the VM's own ARP probe (DELAY, 5 s);
 	# a stale cache would cost the 30 s and more of an ARP timeout
-	jq -e '.max_gap_ms < 10000' "$T_DIR/probe-$r.json" >/dev/null ||
+	jq -e '.max_gap_ms < 10000' "$NL_DIR/probe-$r.json" >/dev/null ||
 		t_fail "probe from h${r#vr}: a gap of $gap ms"
 done
 for t in migration migration-proxy migration-arp migration-home host-route; do
 	n=0
 	for r in vrA vrB vrC; do
-		n=$((n + $(ctl "$r" -j events | jq --arg t "$t" '[.[] | select(.type == $t)] | length')))
+		n=$((n + $(nl_ctl "$r" -j events | jq --arg t "$t" '[.[] | select(.type == $t)] | length')))
 	done
 	((n > 0)) || t_fail "no $t event anywhere"
 done
-t_log "PASS"
+nl_log "PASS"

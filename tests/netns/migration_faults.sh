@@ -21,17 +21,16 @@ vm_add "$V1" 52:54:00:12:34:21
 vm_add "$V2" 52:54:00:12:34:22
 for r in vrA vrB vrC; do start "$r"; done
 for v in "$V1" "$V2"; do
-	t_wait 20 pings "${H[vrC]}" "$v" || t_fail "hC cannot reach $v"
+	nl_wait 20 pings "${H[vrC]}" "$v" || t_fail "hC cannot reach $v"
 done
 
-t_log "two VMs migrate A -> B at once"
-t_spawn "$T_DIR/serve.log" "${VM_NS[$V1]}" "$stream" serve -p 5001
-serve=$T_LAST_PID
+nl_log "two VMs migrate A -> B at once"
+nl_spawn "$NL_DIR/serve.log" "${VM_NS[$V1]}" "$stream" serve -p 5001
+serve=$NL_PID
 sleep 0.3
-ip netns exec "${H[vrC]}" "$stream" send -c "$V1" -p 5001 -t 60 \
-	-r 100000 >"$T_DIR/send.json" 2>"$T_DIR/send.err" &
-T_PIDS+=($!)
-sender=$!
+nl_spawn -e "$NL_DIR/send.err" "$NL_DIR/send.json" "${H[vrC]}" "$stream" \
+	send -c "$V1" -p 5001 -t 60 -r 100000
+sender=$NL_PID
 sleep 1
 vm_move "$V1" vrB
 vm_move "$V2" vrB
@@ -39,16 +38,16 @@ vm_rarp "$V1" &
 vm_rarp "$V2"
 wait $!
 both() { owned "$V1" vrB && owned "$V2" vrB; }
-t_wait 10 both || t_fail "GNDT: $V1 at $(owner vrC "$V1"), $V2 at $(owner vrC "$V2")"
+nl_wait 10 both || t_fail "GNDT: $V1 at $(owner vrC "$V1"), $V2 at $(owner vrC "$V2")"
 for v in "$V1" "$V2"; do
-	t_wait 5 pings "${H[vrC]}" "$v" || t_fail "hC cannot reach $v at B"
+	nl_wait 5 pings "${H[vrC]}" "$v" || t_fail "hC cannot reach $v at B"
 done
 
-t_log "the source router is killed: C still reaches both VMs, straight at B"
+nl_log "the source router is killed: C still reaches both VMs, straight at B"
 kill -KILL "${PID[vrA]}"
 wait "${PID[vrA]}" 2>/dev/null || true
 tx_c_to_a() {
-	ctl vrC -j tunnels | jq '.[] | select(.peer == "vrA") | .tx_packets // 0'
+	nl_ctl vrC -j tunnels | jq '.[] | select(.peer == "vrA") | .tx_packets // 0'
 }
 before=$(tx_c_to_a)
 for v in "$V1" "$V2"; do
@@ -57,7 +56,7 @@ for v in "$V1" "$V2"; do
 done
 [[ $(tx_c_to_a) == "$before" ]] || t_fail "C sent to A, not straight to B"
 
-t_log "vrd restarts on the destination: tables from LMDB, traffic resumes"
+nl_log "vrd restarts on the destination: tables from LMDB, traffic resumes"
 kill -TERM "${PID[vrB]}"
 wait "${PID[vrB]}" || t_fail "vrB did not stop cleanly"
 start vrB .2
@@ -65,27 +64,26 @@ lan_route() {
 	ip -n "${NS[vrB]}" -j route show proto 0xfd |
 		jq -e --arg ip "$V1" '.[] | select(.dst == $ip and .dev == "lan0")'
 }
-t_wait 20 lan_route || t_fail "vrB's route to $V1 on its LAN: $(ip -n "${NS[vrB]}" route)"
-t_wait 20 pings "${H[vrC]}" "$V1" || t_fail "hC cannot reach $V1 after vrB's restart: $(for r in vrB vrC; do ctl $r tunnels; ctl $r stats | grep -E "^dp\.(keyx|tx_|rx_)" | grep -v " 0$"; done)"
+nl_wait 20 lan_route || t_fail "vrB's route to $V1 on its LAN: $(ip -n "${NS[vrB]}" route)"
+nl_wait 20 pings "${H[vrC]}" "$V1" || t_fail "hC cannot reach $V1 after vrB's restart: $(for r in vrB vrC; do nl_ctl $r tunnels; nl_ctl $r stats | grep -E "^dp\.(keyx|tx_|rx_)" | grep -v " 0$"; done)"
 kill -USR1 "$sender"
-wait "$sender" || t_fail "stream through the restart: $(cat "$T_DIR/send.json" "$T_DIR/send.err")"
-wait "$serve" || t_fail "server: $(cat "$T_DIR/serve.log")"
-t_log "  stream intact: $(jq -c '{bytes, max_ack_gap_ms}' "$T_DIR/send.json")"
+wait "$sender" || t_fail "stream through the restart: $(cat "$NL_DIR/send.json" "$NL_DIR/send.err")"
+wait "$serve" || t_fail "server: $(cat "$NL_DIR/serve.log")"
+nl_log "  stream intact: $(jq -c '{bytes, max_ack_gap_ms}' "$NL_DIR/send.json")"
 
-t_log "a VM migrates while its home router is down"
+nl_log "a VM migrates while its home router is down"
 vm_move "$V2" vrC
 vm_rarp "$V2"
 # the VM keeps talking (to hB, through its gateway's MAC, now unknown on
 # LAN C): its first frame names its address
-ip netns exec "${VM_NS[$V2]}" ping -c 400 -i 0.25 198.51.100.10 >/dev/null 2>&1 &
-T_PIDS+=($!)
-t_wait 20 owned "$V2" vrC vrB vrC || t_fail "$V2 not claimed by vrC: B says $(owner vrB "$V2"), C $(owner vrC "$V2")"
-t_wait 60 pings "${H[vrB]}" "$V2" || t_fail "hB cannot reach $V2 at C"
+nl_spawn /dev/null "${VM_NS[$V2]}" ping -c 400 -i 0.25 198.51.100.10
+nl_wait 20 owned "$V2" vrC vrB vrC || t_fail "$V2 not claimed by vrC: B says $(owner vrB "$V2"), C $(owner vrC "$V2")"
+nl_wait 60 pings "${H[vrB]}" "$V2" || t_fail "hB cannot reach $V2 at C"
 start vrA .2
-t_wait 30 owned "$V2" vrC vrA || t_fail "vrA, back, does not know $V2 is at C: $(owner vrA "$V2")"
+nl_wait 30 owned "$V2" vrC vrA || t_fail "vrA, back, does not know $V2 is at C: $(owner vrA "$V2")"
 proxied() {
-	ctl vrA -j proxy | jq -e --arg ip "$V2" '.[] | select(.ip == $ip)'
+	nl_ctl vrA -j proxy | jq -e --arg ip "$V2" '.[] | select(.ip == $ip)'
 }
-t_wait 10 proxied || t_fail "vrA does not answer ARP for $V2"
-t_wait 10 pings "${H[vrA]}" "$V2" || t_fail "hA cannot reach $V2 at C"
-t_log "PASS"
+nl_wait 10 proxied || t_fail "vrA does not answer ARP for $V2"
+nl_wait 10 pings "${H[vrA]}" "$V2" || t_fail "hA cannot reach $V2 at C"
+nl_log "PASS"

@@ -14,8 +14,6 @@
 #  SW[vrA] br0 ────┴──┬───────┐  SW[vrB] ┴──┬─── SW[vrC] ┴──┬────
 #   192.0.2.0/24      hA .10  VMs  hB 198.51.100.10  hC 203.0.113.10
 
-vrd=$VRD_BIN/vrd
-vrctl=$VRD_BIN/vrctl
 stream=$VRD_TESTS/vrd-stream
 probe=$VRD_TESTS/vrd-udp-probe
 rarp=$VRD_TESTS/vrd-rarp-send
@@ -33,17 +31,17 @@ sites_up() {
 		SW[$r]=$(t_lan "sw$s")
 		GWIP[$r]=${NET[$r]%.0/24}.1
 		GWMAC[$r]=52:54:00:00:0$i:01
-		t_plug "$sw" "${NS[$r]}" wan "52:54:00:00:f0:0$i" "${ADDR[$r]}/24"
-		t_plug "${SW[$r]}" "${NS[$r]}" lan0 "${GWMAC[$r]}" "${GWIP[$r]}/24"
-		t_plug "${SW[$r]}" "${H[$r]}" eth0 "52:54:00:00:0$i:10" \
+		nl_plug "$sw" "${NS[$r]}" wan "52:54:00:00:f0:0$i" "${ADDR[$r]}/24"
+		nl_plug "${SW[$r]}" "${NS[$r]}" lan0 "${GWMAC[$r]}" "${GWIP[$r]}/24"
+		nl_plug "${SW[$r]}" "${H[$r]}" eth0 "52:54:00:00:0$i:10" \
 			"${NET[$r]%.0/24}.10/24"
 		ip -n "${H[$r]}" route add default via "${GWIP[$r]}"
-		t_ca "$r" "${NET[$r]}"
+		nl_ca "$r" "${NET[$r]}"
 		i=$((i + 1))
 	done
-	t_gateway_conf vrA "${ADDR[vrA]}" "${NET[vrA]}" lan0 "${ADDR[vrB]}" >/dev/null
-	t_gateway_conf vrB "${ADDR[vrB]}" "${NET[vrB]}" lan0 "${ADDR[vrA]}" >/dev/null
-	t_gateway_conf vrC "${ADDR[vrC]}" "${NET[vrC]}" lan0 "${ADDR[vrA]}" >/dev/null
+	nl_gateway_conf vrA "${ADDR[vrA]}" "${NET[vrA]}" lan0 "${ADDR[vrB]}" >/dev/null
+	nl_gateway_conf vrB "${ADDR[vrB]}" "${NET[vrB]}" lan0 "${ADDR[vrA]}" >/dev/null
+	nl_gateway_conf vrC "${ADDR[vrC]}" "${NET[vrC]}" lan0 "${ADDR[vrA]}" >/dev/null
 }
 
 # vm_add IP MAC: a VM homed on LAN A, at IP, its own switch plugged there
@@ -52,13 +50,9 @@ vm_add() {
 	VM_NS[$ip]=$(t_netns "$n")
 	VM_SW[$ip]=$(t_lan "${n}sw")
 	VM_MACS[$ip]=$mac
-	t_plug "${VM_SW[$ip]}" "${VM_NS[$ip]}" eth0 "$mac" "$ip/24"
+	nl_plug "${VM_SW[$ip]}" "${VM_NS[$ip]}" eth0 "$mac" "$ip/24"
 	for r in vrA vrB vrC; do
-		ip link add "up$r" netns "${VM_SW[$ip]}" type veth peer \
-			name "$n$r" netns "${SW[$r]}"
-		ip -n "${SW[$r]}" link set "$n$r" master br0
-		ip -n "${SW[$r]}" link set "$n$r" up
-		ip -n "${VM_SW[$ip]}" link set "up$r" up
+		nl_uplink "${VM_SW[$ip]}" "up$r" "${SW[$r]}" "$n$r"
 	done
 	ip -n "${VM_SW[$ip]}" link set upvrA master br0
 	ip -n "${VM_NS[$ip]}" route add default via 192.0.2.1
@@ -67,8 +61,7 @@ vm_add() {
 
 # vm_move IP TO: the VM's uplink leaves its LAN for TO's
 vm_move() {
-	ip -n "${VM_SW[$1]}" link set "up${VM_AT[$1]}" nomaster
-	ip -n "${VM_SW[$1]}" link set "up$2" master br0
+	nl_uplink_move "${VM_SW[$1]}" "up${VM_AT[$1]}" "up$2"
 	VM_AT[$1]=$2
 }
 
@@ -79,17 +72,12 @@ vm_rarp() {
 
 # start ROUTER [LOGSUFFIX]
 start() {
-	t_spawn "$T_DIR/$1/vrd${2:-}.log" "${NS[$1]}" "$vrd" -c "$T_DIR/$1/vrd.conf"
-	PID[$1]=$T_LAST_PID
-}
-ctl() {
-	local r=$1
-	shift
-	"$vrctl" -s "$T_DIR/$r/vrd.sock" "$@"
+	nl_vrd "$1" "${NS[$1]}" "${2:-}"
+	PID[$1]=$NL_PID
 }
 # owner ROUTER IP: who ROUTER's GNDT says has IP/32 ("" for none)
 owner() {
-	ctl "$1" -j gndt | jq -r --arg p "$2/32" \
+	nl_ctl "$1" -j gndt | jq -r --arg p "$2/32" \
 		'.[] | select(.prefix == $p) | .router'
 }
 # owned IP ROUTER [ROUTERS...]: every router named (default all three)
