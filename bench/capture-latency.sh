@@ -10,6 +10,7 @@
 #
 #   $vm eth0 ─────┐                ┌───── $gw lan0 192.0.2.1/24 (vrd vrbench)
 #                 └── $sw: br0 ────┘
+#   $gw:  wan 198.18.0.1/24 <──veth──> wanp  (the overlay address vrd binds)
 #   $inj: inj0 <──veth──> inj1      (bench-capture -i inj0)
 #
 # Needs root. Builds nothing: VRD_BIN (vrd, vrctl, bench-capture) and
@@ -73,6 +74,11 @@ nl_netns gw vm inj || nl_die "cannot create network namespaces"
 nl_lan sw || nl_die "cannot create network namespaces"
 nl_plug "$sw" "$gw" lan0 52:54:00:bc:00:01 192.0.2.1/24
 nl_plug "$sw" "$vm" eth0 52:54:00:bc:00:02
+# the overlay address, which vrd binds (nobody else on this underlay)
+ip -n "$gw" link add wan type veth peer name wanp
+ip -n "$gw" addr add 198.18.0.1/24 dev wan
+ip -n "$gw" link set wan up
+ip -n "$gw" link set wanp up
 
 # The router: CA and certificate, a gateway config with its state_dir
 # where -t says.
