@@ -33,8 +33,9 @@ build=${VRD_BUILD:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$(nproc)" --target vrd vrctl vrd-stream \
 	vrd-udp-probe vrd-rarp-send vrd-arp >/dev/null
-VRD_BIN=$PWD/$build/bin
-tools=$PWD/$build/tests
+build=$(realpath "$build")
+VRD_BIN=$build/bin
+tools=$build/tests
 # shellcheck source=netns-lib.sh
 source scripts/netns-lib.sh
 
