@@ -1,4 +1,4 @@
-/* IPv4 addresses, prefixes and MAC addresses: parse and format.
+/* IPv4 addresses, prefixes and MAC addresses: parse, format and compare.
  *
  * Addresses are held in host byte order (uint32_t); conversion to and from
  * network order happens at the wire and storage boundaries only.
@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define VRD_IPV4_STRLEN 16 /* "255.255.255.255" + NUL */
 #define VRD_PREFIX_STRLEN 19 /* "255.255.255.255/32" + NUL */
@@ -26,6 +27,12 @@ struct vrd_mac {
 static inline uint32_t vrd_prefix_mask(unsigned len)
 {
 	return len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
+}
+
+/* A length of 0 to 32 and no host bits set: what every codec accepts. */
+static inline bool vrd_prefix_valid(const struct vrd_prefix *p)
+{
+	return p->len <= 32 && (p->addr & ~vrd_prefix_mask(p->len)) == 0;
 }
 
 static inline bool vrd_prefix_contains(const struct vrd_prefix *p,
@@ -59,6 +66,11 @@ int vrd_mac_parse(const char *s, struct vrd_mac *out);
 /* Lower case, colons. */
 const char *vrd_mac_format(const struct vrd_mac *mac, char buf[VRD_MAC_STRLEN]);
 bool vrd_mac_is_zero(const struct vrd_mac *mac);
+static inline bool vrd_mac_equal(const struct vrd_mac *a,
+				 const struct vrd_mac *b)
+{
+	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
+}
 bool vrd_mac_is_multicast(const struct vrd_mac *mac); /* incl. broadcast */
 
 /* The virtual network a config, a table command or a record names when

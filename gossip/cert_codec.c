@@ -18,96 +18,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/bytes.h"
+#include "gossip/wire_name.h"
+
 static const uint8_t cert_magic[4] = {'V', 'R', 'D', 'C'};
-
-struct writer {
-	uint8_t *p;
-	size_t cap, len;
-	bool overflow;
-};
-
-static void put(struct writer *w, const void *src, size_t n)
-{
-	if (w->overflow || w->cap - w->len < n) {
-		w->overflow = true;
-		return;
-	}
-	memcpy(w->p + w->len, src, n);
-	w->len += n;
-}
-
-static void put_u8(struct writer *w, uint8_t v)
-{
-	put(w, &v, 1);
-}
-
-static void put_u32(struct writer *w, uint32_t v)
-{
-	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16),
-			(uint8_t)(v >> 8), (uint8_t)v};
-
-	put(w, b, sizeof(b));
-}
-
-static void put_u64(struct writer *w, uint64_t v)
-{
-	put_u32(w, (uint32_t)(v >> 32));
-	put_u32(w, (uint32_t)v);
-}
-
-struct reader {
-	const uint8_t *p;
-	size_t len, off;
-	bool short_read;
-};
-
-static const uint8_t *get(struct reader *r, size_t n)
-{
-	const uint8_t *at;
-
-	if (r->short_read || r->len - r->off < n) {
-		r->short_read = true;
-		return NULL;
-	}
-	at = r->p + r->off;
-	r->off += n;
-	return at;
-}
-
-static uint8_t get_u8(struct reader *r)
-{
-	const uint8_t *b = get(r, 1);
-
-	return b ? b[0] : 0;
-}
-
-static uint32_t get_u32(struct reader *r)
-{
-	const uint8_t *b = get(r, 4);
-
-	if (!b) {
-		return 0;
-	}
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
-static uint64_t get_u64(struct reader *r)
-{
-	uint64_t hi = get_u32(r);
-
-	return hi << 32 | get_u32(r);
-}
-
-static bool network_valid(const struct vrd_prefix *p)
-{
-	return p->len <= 32 && (p->addr & ~vrd_prefix_mask(p->len)) == 0;
-}
 
 static bool fields_valid(const struct gossip_cert *cert)
 {
-	if (memchr(cert->name, '\0', sizeof(cert->name)) == NULL ||
-	    !vrd_name_valid(cert->name)) {
+	if (!name_ok(cert->name)) {
 		return false;
 	}
 	if (cert->nnetworks > GOSSIP_CERT_NETWORKS_MAX ||
@@ -115,7 +33,7 @@ static bool fields_valid(const struct gossip_cert *cert)
 		return false;
 	}
 	for (unsigned i = 0; i < cert->nnetworks; i++) {
-		if (!network_valid(&cert->networks[i])) {
+		if (!vrd_prefix_valid(&cert->networks[i])) {
 			return false;
 		}
 	}
@@ -125,30 +43,31 @@ static bool fields_valid(const struct gossip_cert *cert)
 int gossip_cert_encode_tbs(uint8_t *buf, size_t cap, size_t *len,
 			   const struct gossip_cert *cert)
 {
-	struct writer w = {.p = buf, .cap = cap};
+	struct vrd_writer w;
 	size_t namelen;
 
 	if (!fields_valid(cert)) {
 		return -EINVAL;
 	}
+	vrd_writer_init(&w, buf, cap);
 	namelen = strlen(cert->name);
-	put(&w, cert_magic, sizeof(cert_magic));
-	put_u8(&w, GOSSIP_CERT_VERSION);
-	put_u8(&w, (uint8_t)namelen);
-	put(&w, cert->name, namelen);
-	put(&w, cert->key.b, sizeof(cert->key.b));
-	put_u64(&w, cert->not_before);
-	put_u64(&w, cert->not_after);
-	put_u8(&w, (uint8_t)cert->nnetworks);
+	vrd_writer_put(&w, cert_magic, sizeof(cert_magic));
+	vrd_writer_u8(&w, GOSSIP_CERT_VERSION);
+	vrd_writer_u8(&w, (uint8_t)namelen);
+	vrd_writer_put(&w, cert->name, namelen);
+	vrd_writer_put(&w, cert->key.b, sizeof(cert->key.b));
+	vrd_writer_u64(&w, cert->not_before);
+	vrd_writer_u64(&w, cert->not_after);
+	vrd_writer_u8(&w, (uint8_t)cert->nnetworks);
 	for (unsigned i = 0; i < cert->nnetworks; i++) {
-		put_u32(&w, cert->networks[i].addr);
-		put_u8(&w, cert->networks[i].len);
+		vrd_writer_u32(&w, cert->networks[i].addr);
+		vrd_writer_u8(&w, cert->networks[i].len);
 	}
-	put_u8(&w, (uint8_t)cert->nvns);
+	vrd_writer_u8(&w, (uint8_t)cert->nvns);
 	for (unsigned i = 0; i < cert->nvns; i++) {
-		put_u32(&w, cert->vns[i]);
+		vrd_writer_u32(&w, cert->vns[i]);
 	}
-	put(&w, cert->ca_id, sizeof(cert->ca_id));
+	vrd_writer_put(&w, cert->ca_id, sizeof(cert->ca_id));
 	if (w.overflow) {
 		return -ENOSPC;
 	}
@@ -174,85 +93,56 @@ int gossip_cert_encode(uint8_t *buf, size_t cap, size_t *len,
 	return 0;
 }
 
-static int decode_name(struct reader *r, char name[VRD_NAME_MAX + 1])
+static int decode_lists(struct vrd_reader *r, struct gossip_cert *c)
 {
-	uint8_t n = get_u8(r);
-	const uint8_t *s;
-
-	if (n == 0 || n > VRD_NAME_MAX) {
-		return -EBADMSG;
-	}
-	s = get(r, n);
-	if (!s) {
-		return -EBADMSG;
-	}
-	memcpy(name, s, n);
-	name[n] = '\0';
-	/* an embedded NUL makes the name shorter than n: also rejected */
-	if (strlen(name) != n || !vrd_name_valid(name)) {
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-static int decode_lists(struct reader *r, struct gossip_cert *c)
-{
-	c->nnetworks = get_u8(r);
+	c->nnetworks = vrd_reader_u8(r);
 	if (c->nnetworks > GOSSIP_CERT_NETWORKS_MAX) {
 		return -EBADMSG;
 	}
 	for (unsigned i = 0; i < c->nnetworks; i++) {
-		c->networks[i].addr = get_u32(r);
-		c->networks[i].len = get_u8(r);
-		if (!network_valid(&c->networks[i])) {
+		c->networks[i].addr = vrd_reader_u32(r);
+		c->networks[i].len = vrd_reader_u8(r);
+		if (!vrd_prefix_valid(&c->networks[i])) {
 			return -EBADMSG;
 		}
 	}
-	c->nvns = get_u8(r);
+	c->nvns = vrd_reader_u8(r);
 	if (c->nvns > GOSSIP_CERT_VNS_MAX) {
 		return -EBADMSG;
 	}
 	for (unsigned i = 0; i < c->nvns; i++) {
-		c->vns[i] = get_u32(r);
+		c->vns[i] = vrd_reader_u32(r);
 	}
 	return 0;
 }
 
 int gossip_cert_decode(struct gossip_cert *out, const uint8_t *buf, size_t len)
 {
-	struct reader r = {.p = buf, .len = len};
+	struct vrd_reader r;
 	struct gossip_cert c;
 	const uint8_t *b;
 
 	memset(&c, 0, sizeof(c));
-	b = get(&r, sizeof(cert_magic));
+	vrd_reader_init(&r, buf, len);
+	b = vrd_reader_get(&r, sizeof(cert_magic));
 	if (!b || memcmp(b, cert_magic, sizeof(cert_magic)) != 0) {
 		return -EBADMSG;
 	}
-	if (get_u8(&r) != GOSSIP_CERT_VERSION) {
+	if (vrd_reader_u8(&r) != GOSSIP_CERT_VERSION) {
 		return -EBADMSG;
 	}
-	if (decode_name(&r, c.name) < 0) {
+	if (!name_read(&r, vrd_reader_u8(&r), c.name)) {
 		return -EBADMSG;
 	}
-	b = get(&r, sizeof(c.key.b));
-	if (b) {
-		memcpy(c.key.b, b, sizeof(c.key.b));
-	}
-	c.not_before = get_u64(&r);
-	c.not_after = get_u64(&r);
+	vrd_reader_copy(&r, c.key.b, sizeof(c.key.b));
+	c.not_before = vrd_reader_u64(&r);
+	c.not_after = vrd_reader_u64(&r);
 	if (decode_lists(&r, &c) < 0) {
 		return -EBADMSG;
 	}
-	b = get(&r, sizeof(c.ca_id));
-	if (b) {
-		memcpy(c.ca_id, b, sizeof(c.ca_id));
-	}
-	b = get(&r, sizeof(c.sig));
-	if (b) {
-		memcpy(c.sig, b, sizeof(c.sig));
-	}
-	if (r.short_read || r.off != r.len) {
+	vrd_reader_copy(&r, c.ca_id, sizeof(c.ca_id));
+	vrd_reader_copy(&r, c.sig, sizeof(c.sig));
+	if (!vrd_reader_done(&r)) {
 		return -EBADMSG;
 	}
 	*out = c;
@@ -277,7 +167,7 @@ int gossip_cert_init(struct gossip_cert *cert, const char *name,
 int gossip_cert_add_network(struct gossip_cert *cert,
 			    const struct vrd_prefix *network)
 {
-	if (!network_valid(network)) {
+	if (!vrd_prefix_valid(network)) {
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < cert->nnetworks; i++) {

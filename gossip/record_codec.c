@@ -7,17 +7,12 @@
 #include <errno.h>
 #include <string.h>
 
-#include "gossip/wire_buf.h"
+#include "gossip/wire_name.h"
 
 static bool type_valid(uint8_t type)
 {
 	return type == GOSSIP_RECORD_NETWORK || type == GOSSIP_RECORD_HOST ||
 	       type == GOSSIP_RECORD_WITHDRAW;
-}
-
-static bool prefix_valid(const struct vrd_prefix *p)
-{
-	return p->len <= 32 && (p->addr & ~vrd_prefix_mask(p->len)) == 0;
 }
 
 static bool mac_valid(const struct vrd_mac *mac)
@@ -28,7 +23,7 @@ static bool mac_valid(const struct vrd_mac *mac)
 bool gossip_record_valid(const struct gossip_record *r)
 {
 	if (!type_valid(r->type) || !name_ok(r->origin) ||
-	    !prefix_valid(&r->prefix)) {
+	    !vrd_prefix_valid(&r->prefix)) {
 		return false;
 	}
 	if (r->type == GOSSIP_RECORD_HOST) {
@@ -40,25 +35,26 @@ bool gossip_record_valid(const struct gossip_record *r)
 int gossip_record_encode_tbs(uint8_t *out, size_t cap, size_t *len,
 			     const struct gossip_record *r)
 {
-	struct wbuf w = {.p = out, .cap = cap};
+	struct vrd_writer w;
 	size_t namelen;
 
 	if (!gossip_record_valid(r)) {
 		return -EINVAL;
 	}
+	vrd_writer_init(&w, out, cap);
 	namelen = strlen(r->origin);
-	wbuf_u8(&w, GOSSIP_RECORD_VERSION);
-	wbuf_u8(&w, r->type);
-	wbuf_u8(&w, (uint8_t)namelen);
-	wbuf_put(&w, r->origin, namelen);
-	wbuf_u64(&w, r->origin_seq);
-	wbuf_u64(&w, r->time_ms);
-	wbuf_u32(&w, r->vn);
-	wbuf_u32(&w, r->prefix.addr);
-	wbuf_u8(&w, r->prefix.len);
+	vrd_writer_u8(&w, GOSSIP_RECORD_VERSION);
+	vrd_writer_u8(&w, r->type);
+	vrd_writer_u8(&w, (uint8_t)namelen);
+	vrd_writer_put(&w, r->origin, namelen);
+	vrd_writer_u64(&w, r->origin_seq);
+	vrd_writer_u64(&w, r->time_ms);
+	vrd_writer_u32(&w, r->vn);
+	vrd_writer_u32(&w, r->prefix.addr);
+	vrd_writer_u8(&w, r->prefix.len);
 	if (r->type == GOSSIP_RECORD_HOST) {
-		wbuf_put(&w, r->mac.b, sizeof(r->mac.b));
-		wbuf_u64(&w, r->mobility_seq);
+		vrd_writer_put(&w, r->mac.b, sizeof(r->mac.b));
+		vrd_writer_u64(&w, r->mobility_seq);
 	}
 	if (w.overflow) {
 		return -EMSGSIZE;
@@ -88,35 +84,30 @@ int gossip_record_encode(uint8_t *out, size_t cap, size_t *len,
 int gossip_record_decode(const uint8_t *p, size_t len,
 			 struct gossip_record *out)
 {
-	struct rbuf rd = {.p = p, .len = len};
+	struct vrd_reader rd;
 	struct gossip_record r;
-	const uint8_t *b;
 
+	vrd_reader_init(&rd, p, len);
 	memset(&r, 0, sizeof(r));
-	if (rbuf_u8(&rd) != GOSSIP_RECORD_VERSION) {
+	if (vrd_reader_u8(&rd) != GOSSIP_RECORD_VERSION) {
 		return -EBADMSG;
 	}
-	r.type = rbuf_u8(&rd);
-	if (!type_valid(r.type) || !rbuf_name(&rd, rbuf_u8(&rd), r.origin)) {
+	r.type = vrd_reader_u8(&rd);
+	if (!type_valid(r.type) ||
+	    !name_read(&rd, vrd_reader_u8(&rd), r.origin)) {
 		return -EBADMSG;
 	}
-	r.origin_seq = rbuf_u64(&rd);
-	r.time_ms = rbuf_u64(&rd);
-	r.vn = rbuf_u32(&rd);
-	r.prefix.addr = rbuf_u32(&rd);
-	r.prefix.len = rbuf_u8(&rd);
+	r.origin_seq = vrd_reader_u64(&rd);
+	r.time_ms = vrd_reader_u64(&rd);
+	r.vn = vrd_reader_u32(&rd);
+	r.prefix.addr = vrd_reader_u32(&rd);
+	r.prefix.len = vrd_reader_u8(&rd);
 	if (r.type == GOSSIP_RECORD_HOST) {
-		b = rbuf_get(&rd, sizeof(r.mac.b));
-		if (b) {
-			memcpy(r.mac.b, b, sizeof(r.mac.b));
-		}
-		r.mobility_seq = rbuf_u64(&rd);
+		vrd_reader_copy(&rd, r.mac.b, sizeof(r.mac.b));
+		r.mobility_seq = vrd_reader_u64(&rd);
 	}
-	b = rbuf_get(&rd, sizeof(r.sig));
-	if (b) {
-		memcpy(r.sig, b, sizeof(r.sig));
-	}
-	if (rd.short_read || rd.off != rd.len || !gossip_record_valid(&r)) {
+	vrd_reader_copy(&rd, r.sig, sizeof(r.sig));
+	if (!vrd_reader_done(&rd) || !gossip_record_valid(&r)) {
 		return -EBADMSG;
 	}
 	*out = r;

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "gossip/wire_buf.h"
+#include "gossip/wire_name.h"
 
 /* ---- field checks ---------------------------------------------------- */
 
@@ -98,76 +98,76 @@ static bool body_ok(const struct gossip_wire_msg *m)
 
 /* ---- encode ------------------------------------------------------------ */
 
-static void put_name(struct wbuf *w, const char *name)
+static void put_name(struct vrd_writer *w, const char *name)
 {
 	size_t n = strlen(name);
 
-	wbuf_u16(w, (uint16_t)n);
-	wbuf_put(w, name, n);
+	vrd_writer_u16(w, (uint16_t)n);
+	vrd_writer_put(w, name, n);
 }
 
-static void put_bytes(struct wbuf *w, const struct gossip_wire_bytes *b)
+static void put_bytes(struct vrd_writer *w, const struct gossip_wire_bytes *b)
 {
-	wbuf_u16(w, (uint16_t)b->len);
-	wbuf_put(w, b->p, b->len);
+	vrd_writer_u16(w, (uint16_t)b->len);
+	vrd_writer_put(w, b->p, b->len);
 }
 
-static void put_member(struct wbuf *w, const struct gossip_wire_member *m)
+static void put_member(struct vrd_writer *w, const struct gossip_wire_member *m)
 {
 	put_name(w, m->name);
-	wbuf_u32(w, m->addr);
-	wbuf_u16(w, m->port);
-	wbuf_u64(w, m->incarnation);
-	wbuf_u8(w, m->state);
+	vrd_writer_u32(w, m->addr);
+	vrd_writer_u16(w, m->port);
+	vrd_writer_u64(w, m->incarnation);
+	vrd_writer_u8(w, m->state);
 	put_bytes(w, &m->cert);
 }
 
-static void put_query(struct wbuf *w, uint64_t id, const char *origin,
+static void put_query(struct vrd_writer *w, uint64_t id, const char *origin,
 		      const uint16_t *budget, uint32_t vn,
 		      const struct vrd_mac *mac)
 {
-	wbuf_u64(w, id);
+	vrd_writer_u64(w, id);
 	put_name(w, origin);
 	if (budget) {
-		wbuf_u16(w, *budget);
+		vrd_writer_u16(w, *budget);
 	}
-	wbuf_u32(w, vn);
-	wbuf_put(w, mac->b, sizeof(mac->b));
+	vrd_writer_u32(w, vn);
+	vrd_writer_put(w, mac->b, sizeof(mac->b));
 }
 
-static void put_body(struct wbuf *w, const struct gossip_wire_msg *m)
+static void put_body(struct vrd_writer *w, const struct gossip_wire_msg *m)
 {
 	switch (m->type) {
 	case GOSSIP_MSG_HELLO:
 		put_bytes(w, &m->hello.cert);
-		wbuf_u64(w, m->hello.incarnation);
-		wbuf_u32(w, m->hello.addr);
-		wbuf_u16(w, m->hello.port);
+		vrd_writer_u64(w, m->hello.incarnation);
+		vrd_writer_u32(w, m->hello.addr);
+		vrd_writer_u16(w, m->hello.port);
 		break;
 	case GOSSIP_MSG_PING:
-		wbuf_u32(w, m->probe.probe_id);
+		vrd_writer_u32(w, m->probe.probe_id);
 		break;
 	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_PING_REQ:
-		wbuf_u32(w, m->probe.probe_id);
+		vrd_writer_u32(w, m->probe.probe_id);
 		put_name(w, m->probe.target);
 		break;
 	case GOSSIP_MSG_RECORDS:
-		wbuf_u16(w, (uint16_t)m->records.count);
+		vrd_writer_u16(w, (uint16_t)m->records.count);
 		for (unsigned i = 0; i < m->records.count; i++) {
 			put_bytes(w, &m->records.rec[i]);
 		}
 		break;
 	case GOSSIP_MSG_DIGEST:
 	case GOSSIP_MSG_PULL:
-		wbuf_u16(w, (uint16_t)m->seqs.count);
+		vrd_writer_u16(w, (uint16_t)m->seqs.count);
 		for (unsigned i = 0; i < m->seqs.count; i++) {
 			put_name(w, m->seqs.e[i].origin);
-			wbuf_u64(w, m->seqs.e[i].origin_seq);
+			vrd_writer_u64(w, m->seqs.e[i].origin_seq);
 		}
 		break;
 	case GOSSIP_MSG_MEMBERS:
-		wbuf_u16(w, (uint16_t)m->members.count);
+		vrd_writer_u16(w, (uint16_t)m->members.count);
 		for (unsigned i = 0; i < m->members.count; i++) {
 			put_member(w, &m->members.m[i]);
 		}
@@ -179,23 +179,23 @@ static void put_body(struct wbuf *w, const struct gossip_wire_msg *m)
 	case GOSSIP_MSG_ANSWER:
 		put_query(w, m->answer.query_id, m->answer.origin, NULL,
 			  m->answer.vn, &m->answer.mac);
-		wbuf_u8(w, m->answer.router[0] ? 1 : 0);
+		vrd_writer_u8(w, m->answer.router[0] ? 1 : 0);
 		if (m->answer.router[0]) {
 			put_name(w, m->answer.router);
 		}
-		wbuf_u16(w, (uint16_t)m->answer.count);
+		vrd_writer_u16(w, (uint16_t)m->answer.count);
 		for (unsigned i = 0; i < m->answer.count; i++) {
-			wbuf_u32(w, m->answer.a[i].ip);
-			wbuf_u64(w, m->answer.a[i].last_seen_ms);
+			vrd_writer_u32(w, m->answer.a[i].ip);
+			vrd_writer_u64(w, m->answer.a[i].last_seen_ms);
 		}
 		break;
 	case GOSSIP_MSG_NEIGHBOR:
-		wbuf_u8(w, m->neighbor.op);
+		vrd_writer_u8(w, m->neighbor.op);
 		break;
 	case GOSSIP_MSG_DIRECT:
 		put_name(w, m->direct.from);
 		put_name(w, m->direct.to);
-		wbuf_u8(w, m->direct.hops);
+		vrd_writer_u8(w, m->direct.hops);
 		put_bytes(w, &m->direct.payload);
 		break;
 	}
@@ -204,13 +204,14 @@ static void put_body(struct wbuf *w, const struct gossip_wire_msg *m)
 int gossip_wire_encode(uint8_t *out, size_t cap, size_t *len,
 		       const struct gossip_wire_msg *m)
 {
-	struct wbuf w = {.p = out, .cap = cap};
+	struct vrd_writer w;
 
 	if (!name_ok(m->sender) || !body_ok(m)) {
 		return -EINVAL;
 	}
-	wbuf_u8(&w, GOSSIP_WIRE_VERSION);
-	wbuf_u8(&w, m->type);
+	vrd_writer_init(&w, out, cap);
+	vrd_writer_u8(&w, GOSSIP_WIRE_VERSION);
+	vrd_writer_u8(&w, m->type);
 	put_name(&w, m->sender);
 	put_body(&w, m);
 	if (w.overflow) {
@@ -222,48 +223,43 @@ int gossip_wire_encode(uint8_t *out, size_t cap, size_t *len,
 
 /* ---- decode ------------------------------------------------------------ */
 
-static bool get_name(struct rbuf *r, char name[VRD_NAME_MAX + 1])
+static bool get_name(struct vrd_reader *r, char name[VRD_NAME_MAX + 1])
 {
-	return rbuf_name(r, rbuf_u16(r), name);
+	return name_read(r, vrd_reader_u16(r), name);
 }
 
-static void get_bytes(struct rbuf *r, struct gossip_wire_bytes *b)
+static void get_bytes(struct vrd_reader *r, struct gossip_wire_bytes *b)
 {
-	b->len = rbuf_u16(r);
-	b->p = rbuf_get(r, b->len);
+	b->len = vrd_reader_u16(r);
+	b->p = vrd_reader_get(r, b->len);
 	if (!b->p) {
 		b->len = 0; /* short: latched in r, and refused by the check */
 	}
 }
 
-static bool get_query(struct rbuf *r, uint64_t *id, char *origin,
+static bool get_query(struct vrd_reader *r, uint64_t *id, char *origin,
 		      uint16_t *budget, uint32_t *vn, struct vrd_mac *mac)
 {
-	const uint8_t *b;
-
-	*id = rbuf_u64(r);
+	*id = vrd_reader_u64(r);
 	if (!get_name(r, origin)) {
 		return false;
 	}
 	if (budget) {
-		*budget = rbuf_u16(r);
+		*budget = vrd_reader_u16(r);
 	}
-	*vn = rbuf_u32(r);
-	b = rbuf_get(r, sizeof(mac->b));
-	if (b) {
-		memcpy(mac->b, b, sizeof(mac->b));
-	}
+	*vn = vrd_reader_u32(r);
+	vrd_reader_copy(r, mac->b, sizeof(mac->b));
 	return !r->short_read;
 }
 
 /* A u16 count, refused above max. */
-static bool get_count(struct rbuf *r, unsigned *count, unsigned max)
+static bool get_count(struct vrd_reader *r, unsigned *count, unsigned max)
 {
-	*count = rbuf_u16(r);
+	*count = vrd_reader_u16(r);
 	return !r->short_read && *count <= max;
 }
 
-static bool get_records(struct rbuf *r, struct gossip_wire_records *rs)
+static bool get_records(struct vrd_reader *r, struct gossip_wire_records *rs)
 {
 	if (!get_count(r, &rs->count, GOSSIP_WIRE_RECORDS_MAX)) {
 		return false;
@@ -277,7 +273,7 @@ static bool get_records(struct rbuf *r, struct gossip_wire_records *rs)
 	return true;
 }
 
-static bool get_seqs(struct rbuf *r, struct gossip_wire_seqs *s)
+static bool get_seqs(struct vrd_reader *r, struct gossip_wire_seqs *s)
 {
 	if (!get_count(r, &s->count, GOSSIP_WIRE_DIGEST_MAX)) {
 		return false;
@@ -286,12 +282,12 @@ static bool get_seqs(struct rbuf *r, struct gossip_wire_seqs *s)
 		if (!get_name(r, s->e[i].origin)) {
 			return false;
 		}
-		s->e[i].origin_seq = rbuf_u64(r);
+		s->e[i].origin_seq = vrd_reader_u64(r);
 	}
 	return true;
 }
 
-static bool get_members(struct rbuf *r, struct gossip_wire_members *ms)
+static bool get_members(struct vrd_reader *r, struct gossip_wire_members *ms)
 {
 	if (!get_count(r, &ms->count, GOSSIP_WIRE_MEMBERS_MAX)) {
 		return false;
@@ -302,10 +298,10 @@ static bool get_members(struct rbuf *r, struct gossip_wire_members *ms)
 		if (!get_name(r, m->name)) {
 			return false;
 		}
-		m->addr = rbuf_u32(r);
-		m->port = rbuf_u16(r);
-		m->incarnation = rbuf_u64(r);
-		m->state = rbuf_u8(r);
+		m->addr = vrd_reader_u32(r);
+		m->port = vrd_reader_u16(r);
+		m->incarnation = vrd_reader_u64(r);
+		m->state = vrd_reader_u8(r);
 		get_bytes(r, &m->cert);
 		if (r->short_read || !member_ok(m)) {
 			return false;
@@ -314,14 +310,14 @@ static bool get_members(struct rbuf *r, struct gossip_wire_members *ms)
 	return true;
 }
 
-static bool get_answer(struct rbuf *r, struct gossip_wire_answer *a)
+static bool get_answer(struct vrd_reader *r, struct gossip_wire_answer *a)
 {
 	uint8_t has;
 
 	if (!get_query(r, &a->query_id, a->origin, NULL, &a->vn, &a->mac)) {
 		return false;
 	}
-	has = rbuf_u8(r);
+	has = vrd_reader_u8(r);
 	a->router[0] = '\0';
 	if (has > 1 || (has && !get_name(r, a->router))) {
 		return false;
@@ -330,39 +326,39 @@ static bool get_answer(struct rbuf *r, struct gossip_wire_answer *a)
 		return false;
 	}
 	for (unsigned i = 0; i < a->count; i++) {
-		a->a[i].ip = rbuf_u32(r);
-		a->a[i].last_seen_ms = rbuf_u64(r);
+		a->a[i].ip = vrd_reader_u32(r);
+		a->a[i].last_seen_ms = vrd_reader_u64(r);
 	}
 	return has || a->count == 0;
 }
 
-static bool get_direct(struct rbuf *r, struct gossip_wire_direct *d)
+static bool get_direct(struct vrd_reader *r, struct gossip_wire_direct *d)
 {
 	if (!get_name(r, d->from) || !get_name(r, d->to)) {
 		return false;
 	}
-	d->hops = rbuf_u8(r);
+	d->hops = vrd_reader_u8(r);
 	get_bytes(r, &d->payload);
 	return !r->short_read && d->hops <= 1 && d->payload.len >= 1 &&
 	       d->payload.len <= GOSSIP_WIRE_DIRECT_MAX;
 }
 
-static bool get_body(struct rbuf *r, struct gossip_wire_msg *m)
+static bool get_body(struct vrd_reader *r, struct gossip_wire_msg *m)
 {
 	switch (m->type) {
 	case GOSSIP_MSG_HELLO:
 		get_bytes(r, &m->hello.cert);
-		m->hello.incarnation = rbuf_u64(r);
-		m->hello.addr = rbuf_u32(r);
-		m->hello.port = rbuf_u16(r);
+		m->hello.incarnation = vrd_reader_u64(r);
+		m->hello.addr = vrd_reader_u32(r);
+		m->hello.port = vrd_reader_u16(r);
 		return cert_len_ok(m->hello.cert.len) && m->hello.port != 0;
 	case GOSSIP_MSG_PING:
-		m->probe.probe_id = rbuf_u32(r);
+		m->probe.probe_id = vrd_reader_u32(r);
 		m->probe.target[0] = '\0';
 		return true;
 	case GOSSIP_MSG_ACK:
 	case GOSSIP_MSG_PING_REQ:
-		m->probe.probe_id = rbuf_u32(r);
+		m->probe.probe_id = vrd_reader_u32(r);
 		return get_name(r, m->probe.target);
 	case GOSSIP_MSG_RECORDS:
 		return get_records(r, &m->records);
@@ -378,7 +374,7 @@ static bool get_body(struct rbuf *r, struct gossip_wire_msg *m)
 	case GOSSIP_MSG_ANSWER:
 		return get_answer(r, &m->answer);
 	case GOSSIP_MSG_NEIGHBOR:
-		m->neighbor.op = rbuf_u8(r);
+		m->neighbor.op = vrd_reader_u8(r);
 		return m->neighbor.op >= GOSSIP_WIRE_JOIN &&
 		       m->neighbor.op <= GOSSIP_WIRE_GRAFT;
 	case GOSSIP_MSG_DIRECT:
@@ -391,16 +387,17 @@ static bool get_body(struct rbuf *r, struct gossip_wire_msg *m)
 int gossip_wire_decode(const uint8_t *p, size_t len,
 		       struct gossip_wire_msg *out)
 {
-	struct rbuf r = {.p = p, .len = len};
+	struct vrd_reader r;
 
-	if (rbuf_u8(&r) != GOSSIP_WIRE_VERSION) {
+	vrd_reader_init(&r, p, len);
+	if (vrd_reader_u8(&r) != GOSSIP_WIRE_VERSION) {
 		return -EBADMSG;
 	}
-	out->type = rbuf_u8(&r);
+	out->type = vrd_reader_u8(&r);
 	if (!get_name(&r, out->sender) || !get_body(&r, out)) {
 		return -EBADMSG;
 	}
-	if (r.short_read || r.off != r.len) {
+	if (!vrd_reader_done(&r)) {
 		return -EBADMSG;
 	}
 	return 0;

@@ -6,7 +6,6 @@
  * (vrd_row_encode / vrd_row_decode); this file frames it.
  */
 #include "vrctl/ctlproto.h"
-#include "vrctl/ctl_bytes.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,38 +13,34 @@
 
 /* ---- encoding ------------------------------------------------------- */
 
-/* Starts a frame of at most VRD_CTL_FRAME_MAX: room for all of it, the
- * length left to frame_end. Returns where the frame starts, or -1. */
-static int frame_begin(struct vrd_buf *b, uint8_t type, size_t *start)
+/* Starts a frame at the end of b: room for all VRD_CTL_FRAME_MAX of it,
+ * and w over that room, its length left to frame_end. */
+static int frame_begin(struct vrd_buf *b, uint8_t type, struct vrd_writer *w)
 {
 	if (vrd_buf_reserve(b, 4 + (size_t)VRD_CTL_FRAME_MAX) < 0) {
 		return -ENOMEM;
 	}
-	*start = b->len;
-	put_u32(b, 0);
-	put_u8(b, type);
+	vrd_writer_init(w, b->data + b->len, 4 + (size_t)VRD_CTL_FRAME_MAX);
+	vrd_writer_u32(w, 0);
+	vrd_writer_u8(w, type);
 	return 0;
 }
 
-static void frame_end(struct vrd_buf *b, size_t start)
+/* Appends the frame w holds to b, its length in front: 0, or -EMSGSIZE
+ * when it outgrew VRD_CTL_FRAME_MAX (b is left as it was). */
+static int frame_end(struct vrd_buf *b, const struct vrd_writer *w)
 {
-	uint32_t len = (uint32_t)(b->len - start - 4);
-
-	b->data[start] = (uint8_t)(len >> 24);
-	b->data[start + 1] = (uint8_t)(len >> 16);
-	b->data[start + 2] = (uint8_t)(len >> 8);
-	b->data[start + 3] = (uint8_t)len;
-}
-
-/* Would n more bytes keep the frame begun at start within the limit? */
-static bool frame_fits(const struct vrd_buf *b, size_t start, size_t n)
-{
-	return b->len - start - 4 + n <= VRD_CTL_FRAME_MAX;
+	if (w->overflow) {
+		return -EMSGSIZE;
+	}
+	vrd_put_be32(w->p, (uint32_t)(w->len - 4));
+	b->len += w->len;
+	return 0;
 }
 
 int vrd_ctl_put_request(struct vrd_buf *b, int argc, char *const argv[])
 {
-	size_t start;
+	struct vrd_writer w;
 	int err;
 
 	if (argc < 1 || argc > VRD_CTL_ARGS_MAX) {
@@ -56,43 +51,36 @@ int vrd_ctl_put_request(struct vrd_buf *b, int argc, char *const argv[])
 			return -EINVAL;
 		}
 	}
-	err = frame_begin(b, VRD_CTL_REQUEST, &start);
+	err = frame_begin(b, VRD_CTL_REQUEST, &w);
 	if (err < 0) {
 		return err;
 	}
-	put_u8(b, VRD_CTL_VERSION);
-	put_u8(b, (uint8_t)argc);
+	vrd_writer_u8(&w, VRD_CTL_VERSION);
+	vrd_writer_u8(&w, (uint8_t)argc);
 	for (int i = 0; i < argc; i++) {
 		size_t n = strlen(argv[i]);
 
-		if (!frame_fits(b, start, 2 + n)) {
-			b->len = start;
-			return -EMSGSIZE;
-		}
-		put_u16(b, (uint16_t)n);
-		put_bytes(b, argv[i], n);
+		vrd_writer_u16(&w, (uint16_t)n);
+		vrd_writer_put(&w, argv[i], n);
 	}
-	frame_end(b, start);
-	return 0;
+	return frame_end(b, &w);
 }
 
 int vrd_ctl_put_row(struct vrd_buf *b, const struct vrd_row *row)
 {
-	size_t start;
+	struct vrd_writer w;
 	int err;
 
-	err = frame_begin(b, VRD_CTL_ROW, &start);
+	err = frame_begin(b, VRD_CTL_ROW, &w);
 	if (err < 0) {
 		return err;
 	}
 	/* VRD_ROW_BODY_MAX is far under the frame limit */
-	err = vrd_row_encode(b, row);
+	err = vrd_row_write(&w, row);
 	if (err < 0) {
-		b->len = start;
 		return err;
 	}
-	frame_end(b, start);
-	return 0;
+	return frame_end(b, &w);
 }
 
 static bool kind_valid(uint8_t k)
@@ -103,56 +91,58 @@ static bool kind_valid(uint8_t k)
 int vrd_ctl_put_end(struct vrd_buf *b, const struct vrd_reply *rep)
 {
 	size_t ml = strnlen(rep->message, sizeof(rep->message));
-	size_t start;
+	struct vrd_writer w;
 	int err;
 
 	if (rep->status > 0 || !kind_valid(rep->kind) ||
 	    rep->fixed > VRD_ROW_FIELDS_MAX || ml > VRD_REPLY_MSG_MAX) {
 		return -EINVAL;
 	}
-	err = frame_begin(b, VRD_CTL_END, &start);
+	err = frame_begin(b, VRD_CTL_END, &w);
 	if (err < 0) {
 		return err;
 	}
-	put_u32(b, (uint32_t)rep->status);
-	put_u8(b, rep->kind);
-	put_u8(b, rep->fixed);
-	put_u16(b, (uint16_t)ml);
-	put_bytes(b, rep->message, ml);
-	frame_end(b, start);
-	return 0;
+	vrd_writer_u32(&w, (uint32_t)rep->status);
+	vrd_writer_u8(&w, rep->kind);
+	vrd_writer_u8(&w, rep->fixed);
+	vrd_writer_u16(&w, (uint16_t)ml);
+	vrd_writer_put(&w, rep->message, ml);
+	return frame_end(b, &w);
 }
 
 /* The rows rep keeps encoded (vrctl/row.h: u16 length, body), each as one
  * ROW frame. */
 static int put_stored_rows(struct vrd_buf *b, const struct vrd_reply *rep)
 {
-	const uint8_t *p = rep->rows.data;
-	size_t off = 0, n = rep->nrows - (rep->pending ? 1 : 0);
+	size_t n = rep->nrows - (rep->pending ? 1 : 0);
+	struct vrd_reader r;
+	struct vrd_writer w;
 
+	if (rep->rows.len == 0) {
+		return 0;
+	}
 	/* 4 + 1 bytes of frame header for 2 of stored length */
 	if (n > (SIZE_MAX / 2 - rep->rows.len) / 3 ||
 	    vrd_buf_reserve(b, rep->rows.len + 3 * n) < 0) {
 		return -ENOMEM;
 	}
-	while (off < rep->rows.len) {
-		size_t len, start = b->len;
+	vrd_reader_init(&r, rep->rows.data, rep->rows.len);
+	vrd_writer_init(&w, b->data + b->len, b->cap - b->len);
+	while (vrd_reader_left(&r) > 0) {
+		size_t len = vrd_reader_u16(&r);
+		const uint8_t *body = vrd_reader_get(&r, len);
 
-		if (rep->rows.len - off < 2) {
+		if (!body || len == 0 || len > VRD_ROW_BODY_MAX) {
 			return -EBADMSG;
 		}
-		len = (size_t)p[off] << 8 | p[off + 1];
-		off += 2;
-		if (len == 0 || len > VRD_ROW_BODY_MAX ||
-		    len > rep->rows.len - off || b->cap - b->len < 5 + len) {
-			return -EBADMSG;
-		}
-		put_u32(b, 0);
-		put_u8(b, VRD_CTL_ROW);
-		put_bytes(b, p + off, len);
-		frame_end(b, start);
-		off += len;
+		vrd_writer_u32(&w, (uint32_t)(1 + len));
+		vrd_writer_u8(&w, VRD_CTL_ROW);
+		vrd_writer_put(&w, body, len);
 	}
+	if (w.overflow) {
+		return -EBADMSG;
+	}
+	b->len += w.len;
 	return 0;
 }
 
@@ -196,8 +186,7 @@ long vrd_ctl_frame(const uint8_t *p, size_t len, uint8_t *type,
 	if (len < 4) {
 		return 0;
 	}
-	n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-	    p[3];
+	n = vrd_get_be32(p);
 	if (n == 0 || n > VRD_CTL_FRAME_MAX) {
 		return -EBADMSG;
 	}
@@ -213,23 +202,25 @@ long vrd_ctl_frame(const uint8_t *p, size_t len, uint8_t *type,
 int vrd_ctl_parse_request(const uint8_t *body, size_t len,
 			  struct vrd_ctl_request *out)
 {
-	struct reader r = {body, len};
+	struct vrd_reader r;
 	uint8_t version, argc;
 
-	if (!get_u8(&r, &version) || version != VRD_CTL_VERSION ||
-	    !get_u8(&r, &argc) || argc < 1 || argc > VRD_CTL_ARGS_MAX) {
+	vrd_reader_init(&r, body, len);
+	version = vrd_reader_u8(&r);
+	argc = vrd_reader_u8(&r);
+	if (version != VRD_CTL_VERSION || argc < 1 || argc > VRD_CTL_ARGS_MAX) {
 		return -EBADMSG;
 	}
 	memset(out, 0, sizeof(*out));
 	for (unsigned i = 0; i < argc; i++) {
-		uint16_t n;
+		uint16_t n = vrd_reader_u16(&r);
 
-		if (!get_u16(&r, &n) || n > VRD_CTL_ARG_MAX ||
-		    !get_text(&r, n, out->argv[i])) {
+		if (n > VRD_CTL_ARG_MAX ||
+		    !vrd_reader_text(&r, n, out->argv[i])) {
 			return -EBADMSG;
 		}
 	}
-	if (r.left != 0) {
+	if (!vrd_reader_done(&r)) {
 		return -EBADMSG;
 	}
 	out->argc = argc;
@@ -243,16 +234,20 @@ int vrd_ctl_parse_row(const uint8_t *body, size_t len, struct vrd_row *out)
 
 int vrd_ctl_parse_end(const uint8_t *body, size_t len, struct vrd_reply *rep)
 {
-	struct reader r = {body, len};
 	char msg[VRD_REPLY_MSG_MAX + 1];
+	struct vrd_reader r;
 	uint8_t kind, fixed;
 	uint32_t status;
 	uint16_t ml;
 
-	if (!get_u32(&r, &status) || (int32_t)status > 0 ||
-	    !get_u8(&r, &kind) || !kind_valid(kind) || !get_u8(&r, &fixed) ||
-	    fixed > VRD_ROW_FIELDS_MAX || !get_u16(&r, &ml) ||
-	    ml > VRD_REPLY_MSG_MAX || !get_text(&r, ml, msg) || r.left != 0) {
+	vrd_reader_init(&r, body, len);
+	status = vrd_reader_u32(&r);
+	kind = vrd_reader_u8(&r);
+	fixed = vrd_reader_u8(&r);
+	ml = vrd_reader_u16(&r);
+	if ((int32_t)status > 0 || !kind_valid(kind) ||
+	    fixed > VRD_ROW_FIELDS_MAX || ml > VRD_REPLY_MSG_MAX ||
+	    !vrd_reader_text(&r, ml, msg) || !vrd_reader_done(&r)) {
 		return -EBADMSG;
 	}
 	rep->status = (int32_t)status;

@@ -5,7 +5,6 @@
  * then the virtual network, how it was learned, and the times.
  */
 #include "vrctl/row.h"
-#include "vrctl/ctl_bytes.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -306,9 +305,51 @@ static size_t row_size(const struct vrd_row *row)
 	return size;
 }
 
+/* row, which row_size() has passed, into w. */
+static void row_put(struct vrd_writer *w, const struct vrd_row *row)
+{
+	vrd_writer_u8(w, (uint8_t)row->n);
+	for (unsigned i = 0; i < row->n; i++) {
+		const struct vrd_field *f = &row->f[i];
+		size_t nl = strlen(f->name);
+
+		vrd_writer_u8(w, (uint8_t)nl);
+		vrd_writer_put(w, f->name, nl);
+		vrd_writer_u8(w, f->type);
+		switch (f->type) {
+		case VRD_FIELD_STR:
+			vrd_writer_u16(w, (uint16_t)strlen(f->v.s));
+			vrd_writer_put(w, f->v.s, strlen(f->v.s));
+			break;
+		case VRD_FIELD_U64:
+		case VRD_FIELD_TIME:
+			vrd_writer_u64(w, f->v.u);
+			break;
+		case VRD_FIELD_I64:
+			vrd_writer_u64(w, (uint64_t)f->v.i);
+			break;
+		case VRD_FIELD_BOOL:
+			vrd_writer_u8(w, f->v.b ? 1 : 0);
+			break;
+		case VRD_FIELD_NULL:
+			break;
+		}
+	}
+}
+
+int vrd_row_write(struct vrd_writer *w, const struct vrd_row *row)
+{
+	if (row_size(row) == 0) {
+		return -EINVAL;
+	}
+	row_put(w, row);
+	return 0;
+}
+
 int vrd_row_encode(struct vrd_buf *b, const struct vrd_row *row)
 {
 	size_t size = row_size(row);
+	struct vrd_writer w;
 
 	if (size == 0) {
 		return -EINVAL;
@@ -316,81 +357,61 @@ int vrd_row_encode(struct vrd_buf *b, const struct vrd_row *row)
 	if (vrd_buf_reserve(b, size) < 0) {
 		return -ENOMEM;
 	}
-	put_u8(b, (uint8_t)row->n);
-	for (unsigned i = 0; i < row->n; i++) {
-		const struct vrd_field *f = &row->f[i];
-		size_t nl = strlen(f->name);
-
-		put_u8(b, (uint8_t)nl);
-		put_bytes(b, f->name, nl);
-		put_u8(b, f->type);
-		switch (f->type) {
-		case VRD_FIELD_STR:
-			put_u16(b, (uint16_t)strlen(f->v.s));
-			put_bytes(b, f->v.s, strlen(f->v.s));
-			break;
-		case VRD_FIELD_U64:
-		case VRD_FIELD_TIME:
-			put_u64(b, f->v.u);
-			break;
-		case VRD_FIELD_I64:
-			put_u64(b, (uint64_t)f->v.i);
-			break;
-		case VRD_FIELD_BOOL:
-			put_u8(b, f->v.b ? 1 : 0);
-			break;
-		case VRD_FIELD_NULL:
-			break;
-		}
-	}
+	vrd_writer_init(&w, b->data + b->len, size);
+	/* size counts every byte: w cannot overflow */
+	row_put(&w, row);
+	b->len += w.len;
 	return 0;
 }
 
-static bool get_field(struct reader *r, struct vrd_field *f)
+static bool get_field(struct vrd_reader *r, struct vrd_field *f)
 {
 	uint8_t nl, type, b;
 	uint16_t sl;
 
 	memset(f, 0, sizeof(*f));
-	if (!get_u8(r, &nl) || nl == 0 || nl > VRD_FIELD_NAME_MAX ||
-	    !get_text(r, nl, f->name) || !get_u8(r, &type) ||
-	    !type_valid(type)) {
+	nl = vrd_reader_u8(r);
+	if (nl == 0 || nl > VRD_FIELD_NAME_MAX ||
+	    !vrd_reader_text(r, nl, f->name)) {
+		return false;
+	}
+	type = vrd_reader_u8(r);
+	if (!type_valid(type)) {
 		return false;
 	}
 	f->type = type;
 	switch (type) {
 	case VRD_FIELD_STR:
-		return get_u16(r, &sl) && sl <= VRD_FIELD_STR_MAX &&
-		       get_text(r, sl, f->v.s);
+		sl = vrd_reader_u16(r);
+		return sl <= VRD_FIELD_STR_MAX &&
+		       vrd_reader_text(r, sl, f->v.s);
 	case VRD_FIELD_U64:
 	case VRD_FIELD_TIME:
-		return get_u64(r, &f->v.u);
-	case VRD_FIELD_I64: {
-		uint64_t u;
-
-		if (!get_u64(r, &u)) {
-			return false;
-		}
-		f->v.i = (int64_t)u;
-		return true;
-	}
+		f->v.u = vrd_reader_u64(r);
+		break;
+	case VRD_FIELD_I64:
+		f->v.i = (int64_t)vrd_reader_u64(r);
+		break;
 	case VRD_FIELD_BOOL:
-		if (!get_u8(r, &b) || b > 1) {
+		b = vrd_reader_u8(r);
+		if (b > 1) {
 			return false;
 		}
 		f->v.b = b;
-		return true;
+		break;
 	}
-	return true; /* VRD_FIELD_NULL: no value */
+	return !r->short_read; /* VRD_FIELD_NULL: no value */
 }
 
 int vrd_row_decode(const uint8_t *body, size_t len, struct vrd_row *out)
 {
-	struct reader r = {body, len};
+	struct vrd_reader r;
 	uint8_t n;
 
 	out->n = 0;
-	if (!get_u8(&r, &n) || n > VRD_ROW_FIELDS_MAX) {
+	vrd_reader_init(&r, body, len);
+	n = vrd_reader_u8(&r);
+	if (n > VRD_ROW_FIELDS_MAX) {
 		return -EBADMSG;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -398,7 +419,7 @@ int vrd_row_decode(const uint8_t *body, size_t len, struct vrd_row *out)
 			return -EBADMSG;
 		}
 	}
-	if (r.left != 0) {
+	if (!vrd_reader_done(&r)) {
 		return -EBADMSG;
 	}
 	out->n = n;
@@ -429,12 +450,6 @@ void vrd_reply_free(struct vrd_reply *rep)
 	rep->nrows = 0;
 }
 
-static void stored_len_set(uint8_t *p, size_t len)
-{
-	p[0] = (uint8_t)(len >> 8);
-	p[1] = (uint8_t)len;
-}
-
 int vrd_reply_finish(struct vrd_reply *rep)
 {
 	size_t mark = rep->rows.len;
@@ -457,8 +472,8 @@ int vrd_reply_finish(struct vrd_reply *rep)
 		}
 		return rep->err;
 	}
-	stored_len_set(rep->rows.data + mark,
-		       rep->rows.len - mark - STORED_LEN);
+	vrd_put_be16(rep->rows.data + mark,
+		     (uint16_t)(rep->rows.len - mark - STORED_LEN));
 	return rep->err;
 }
 
@@ -502,7 +517,7 @@ int vrd_reply_append(struct vrd_reply *rep, const uint8_t *body, size_t len)
 	if (vrd_buf_reserve(&rep->rows, STORED_LEN + len) < 0) {
 		return -ENOMEM;
 	}
-	stored_len_set(rep->rows.data + rep->rows.len, len);
+	vrd_put_be16(rep->rows.data + rep->rows.len, (uint16_t)len);
 	memcpy(rep->rows.data + rep->rows.len + STORED_LEN, body, len);
 	rep->rows.len += STORED_LEN + len;
 	rep->nrows++;
@@ -513,28 +528,22 @@ int vrd_reply_foreach(const struct vrd_reply *rep,
 		      int (*fn)(const struct vrd_row *row, void *arg),
 		      void *arg)
 {
-	const uint8_t *p = rep->rows.data;
-	size_t off = 0, left = rep->rows.len;
+	struct vrd_reader r;
 	struct vrd_row row;
 	int rc;
 
 	if (rep->err) {
 		return rep->err;
 	}
-	while (off < left) {
-		size_t len;
-
+	vrd_reader_init(&r, rep->rows.data, rep->rows.len);
+	while (vrd_reader_left(&r) > 0) {
 		/* written by vrd_reply_finish/append only; checked anyway */
-		if (left - off < STORED_LEN) {
+		size_t len = vrd_reader_u16(&r);
+		const uint8_t *body = vrd_reader_get(&r, len);
+
+		if (!body || vrd_row_decode(body, len, &row) < 0) {
 			return -EBADMSG;
 		}
-		len = (size_t)p[off] << 8 | p[off + 1];
-		off += STORED_LEN;
-		if (len > left - off ||
-		    vrd_row_decode(p + off, len, &row) < 0) {
-			return -EBADMSG;
-		}
-		off += len;
 		rc = fn(&row, arg);
 		if (rc != 0) {
 			return rc;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/bytes.h"
 #include "tables/tables.h"
 
 #define VRD_ROW_FIELDS_MAX 24
@@ -86,6 +87,9 @@ void vrd_buf_consume(struct vrd_buf *b, size_t n);
 /* Appends row's body to b: 0, -EINVAL (a field name, type or string a
  * ROW cannot carry), -ENOMEM; b is left as it was on failure. */
 int vrd_row_encode(struct vrd_buf *b, const struct vrd_row *row);
+/* The same body into w: 0 or -EINVAL as above (w untouched); a body that
+ * does not fit latches w's overflow. */
+int vrd_row_write(struct vrd_writer *w, const struct vrd_row *row);
 /* Exactly one canonical body: 0, or -EBADMSG (out->n is 0 then). */
 int vrd_row_decode(const uint8_t *body, size_t len, struct vrd_row *out);
 
