@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capture/frame.h"
+#include "base/bytes.h"
 #include "base/counter.h"
 
 #define ETH_HLEN 14
@@ -14,17 +15,6 @@
 #define ARP_FIXED 8 /* htype, ptype, hlen, plen, op */
 #define ARP_ETH_IPV4 28
 #define IPV4_HMIN 20
-
-static uint16_t load16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t load32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
 
 static void load_mac(struct vrd_mac *m, const uint8_t *p)
 {
@@ -41,10 +31,10 @@ static int parse_arp(const uint8_t *p, size_t len, struct capture_frame *f)
 	if (len < ARP_FIXED) {
 		return -CAPTURE_DROP_TRUNCATED;
 	}
-	if (load16(p) != 1) {
+	if (vrd_get_be16(p) != 1) {
 		return -CAPTURE_DROP_BAD_HTYPE;
 	}
-	if (load16(p + 2) != CAPTURE_ETH_IPV4) {
+	if (vrd_get_be16(p + 2) != CAPTURE_ETH_IPV4) {
 		return -CAPTURE_DROP_BAD_PTYPE;
 	}
 	if (p[4] != 6) {
@@ -56,7 +46,7 @@ static int parse_arp(const uint8_t *p, size_t len, struct capture_frame *f)
 	if (len < ARP_ETH_IPV4) {
 		return -CAPTURE_DROP_TRUNCATED;
 	}
-	f->op = load16(p + 6);
+	f->op = vrd_get_be16(p + 6);
 	if (f->ethertype == CAPTURE_ETH_ARP) {
 		if (f->op != CAPTURE_ARP_REQUEST &&
 		    f->op != CAPTURE_ARP_REPLY) {
@@ -71,9 +61,9 @@ static int parse_arp(const uint8_t *p, size_t len, struct capture_frame *f)
 		f->kind = CAPTURE_KIND_RARP;
 	}
 	load_mac(&f->sha, p + 8);
-	f->spa = load32(p + 14);
+	f->spa = vrd_get_be32(p + 14);
 	load_mac(&f->tha, p + 18);
-	f->tpa = load32(p + 24);
+	f->tpa = vrd_get_be32(p + 24);
 	if (vrd_mac_is_zero(&f->sha) || vrd_mac_is_multicast(&f->sha)) {
 		return -CAPTURE_DROP_BAD_SHA;
 	}
@@ -97,15 +87,15 @@ static int parse_ipv4(const uint8_t *p, size_t len, struct capture_frame *f)
 		return -CAPTURE_DROP_BAD_IPV4;
 	}
 	hlen = (size_t)(p[0] & 0x0f) * 4;
-	if (hlen < IPV4_HMIN || load16(p + 2) < hlen) {
+	if (hlen < IPV4_HMIN || vrd_get_be16(p + 2) < hlen) {
 		return -CAPTURE_DROP_BAD_IPV4;
 	}
 	if (len < hlen) {
 		return -CAPTURE_DROP_TRUNCATED;
 	}
 	f->kind = CAPTURE_KIND_IPV4;
-	f->ip_src = load32(p + 12);
-	f->ip_dst = load32(p + 16);
+	f->ip_src = vrd_get_be32(p + 12);
+	f->ip_dst = vrd_get_be32(p + 16);
 	return 0;
 }
 
@@ -131,15 +121,15 @@ int capture_frame_parse(const uint8_t *p, size_t len, struct capture_frame *out)
 	if (vrd_mac_is_multicast(&out->eth_src)) {
 		return -CAPTURE_DROP_SRC_MAC_MULTICAST;
 	}
-	type = load16(p + 12);
+	type = vrd_get_be16(p + 12);
 	if (is_vlan_tpid(type)) {
 		uint16_t vid;
 
 		if (len < ETH_HLEN + VLAN_HLEN) {
 			return -CAPTURE_DROP_TRUNCATED;
 		}
-		vid = load16(p + 14) & 0x0fff;
-		type = load16(p + 16);
+		vid = vrd_get_be16(p + 14) & 0x0fff;
+		type = vrd_get_be16(p + 16);
 		off += VLAN_HLEN;
 		if (is_vlan_tpid(type)) {
 			return -CAPTURE_DROP_DOUBLE_TAGGED;

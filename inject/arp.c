@@ -14,6 +14,7 @@
 
 #include <libnet.h>
 
+#include "base/bytes.h"
 #include "base/clock.h"
 #include "base/log.h"
 
@@ -35,14 +36,6 @@ static const struct vrd_mac mac_broadcast = {
 	{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 static const struct vrd_mac mac_zero;
 static const uint8_t arp_pad[ARP_PAD_LEN];
-
-static void ipv4_put(uint8_t out[4], uint32_t ip)
-{
-	out[0] = (uint8_t)(ip >> 24);
-	out[1] = (uint8_t)(ip >> 16);
-	out[2] = (uint8_t)(ip >> 8);
-	out[3] = (uint8_t)ip;
-}
 
 /*
  * libnet opens an unbound ETH_P_ALL packet socket: left alone it would
@@ -155,8 +148,8 @@ static int arp_send(struct inject *inj, const struct vrd_mac *eth_dst,
 	libnet_ptag_t t;
 	int n, e;
 
-	ipv4_put(spa_b, spa);
-	ipv4_put(tpa_b, tpa);
+	vrd_put_be32(spa_b, spa);
+	vrd_put_be32(tpa_b, tpa);
 	t = libnet_build_arp(ARPHRD_ETHER, ETHERTYPE_IP, 6, 4, op, sha->b,
 			     spa_b, tha->b, tpa_b, arp_pad, sizeof(arp_pad),
 			     inj->ln, inj->arp_tag);

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "dataplane/dp_wire.h"
+#include "base/bytes.h"
 
 #define BUF_MAX (65535 + 64)
 #define MODEL_MAX 4096
@@ -74,7 +75,7 @@ static void datagrams(struct dp_key *rx, const uint8_t *p, size_t n)
 		if (n < 2) {
 			len = n;
 		} else {
-			len = (size_t)p[0] << 8 | p[1];
+			len = vrd_get_be16(p);
 			p += 2;
 			n -= 2;
 			if (len > n) {
@@ -118,7 +119,7 @@ static void counters(struct dp_key *tx, struct dp_key *rx, const uint8_t *p,
 	size_t nm = 0;
 
 	for (; n >= 3 && nm < MODEL_MAX; p += 3, n -= 3) {
-		int16_t d = (int16_t)(p[1] << 8 | p[2]);
+		int16_t d = (int16_t)vrd_get_be16(p + 1);
 		uint8_t pt[8] = {p[0]};
 		struct dp_hdr h;
 		uint64_t c;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dataplane/gso.h"
+#include "base/bytes.h"
 
 #define STRIDE (DP_GSO_PKT_MAX + HEADROOM)
 #define HEADROOM 20
@@ -24,11 +25,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t slots[DP_GSO_SEGS_MAX * STRIDE];
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static int split(struct dp_gso_out *out, uint8_t *in, size_t len)
 {
@@ -45,7 +41,7 @@ static void segment_check(const struct dp_gso_seg *s)
 	size_t ihl = (size_t)(s->data[0] & 0x0f) * 4;
 	uint64_t sum;
 
-	if (s->len > STRIDE - HEADROOM || rd16(s->data + 2) != s->len ||
+	if (s->len > STRIDE - HEADROOM || vrd_get_be16(s->data + 2) != s->len ||
 	    dp_csum_fold(dp_csum_add(0, s->data, ihl)) != 0xffff) {
 		abort();
 	}
@@ -136,7 +132,8 @@ static void mode_coalesce(const uint8_t *data, size_t size)
 	size_t n = 0;
 
 	while (size >= 3 && n < 3 * DP_GSO_SEGS_MAX) {
-		size_t room = (size_t)data[0] * 256, len = rd16(data + 1);
+		size_t room = (size_t)data[0] * 256,
+		       len = vrd_get_be16(data + 1);
 
 		data += 3;
 		size -= 3;

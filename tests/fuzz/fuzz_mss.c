@@ -14,13 +14,9 @@
 #include <string.h>
 
 #include "dataplane/mss.h"
+#include "base/bytes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* One's complement sum of pseudo-header and segment: 0xffff when the
  * checksum is right. Only for packets whose headers were checked. */
@@ -30,11 +26,11 @@ static uint16_t tcp_sum(const uint8_t *ip, size_t ihl, size_t tot)
 	uint32_t sum = 0;
 
 	for (i = 12; i < 20; i += 2) {
-		sum += be16(ip + i);
+		sum += vrd_get_be16(ip + i);
 	}
 	sum += ip[9] + (uint32_t)seglen;
 	for (i = 0; i + 1 < seglen; i += 2) {
-		sum += be16(ip + ihl + i);
+		sum += vrd_get_be16(ip + ihl + i);
 	}
 	if (seglen & 1) {
 		sum += (uint32_t)ip[ihl + seglen - 1] << 8;
@@ -53,9 +49,9 @@ static bool whole_segment(const uint8_t *p, size_t len, size_t *ihl,
 		return false;
 	}
 	*ihl = (size_t)(p[0] & 0x0f) * 4;
-	*tot = be16(p + 2);
+	*tot = vrd_get_be16(p + 2);
 	return *ihl >= 20 && *tot >= *ihl + 20 && *tot <= len && p[9] == 6 &&
-	       (be16(p + 6) & 0x3fff) == 0;
+	       (vrd_get_be16(p + 6) & 0x3fff) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -68,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2) {
 		return 0;
 	}
-	mss_max = be16(data);
+	mss_max = vrd_get_be16(data);
 	len = size - 2;
 	pkt = malloc(len ? len : 1);
 	orig = malloc(len ? len : 1);

@@ -50,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/bytes.h"
 #include "tests/tools/tool_util.h"
 
 #define HDR_LEN 16
@@ -127,9 +128,7 @@ static void conn_reply(struct conn *c)
 {
 	uint8_t buf[8];
 
-	for (int i = 0; i < 8; i++) {
-		buf[i] = (uint8_t)(c->bytes >> (56 - 8 * i));
-	}
+	vrd_put_be64(buf, c->bytes);
 	/* the first bytes this socket sends: the buffer has room */
 	if (send(c->fd, buf, sizeof(buf), MSG_NOSIGNAL) != sizeof(buf)) {
 		conn_finish(c, false, "count not sent: %s", strerror(errno));
@@ -156,8 +155,7 @@ static bool conn_consume(struct conn *c, const uint8_t *p, size_t n)
 			conn_finish(c, false, "bad magic");
 			return false;
 		}
-		c->id = (uint32_t)c->hdr[4] << 24 | (uint32_t)c->hdr[5] << 16 |
-			(uint32_t)c->hdr[6] << 8 | c->hdr[7];
+		c->id = vrd_get_be32(c->hdr + 4);
 	}
 	for (size_t j = take; j < n; j++) {
 		if (p[j] != pattern_byte(c->bytes, c->id)) {
@@ -582,7 +580,7 @@ static void sender_count(struct sender *s, const sigset_t *mask)
 	int64_t deadline = tool_now_ns() + COUNT_NS;
 	uint8_t buf[8];
 	size_t have = 0;
-	uint64_t count = 0;
+	uint64_t count;
 
 	while (have < sizeof(buf)) {
 		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
@@ -610,9 +608,7 @@ static void sender_count(struct sender *s, const sigset_t *mask)
 		}
 		have += n > 0 ? (size_t)n : 0;
 	}
-	for (int i = 0; i < 8; i++) {
-		count = count << 8 | buf[i];
-	}
+	count = vrd_get_be64(buf);
 	if (count != s->bytes) {
 		snprintf(s->error, sizeof(s->error),
 			 "server verified %llu of %llu bytes",
@@ -720,9 +716,7 @@ static int send_main(int argc, char **argv)
 				"max_ack_gap_ms stays 0\n");
 	}
 	s.acked_now = s.acked_base;
-	for (int i = 0; i < 4; i++) {
-		hdr[4 + i] = (uint8_t)(s.id >> (24 - 8 * i));
-	}
+	vrd_put_be32(hdr + 4, s.id);
 	/* the first bytes on a new socket: the buffer has room */
 	if (send(s.fd, hdr, sizeof(hdr), MSG_NOSIGNAL) != sizeof(hdr)) {
 		sender_write_error(&s, errno);

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/bytes.h"
 #include "tests/tools/tool_util.h"
 
 #define PROBE_LEN 20
@@ -62,23 +63,6 @@ static void usage(FILE *f)
 	fprintf(f, "usage: vrd-udp-probe echo -p PORT [-b ADDR]\n"
 		   "       vrd-udp-probe send -c HOST -p PORT [-i MS] "
 		   "[-t SECONDS]\n");
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++) {
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-	}
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++) {
-		v = v << 8 | p[i];
-	}
-	return v;
 }
 
 /* ---- echo ---- */
@@ -208,8 +192,8 @@ static int probe_send(struct probe *p, int64_t now)
 		p->seen_bytes = n;
 	}
 	memcpy(buf, "VRDP", 4);
-	put64(buf + 4, p->sent);
-	put64(buf + 12, (uint64_t)now);
+	vrd_put_be64(buf + 4, p->sent);
+	vrd_put_be64(buf + 12, (uint64_t)now);
 	/* a probe the kernel refused (no route, ...) is sent and lost */
 	if (send(p->fd, buf, sizeof(buf), 0) < 0 && p->send_failed++ == 0) {
 		fprintf(stderr, "vrd-udp-probe: send: %s\n", strerror(errno));
@@ -264,7 +248,7 @@ static int probe_receive(struct probe *p)
 		if (n != PROBE_LEN || memcmp(buf, "VRDP", 4) != 0) {
 			continue;
 		}
-		seq = get64(buf + 4);
+		seq = vrd_get_be64(buf + 4);
 		if (seq >= p->sent ||
 		    (p->seen[seq >> 3] & (1u << (seq & 7))) != 0) {
 			continue;

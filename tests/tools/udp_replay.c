@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/bytes.h"
 #include "tests/tools/tool_util.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -43,11 +44,6 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: vrd-udp-replay -r FILE.pcap -d DEST -p PORT "
 		   "[--tamper OFFSET] [-n MAX]\n");
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static bool link_supported(int dlt)
@@ -72,15 +68,17 @@ static long link_skip(int dlt, const uint8_t *p, size_t len)
 {
 	switch (dlt) {
 	case DLT_EN10MB:
-		if (len >= 18 && get16(p + 12) == ETHERTYPE_VLAN &&
-		    get16(p + 16) == ETHERTYPE_IPV4) {
+		if (len >= 18 && vrd_get_be16(p + 12) == ETHERTYPE_VLAN &&
+		    vrd_get_be16(p + 16) == ETHERTYPE_IPV4) {
 			return 18;
 		}
-		return len >= 14 && get16(p + 12) == ETHERTYPE_IPV4 ? 14 : -1;
+		return len >= 14 && vrd_get_be16(p + 12) == ETHERTYPE_IPV4 ? 14
+									   : -1;
 	case DLT_LINUX_SLL:
-		return len >= 16 && get16(p + 14) == ETHERTYPE_IPV4 ? 16 : -1;
+		return len >= 16 && vrd_get_be16(p + 14) == ETHERTYPE_IPV4 ? 16
+									   : -1;
 	case DLT_LINUX_SLL2:
-		return len >= 20 && get16(p) == ETHERTYPE_IPV4 ? 20 : -1;
+		return len >= 20 && vrd_get_be16(p) == ETHERTYPE_IPV4 ? 20 : -1;
 	case DLT_NULL:
 		/* AF_INET (2) in the capturing host's byte order */
 		if (len >= 4 && ((p[0] == 2 && !p[1] && !p[2] && !p[3]) ||
@@ -108,15 +106,15 @@ static bool udp_payload(const uint8_t *ip, size_t caplen,
 		return false;
 	}
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	total = get16(ip + 2);
+	total = vrd_get_be16(ip + 2);
 	/* not UDP, or a fragment (MF set or a fragment offset) */
-	if (ip[9] != IPPROTO_UDP_ || (get16(ip + 6) & 0x3fff) != 0) {
+	if (ip[9] != IPPROTO_UDP_ || (vrd_get_be16(ip + 6) & 0x3fff) != 0) {
 		return false;
 	}
 	if (ihl < 20 || total < ihl + 8 || total > caplen) {
 		return false;
 	}
-	udp_len = get16(ip + ihl + 4);
+	udp_len = vrd_get_be16(ip + ihl + 4);
 	if (udp_len < 8 || udp_len > total - ihl) {
 		return false;
 	}

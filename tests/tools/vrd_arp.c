@@ -31,6 +31,7 @@
 #include "inject/arp.h"
 #include "inject/proxy.h"
 #include "base/addr.h"
+#include "base/bytes.h"
 
 #define MAX_LIST 16
 
@@ -261,12 +262,6 @@ static bool list_on_lan(void *arg, uint32_t ip)
 	return false;
 }
 
-static uint32_t ipv4_get(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 /* An Ethernet/IPv4 ARP request: fills sender and target, else false. */
 static bool request_parse(const uint8_t *f, size_t len, uint32_t *spa,
 			  struct vrd_mac *sha, uint32_t *tpa)
@@ -281,8 +276,8 @@ static bool request_parse(const uint8_t *f, size_t len, uint32_t *spa,
 		return false;
 	}
 	memcpy(sha->b, f + 8, 6);
-	*spa = ipv4_get(f + 14);
-	*tpa = ipv4_get(f + 24);
+	*spa = vrd_get_be32(f + 14);
+	*tpa = vrd_get_be32(f + 24);
 	return true;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "dataplane/gso.h"
+#include "base/bytes.h"
 
 #define PKT_MAX DP_GSO_PKT_MAX
 #define IN_MAX (DP_VNET_HDR_LEN + PKT_MAX)
@@ -32,29 +33,6 @@
 #define F_CWR 0x80
 
 /* ---- naive reference -------------------------------------------------- */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
 
 static uint64_t ref_sum(const uint8_t *p, size_t n, uint64_t sum)
 {
@@ -103,12 +81,12 @@ static void ref_fix(uint8_t *ip, size_t len)
 	size_t ihl = ip_hl(ip);
 	uint8_t *field = ip + ihl + (ip[9] == 6 ? 16 : 6);
 
-	wr16(ip + 10, 0);
-	wr16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, ihl, 0)));
-	wr16(field, 0);
-	wr16(field,
-	     (uint16_t)~ref_fold(ref_sum(ip + ihl, len - ihl,
-					 ref_pseudo(ip, ip[9], len - ihl))));
+	vrd_put_be16(ip + 10, 0);
+	vrd_put_be16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, ihl, 0)));
+	vrd_put_be16(field, 0);
+	vrd_put_be16(field, (uint16_t)~ref_fold(
+				    ref_sum(ip + ihl, len - ihl,
+					    ref_pseudo(ip, ip[9], len - ihl))));
 }
 
 /* ---- building what the TUN hands over ---------------------------------- */
@@ -144,21 +122,21 @@ static size_t tcp_build(uint8_t *ip, const struct sp *o)
 	memset(ip, 0, 20 + thl);
 	ip[0] = 0x45;
 	ip[1] = 0x02; /* ECT(0) */
-	wr16(ip + 2, (uint16_t)len);
-	wr16(ip + 4, o->id);
-	wr16(ip + 6, 0x4000);
+	vrd_put_be16(ip + 2, (uint16_t)len);
+	vrd_put_be16(ip + 4, o->id);
+	vrd_put_be16(ip + 6, 0x4000);
 	ip[8] = 61;
 	ip[9] = 6;
 	memcpy(ip + 12, (const uint8_t[]){198, 51, 100, 7}, 4);
 	memcpy(ip + 16, (const uint8_t[]){203, 0, 113, 9}, 4);
-	wr16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, 20, 0)));
-	wr16(th, o->sport ? o->sport : 40001);
-	wr16(th + 2, 443);
-	wr32(th + 4, o->seq);
-	wr32(th + 8, 0x01020304);
+	vrd_put_be16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, 20, 0)));
+	vrd_put_be16(th, o->sport ? o->sport : 40001);
+	vrd_put_be16(th + 2, 443);
+	vrd_put_be32(th + 4, o->seq);
+	vrd_put_be32(th + 8, 0x01020304);
 	th[12] = (uint8_t)((thl / 4) << 4);
 	th[13] = o->flags;
-	wr16(th + 14, 502);
+	vrd_put_be16(th + 14, 502);
 	if (o->ts) {
 		memcpy(th + 20,
 		       (const uint8_t[]){1, 1, 8, 10, 0xaa, 0xbb, 0xcc, 0xdd,
@@ -168,7 +146,7 @@ static size_t tcp_build(uint8_t *ip, const struct sp *o)
 	for (size_t i = 0; i < o->payload; i++) {
 		ip[20 + thl + i] = pattern(i, o->seed);
 	}
-	wr16(th + 16, ref_fold(ref_pseudo(ip, 6, thl + o->payload)));
+	vrd_put_be16(th + 16, ref_fold(ref_pseudo(ip, 6, thl + o->payload)));
 	return len;
 }
 
@@ -253,7 +231,8 @@ static void test_csum_reference(void **state)
 
 			want = ref_fold(ref_sum(a + off, len, 0));
 			/* the folded sum is in host word order */
-			assert_int_equal(rd16((const uint8_t *)&got), want);
+			assert_int_equal(vrd_get_be16((const uint8_t *)&got),
+					 want);
 			memset(b, 0, sizeof(b));
 			s = dp_csum_copy(b + 3, a + off, len, 0);
 			assert_int_equal(dp_csum_fold(s), got);
@@ -297,15 +276,16 @@ static void split_check(const struct sp *o)
 		}
 		assert_int_equal(gout.seg[i].len, hlen + n);
 		/* IP: length, id, checksum; the rest copied */
-		assert_int_equal(rd16(ip + 2), hlen + n);
-		assert_int_equal(rd16(ip + 4), (uint16_t)(o->id + i));
+		assert_int_equal(vrd_get_be16(ip + 2), hlen + n);
+		assert_int_equal(vrd_get_be16(ip + 4), (uint16_t)(o->id + i));
 		assert_true(ref_ip_ok(ip));
 		assert_memory_equal(ip, oip, 2);
 		assert_memory_equal(ip + 6, oip + 6, 4);
 		assert_memory_equal(ip + 12, oip + 12, 8);
 		/* TCP: seq, flags, checksum; ports, ack, window, options */
 		assert_memory_equal(th, oip + 20, 4);
-		assert_int_equal(rd32(th + 4), (uint32_t)(o->seq + i * o->mss));
+		assert_int_equal(vrd_get_be32(th + 4),
+				 (uint32_t)(o->seq + i * o->mss));
 		assert_memory_equal(th + 8, oip + 28, 5);
 		assert_memory_equal(th + 14, oip + 34, 2);
 		assert_memory_equal(th + 18, oip + 38, thl - 18);
@@ -434,26 +414,26 @@ static void test_split_none_udp(void **state)
 	for (size_t plen = 28; plen < 1500; plen += 97) {
 		memset(ip, 0, 28);
 		ip[0] = 0x45;
-		wr16(ip + 2, (uint16_t)plen);
+		vrd_put_be16(ip + 2, (uint16_t)plen);
 		ip[8] = 64;
 		ip[9] = 17;
 		memcpy(ip + 12, (const uint8_t[]){192, 0, 2, 1}, 4);
 		memcpy(ip + 16, (const uint8_t[]){192, 0, 2, 200}, 4);
-		wr16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, 20, 0)));
-		wr16(ip + 20, 5353);
-		wr16(ip + 22, 4800);
-		wr16(ip + 24, (uint16_t)(plen - 20));
+		vrd_put_be16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, 20, 0)));
+		vrd_put_be16(ip + 20, 5353);
+		vrd_put_be16(ip + 22, 4800);
+		vrd_put_be16(ip + 24, (uint16_t)(plen - 20));
 		for (size_t i = 28; i < plen; i++) {
 			ip[i] = pattern(i, 3);
 		}
-		wr16(ip + 26, ref_fold(ref_pseudo(ip, 17, plen - 20)));
+		vrd_put_be16(ip + 26, ref_fold(ref_pseudo(ip, 17, plen - 20)));
 		none_hdr(in_buf, DP_VNET_F_NEEDS_CSUM, 20, 6);
 		out_reset(&gout, slots_buf, 1);
 		assert_int_equal(
 			dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen), 0);
 		assert_int_equal(gout.segs, 1);
 		assert_true(ref_l4_ok(ip, plen));
-		assert_int_not_equal(rd16(ip + 26), 0);
+		assert_int_not_equal(vrd_get_be16(ip + 26), 0);
 	}
 	/* a sum that comes out 0 is sent as 0xffff (UDP: 0 means none) */
 	{
@@ -461,19 +441,19 @@ static void test_split_none_udp(void **state)
 		uint64_t sum;
 
 		memset(ip + 28, 0x5a, plen - 28);
-		wr16(ip + 2, (uint16_t)plen);
-		wr16(ip + 24, (uint16_t)(plen - 20));
-		wr16(ip + 10, 0);
-		wr16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, 20, 0)));
-		wr16(ip + 26, ref_fold(ref_pseudo(ip, 17, plen - 20)));
-		wr16(ip + 28, 0);
+		vrd_put_be16(ip + 2, (uint16_t)plen);
+		vrd_put_be16(ip + 24, (uint16_t)(plen - 20));
+		vrd_put_be16(ip + 10, 0);
+		vrd_put_be16(ip + 10, (uint16_t)~ref_fold(ref_sum(ip, 20, 0)));
+		vrd_put_be16(ip + 26, ref_fold(ref_pseudo(ip, 17, plen - 20)));
+		vrd_put_be16(ip + 28, 0);
 		sum = ref_sum(ip + 20, plen - 20, 0);
-		wr16(ip + 28, (uint16_t)~ref_fold(sum));
+		vrd_put_be16(ip + 28, (uint16_t)~ref_fold(sum));
 		none_hdr(in_buf, DP_VNET_F_NEEDS_CSUM, 20, 6);
 		out_reset(&gout, slots_buf, 1);
 		assert_int_equal(
 			dp_gso_split(&gout, in_buf, DP_VNET_HDR_LEN + plen), 0);
-		assert_int_equal(rd16(ip + 26), 0xffff);
+		assert_int_equal(vrd_get_be16(ip + 26), 0xffff);
 		assert_true(ref_l4_ok(ip, plen));
 	}
 }
@@ -911,7 +891,7 @@ static void edit_window(uint8_t *ip, size_t *len)
 static void edit_short(uint8_t *ip, size_t *len)
 {
 	*len -= 100;
-	wr16(ip + 2, (uint16_t)*len);
+	vrd_put_be16(ip + 2, (uint16_t)*len);
 	ref_fix(ip, *len);
 }
 

@@ -14,15 +14,11 @@
 #include <string.h>
 
 #include "dataplane/mss.h"
+#include "base/bytes.h"
 
 #define IP_LEN 20
 #define TCP_LEN 20
 #define PKT_MAX 1600
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static void wr16(uint8_t *p, uint16_t v)
 {
@@ -35,19 +31,19 @@ static void wr16(uint8_t *p, uint16_t v)
 static uint16_t ref_tcp_csum(const uint8_t *ip)
 {
 	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-	size_t seglen = be16(ip + 2) - ihl;
+	size_t seglen = vrd_get_be16(ip + 2) - ihl;
 	const uint8_t *tcp = ip + ihl;
 	uint32_t sum = 0;
 	size_t i;
 
 	for (i = 12; i < 20; i += 2) { /* source and destination */
-		sum += be16(ip + i);
+		sum += vrd_get_be16(ip + i);
 	}
 	sum += ip[9];
 	sum += (uint32_t)seglen;
 	for (i = 0; i + 1 < seglen; i += 2) {
 		if (i != 16) {
-			sum += be16(tcp + i);
+			sum += vrd_get_be16(tcp + i);
 		}
 	}
 	if (seglen & 1) {
@@ -61,7 +57,7 @@ static uint16_t ref_tcp_csum(const uint8_t *ip)
 
 static uint16_t tcp_csum_field(const uint8_t *ip)
 {
-	return be16(ip + (ip[0] & 0x0f) * 4 + 16);
+	return vrd_get_be16(ip + (ip[0] & 0x0f) * 4 + 16);
 }
 
 /*
@@ -140,7 +136,7 @@ static void test_clamps_large_mss(void **state)
 
 	memcpy(before, p, len);
 	assert_true(clamp_exact(p, len, 1360));
-	assert_int_equal(be16(p + IP_LEN + TCP_LEN + 2), 1360);
+	assert_int_equal(vrd_get_be16(p + IP_LEN + TCP_LEN + 2), 1360);
 	assert_int_equal(tcp_csum_field(p), ref_tcp_csum(p));
 	for (i = 0; i < len; i++) { /* only the MSS and the checksum moved */
 		if (i != IP_LEN + 16 && i != IP_LEN + 17 && i != IP_LEN + 22 &&
@@ -159,7 +155,7 @@ static void test_syn_ack_with_payload(void **state)
 		pkt_build(p, linux_opts, sizeof(linux_opts), SYN | ACK, 33);
 
 	assert_true(clamp_exact(p, len, 1200));
-	assert_int_equal(be16(p + IP_LEN + TCP_LEN + 2), 1200);
+	assert_int_equal(vrd_get_be16(p + IP_LEN + TCP_LEN + 2), 1200);
 	assert_int_equal(tcp_csum_field(p), ref_tcp_csum(p));
 }
 
@@ -192,7 +188,7 @@ static void test_odd_offset(void **state)
 	size_t len = pkt_build(p, opts, sizeof(opts), SYN, 0);
 
 	assert_true(clamp_exact(p, len, 1380));
-	assert_int_equal(be16(p + IP_LEN + TCP_LEN + 3), 1380);
+	assert_int_equal(vrd_get_be16(p + IP_LEN + TCP_LEN + 3), 1380);
 	assert_int_equal(tcp_csum_field(p), ref_tcp_csum(p));
 }
 
@@ -225,7 +221,7 @@ static void test_checksum_many(void **state)
 			wr16(p + IP_LEN + 16, ref_tcp_csum(p));
 		}
 		assert_int_equal(clamp_exact(p, len, max), mss > max);
-		assert_int_equal(be16(p + IP_LEN + TCP_LEN + nops + 2),
+		assert_int_equal(vrd_get_be16(p + IP_LEN + TCP_LEN + nops + 2),
 				 mss > max ? max : mss);
 		assert_int_equal(tcp_csum_field(p), ref_tcp_csum(p));
 	}
@@ -238,8 +234,8 @@ static void test_two_mss_options(void **state)
 	size_t len = pkt_build(p, opts, sizeof(opts), SYN, 0);
 
 	assert_true(clamp_exact(p, len, 1000));
-	assert_int_equal(be16(p + IP_LEN + TCP_LEN + 2), 1000);
-	assert_int_equal(be16(p + IP_LEN + TCP_LEN + 6), 1000);
+	assert_int_equal(vrd_get_be16(p + IP_LEN + TCP_LEN + 2), 1000);
+	assert_int_equal(vrd_get_be16(p + IP_LEN + TCP_LEN + 6), 1000);
 	assert_int_equal(tcp_csum_field(p), ref_tcp_csum(p));
 }
 
@@ -327,7 +323,7 @@ static void test_fragments(void **state)
 	 * incremental update holds for the reassembled segment */
 	wr16(p + 6, 0x2000);
 	assert_true(clamp_exact(p, len, 536));
-	assert_int_equal(be16(p + IP_LEN + TCP_LEN + 2), 536);
+	assert_int_equal(vrd_get_be16(p + IP_LEN + TCP_LEN + 2), 536);
 	assert_int_equal(tcp_csum_field(p), ref_tcp_csum(p));
 }
 
