@@ -199,12 +199,17 @@ bool vrd_mac_is_zero(const struct vrd_mac *m)
 {
 	static const struct vrd_mac zero;
 
-	return memcmp(m->b, zero.b, sizeof(m->b)) == 0;
+	return vrd_mac_equal(m, &zero);
 }
 
 bool vrd_mac_is_multicast(const struct vrd_mac *m)
 {
 	return m->b[0] & 1;
+}
+
+bool vrd_mac_is_unicast(const struct vrd_mac *m)
+{
+	return !vrd_mac_is_zero(m) && !vrd_mac_is_multicast(m);
 }
 
 bool vrd_name_valid(const char *s)

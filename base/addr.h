@@ -72,6 +72,8 @@ static inline bool vrd_mac_equal(const struct vrd_mac *a,
 	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
 }
 bool vrd_mac_is_multicast(const struct vrd_mac *mac); /* incl. broadcast */
+/* A station's address: neither zero nor multicast. */
+bool vrd_mac_is_unicast(const struct vrd_mac *mac);
 
 /* The virtual network a config, a table command or a record names when
  * it names none (INTERFACE.md: [overlay] vn = 1). */

@@ -131,11 +131,6 @@ static struct entry *set_of(const struct capture_evidence *ev,
 	return ev->slots + (mac_hash(mac, ev->cfg.seed) & (sets - 1)) * WAYS;
 }
 
-static bool mac_equal(const struct vrd_mac *a, const struct vrd_mac *b)
-{
-	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
-}
-
 static bool entry_live(const struct capture_evidence *ev, const struct entry *e,
 		       uint64_t now)
 {
@@ -150,7 +145,7 @@ static struct entry *lookup(const struct capture_evidence *ev,
 
 	for (int i = 0; i < WAYS; i++) {
 		if (set[i].state != ENTRY_EMPTY &&
-		    mac_equal(&set[i].mac, mac)) {
+		    vrd_mac_equal(&set[i].mac, mac)) {
 			return &set[i];
 		}
 	}
@@ -292,7 +287,8 @@ static int classify(const struct capture_evidence *ev,
 		if (!own || f->op != CAPTURE_RARP_REQUEST) {
 			return 0;
 		}
-		if (mac_equal(&f->sha, &f->tha) && f->spa == 0 && f->tpa == 0) {
+		if (vrd_mac_equal(&f->sha, &f->tha) && f->spa == 0 &&
+		    f->tpa == 0) {
 			return CAPTURE_EVENT_RARP;
 		}
 		*ip = ip_is_host(ev, f->spa) ? f->spa : 0;

@@ -64,10 +64,10 @@ static int parse_arp(const uint8_t *p, size_t len, struct capture_frame *f)
 	f->spa = vrd_get_be32(p + 14);
 	load_mac(&f->tha, p + 18);
 	f->tpa = vrd_get_be32(p + 24);
-	if (vrd_mac_is_zero(&f->sha) || vrd_mac_is_multicast(&f->sha)) {
+	if (!vrd_mac_is_unicast(&f->sha)) {
 		return -CAPTURE_DROP_BAD_SHA;
 	}
-	if (memcmp(f->sha.b, f->eth_src.b, sizeof(f->sha.b)) != 0) {
+	if (!vrd_mac_equal(&f->sha, &f->eth_src)) {
 		f->flags |= CAPTURE_FRAME_SHA_MISMATCH;
 	}
 	if (f->kind == CAPTURE_KIND_ARP && f->spa != 0 && f->spa == f->tpa) {

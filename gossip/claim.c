@@ -60,7 +60,7 @@ bool gossip_claim_frozen(const struct gossip_claim_state *st, uint64_t now_ms)
 static bool claim_valid(const struct gossip_claim_in *in)
 {
 	return in->router && vrd_name_valid(in->router) && in->seq != 0 &&
-	       !vrd_mac_is_zero(&in->mac) && !vrd_mac_is_multicast(&in->mac);
+	       vrd_mac_is_unicast(&in->mac);
 }
 
 /* Ends a freeze that is over (clearing the history), and cuts one that
@@ -145,8 +145,7 @@ static enum gossip_claim_verdict decide_frozen(struct gossip_claim_state *st,
 					       const struct gossip_claim_in *in)
 {
 	if (strcmp(in->router, st->router) == 0 &&
-	    memcmp(in->mac.b, st->mac.b, sizeof(in->mac.b)) == 0 &&
-	    in->seq >= st->mobility_seq) {
+	    vrd_mac_equal(&in->mac, &st->mac) && in->seq >= st->mobility_seq) {
 		claim_take(st, in);
 		return GOSSIP_CLAIM_ACCEPT_REFRESH;
 	}

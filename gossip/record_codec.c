@@ -15,11 +15,6 @@ static bool type_valid(uint8_t type)
 	       type == GOSSIP_RECORD_WITHDRAW;
 }
 
-static bool mac_valid(const struct vrd_mac *mac)
-{
-	return !vrd_mac_is_zero(mac) && !vrd_mac_is_multicast(mac);
-}
-
 bool gossip_record_valid(const struct gossip_record *r)
 {
 	if (!type_valid(r->type) || !name_ok(r->origin) ||
@@ -27,7 +22,7 @@ bool gossip_record_valid(const struct gossip_record *r)
 		return false;
 	}
 	if (r->type == GOSSIP_RECORD_HOST) {
-		return r->prefix.len == 32 && mac_valid(&r->mac);
+		return r->prefix.len == 32 && vrd_mac_is_unicast(&r->mac);
 	}
 	return vrd_mac_is_zero(&r->mac) && r->mobility_seq == 0;
 }

@@ -97,7 +97,7 @@ static void bucket_refill(struct inject_sched *s, uint64_t now_ms)
 static bool same_key(const struct inject_announce *x,
 		     const struct inject_announce *y)
 {
-	return x->ip == y->ip && memcmp(x->dst.b, y->dst.b, 6) == 0;
+	return x->ip == y->ip && vrd_mac_equal(&x->dst, &y->dst);
 }
 
 int inject_sched_add(struct inject_sched *s, const struct inject_announce *a,

@@ -52,8 +52,8 @@ static int entry_put(struct tables_txn *txn, const uint8_t *key,
 static bool entry_same(const struct tables_hwdt_entry *a,
 		       const struct tables_hwdt_entry *b)
 {
-	return memcmp(a->mac.b, b->mac.b, sizeof(a->mac.b)) == 0 &&
-	       a->source == b->source && a->first_seen_ms == b->first_seen_ms &&
+	return vrd_mac_equal(&a->mac, &b->mac) && a->source == b->source &&
+	       a->first_seen_ms == b->first_seen_ms &&
 	       a->last_seen_ms == b->last_seen_ms;
 }
 
@@ -88,7 +88,7 @@ int tables_hwdt_learn(struct tables_txn *txn, const struct tables_hwdt_entry *e,
 	    e->source != TABLES_HWDT_STATIC) {
 		return -EPERM;
 	}
-	if (memcmp(old.mac.b, e->mac.b, sizeof(old.mac.b)) == 0) {
+	if (vrd_mac_equal(&old.mac, &e->mac)) {
 		rec.first_seen_ms = old.first_seen_ms;
 		if (rec.last_seen_ms < old.last_seen_ms) {
 			rec.last_seen_ms = old.last_seen_ms;
@@ -168,8 +168,7 @@ static int mac_visit(const MDB_val *k, const MDB_val *v, void *arg)
 	rc = tables_hwdt_get(w->txn, vn, ip, &e);
 	/* The index and the table change in one transaction: a key that
 	 * disagrees with the table is damage, not a race. */
-	if (rc == -ENOENT ||
-	    (rc == 0 && memcmp(e.mac.b, mac.b, sizeof(mac.b)) != 0)) {
+	if (rc == -ENOENT || (rc == 0 && !vrd_mac_equal(&e.mac, &mac))) {
 		log_err("state dir %s: hwdt_mac index out of step with hwdt",
 			w->txn->t->dir);
 		return -EIO;

@@ -509,7 +509,7 @@ static int write_parse(struct query *q, struct write *w)
 	}
 	if (w->op == WRITE_HWDT_ADD) {
 		if (vrd_mac_parse(q->args[2], &w->mac) < 0 ||
-		    vrd_mac_is_zero(&w->mac) || vrd_mac_is_multicast(&w->mac)) {
+		    !vrd_mac_is_unicast(&w->mac)) {
 			return vrd_reply_error(q->rep, -EINVAL,
 					       "%s: not a unicast MAC: %s",
 					       table, q->args[2]);

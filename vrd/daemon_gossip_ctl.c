@@ -179,8 +179,7 @@ static int ctl_words(struct vrd_daemon *d, const struct vrd_ctl_request *req,
 
 static int ctl_mac(const char *w, struct vrd_mac *mac, struct vrd_reply *rep)
 {
-	if (vrd_mac_parse(w, mac) < 0 || vrd_mac_is_zero(mac) ||
-	    vrd_mac_is_multicast(mac)) {
+	if (vrd_mac_parse(w, mac) < 0 || !vrd_mac_is_unicast(mac)) {
 		return vrd_reply_error(rep, -EINVAL,
 				       "%s is not a unicast MAC address", w);
 	}

@@ -99,7 +99,7 @@ static void proxy_answer(struct vrd_lan *lan, const struct capture_frame *f)
 	enum inject_proxy_verdict v;
 
 	/* requests the router itself sent (seen only on unusual setups) */
-	if (memcmp(f->sha.b, lan->own_mac.b, 6) == 0) {
+	if (vrd_mac_equal(&f->sha, &lan->own_mac)) {
 		return;
 	}
 	/* a host that migrated in still believes its old subnet on-link:

@@ -71,7 +71,7 @@ int vrd_learn_queue(struct vrd_learner *lrn, const struct capture_learn *l,
 
 	/* worth writing? not when the same pair was written a moment ago */
 	if (c->written_ms && c->ip == l->ip &&
-	    memcmp(c->mac.b, l->mac.b, 6) == 0 &&
+	    vrd_mac_equal(&c->mac, &l->mac) &&
 	    now_ms - c->written_ms < lrn->cfg.refresh_ms) {
 		lrn->stats.refresh_skipped++;
 		return 0;
@@ -194,7 +194,7 @@ static int learn_one(struct tables_txn *txn, struct vrd_learner *lrn,
 		return conflict_event(txn, lrn, it, &e, &prev, false);
 	case -EPERM: /* a static entry stays; a different MAC is news */
 		lrn->stats.static_kept++;
-		if (memcmp(prev.mac.b, e.mac.b, 6) != 0) {
+		if (!vrd_mac_equal(&prev.mac, &e.mac)) {
 			return conflict_event(txn, lrn, it, &e, &prev, true);
 		}
 		return 0;

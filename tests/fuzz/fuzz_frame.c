@@ -44,15 +44,14 @@ static void check_frame(int rc, const struct capture_frame *f)
 	if (f->vlan != CAPTURE_VLAN_NONE && (f->vlan == 0 || f->vlan >= 4095)) {
 		abort();
 	}
-	if (vrd_mac_is_zero(&f->eth_src) || vrd_mac_is_multicast(&f->eth_src)) {
+	if (!vrd_mac_is_unicast(&f->eth_src)) {
 		abort();
 	}
 	if ((f->flags & CAPTURE_FRAME_GRATUITOUS) &&
 	    (f->kind != CAPTURE_KIND_ARP || f->spa == 0 || f->spa != f->tpa)) {
 		abort();
 	}
-	if (f->kind != CAPTURE_KIND_IPV4 &&
-	    (vrd_mac_is_zero(&f->sha) || vrd_mac_is_multicast(&f->sha))) {
+	if (f->kind != CAPTURE_KIND_IPV4 && !vrd_mac_is_unicast(&f->sha)) {
 		abort();
 	}
 }
@@ -72,13 +71,13 @@ static void feed(const struct capture_frame *f)
 		if (r & CAPTURE_FEED_EVENT) {
 			events++;
 			if (e.frames != 1 || e.first_ms != now ||
-			    memcmp(e.mac.b, f->eth_src.b, 6) != 0 ||
+			    !vrd_mac_equal(&e.mac, &f->eth_src) ||
 			    e.kind <= 0 || e.kind >= CAPTURE_EVENT_MAX) {
 				abort();
 			}
 		}
 		if ((r & CAPTURE_FEED_LEARN) &&
-		    (l.ip == 0 || memcmp(l.mac.b, f->sha.b, 6) != 0)) {
+		    (l.ip == 0 || !vrd_mac_equal(&l.mac, &f->sha))) {
 			abort();
 		}
 		now += 7; /* well inside the fold window */

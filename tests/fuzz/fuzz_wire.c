@@ -78,7 +78,7 @@ static bool body_same(const struct gossip_wire_msg *a,
 		       strcmp(a->query.origin, b->query.origin) == 0 &&
 		       a->query.budget_ms == b->query.budget_ms &&
 		       a->query.vn == b->query.vn &&
-		       memcmp(a->query.mac.b, b->query.mac.b, 6) == 0;
+		       vrd_mac_equal(&a->query.mac, &b->query.mac);
 	case GOSSIP_MSG_ANSWER:
 		for (i = 0; i < a->answer.count; i++) {
 			if (a->answer.a[i].ip != b->answer.a[i].ip ||
@@ -91,7 +91,7 @@ static bool body_same(const struct gossip_wire_msg *a,
 		       strcmp(a->answer.origin, b->answer.origin) == 0 &&
 		       strcmp(a->answer.router, b->answer.router) == 0 &&
 		       a->answer.vn == b->answer.vn &&
-		       memcmp(a->answer.mac.b, b->answer.mac.b, 6) == 0 &&
+		       vrd_mac_equal(&a->answer.mac, &b->answer.mac) &&
 		       a->answer.count == b->answer.count;
 	case GOSSIP_MSG_NEIGHBOR:
 		return a->neighbor.op == b->neighbor.op;
@@ -112,7 +112,7 @@ static bool record_same(const struct gossip_record *a,
 	       a->origin_seq == b->origin_seq && a->time_ms == b->time_ms &&
 	       a->vn == b->vn && a->prefix.addr == b->prefix.addr &&
 	       a->prefix.len == b->prefix.len &&
-	       memcmp(a->mac.b, b->mac.b, 6) == 0 &&
+	       vrd_mac_equal(&a->mac, &b->mac) &&
 	       a->mobility_seq == b->mobility_seq &&
 	       memcmp(a->sig, b->sig, sizeof(a->sig)) == 0;
 }

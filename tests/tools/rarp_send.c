@@ -137,8 +137,7 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			if (vrd_mac_parse(optarg, &base) < 0 ||
-			    vrd_mac_is_zero(&base) ||
-			    vrd_mac_is_multicast(&base)) {
+			    !vrd_mac_is_unicast(&base)) {
 				fprintf(stderr, "vrd-rarp-send: bad MAC %s\n",
 					optarg);
 				return 2;

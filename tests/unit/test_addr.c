@@ -171,6 +171,21 @@ static void test_prefix_parse_bad(void **state)
 	}
 }
 
+static void test_prefix_valid(void **state)
+{
+	struct vrd_prefix p = {0xc0000200u, 24};
+
+	assert_true(vrd_prefix_valid(&p));
+	p.addr |= 1; /* a host bit */
+	assert_false(vrd_prefix_valid(&p));
+	p = (struct vrd_prefix){0, 0};
+	assert_true(vrd_prefix_valid(&p));
+	p = (struct vrd_prefix){0xffffffffu, 32};
+	assert_true(vrd_prefix_valid(&p));
+	p.len = 33;
+	assert_false(vrd_prefix_valid(&p));
+}
+
 static void test_prefix_format_covers(void **state)
 {
 	struct vrd_prefix p = {0xc0000200u, 24}, q = {0xc0000280u, 25};
@@ -299,6 +314,15 @@ static void test_mac_format(void **state)
 	assert_int_equal(vrd_mac_parse("00:00:00:00:00:01", &m), 0);
 	assert_false(vrd_mac_is_zero(&m));
 	assert_false(vrd_mac_is_multicast(&m));
+	assert_true(vrd_mac_is_unicast(&m));
+	n = m;
+	assert_true(vrd_mac_equal(&m, &n));
+	n.b[5] ^= 0x80;
+	assert_false(vrd_mac_equal(&m, &n));
+	memset(&n, 0, sizeof(n));
+	assert_false(vrd_mac_is_unicast(&n));
+	n.b[0] = 1;
+	assert_false(vrd_mac_is_unicast(&n));
 }
 
 static void test_name_valid(void **state)
@@ -385,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_mask),
 		cmocka_unit_test(test_prefix_parse_good),
 		cmocka_unit_test(test_prefix_parse_bad),
+		cmocka_unit_test(test_prefix_valid),
 		cmocka_unit_test(test_prefix_format_covers),
 		cmocka_unit_test(test_ifaddr_parse),
 		cmocka_unit_test(test_mac_parse),

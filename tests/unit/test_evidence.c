@@ -37,7 +37,7 @@ static bool mac_known(const struct vrd_mac *mac, uint16_t vlan, void *arg)
 	struct known *k = arg;
 
 	k->mac_calls++;
-	return k->mac_set && memcmp(mac->b, k->mac.b, 6) == 0;
+	return k->mac_set && vrd_mac_equal(mac, &k->mac);
 }
 
 static bool ip_known(uint32_t ip, void *arg)

@@ -101,7 +101,7 @@ static size_t hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
 {
 	struct tnode *t = arg;
 
-	if (!t->have_ip || memcmp(mac->b, t->have_mac.b, 6) != 0) {
+	if (!t->have_ip || !vrd_mac_equal(mac, &t->have_mac)) {
 		return 0;
 	}
 	out[0].ip = t->have_ip;
