@@ -86,7 +86,7 @@ void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev)
 		return;
 	}
 	for (size_t i = 0; i < VRD_MIGRATE_QUERIES; i++) {
-		if (m->q[i].used && !memcmp(m->q[i].mac.b, ev->mac.b, 6)) {
+		if (m->q[i].used && vrd_mac_equal(&m->q[i].mac, &ev->mac)) {
 			return; /* already asking */
 		}
 		if (!m->q[i].used && !slot) {
