@@ -426,6 +426,20 @@ unsigned capture_evidence_feed(struct capture_evidence *ev,
 	return res | CAPTURE_FEED_EVENT;
 }
 
+int capture_evidence_forget(struct capture_evidence *ev,
+			    const struct vrd_mac *mac)
+{
+	struct entry *e = lookup(ev, mac);
+
+	if (!e) {
+		return -ENOENT;
+	}
+	memset(e, 0, sizeof(*e));
+	ev->used--;
+	ev->stats.forgotten++;
+	return 0;
+}
+
 int capture_evidence_get(const struct capture_evidence *ev,
 			 const struct vrd_mac *mac, struct capture_event *out)
 {
@@ -465,6 +479,7 @@ int capture_evidence_stats_foreach(const struct capture_evidence_stats *st,
 		{"capture.evidence.evicted", st->evicted},
 		{"capture.evidence.ratelimited", st->ratelimited},
 		{"capture.evidence.known", st->known},
+		{"capture.evidence.forgotten", st->forgotten},
 	};
 	char name[64];
 	int rc;

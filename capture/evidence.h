@@ -24,8 +24,11 @@
  * with the FIRST frame (low latency); later frames only bump its frame
  * count and last_ms (see capture_evidence_get). QEMU's burst at 0, 50,
  * 200, 450 and 800 ms is one event; the default of 2000 ms also folds
- * announcements repeated once a second (arping -U, keepalived), and a VM
- * that comes back needs far longer than that to migrate.
+ * announcements repeated once a second (arping -U, keepalived).
+ * A VM may come back sooner than that (a quick bounce, A -> B -> A -> B):
+ * once its host has been claimed away from this router, the daemon calls
+ * capture_evidence_forget, and the MAC's next frame is a new arrival. No
+ * evidence is folded into a burst the host has left since.
  *
  * Bounds: a fixed table of MACs (set-associative, 8 ways; expired entries
  * are reused first, then the least recently seen is evicted and counted),
@@ -121,6 +124,7 @@ struct capture_evidence_stats {
 	uint64_t evicted; /* live entries pushed out of the table */
 	uint64_t ratelimited; /* events refused by the token bucket */
 	uint64_t known; /* silent candidates from a known MAC or IP */
+	uint64_t forgotten; /* entries dropped by capture_evidence_forget */
 };
 
 struct capture_evidence;
@@ -147,6 +151,12 @@ unsigned capture_evidence_feed(struct capture_evidence *ev,
 			       const struct capture_frame *f, uint64_t now_ms,
 			       struct capture_event *event,
 			       struct capture_learn *learn);
+
+/* The host with this MAC left (it was claimed by another router): drops
+ * the MAC's entry, an arrival or a cached "known", so that its next frame
+ * is a new arrival. 0, or -ENOENT when the table held nothing for it. */
+int capture_evidence_forget(struct capture_evidence *ev,
+			    const struct vrd_mac *mac);
 
 /* The latest arrival recorded for mac, while the table still holds it
  * (it may be older than fold_ms): 0, or -ENOENT. */

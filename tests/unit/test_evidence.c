@@ -195,6 +195,54 @@ static void test_fold_window_edge(void **state)
 	capture_evidence_destroy(ev);
 }
 
+/* A -> B -> A -> B, 300 ms apart, seen from B: once the host has been
+ * claimed away (the daemon's capture_evidence_forget), its return is a
+ * new arrival, not a frame of the first one's burst. */
+static void test_bounce_forget(void **state)
+{
+	struct known k = {.mac = VM, .mac_set = true};
+	struct capture_evidence *ev = make(&k, 0);
+	struct capture_frame f = rarp(&VM);
+	struct capture_evidence_stats st;
+	struct capture_event e;
+	struct capture_learn l;
+	size_t used;
+
+	assert_int_equal(feed(ev, &f, T0, &e, &l), CAPTURE_FEED_EVENT);
+	used = capture_evidence_size(ev);
+	/* without the news the return folds (the old behaviour) */
+	assert_int_equal(feed(ev, &f, T0 + 600, &e, &l), 0);
+	/* claimed away at 300 ms; back at B at 900 ms */
+	assert_int_equal(capture_evidence_forget(ev, &VM), 0);
+	assert_int_equal(capture_evidence_size(ev), used - 1);
+	assert_int_equal(capture_evidence_get(ev, &VM, &e), -ENOENT);
+	assert_int_equal(capture_evidence_forget(ev, &VM), -ENOENT);
+	assert_int_equal(feed(ev, &f, T0 + 900, &e, &l), CAPTURE_FEED_EVENT);
+	assert_int_equal(e.first_ms, T0 + 900);
+	assert_int_equal(e.frames, 1);
+	/* and its burst folds into the new arrival again */
+	assert_int_equal(feed(ev, &f, T0 + 950, &e, &l), 0);
+
+	/* a cached "known" MAC is forgotten too: its next silent frame asks
+	 * the callbacks again */
+	f = ipv4(&HOST, VM_IP + 1);
+	k.mac = HOST;
+	assert_int_equal(feed(ev, &f, T0, &e, &l), 0);
+	assert_int_equal(k.mac_calls, 1);
+	assert_int_equal(feed(ev, &f, T0 + 10, &e, &l), 0);
+	assert_int_equal(k.mac_calls, 1);
+	assert_int_equal(capture_evidence_forget(ev, &HOST), 0);
+	k.mac_set = false;
+	assert_int_equal(feed(ev, &f, T0 + 20, &e, &l), CAPTURE_FEED_EVENT);
+	assert_int_equal(k.mac_calls, 2);
+	assert_int_equal(e.kind, CAPTURE_EVENT_SILENT_IPV4);
+
+	capture_evidence_get_stats(ev, &st);
+	assert_int_equal(st.forgotten, 2);
+	assert_int_equal(st.events[CAPTURE_EVENT_RARP], 2);
+	capture_evidence_destroy(ev);
+}
+
 static void test_garp(void **state)
 {
 	struct capture_evidence *ev = make(NULL, 0);
@@ -593,7 +641,7 @@ static void test_stats_names(void **state)
 	feed(ev, &f, T0 + 50, &e, &l);
 	capture_evidence_get_stats(ev, &st);
 	assert_int_equal(capture_evidence_stats_foreach(&st, collect, &s), 0);
-	assert_int_equal(s.n, CAPTURE_EVENT_MAX - 1 + 5);
+	assert_int_equal(s.n, CAPTURE_EVENT_MAX - 1 + 6);
 	assert_int_equal(s.rarp, 1);
 	assert_int_equal(s.folded, 1);
 	assert_string_equal(capture_event_kind_name(CAPTURE_EVENT_GARP),
@@ -609,6 +657,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qemu_burst),
 		cmocka_unit_test(test_fold_window_edge),
+		cmocka_unit_test(test_bounce_forget),
 		cmocka_unit_test(test_garp),
 		cmocka_unit_test(test_rarp_then_garp_folds),
 		cmocka_unit_test(test_rarp_shapes),
