@@ -255,6 +255,11 @@ int vrd_lan_announce(struct vrd_lan *lan, uint32_t ip,
 	return 0;
 }
 
+void vrd_lan_forget(struct vrd_lan *lan, const struct vrd_mac *mac)
+{
+	capture_evidence_forget(lan->evidence, mac);
+}
+
 /* ---- set-up --------------------------------------------------------- */
 
 void vrd_lan_refresh_own(struct vrd_lan *lan)

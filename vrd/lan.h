@@ -56,6 +56,10 @@ size_t vrd_lan_neighbours(struct vrd_lan *lan, struct vrd_lan_host *out,
 int vrd_lan_announce(struct vrd_lan *lan, uint32_t ip,
 		     const struct vrd_mac *mac, const struct vrd_mac *dst);
 
+/* The host with this MAC was claimed away from this router: its next
+ * frame on the LAN is a new arrival (capture_evidence_forget). */
+void vrd_lan_forget(struct vrd_lan *lan, const struct vrd_mac *mac);
+
 /* Every counter of the LAN side ("capture.*", "lan.*", "proxy.*",
  * "inject.*") to fn, which returns 0 to go on. */
 int vrd_lan_counters(struct vrd_lan *lan,

@@ -23,20 +23,31 @@ struct mig_query {
 	uint32_t ip; /* from the evidence; 0: none (RARP) */
 };
 
-struct mig_claim { /* a host claimed here lately: its MAC for the ARP */
+struct mig_claim { /* a host claimed here lately, or seen leaving */
 	uint32_t ip;
 	struct vrd_mac mac;
+};
+
+struct mig_pending { /* a silent arrival: a MAC that named no address */
+	bool used;
+	struct vrd_mac mac;
+	uint64_t since_ms;
 };
 
 struct mig_stats {
 	uint64_t seen, queries, query_errors, answered_nobody, claims;
 	uint64_t claim_errors, frozen, away, home, visitors, hosts_sent;
 	uint64_t hosts_received, hosts_bad, garps;
+	uint64_t recalled, claims_skipped, left, pending, pending_resolved;
+	uint64_t pending_expired, pending_evicted;
 };
 
 struct vrd_migrate {
 	struct vrd_daemon *d;
 	struct mig_query q[VRD_MIGRATE_QUERIES];
+	size_t nasking; /* used slots of q */
+	struct mig_pending pending[VRD_MIGRATE_PENDING];
+	size_t npending; /* used slots of pending */
 	struct mig_claim recent[VRD_MIGRATE_RECENT];
 	unsigned recent_next;
 	struct vrd_migrate_set away, visit; /* of the last snapshot */
@@ -75,41 +86,6 @@ static bool on_our_lan(const struct vrd_migrate *m, uint32_t ip)
 }
 
 /* ---- the destination: arrival, question, claim ----------------------- */
-
-void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev)
-{
-	struct vrd_daemon *d = m->d;
-	struct mig_query *slot = NULL;
-	int64_t id;
-
-	if (!d->gossip || vrd_mac_is_multicast(&ev->mac)) {
-		return;
-	}
-	for (size_t i = 0; i < VRD_MIGRATE_QUERIES; i++) {
-		if (m->q[i].used && vrd_mac_equal(&m->q[i].mac, &ev->mac)) {
-			return; /* already asking */
-		}
-		if (!m->q[i].used && !slot) {
-			slot = &m->q[i];
-		}
-	}
-	m->stats.seen++;
-	if (!slot) {
-		m->stats.query_errors++;
-		return;
-	}
-	*slot = (struct mig_query){.used = true, .mac = ev->mac, .ip = ev->ip};
-	id = gossip_node_query(d->gossip, d->cfg.vn, &ev->mac,
-			       vrd_monotonic_ms());
-	if (id <= 0) {
-		slot->used = false;
-		m->stats.query_errors++;
-		return;
-	}
-	slot->id = id;
-	m->stats.queries++;
-	vrd_daemon_gossip_kick(d);
-}
 
 static void recent_add(struct vrd_migrate *m, uint32_t ip,
 		       const struct vrd_mac *mac)
@@ -170,6 +146,202 @@ static const char *owner_of(const struct vrd_migrate *m, uint32_t ip)
 	return r && strcmp(r->router, m->d->cfg.name) ? r->router : NULL;
 }
 
+/* One claim per arrival: an address this router owns already (claimed
+ * by the arrival's first frame, say, before the answer to its RARP came)
+ * is not claimed again. The snapshot follows a claim at once. */
+static void claim_arrival(struct vrd_migrate *m, uint32_t ip,
+			  const struct vrd_mac *mac, const char *from)
+{
+	const char *owner = owner_of(m, ip);
+	char copy[VRD_NAME_MAX + 1];
+
+	if (!owner) {
+		m->stats.claims_skipped++;
+		return;
+	}
+	if (!from) {
+		/* a copy: the claim rebuilds the snapshot */
+		snprintf(copy, sizeof(copy), "%s", owner);
+		from = copy;
+	}
+	claim(m, ip, mac, from);
+}
+
+/* A MAC this router had lately (it claimed it, or saw it claimed away)
+ * is back: each of its addresses that another router owns now is claimed
+ * back, without a question (the others may no longer know the MAC: the
+ * last router forgot it when it left, and a VM that only sent IPv4 there
+ * was never learnt). How many were. */
+static size_t recall(struct vrd_migrate *m, const struct vrd_mac *mac)
+{
+	uint32_t ips[8];
+	size_t n = 0, claimed = 0;
+
+	for (unsigned i = 0; i < VRD_MIGRATE_RECENT && n < 8; i++) {
+		const struct mig_claim *c = &m->recent[i];
+		const struct vrd_mac *latest;
+
+		if (c->ip == 0 || !vrd_mac_equal(&c->mac, mac)) {
+			continue;
+		}
+		latest = recent_mac(m, c->ip); /* the address's latest MAC */
+		if (latest && vrd_mac_equal(latest, mac)) {
+			bool dup = false;
+
+			for (size_t k = 0; k < n; k++) {
+				dup = dup || ips[k] == c->ip;
+			}
+			if (!dup) {
+				ips[n++] = c->ip;
+			}
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (owner_of(m, ips[k])) {
+			claim_arrival(m, ips[k], mac, NULL);
+			claimed++;
+		}
+	}
+	m->stats.recalled += claimed;
+	return claimed;
+}
+
+/* ---- silent arrivals: pending until a frame names an address ---------- */
+
+static bool pending_live(const struct mig_pending *p, uint64_t now)
+{
+	return p->used && now - p->since_ms < VRD_MIGRATE_PENDING_MS;
+}
+
+/* The pending arrival for mac (expired ones are dropped on the way). */
+static struct mig_pending *pending_find(struct vrd_migrate *m,
+					const struct vrd_mac *mac, uint64_t now)
+{
+	struct mig_pending *found = NULL;
+
+	for (size_t i = 0; i < VRD_MIGRATE_PENDING && m->npending; i++) {
+		struct mig_pending *p = &m->pending[i];
+
+		if (p->used && !pending_live(p, now)) {
+			p->used = false;
+			m->npending--;
+			m->stats.pending_expired++;
+		} else if (p->used && vrd_mac_equal(&p->mac, mac)) {
+			found = p;
+		}
+	}
+	return found;
+}
+
+static void pending_drop(struct vrd_migrate *m, struct mig_pending *p)
+{
+	if (p) {
+		p->used = false;
+		m->npending--;
+	}
+}
+
+static void pending_add(struct vrd_migrate *m, const struct vrd_mac *mac,
+			uint64_t now)
+{
+	struct mig_pending *p = pending_find(m, mac, now), *oldest = NULL;
+
+	for (size_t i = 0; i < VRD_MIGRATE_PENDING && !p; i++) {
+		if (!m->pending[i].used) {
+			p = &m->pending[i];
+			m->npending++;
+		} else if (!oldest ||
+			   m->pending[i].since_ms < oldest->since_ms) {
+			oldest = &m->pending[i];
+		}
+	}
+	if (!p) {
+		p = oldest; /* full: the oldest gives way */
+		m->stats.pending_evicted++;
+	}
+	*p = (struct mig_pending){.used = true, .mac = *mac, .since_ms = now};
+	m->stats.pending++;
+}
+
+/* A unicast host address, as a frame's sender names it. */
+static bool names_host(uint32_t ip)
+{
+	uint8_t first = ip >> 24;
+
+	return first != 0 && first != 127 && first < 224;
+}
+
+/* A frame from mac that names src: the address an arrival still being
+ * asked about, or pending, did not name. */
+static void arrival_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
+			  uint32_t src)
+{
+	uint64_t now = vrd_monotonic_ms();
+	struct mig_pending *p;
+
+	if (!names_host(src)) {
+		return;
+	}
+	for (size_t i = 0; i < VRD_MIGRATE_QUERIES && m->nasking; i++) {
+		struct mig_query *q = &m->q[i];
+
+		if (q->used && q->ip == 0 && vrd_mac_equal(&q->mac, mac)) {
+			q->ip = src; /* used if nobody answers */
+		}
+	}
+	p = m->npending ? pending_find(m, mac, now) : NULL;
+	if (!p) {
+		return;
+	}
+	pending_drop(m, p);
+	m->stats.pending_resolved++;
+	/* a host of this LAN coming home is vrd_migrate_frame's */
+	if (!on_our_lan(m, src)) {
+		claim_arrival(m, src, mac, NULL);
+	}
+}
+
+void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev)
+{
+	struct vrd_daemon *d = m->d;
+	struct mig_query *slot = NULL;
+	int64_t id;
+
+	if (!d->gossip || vrd_mac_is_multicast(&ev->mac)) {
+		return;
+	}
+	if (recall(m, &ev->mac) > 0) {
+		m->stats.seen++;
+		return; /* back after a bounce: nothing to ask */
+	}
+	for (size_t i = 0; i < VRD_MIGRATE_QUERIES; i++) {
+		if (m->q[i].used && vrd_mac_equal(&m->q[i].mac, &ev->mac)) {
+			return; /* already asking */
+		}
+		if (!m->q[i].used && !slot) {
+			slot = &m->q[i];
+		}
+	}
+	m->stats.seen++;
+	if (!slot) {
+		m->stats.query_errors++;
+		return;
+	}
+	*slot = (struct mig_query){.used = true, .mac = ev->mac, .ip = ev->ip};
+	m->nasking++;
+	id = gossip_node_query(d->gossip, d->cfg.vn, &ev->mac,
+			       vrd_monotonic_ms());
+	if (id <= 0) {
+		slot->used = false;
+		m->nasking--;
+		m->stats.query_errors++;
+		return;
+	}
+	slot->id = id;
+	m->stats.queries++;
+	vrd_daemon_gossip_kick(d);
+}
+
 bool vrd_migrate_asked(const struct vrd_migrate *m, uint64_t query_id)
 {
 	for (size_t i = 0; i < VRD_MIGRATE_QUERIES; i++) {
@@ -185,7 +357,8 @@ bool vrd_migrate_query_done(struct vrd_migrate *m, uint64_t query_id,
 			    const struct gossip_wire_answer_entry *ips,
 			    size_t nips)
 {
-	struct mig_query *q = NULL;
+	uint64_t now = vrd_monotonic_ms();
+	struct mig_query *q = NULL, done;
 	const char *self = m->d->cfg.name;
 
 	for (size_t i = 0; i < VRD_MIGRATE_QUERIES && !q; i++) {
@@ -196,18 +369,27 @@ bool vrd_migrate_query_done(struct vrd_migrate *m, uint64_t query_id,
 	if (!q) {
 		return false;
 	}
+	done = *q; /* a claim may start another question in this slot */
 	q->used = false;
+	m->nasking--;
+	pending_drop(m, m->npending ? pending_find(m, &done.mac, now) : NULL);
 	if (router && strcmp(router, self)) {
 		for (size_t i = 0; i < nips; i++) {
-			claim(m, ips[i].ip, &q->mac, router);
+			claim_arrival(m, ips[i].ip, &done.mac, router);
 		}
 		return true;
 	}
 	m->stats.answered_nobody++;
-	if (!router && q->ip && !on_our_lan(m, q->ip) && owner_of(m, q->ip)) {
-		claim(m, q->ip, &q->mac, owner_of(m, q->ip));
+	if (router) {
+		return true; /* a new host of this LAN, or one that never left */
 	}
-	/* otherwise: a new host of this LAN, or one that never left */
+	if (done.ip && !on_our_lan(m, done.ip)) {
+		claim_arrival(m, done.ip, &done.mac, NULL);
+	} else if (done.ip == 0 && recall(m, &done.mac) == 0) {
+		/* nobody knows the MAC: wait for a frame that names its
+		 * address (vrd_migrate_frame) */
+		pending_add(m, &done.mac, now);
+	}
 	return true;
 }
 
@@ -356,6 +538,57 @@ struct fib_change {
 	const struct tables_fib *fib;
 };
 
+/* The host at ip was claimed away from this router: the LAN's evidence
+ * forgets its MAC (its return, however soon, is a new arrival, not part of
+ * an earlier burst) and the recent list keeps it (its return is then
+ * claimed back without a question: vrd_migrate_seen). */
+static void arrival_left(struct vrd_migrate *m, uint32_t ip)
+{
+	const struct vrd_mac *mac = recent_mac(m, ip);
+	struct tables_hwdt_entry e;
+	struct tables_txn *txn;
+	struct vrd_mac left;
+
+	if (mac) {
+		left = *mac;
+	} else if (tables_read_begin(m->d->tables, &txn) == 0) {
+		int rc = tables_hwdt_get(txn, m->d->cfg.vn, ip, &e);
+
+		tables_read_end(txn);
+		if (rc < 0) {
+			return;
+		}
+		left = e.mac;
+		recent_add(m, ip, &left);
+	} else {
+		return;
+	}
+	if (m->d->lan) {
+		vrd_lan_forget(m->d->lan, &left);
+	}
+	m->stats.left++;
+}
+
+static void left_away(enum vrd_migrate_change c,
+		      const struct vrd_migrate_host *h, void *arg)
+{
+	struct fib_change *fc = arg;
+
+	if (c == VRD_MIGRATE_JOINED) { /* ours (at home) until now */
+		arrival_left(fc->m, h->ip);
+	}
+}
+
+static void left_visit(enum vrd_migrate_change c,
+		       const struct vrd_migrate_host *h, void *arg)
+{
+	struct fib_change *fc = arg;
+
+	if (c == VRD_MIGRATE_LEFT) { /* a visitor that moved on */
+		arrival_left(fc->m, h->ip);
+	}
+}
+
 static void away_change(enum vrd_migrate_change c,
 			const struct vrd_migrate_host *h, void *arg)
 {
@@ -393,6 +626,9 @@ void vrd_migrate_fib(struct vrd_migrate *m)
 				   &m->d->cfg.lan_network, &away, &visit) < 0) {
 		return;
 	}
+	/* first, while the HWDT still has their MACs: hosts that left */
+	vrd_migrate_set_diff(&m->away, &away, left_away, &fc);
+	vrd_migrate_set_diff(&m->visit, &visit, left_visit, &fc);
 	vrd_migrate_set_diff(&m->away, &away, away_change, &fc);
 	vrd_migrate_set_diff(&m->visit, &visit, visit_change, &fc);
 	vrd_migrate_set_free(&m->away);
@@ -410,6 +646,11 @@ void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 	uint64_t now = vrd_monotonic_ms();
 	char from[VRD_NAME_MAX + 1];
 
+	if (m->nasking || m->npending) {
+		arrival_frame(m, mac, src);
+		h = vrd_migrate_set_find(&m->away,
+					 src); /* a claim rebuilt it */
+	}
 	/* once per second at most: the claim itself takes it off the list */
 	if (!h || now - m->home_claim_ms < 1000 || vrd_mac_is_multicast(mac)) {
 		return;
@@ -490,6 +731,14 @@ int vrd_migrate_counters(const struct vrd_migrate *m, vrd_counter_fn fn,
 		{"migrate.hosts_received", s->hosts_received},
 		{"migrate.hosts_bad", s->hosts_bad},
 		{"migrate.garps", s->garps},
+		{"migrate.recalled", s->recalled},
+		{"migrate.claims_skipped", s->claims_skipped},
+		{"migrate.left", s->left},
+		{"migrate.pending", s->pending},
+		{"migrate.pending_now", m->npending},
+		{"migrate.pending_resolved", s->pending_resolved},
+		{"migrate.pending_expired", s->pending_expired},
+		{"migrate.pending_evicted", s->pending_evicted},
 	};
 
 	return VRD_COUNTERS_EMIT(c, fn, arg);

@@ -35,6 +35,8 @@
 #define VRD_MIGRATE_QUERIES 64 /* arrivals being asked about at once */
 #define VRD_MIGRATE_RECENT 256 /* recent claims: ip -> mac, for the ARP */
 #define VRD_MIGRATE_HOSTS_MAX 200 /* addresses in one hosts message */
+#define VRD_MIGRATE_PENDING 64 /* silent arrivals waiting for a frame */
+#define VRD_MIGRATE_PENDING_MS 60000 /* how long one waits */
 
 struct vrd_daemon;
 struct vrd_migrate;
@@ -42,16 +44,21 @@ struct vrd_migrate;
 struct vrd_migrate *vrd_migrate_create(struct vrd_daemon *d);
 void vrd_migrate_destroy(struct vrd_migrate *m); /* NULL ok */
 
-/* The LAN saw an arrival (borrowed). */
+/* The LAN saw an arrival (borrowed). A MAC this router had lately (it
+ * claimed it, or saw it leave) whose address another router owns now is
+ * claimed back at once; any other is asked about. */
 void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev);
 /* A frame on the LAN from src (ARP sender or IPv4 source): if src is a
  * host of this LAN that another router owns, it came home: claimed back
- * at once (no question: this router knows it was away). */
+ * at once (no question: this router knows it was away). A silent arrival
+ * (its MAC named no address and nobody knew it) waits, pending, for this:
+ * its first frame that names an address resolves it. */
 void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 		       uint32_t src);
 /* Is query_id one of ours (still waiting)? */
 bool vrd_migrate_asked(const struct vrd_migrate *m, uint64_t query_id);
-/* A gossip query finished: true if it was one of ours. */
+/* A gossip query finished: true if it was one of ours. An address this
+ * router owns already is not claimed again (one claim per arrival). */
 bool vrd_migrate_query_done(struct vrd_migrate *m, uint64_t query_id,
 			    const char *router,
 			    const struct gossip_wire_answer_entry *ips,
