@@ -132,6 +132,8 @@ static const struct key_desc keys[K_COUNT] = {
 		KEY(SEC_LAN, "interface", config_set_lan_interface, REQUIRED),
 	[K_NETWORK] = KEY(SEC_LAN, "network", config_set_network, REQUIRED),
 	[K_HWDT_AGE] = KEY(SEC_LAN, "hwdt_age", config_set_hwdt_age, OPTIONAL),
+	[K_VERIFY_MOVES] =
+		KEY(SEC_LAN, "verify_moves", config_set_verify_moves, OPTIONAL),
 	[K_HOST_INTERFACE] =
 		KEY(SEC_HOST, "interface", config_set_host_interface, REQUIRED),
 	[K_HOST_ADDRESS] =
@@ -352,6 +354,7 @@ static void defaults_set(struct vrd_config *cfg, const char *file)
 	cfg->port = VRD_DEFAULT_PORT;
 	cfg->vn = VRD_VN_DEFAULT;
 	cfg->hwdt_age_s = VRD_DEFAULT_HWDT_AGE_S;
+	cfg->verify_moves = true;
 }
 
 /* The parser proper, also called by vrd_config_load (config_internal.h). */

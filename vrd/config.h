@@ -72,6 +72,7 @@ struct vrd_config {
 	char lan_if[IF_NAMESIZE];
 	struct vrd_prefix lan_network;
 	uint32_t hwdt_age_s; /* hwdt_age = 600 */
+	bool verify_moves; /* verify_moves = yes: probe before yielding */
 	unsigned line_lan_network;
 	/* [host] */
 	char host_if[IF_NAMESIZE];

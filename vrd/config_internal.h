@@ -39,6 +39,7 @@ enum config_key {
 	K_LAN_INTERFACE,
 	K_NETWORK,
 	K_HWDT_AGE,
+	K_VERIFY_MOVES,
 	K_HOST_INTERFACE,
 	K_HOST_ADDRESS,
 	K_COUNT,
@@ -94,6 +95,7 @@ int config_set_key(struct config_parser *p, const char *v);
 int config_set_lan_interface(struct config_parser *p, const char *v);
 int config_set_network(struct config_parser *p, const char *v);
 int config_set_hwdt_age(struct config_parser *p, const char *v);
+int config_set_verify_moves(struct config_parser *p, const char *v);
 int config_set_host_interface(struct config_parser *p, const char *v);
 int config_set_host_address(struct config_parser *p, const char *v);
 

@@ -327,6 +327,18 @@ int config_set_hwdt_age(struct config_parser *p, const char *v)
 	return set_number(p, "hwdt_age", v, 10, 86400, &p->cfg->hwdt_age_s);
 }
 
+int config_set_verify_moves(struct config_parser *p, const char *v)
+{
+	char b[CONFIG_SHOW_BUF];
+
+	if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+		p->cfg->verify_moves = v[0] == 'y';
+		return 0;
+	}
+	return config_fail(p, "bad verify_moves '%s': need yes or no",
+			   config_show(b, v));
+}
+
 int config_set_host_interface(struct config_parser *p, const char *v)
 {
 	return set_ifname(p, v, p->cfg->host_if);

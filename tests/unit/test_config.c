@@ -222,6 +222,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.vn, 1);
 	assert_int_equal(cfg.npeers, 0);
 	assert_int_equal(cfg.hwdt_age_s, 600);
+	assert_true(cfg.verify_moves);
 	assert_int_equal(cfg.line_router, 1);
 	assert_int_equal(cfg.line_overlay, 3);
 	assert_int_equal(cfg.line_lan_network, 11);
@@ -253,6 +254,24 @@ static void test_values_in_range(void **state)
 	assert_int_equal(cfg.lan_network.addr, 0xc0000207u);
 	assert_int_equal(cfg.lan_network.len, 32);
 	assert_int_equal(cfg.hwdt_age_s, 10);
+}
+
+static void test_verify_moves(void **state)
+{
+	parse_ok(BASE LAN "verify_moves = no\n");
+	assert_false(cfg.verify_moves);
+	parse_ok(BASE LAN "verify_moves = yes\n");
+	assert_true(cfg.verify_moves);
+	parse_err(BASE LAN "verify_moves = off\n",
+		  "t.conf:12: bad verify_moves 'off': need yes or no");
+	parse_err(BASE LAN "verify_moves = YES\n",
+		  "t.conf:12: bad verify_moves 'YES': need yes or no");
+	parse_err(BASE LAN "verify_moves = no\nverify_moves = yes\n",
+		  "t.conf:13: duplicate key 'verify_moves' in [lan], first at "
+		  "line 12");
+	parse_err(BASE "[host]\ninterface = vr0\naddress = 203.0.113.5/24\n"
+		       "verify_moves = no\n",
+		  "t.conf:12: unknown key 'verify_moves' in [host]");
 }
 
 static void test_comments_and_blanks(void **state)
@@ -996,6 +1015,7 @@ int main(void)
 		cmocka_unit_test(test_err_outside_section),
 		cmocka_unit_test(test_err_garbage_line),
 		cmocka_unit_test(test_err_long_line),
+		cmocka_unit_test(test_verify_moves),
 		cmocka_unit_test(test_err_nul_byte),
 		cmocka_unit_test(test_err_first_only),
 		cmocka_unit_test(test_err_shown_tokens),
