@@ -183,9 +183,8 @@ static void on_frame(const uint8_t *bytes, size_t len, uint64_t ts_us,
 	}
 }
 
-static void on_readable(struct vrd_loop *loop, int fd, short revents, void *arg)
+void vrd_lan_read(struct vrd_lan *lan)
 {
-	struct vrd_lan *lan = arg;
 	int n;
 
 	if (tables_read_begin(lan->d->tables, &lan->rtxn) < 0) {
@@ -201,19 +200,24 @@ static void on_readable(struct vrd_loop *loop, int fd, short revents, void *arg)
 	flush(lan);
 }
 
+static void on_readable(struct vrd_loop *loop, int fd, short revents, void *arg)
+{
+	vrd_lan_read(arg);
+}
+
+int vrd_lan_probe(struct vrd_lan *lan, uint32_t ip, const struct vrd_mac *mac)
+{
+	/* RFC 5227: sender IP 0.0.0.0 teaches the host's cache nothing, and
+	 * it answers unicast to our MAC */
+	return inject_arp_request_send(lan->inj, 0, &lan->own_mac, ip, mac);
+}
+
 /* ---- gratuitous ARP on a schedule ---------------------------------- */
 
 static void sched_arm(struct vrd_lan *lan)
 {
-	uint64_t next = inject_sched_next_ms(lan->sched);
-	uint64_t now = vrd_loop_now(lan->d->loop);
-
-	if (next == UINT64_MAX) {
-		vrd_timer_cancel(lan->d->loop, &lan->sched_timer);
-		return;
-	}
-	vrd_timer_arm(lan->d->loop, &lan->sched_timer,
-		      next > now ? next - now : 0);
+	vrd_timer_arm_at(lan->d->loop, &lan->sched_timer,
+			 inject_sched_next_ms(lan->sched));
 }
 
 static void sched_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg)

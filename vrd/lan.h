@@ -60,6 +60,16 @@ int vrd_lan_announce(struct vrd_lan *lan, uint32_t ip,
  * frame on the LAN is a new arrival (capture_evidence_forget). */
 void vrd_lan_forget(struct vrd_lan *lan, const struct vrd_mac *mac);
 
+/* Reads what the capture holds now, as a wake-up would (a verdict about
+ * to be taken first hears the answers already on the wire). */
+void vrd_lan_read(struct vrd_lan *lan);
+
+/* An ARP probe (RFC 5227: "who has ip?" from sender IP 0.0.0.0, at our
+ * MAC) unicast to mac, the MAC the host had: is it still here? Its answer
+ * comes back through the capture like any ARP frame. 0 or a negative
+ * errno. */
+int vrd_lan_probe(struct vrd_lan *lan, uint32_t ip, const struct vrd_mac *mac);
+
 /* Every counter of the LAN side ("capture.*", "lan.*", "proxy.*",
  * "inject.*") to fn, which returns 0 to go on. */
 int vrd_lan_counters(struct vrd_lan *lan,

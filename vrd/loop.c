@@ -255,6 +255,17 @@ int vrd_timer_arm(struct vrd_loop *loop, struct vrd_timer *t, uint64_t delay_ms)
 	return 0;
 }
 
+int vrd_timer_arm_at(struct vrd_loop *loop, struct vrd_timer *t,
+		     uint64_t due_ms)
+{
+	if (due_ms == UINT64_MAX) {
+		vrd_timer_cancel(loop, t);
+		return 0;
+	}
+	return vrd_timer_arm(loop, t,
+			     due_ms > loop->now ? due_ms - loop->now : 0);
+}
+
 static void timers_run(struct vrd_loop *loop)
 {
 	/* Only timers armed before this round fire in it: one that re-arms

@@ -46,6 +46,9 @@ void vrd_timer_init(struct vrd_timer *t, vrd_timer_fn fn, void *arg);
 /* Arms (or re-arms) t to fire delay_ms after the loop's current time. */
 int vrd_timer_arm(struct vrd_loop *loop, struct vrd_timer *t,
 		  uint64_t delay_ms);
+/* Arms t for the loop time due_ms (now if past); UINT64_MAX cancels. */
+int vrd_timer_arm_at(struct vrd_loop *loop, struct vrd_timer *t,
+		     uint64_t due_ms);
 void vrd_timer_cancel(struct vrd_loop *loop, struct vrd_timer *t);
 bool vrd_timer_armed(const struct vrd_timer *t);
 

@@ -12,9 +12,11 @@
 #include "vrd/daemon.h"
 #include "vrd/lan.h"
 #include "vrd/migrate_set.h"
+#include "vrd/migrate_verify.h"
 #include "base/log.h"
 
 #define HOSTS_HDR 5 /* the VM's address, a count */
+#define CONTESTERS_MAX 16 /* claiming routers counted by name */
 
 struct mig_query {
 	bool used;
@@ -40,6 +42,15 @@ struct mig_stats {
 	uint64_t hosts_received, hosts_bad, garps;
 	uint64_t recalled, claims_skipped, left, pending, pending_resolved;
 	uint64_t pending_expired, pending_evicted;
+	/* verifying moves at the old owner */
+	uint64_t verify_started, verify_unverified, verify_probes;
+	uint64_t verify_probe_errors, verify_yielded, verify_contested;
+	uint64_t verify_limited, verify_contest_errors;
+};
+
+struct contester { /* contested claims of one claiming router */
+	char router[VRD_NAME_MAX + 1];
+	uint64_t n;
 };
 
 struct vrd_migrate {
@@ -56,7 +67,13 @@ struct vrd_migrate {
 	uint64_t generation;
 	struct mig_stats stats;
 	struct vrd_ratelimit rl;
+	struct vrd_migrate_verify verify;
+	struct vrd_timer verify_timer;
+	struct contester contesters[CONTESTERS_MAX];
+	uint64_t contested_other; /* by routers past CONTESTERS_MAX */
 };
+
+static void verify_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg);
 
 struct vrd_migrate *vrd_migrate_create(struct vrd_daemon *d)
 {
@@ -67,6 +84,7 @@ struct vrd_migrate *vrd_migrate_create(struct vrd_daemon *d)
 	}
 	m->d = d;
 	m->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
+	vrd_timer_init(&m->verify_timer, verify_run, m);
 	return m;
 }
 
@@ -75,6 +93,7 @@ void vrd_migrate_destroy(struct vrd_migrate *m)
 	if (!m) {
 		return;
 	}
+	vrd_timer_cancel(m->d->loop, &m->verify_timer);
 	vrd_migrate_set_free(&m->away);
 	vrd_migrate_set_free(&m->visit);
 	free(m);
@@ -458,29 +477,49 @@ static void hosts_send(struct vrd_migrate *m, uint32_t vm, const char *to)
 	}
 }
 
-static void away_enter(struct vrd_migrate *m, const struct vrd_migrate_host *h,
-		       bool moved_on)
+/* The LAN side of a host's going away: what waits for the old place's
+ * silence when moves are verified. */
+static void away_takeover(struct vrd_migrate *m, uint32_t ip,
+			  const char *router, bool moved_on)
 {
 	char a[VRD_IPV4_STRLEN];
 
-	vrd_ipv4_format(h->ip, a);
+	vrd_ipv4_format(ip, a);
 	/* first what the VM waits for: the new owner fixes its cache with
 	 * it; then our LAN; the HWDT write (a commit) last */
-	hosts_send(m, h->ip, h->router);
+	hosts_send(m, ip, router);
 	if (!moved_on) {
-		int rc = vrd_lan_proxy_add(m->d->lan, h->ip);
+		int rc = vrd_lan_proxy_add(m->d->lan, ip);
 
 		if (rc < 0 && rc != -EEXIST) {
 			log_ratelimited(&m->rl, VRD_LOG_ERR, "proxy %s: %s", a,
 					strerror(-rc));
 		}
 		/* LAN hosts hand its traffic to us, and we tunnel it */
-		vrd_lan_announce(m->d->lan, h->ip, NULL, NULL);
-		hwdt_forget(m, h->ip);
+		vrd_lan_announce(m->d->lan, ip, NULL, NULL);
+		hwdt_forget(m, ip);
 		m->stats.away++;
 	}
-	vrd_daemon_event(m->d, "migration-proxy", "ip", a, "to", h->router,
-			 NULL);
+	vrd_daemon_event(m->d, "migration-proxy", "ip", a, "to", router, NULL);
+}
+
+static bool verify_begin(struct vrd_migrate *m, uint32_t ip,
+			 const char *claimer,
+			 enum vrd_migrate_verify_side side);
+
+static void away_enter(struct vrd_migrate *m, const struct vrd_migrate_host *h,
+		       bool moved_on)
+{
+	/* moved on while we verify: the verdict serves the new owner */
+	if (vrd_migrate_verify_pending(&m->verify, h->ip)) {
+		verify_begin(m, h->ip, h->router, VRD_MIGRATE_VERIFY_HOME);
+		return;
+	}
+	if (!moved_on &&
+	    verify_begin(m, h->ip, h->router, VRD_MIGRATE_VERIFY_HOME)) {
+		return; /* the LAN waits for the verdict */
+	}
+	away_takeover(m, h->ip, h->router, moved_on);
 }
 
 static void away_leave(struct vrd_migrate *m, const struct vrd_migrate_host *h,
@@ -491,10 +530,15 @@ static void away_leave(struct vrd_migrate *m, const struct vrd_migrate_host *h,
 	struct vrd_mac buf;
 	const struct vrd_mac *mac;
 	char a[VRD_IPV4_STRLEN];
+	bool taken_over;
 
-	vrd_lan_proxy_del(m->d->lan, h->ip);
+	vrd_migrate_verify_cancel(&m->verify, h->ip);
+	taken_over = vrd_lan_proxy_del(m->d->lan, h->ip) == 0;
 	if (!r || strcmp(r->router, m->d->cfg.name)) {
 		return; /* withdrawn, not home */
+	}
+	if (!taken_over) {
+		return; /* contested, or still verified: the LAN never knew */
 	}
 	/* home again: the LAN talks to it directly, at its own MAC, and it
 	 * to the LAN's hosts at theirs (its cache holds a router's MAC for
@@ -520,14 +564,25 @@ static void away_leave(struct vrd_migrate *m, const struct vrd_migrate_host *h,
 }
 
 static void visit_changed(struct vrd_migrate *m,
-			  const struct vrd_migrate_host *h, bool enter)
+			  const struct vrd_migrate_host *h, bool enter,
+			  const struct tables_fib *fib)
 {
+	const struct tables_fib_route *r;
 	char a[VRD_IPV4_STRLEN];
 
 	if (!enter) {
+		/* claimed by another router (not withdrawn): is it gone? */
+		r = tables_fib_lookup(fib, m->d->cfg.vn, h->ip);
+		if (r && r->prefix.len == 32 &&
+		    strcmp(r->router, m->d->cfg.name) &&
+		    verify_begin(m, h->ip, r->router,
+				 VRD_MIGRATE_VERIFY_VISIT)) {
+			return; /* forgotten when it is silent */
+		}
 		hwdt_forget(m, h->ip); /* it moved on */
 		return;
 	}
+	vrd_migrate_verify_cancel(&m->verify, h->ip); /* ours again */
 	m->stats.visitors++;
 	vrd_daemon_event(m->d, "migration-visitor", "ip",
 			 vrd_ipv4_format(h->ip, a), NULL);
@@ -608,7 +663,7 @@ static void visit_change(enum vrd_migrate_change c,
 
 	/* MOVED cannot happen: every visitor's router is us */
 	if (c != VRD_MIGRATE_MOVED) {
-		visit_changed(fc->m, h, c == VRD_MIGRATE_JOINED);
+		visit_changed(fc->m, h, c == VRD_MIGRATE_JOINED, fc->fib);
 	}
 }
 
@@ -639,6 +694,146 @@ void vrd_migrate_fib(struct vrd_migrate *m)
 	m->synced = true;
 }
 
+/* ---- the old owner: is the host really gone? (migrate_verify.h) ------- */
+
+static void verify_arm(struct vrd_migrate *m)
+{
+	vrd_timer_arm_at(m->d->loop, &m->verify_timer,
+			 vrd_migrate_verify_next_ms(&m->verify));
+}
+
+/* Starts verifying that ip (claimed by claimer) left our LAN: false when
+ * it cannot be (verification off, no MAC known, too many at once), and
+ * the caller lets it go as before. */
+static bool verify_begin(struct vrd_migrate *m, uint32_t ip,
+			 const char *claimer, enum vrd_migrate_verify_side side)
+{
+	struct vrd_mac buf;
+	const struct vrd_mac *mac;
+	int rc;
+
+	if (!m->d->cfg.verify_moves) {
+		return false;
+	}
+	mac = host_mac(m, ip, &buf);
+	if (!mac) {
+		m->stats.verify_unverified++;
+		return false;
+	}
+	rc = vrd_migrate_verify_start(&m->verify, ip, mac, claimer, side,
+				      vrd_loop_now(m->d->loop));
+	if (rc == -ENOSPC) {
+		m->stats.verify_unverified++;
+		return false;
+	}
+	if (rc == 0) {
+		m->stats.verify_started++;
+	}
+	verify_arm(m);
+	return true;
+}
+
+static uint64_t *contester_count(struct vrd_migrate *m, const char *router)
+{
+	for (size_t i = 0; i < CONTESTERS_MAX; i++) {
+		struct contester *c = &m->contesters[i];
+
+		if (!c->router[0]) {
+			snprintf(c->router, sizeof(c->router), "%s", router);
+		}
+		if (!strcmp(c->router, router)) {
+			return &c->n;
+		}
+	}
+	return &m->contested_other;
+}
+
+/* It answered here: claim it back (the claimer's seq + 1), so that every
+ * router routes it home again. */
+static void contest(struct vrd_migrate *m,
+		    const struct vrd_migrate_verify_move *mv)
+{
+	struct vrd_daemon *d = m->d;
+	char a[VRD_IPV4_STRLEN], mc[VRD_MAC_STRLEN];
+	int rc;
+
+	vrd_ipv4_format(mv->ip, a);
+	vrd_mac_format(&mv->mac, mc);
+	rc = vrd_daemon_claim(d, d->cfg.vn, mv->ip, &mv->mac);
+	if (rc < 0 && rc != -EPIPE) { /* -EPIPE: ours, not yet gossiped */
+		m->stats.verify_contest_errors++;
+		log_ratelimited(&m->rl, VRD_LOG_WARN,
+				"claim of %s (%s) by %s: it answers here, but "
+				"the claim back failed: %s",
+				a, mc, mv->claimer,
+				rc == -EBUSY ? "frozen" : strerror(-rc));
+		return;
+	}
+	m->stats.verify_contested++;
+	(*contester_count(m, mv->claimer))++;
+	log_ratelimited(&m->rl, VRD_LOG_WARN,
+			"claim of %s (%s) by %s contested: it answers here", a,
+			mc, mv->claimer);
+	vrd_daemon_event(d, "claim-contested", "ip", a, "mac", mc, "router",
+			 mv->claimer, "owner", d->cfg.name, NULL);
+}
+
+/* Silence: the host left; do what its leaving does. */
+static void yield(struct vrd_migrate *m,
+		  const struct vrd_migrate_verify_action *act)
+{
+	const struct vrd_migrate_verify_move *mv = &act->move;
+	const struct vrd_migrate_host *h;
+	char a[VRD_IPV4_STRLEN];
+
+	m->stats.verify_yielded++;
+	if (act->limited) {
+		m->stats.verify_limited++;
+		log_ratelimited(&m->rl, VRD_LOG_WARN,
+				"claim of %s by %s: it answers here, but it "
+				"was contested too often: yielded",
+				vrd_ipv4_format(mv->ip, a), mv->claimer);
+	}
+	if (mv->side == VRD_MIGRATE_VERIFY_VISIT) {
+		hwdt_forget(m, mv->ip);
+		return;
+	}
+	h = vrd_migrate_set_find(&m->away, mv->ip);
+	if (h) {
+		away_takeover(m, h->ip, h->router, false);
+	}
+}
+
+static void verify_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
+{
+	struct vrd_migrate *m = arg;
+	struct vrd_migrate_verify_action act[8];
+	size_t n;
+
+	/* an answer already on the wire counts, however busy we are */
+	vrd_lan_read(m->d->lan);
+	do {
+		n = vrd_migrate_verify_due(&m->verify, vrd_loop_now(loop), act,
+					   8);
+		for (size_t i = 0; i < n; i++) {
+			const struct vrd_migrate_verify_move *mv = &act[i].move;
+
+			if (act[i].what == VRD_MIGRATE_VERIFY_PROBE) {
+				if (vrd_lan_probe(m->d->lan, mv->ip, &mv->mac) <
+				    0) {
+					m->stats.verify_probe_errors++;
+				}
+				m->stats.verify_probes++;
+			} else if (act[i].what == VRD_MIGRATE_VERIFY_CONTEST) {
+				contest(m, mv);
+			} else {
+				yield(m, &act[i]);
+			}
+		}
+	} while (n == 8);
+	verify_arm(m);
+}
+
 void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 		       uint32_t src)
 {
@@ -646,6 +841,14 @@ void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 	uint64_t now = vrd_monotonic_ms();
 	char from[VRD_NAME_MAX + 1];
 
+	/* a move being verified: this is the answer (or not), and the
+	 * verdict decides */
+	if (vrd_migrate_verify_pending(&m->verify, src)) {
+		if (vrd_migrate_verify_answer(&m->verify, src, mac)) {
+			vrd_timer_arm(m->d->loop, &m->verify_timer, 0);
+		}
+		return;
+	}
 	if (m->nasking || m->npending) {
 		arrival_frame(m, mac, src);
 		h = vrd_migrate_set_find(&m->away,
@@ -739,7 +942,29 @@ int vrd_migrate_counters(const struct vrd_migrate *m, vrd_counter_fn fn,
 		{"migrate.pending_resolved", s->pending_resolved},
 		{"migrate.pending_expired", s->pending_expired},
 		{"migrate.pending_evicted", s->pending_evicted},
+		{"migrate.verify.started", s->verify_started},
+		{"migrate.verify.unverified", s->verify_unverified},
+		{"migrate.verify.now", vrd_migrate_verify_count(&m->verify)},
+		{"migrate.verify.probes", s->verify_probes},
+		{"migrate.verify.probe_errors", s->verify_probe_errors},
+		{"migrate.verify.yielded", s->verify_yielded},
+		{"migrate.verify.limited", s->verify_limited},
+		{"migrate.verify.contest_errors", s->verify_contest_errors},
+		{"migrate.contested", s->verify_contested},
+		{"migrate.contested_other_routers", m->contested_other},
 	};
+	char name[64];
+	int rc = VRD_COUNTERS_EMIT(c, fn, arg);
 
-	return VRD_COUNTERS_EMIT(c, fn, arg);
+	/* per claiming router: who keeps claiming hosts that are here */
+	for (size_t i = 0; rc == 0 && i < CONTESTERS_MAX; i++) {
+		const struct contester *k = &m->contesters[i];
+
+		if (k->router[0]) {
+			snprintf(name, sizeof(name), "migrate.contested.%s",
+				 k->router);
+			rc = fn(name, k->n, arg);
+		}
+	}
+	return rc;
 }
