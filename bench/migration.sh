@@ -42,7 +42,9 @@
 #   cmake --build build-rel --target vrd vrctl vrd-udp-probe vrd-rarp-send
 #
 # Usage: bench/migration.sh [-n MIGRATIONS] [-p PAUSE_S] [-i PROBE_MS]
-#                           [-m MOVES_PER_VM]
+#                           [-m MOVES_PER_VM] [-V yes|no]
+# -V: the routers' [lan] verify_moves (default yes, as vrd's default: the
+# old owner probes its LAN for the host before its LAN lets it go).
 #
 # Namespaces vrdbm<pid>r<random>-*, addresses 198.18.0.0/24 and the three
 # RFC 5737 subnets, MACs 52:54:00:*; all are removed and every process
@@ -58,24 +60,27 @@ MOVES=20
 PAUSE=1.5
 PROBE_MS=5
 PER_VM=3
+VERIFY=yes
 CMDLINE="$0 $*"
 
 usage() {
 	echo "usage: ${0##*/} [-n MIGRATIONS] [-p PAUSE_S] [-i PROBE_MS]" \
-		"[-m MOVES_PER_VM]" >&2
+		"[-m MOVES_PER_VM] [-V yes|no]" >&2
 	exit 2
 }
-while getopts "n:p:i:m:h" opt; do
+while getopts "n:p:i:m:V:h" opt; do
 	case $opt in
 	n) MOVES=$OPTARG ;;
 	p) PAUSE=$OPTARG ;;
 	i) PROBE_MS=$OPTARG ;;
 	m) PER_VM=$OPTARG ;;
+	V) VERIFY=$OPTARG ;;
 	*) usage ;;
 	esac
 done
 [[ $MOVES =~ ^[1-9][0-9]?$ && $PAUSE =~ ^[0-9]+(\.[0-9]+)?$ &&
-	$PROBE_MS =~ ^[1-9][0-9]*$ && $PER_VM =~ ^[1-5]$ ]] || usage
+	$PROBE_MS =~ ^[1-9][0-9]*$ && $PER_VM =~ ^[1-5]$ &&
+	$VERIFY =~ ^(yes|no)$ ]] || usage
 NVM=$(((MOVES + PER_VM - 1) / PER_VM))
 ((NVM <= 40)) || usage
 
@@ -132,6 +137,8 @@ for s in "${SITES[@]}"; do
 	[[ $s == A ]] || peer=("${ADDR[A]}")
 	nl_gateway_conf "vr$s" "${ADDR[$s]}" "${NET[$s]}.0/24" lan0 "${peer[@]}" \
 		>/dev/null
+	# [lan] is the config's last section
+	echo "verify_moves = $VERIFY" >>"$NL_DIR/vr$s/vrd.conf"
 	nl_spawn -e "$NL_DIR/vr$s/vrd.log.err" "$NL_DIR/vr$s/vrd.log" "$P-g$s" \
 		"$VRD_BIN/vrd" -c "$NL_DIR/vr$s/vrd.conf"
 done
@@ -293,6 +300,7 @@ jq -rn --slurpfile ev "$NL_DIR/events" --slurpfile mv "$NL_DIR/moves.json" \
 p99=$(awk -F'\t' '/^outage \(longest gap\)/ { print $4 }' "$NL_DIR/table")
 
 echo "command: $CMDLINE"
+echo "verify_moves: $VERIFY"
 echo "vrd: $("$VRD_BIN/vrd" --version) ($VRD_BIN); $(nproc) cpus; kernel $(uname -r)"
 echo "migrations: $MOVES (RARP, QEMU schedule), one every $PAUSE s, over $NVM VMs" \
 	"($PER_VM moves each); probes every $PROBE_MS ms from hA, hB, hC"
