@@ -51,7 +51,9 @@ struct dp_link {
 	uint64_t last_tx_packets; /* at the last tick */
 	uint64_t active_until_ms;
 	uint64_t next_probe_ms;
-	uint64_t path_since_ms;
+	uint64_t path_since_ms; /* the path's last change, or probing's
+				 * restart after an idle spell */
+	bool idle; /* not probed at the last tick: nothing sent lately */
 	uint32_t relay_next; /* round robin over relay candidates */
 	uint64_t asked_ms; /* we last asked it for a new key */
 	bool gossip_down; /* gossip says down, but it still talks to us */

@@ -9,9 +9,11 @@
 #include "base/clock.h"
 #include "vrd/daemon_dp.h"
 
+/* Heard within DP_PATH_DEAD_MS. The receive thread stamps replies on its
+ * own clock reading, which may be after the tick's now_ms: not a wrap. */
 static bool fresh(uint64_t t_ms, uint64_t now_ms)
 {
-	return t_ms && now_ms - t_ms < DP_PATH_DEAD_MS;
+	return t_ms && (t_ms >= now_ms || now_ms - t_ms < DP_PATH_DEAD_MS);
 }
 
 /* A relay candidate for idx, in turn: first the peers whose own direct
@@ -100,7 +102,18 @@ void vrd_daemon_dp_paths_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 			l->last_tx_packets = tx;
 			l->active_until_ms = now_ms + DP_ACTIVE_MS;
 		}
-		if (now_ms >= l->active_until_ms || now_ms < l->next_probe_ms) {
+		if (now_ms >= l->active_until_ms) {
+			l->idle = true;
+			continue;
+		}
+		if (l->idle) {
+			/* unprobed while idle, so its replies are old: give
+			 * the probes from now on DP_PATH_DEAD_MS to answer
+			 * before the path is judged */
+			l->idle = false;
+			l->path_since_ms = now_ms;
+		}
+		if (now_ms < l->next_probe_ms) {
 			continue;
 		}
 		l->next_probe_ms = now_ms + DP_PROBE_MS;
