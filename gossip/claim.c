@@ -15,6 +15,10 @@ static const char *const verdict_names[] = {
 	[GOSSIP_CLAIM_REJECT_TIE] = "reject-tie",
 	[GOSSIP_CLAIM_REJECT_FROZEN] = "reject-frozen",
 	[GOSSIP_CLAIM_REJECT_INVALID] = "reject-invalid",
+	[GOSSIP_CLAIM_REJECT_SEQ] = "reject-seq",
+	[GOSSIP_CLAIM_ACCEPT_CONTEST] = "accept-contest",
+	[GOSSIP_CLAIM_ACCEPT_DUPLICATE] = "accept-duplicate",
+	[GOSSIP_CLAIM_REJECT_RATE] = "reject-rate",
 };
 
 const char *gossip_claim_verdict_name(enum gossip_claim_verdict v)
@@ -40,16 +44,44 @@ static uint64_t window_ms(const struct gossip_claim_params *p)
 				 : GOSSIP_CLAIM_WINDOW_DEFAULT_MS;
 }
 
+bool gossip_claim_state_insane(const struct gossip_claim_state *st)
+{
+	return st->mobility_seq > GOSSIP_CLAIM_SEQ_SANE_MAX;
+}
+
+bool gossip_claim_verdict_accepts(enum gossip_claim_verdict v)
+{
+	return v == GOSSIP_CLAIM_ACCEPT_NEW || v == GOSSIP_CLAIM_ACCEPT_MOVE ||
+	       v == GOSSIP_CLAIM_ACCEPT_REFRESH ||
+	       v == GOSSIP_CLAIM_ACCEPT_CONTEST ||
+	       v == GOSSIP_CLAIM_ACCEPT_DUPLICATE;
+}
+
 uint64_t gossip_claim_next_seq(const struct gossip_claim_state *cur)
 {
-	uint64_t seen;
+	uint64_t seen, top;
 
-	if (!cur) {
+	if (!cur || gossip_claim_state_insane(cur)) {
 		return 1;
 	}
+	/* an older vrd may have raised seq_max past the window: the window
+	 * wins, a tie at its top is decided by the order */
 	seen = cur->seq_max > cur->mobility_seq ? cur->seq_max
 						: cur->mobility_seq;
-	return seen == UINT64_MAX ? 0 : seen + 1;
+	top = cur->mobility_seq + GOSSIP_CLAIM_SEQ_WINDOW;
+	return seen < top ? seen + 1 : top;
+}
+
+void gossip_claim_lapse(struct gossip_claim_state *st)
+{
+	st->lapsed = true;
+	st->frozen_until_ms = 0;
+	st->nmoves = 0;
+	memset(st->moves_ms, 0, sizeof(st->moves_ms));
+	st->prev_router[0] = '\0';
+	st->moved_ms = 0;
+	st->ncontests = 0;
+	st->contest_ms = 0;
 }
 
 bool gossip_claim_frozen(const struct gossip_claim_state *st, uint64_t now_ms)
@@ -136,14 +168,78 @@ static void claim_take(struct gossip_claim_state *st,
 	memcpy(st->router, in->router, n + 1);
 	st->mac = in->mac;
 	st->mobility_seq = in->seq;
+	st->lapsed = false;
 	if (st->seq_max < in->seq) {
 		st->seq_max = in->seq;
 	}
 }
 
-static enum gossip_claim_verdict decide_frozen(struct gossip_claim_state *st,
-					       const struct gossip_claim_in *in)
+/* in returns the host to the owner before the last move, soon after it:
+ * the owner contests a move it can disprove. */
+static bool is_contest(const struct gossip_claim_state *st,
+		       const struct gossip_claim_in *in, uint64_t now_ms)
 {
+	return st->moved_ms != 0 && st->prev_router[0] != '\0' &&
+	       strcmp(in->router, st->prev_router) == 0 &&
+	       now_ms >= st->moved_ms &&
+	       now_ms - st->moved_ms < GOSSIP_CLAIM_VERIFY_MS;
+}
+
+/* Undoes the last move (the contested one) and takes in; the contest is
+ * counted, and the one too many in a window freezes the host here. */
+static enum gossip_claim_verdict contest_take(struct gossip_claim_state *st,
+					      const struct gossip_claim_in *in,
+					      uint64_t now_ms, uint64_t window)
+{
+	char undone[VRD_NAME_MAX + 1];
+
+	if (st->nmoves > 0) {
+		st->moves_ms[--st->nmoves] = 0;
+	}
+	memcpy(undone, st->router, sizeof(undone));
+	claim_take(st, in);
+	memcpy(st->prev_router, undone, sizeof(undone));
+	st->moved_ms = 0;
+	if (st->ncontests > 0 && now_ms >= st->contest_ms &&
+	    now_ms - st->contest_ms >= window) {
+		st->ncontests = 0;
+	}
+	st->ncontests++;
+	st->contest_ms = now_ms;
+	if (st->ncontests < GOSSIP_CLAIM_CONTESTS_MAX) {
+		return GOSSIP_CLAIM_ACCEPT_CONTEST;
+	}
+	st->frozen_until_ms = now_ms + window;
+	return GOSSIP_CLAIM_ACCEPT_DUPLICATE;
+}
+
+/* Beyond the window: the seq of the current claim (none: 0) + window, or
+ * the first-claim bound. */
+static bool seq_out_of_window(const struct gossip_claim_state *st, bool exists,
+			      uint64_t seq)
+{
+	if (!exists) {
+		return seq > GOSSIP_CLAIM_SEQ_FIRST_MAX;
+	}
+	return seq > st->mobility_seq + GOSSIP_CLAIM_SEQ_WINDOW;
+}
+
+static enum gossip_claim_verdict decide_frozen(struct gossip_claim_state *st,
+					       const struct gossip_claim_in *in,
+					       uint64_t now_ms, uint64_t window)
+{
+	if (claim_cmp(in, st) > 0 && is_contest(st, in, now_ms)) {
+		/* the freeze stays (or grows: a duplicate), at the router
+		 * that disproved the move */
+		uint64_t until = st->frozen_until_ms;
+		enum gossip_claim_verdict v;
+
+		v = contest_take(st, in, now_ms, window);
+		if (st->frozen_until_ms < until) {
+			st->frozen_until_ms = until;
+		}
+		return v;
+	}
 	if (strcmp(in->router, st->router) == 0 &&
 	    vrd_mac_equal(&in->mac, &st->mac) && in->seq >= st->mobility_seq) {
 		claim_take(st, in);
@@ -162,6 +258,7 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 		    bool *we_lost)
 {
 	uint64_t window = window_ms(p);
+	enum gossip_claim_verdict v;
 	bool ours;
 	int c;
 
@@ -171,16 +268,39 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 	if (!claim_valid(in)) {
 		return GOSSIP_CLAIM_REJECT_INVALID;
 	}
+	if (exists && gossip_claim_state_insane(st)) {
+		exists = false; /* an older vrd's poisoned seq: start afresh */
+	}
+	if (seq_out_of_window(st, exists, in->seq)) {
+		return GOSSIP_CLAIM_REJECT_SEQ;
+	}
 	if (!exists) {
 		memset(st, 0, sizeof(*st));
 		claim_take(st, in);
 		return GOSSIP_CLAIM_ACCEPT_NEW;
 	}
+	c = claim_cmp(in, st);
+	if (st->lapsed) {
+		/* nobody holds it: the order alone decides, the lapsed owner's
+		 * own claim again included */
+		if (c < 0) {
+			return in->seq < st->mobility_seq
+				       ? GOSSIP_CLAIM_REJECT_STALE
+				       : GOSSIP_CLAIM_REJECT_TIE;
+		}
+		claim_take(st, in);
+		return GOSSIP_CLAIM_ACCEPT_NEW;
+	}
+	ours = self_name && strcmp(st->router, self_name) == 0;
 	freeze_update(st, now_ms, window);
 	if (gossip_claim_frozen(st, now_ms)) {
-		return decide_frozen(st, in);
+		v = decide_frozen(st, in, now_ms, window);
+		if (we_lost && v != GOSSIP_CLAIM_ACCEPT_REFRESH &&
+		    v != GOSSIP_CLAIM_REJECT_FROZEN) {
+			*we_lost = ours;
+		}
+		return v;
 	}
-	c = claim_cmp(in, st);
 	if (c < 0) {
 		return in->seq < st->mobility_seq ? GOSSIP_CLAIM_REJECT_STALE
 						  : GOSSIP_CLAIM_REJECT_TIE;
@@ -188,6 +308,13 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 	if (strcmp(in->router, st->router) == 0) {
 		claim_take(st, in);
 		return GOSSIP_CLAIM_ACCEPT_REFRESH;
+	}
+	if (is_contest(st, in, now_ms)) {
+		v = contest_take(st, in, now_ms, window);
+		if (we_lost) {
+			*we_lost = ours;
+		}
+		return v;
 	}
 	moves_prune(st, now_ms, window);
 	if (st->nmoves >= moves_max(p)) {
@@ -197,8 +324,9 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 		}
 		return GOSSIP_CLAIM_REJECT_FROZEN;
 	}
-	ours = self_name && strcmp(st->router, self_name) == 0;
 	moves_add(st, now_ms);
+	memcpy(st->prev_router, st->router, sizeof(st->prev_router));
+	st->moved_ms = now_ms;
 	claim_take(st, in);
 	if (we_lost) {
 		*we_lost = ours;
@@ -222,6 +350,14 @@ int gossip_claim_state_from(struct gossip_claim_state *st,
 	st->frozen_until_ms = e->frozen_until_ms;
 	st->nmoves = e->nmoves;
 	memcpy(st->moves_ms, e->moves_ms, e->nmoves * sizeof(st->moves_ms[0]));
+	st->lapsed = (e->flags & TABLES_CLAIM_LAPSED) != 0;
+	n = strnlen(e->prev_router, sizeof(e->prev_router));
+	if (n <= VRD_NAME_MAX) {
+		memcpy(st->prev_router, e->prev_router, n);
+	}
+	st->moved_ms = e->moved_ms;
+	st->ncontests = e->ncontests;
+	st->contest_ms = e->contest_ms;
 	return 0;
 }
 
@@ -243,4 +379,11 @@ void gossip_claim_state_to(struct tables_claim_entry *e, uint32_t vn,
 	e->frozen_until_ms = st->frozen_until_ms;
 	e->nmoves = (uint8_t)n;
 	memcpy(e->moves_ms, st->moves_ms, n * sizeof(e->moves_ms[0]));
+	e->flags = st->lapsed ? TABLES_CLAIM_LAPSED : 0;
+	memcpy(e->prev_router, st->prev_router, sizeof(e->prev_router));
+	e->prev_router[VRD_NAME_MAX] = '\0';
+	e->moved_ms = st->moved_ms;
+	e->ncontests =
+		st->ncontests > UINT8_MAX ? UINT8_MAX : (uint8_t)st->ncontests;
+	e->contest_ms = st->contest_ms;
 }

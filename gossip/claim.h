@@ -26,6 +26,31 @@
  * refreshes (same MAC, seq not lower) are accepted. At thaw the history is
  * cleared.
  *
+ * Sequence window (issue 11): a claim may take only seq <= mobility_seq +
+ * GOSSIP_CLAIM_SEQ_WINDOW (room for a few concurrent claims); a first claim
+ * for a host without state only seq <= GOSSIP_CLAIM_SEQ_FIRST_MAX. Anything
+ * higher is REJECT_SEQ and leaves the state alone (seq_max included), so
+ * seq climbs by at most the window per accepted claim and is never
+ * exhausted. A stored state above GOSSIP_CLAIM_SEQ_SANE_MAX cannot come
+ * from these rules (an older vrd accepted any seq): it is taken as absent,
+ * on every router alike, so the next claim starts the host afresh.
+ *
+ * Contests (the owner still sees the host and claims it back, with seq =
+ * the claimer's + 1): a claim that returns the host to prev_router, the
+ * owner right before the last move, within GOSSIP_CLAIM_VERIFY_MS of that
+ * move, undoes the move in the history (ACCEPT_CONTEST) instead of counting
+ * as one, so forged moves cannot trip the freeze at the forger. The
+ * GOSSIP_CLAIM_CONTESTS_MAXth contest within window_ms is a duplicate IP
+ * (it answers on two LANs): accepted, and frozen at the contester, where it
+ * answers (ACCEPT_DUPLICATE). While frozen, a contest is still accepted
+ * (the freeze moves to the contester).
+ *
+ * Lapse (gossip_claim_lapse): the owner died or an operator reset the
+ * claim. The state keeps its sequence numbers (so none is reused) but has
+ * no owner for routing; the next claim that the order lets win (its seq
+ * at least the lapsed one's, the lapsed owner itself at an equal seq
+ * included) is ACCEPT_NEW.
+ *
  * Times are wall clock milliseconds: frozen_until_ms and the move history
  * are persisted and must mean the same after a reboot. A freeze that
  * reaches more than window_ms past now (the clock stepped back) is cut to
@@ -43,6 +68,12 @@
 #define GOSSIP_CLAIM_MOVES_MAX TABLES_CLAIM_MOVES_MAX /* history capacity */
 #define GOSSIP_CLAIM_MOVES_DEFAULT 5
 #define GOSSIP_CLAIM_WINDOW_DEFAULT_MS 180000
+#define GOSSIP_CLAIM_SEQ_WINDOW \
+	4 /* seq above the current one a claim may take */
+#define GOSSIP_CLAIM_SEQ_FIRST_MAX (1ull << 32) /* for a host without state */
+#define GOSSIP_CLAIM_SEQ_SANE_MAX (1ull << 62) /* above: an old vrd's state */
+#define GOSSIP_CLAIM_VERIFY_MS 2000 /* a return this soon is a contest */
+#define GOSSIP_CLAIM_CONTESTS_MAX 3 /* contests in a window: a duplicate */
 
 struct gossip_claim_params {
 	unsigned moves_max; /* 1..GOSSIP_CLAIM_MOVES_MAX; 0: default 5 */
@@ -58,6 +89,11 @@ struct gossip_claim_state {
 	uint64_t frozen_until_ms; /* 0: not frozen */
 	unsigned nmoves; /* entries in moves_ms */
 	uint64_t moves_ms[GOSSIP_CLAIM_MOVES_MAX]; /* oldest first */
+	bool lapsed; /* owner gone or reset: no route, seq kept */
+	char prev_router[VRD_NAME_MAX + 1]; /* owner before the last move */
+	uint64_t moved_ms; /* the last move; 0 once undone */
+	unsigned ncontests; /* within window_ms of contest_ms */
+	uint64_t contest_ms; /* the last contest */
 };
 
 /* A received (or our own) claim; router is borrowed. */
@@ -76,30 +112,48 @@ enum gossip_claim_verdict {
 	GOSSIP_CLAIM_REJECT_TIE, /* equal seq, loses the tie (above) */
 	GOSSIP_CLAIM_REJECT_FROZEN, /* frozen, or this claim froze it */
 	GOSSIP_CLAIM_REJECT_INVALID, /* bad router name, MAC or seq 0 */
+	GOSSIP_CLAIM_REJECT_SEQ, /* seq beyond the window */
+	GOSSIP_CLAIM_ACCEPT_CONTEST, /* back to prev_router: move undone */
+	GOSSIP_CLAIM_ACCEPT_DUPLICATE, /* a contest too many: frozen there */
+	GOSSIP_CLAIM_REJECT_RATE, /* the daemon's: the claimer's rate spent */
 };
 
 /* The sequence number for a new claim of our own: above every seq seen for
- * the host (seq_max), 1 for a host without state (cur NULL). 0 when the
- * space is exhausted (UINT64_MAX seen): no claim can win. */
+ * the host (seq_max), but inside the window (at most mobility_seq +
+ * GOSSIP_CLAIM_SEQ_WINDOW); 1 for a host without state (cur NULL) or with
+ * one taken as absent (above GOSSIP_CLAIM_SEQ_SANE_MAX). Never 0. */
 uint64_t gossip_claim_next_seq(const struct gossip_claim_state *cur);
 
 /*
  * Decides on claim in for a host whose state is st (exists: st holds the
- * current state; !exists: st is filled from scratch). st is updated in
+ * current state; !exists, or a state gossip_claim_state_insane: st is
+ * filled from scratch). st is updated in
  * place on every verdict that changes it (an accept, a freeze, a thaw, a
  * higher seq_max), so the caller writes it back after each call, or at
- * least whenever the verdict is not REJECT_STALE, REJECT_TIE or
- * REJECT_INVALID (for those only thaw housekeeping, which is idempotent,
- * may have happened).
+ * least whenever the verdict is not REJECT_STALE, REJECT_TIE,
+ * REJECT_INVALID or REJECT_SEQ (for those only thaw housekeeping, which is
+ * idempotent, may have happened).
  *
- * *we_lost (may be NULL) is set true when the verdict is ACCEPT_MOVE and
- * the host was ours (owner self_name): stand down.
+ * *we_lost (may be NULL) is set true when the verdict is ACCEPT_MOVE,
+ * ACCEPT_CONTEST or ACCEPT_DUPLICATE and the host was ours (owner
+ * self_name): stand down.
  */
 enum gossip_claim_verdict
 gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 		    const struct gossip_claim_in *in, const char *self_name,
 		    uint64_t now_ms, const struct gossip_claim_params *p,
 		    bool *we_lost);
+
+/* The owner is gone (died, or vrctl claim reset): st keeps its sequence
+ * numbers but routes nowhere; the freeze, the history and the contests
+ * are cleared. */
+void gossip_claim_lapse(struct gossip_claim_state *st);
+
+/* True when a stored state is to be taken as absent (see above). */
+bool gossip_claim_state_insane(const struct gossip_claim_state *st);
+
+/* True for the verdicts that make in's router the owner. */
+bool gossip_claim_verdict_accepts(enum gossip_claim_verdict v);
 
 /* True while st is frozen at now_ms. */
 bool gossip_claim_frozen(const struct gossip_claim_state *st, uint64_t now_ms);

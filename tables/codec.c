@@ -352,10 +352,17 @@ int tables_codec_claim_encode(uint8_t out[TABLES_VAL_CLAIM_MAX], size_t *len,
 	if (put_str(&w, e->router, VRD_NAME_MAX)) {
 		return -EINVAL;
 	}
-	vrd_writer_u8(&w, e->nmoves);
+	vrd_writer_u8(&w, e->nmoves | TABLES_CODEC_CLAIM_EXT);
 	for (unsigned i = 0; i < e->nmoves; i++) {
 		vrd_writer_u64(&w, e->moves_ms[i]);
 	}
+	vrd_writer_u8(&w, e->flags);
+	if (put_str(&w, e->prev_router, VRD_NAME_MAX)) {
+		return -EINVAL;
+	}
+	vrd_writer_u64(&w, e->moved_ms);
+	vrd_writer_u8(&w, e->ncontests);
+	vrd_writer_u64(&w, e->contest_ms);
 	*len = w.len;
 	return 0;
 }
@@ -365,7 +372,7 @@ int tables_codec_claim_decode(struct tables_claim_entry *out,
 {
 	struct tables_claim_entry e = *out;
 	struct vrd_reader r;
-	unsigned i, n;
+	unsigned i, n, ext;
 
 	if (!value_read(&r, buf, len)) {
 		return -EBADMSG;
@@ -378,8 +385,10 @@ int tables_codec_claim_decode(struct tables_claim_entry *out,
 		return -EBADMSG;
 	}
 	n = vrd_reader_u8(&r);
+	ext = n & TABLES_CODEC_CLAIM_EXT;
+	n &= ~(unsigned)TABLES_CODEC_CLAIM_EXT;
 	if (n > TABLES_CLAIM_MOVES_MAX ||
-	    vrd_reader_left(&r) != 8 * (size_t)n) {
+	    (!ext && vrd_reader_left(&r) != 8 * (size_t)n)) {
 		return -EBADMSG;
 	}
 	for (i = 0; i < n; i++) {
@@ -387,6 +396,20 @@ int tables_codec_claim_decode(struct tables_claim_entry *out,
 	}
 	for (; i < TABLES_CLAIM_MOVES_MAX; i++) {
 		e.moves_ms[i] = 0;
+	}
+	e.flags = 0;
+	e.prev_router[0] = '\0';
+	e.moved_ms = 0;
+	e.ncontests = 0;
+	e.contest_ms = 0;
+	if (ext) {
+		e.flags = vrd_reader_u8(&r);
+		if (!get_str(&r, e.prev_router, VRD_NAME_MAX)) {
+			return -EBADMSG;
+		}
+		e.moved_ms = vrd_reader_u64(&r);
+		e.ncontests = vrd_reader_u8(&r);
+		e.contest_ms = vrd_reader_u64(&r);
 	}
 	if (!vrd_reader_done(&r)) {
 		return -EBADMSG;

@@ -30,7 +30,12 @@
  *   hwdt_mac ver
  *   claims   ver | mac 6 | mobility_seq u64 | seq_max u64 |
  *            frozen_until u64 | router_len u8 | router (1..32) |
- *            nmoves u8 | nmoves * move_ms u64                34..193
+ *            nmoves u8 | nmoves * move_ms u64 |
+ *            flags u8 | prev_len u8 | prev_router (0..32) |
+ *            moved_ms u64 | ncontests u8 | contest_ms u64     53..244
+ *            (the nmoves byte has TABLES_CODEC_CLAIM_EXT set; a value
+ *            without it, as written before issue 11, ends after the
+ *            moves and decodes with those fields 0)
  *
  * Decoders check the version, every length and the total, and return
  * -EBADMSG for anything else; they fill only what the bytes hold (a value
@@ -64,9 +69,11 @@
 	(1 + 8 + 1 + TABLES_EVENT_TYPE_MAX + 1 + \
 	 TABLES_EVENT_FIELDS_MAX *               \
 		 (2 + TABLES_EVENT_KEY_MAX + TABLES_EVENT_VALUE_MAX))
-#define TABLES_VAL_CLAIM_MIN 34
-#define TABLES_VAL_CLAIM_MAX \
-	(TABLES_VAL_CLAIM_MIN - 1 + VRD_NAME_MAX + 8 * TABLES_CLAIM_MOVES_MAX)
+#define TABLES_VAL_CLAIM_MIN 53
+#define TABLES_VAL_CLAIM_MAX                       \
+	(TABLES_VAL_CLAIM_MIN - 1 + VRD_NAME_MAX + \
+	 8 * TABLES_CLAIM_MOVES_MAX + VRD_NAME_MAX)
+#define TABLES_CODEC_CLAIM_EXT 0x80 /* in the nmoves byte */
 
 /* ---- keys ----------------------------------------------------------- */
 

@@ -279,7 +279,14 @@ struct tables_claim_entry {
 	uint64_t frozen_until_ms; /* 0: not frozen */
 	uint8_t nmoves; /* 0..TABLES_CLAIM_MOVES_MAX */
 	uint64_t moves_ms[TABLES_CLAIM_MOVES_MAX]; /* oldest first */
+	/* issue 11; an entry stored before reads them as 0 / "" */
+	uint8_t flags; /* TABLES_CLAIM_LAPSED */
+	char prev_router[VRD_NAME_MAX + 1]; /* owner before the last move */
+	uint64_t moved_ms; /* the last move; 0: none, or undone */
+	uint8_t ncontests;
+	uint64_t contest_ms; /* the last contest */
 };
+#define TABLES_CLAIM_LAPSED 0x01 /* the owner is gone: no route */
 
 /* Insert or replace. -EINVAL for an empty or too long router name or
  * nmoves above TABLES_CLAIM_MOVES_MAX. */

@@ -58,6 +58,11 @@ static const struct token t_ip_mac[] = {
 	{TOK_IP, "IP", 0, t_mac},
 	{TOK_NONE, NULL, 0, NULL},
 };
+static const struct token t_claim[] = {
+	{TOK_WORD, "reset", 0, t_ip},
+	{TOK_IP, "IP", 0, t_mac},
+	{TOK_NONE, NULL, 0, NULL},
+};
 static const struct token t_events[] = {
 	{TOK_END, NULL, 0, NULL},
 	{TOK_COUNT, "N", 0, t_end},
@@ -114,7 +119,7 @@ static const struct token t_main[] = {
 	{TOK_WORD, "stats", CMD_DAEMON, t_end},
 	{TOK_WORD, "proxy", CMD_DAEMON, t_proxy},
 	{TOK_WORD, "announce", CMD_DAEMON | CMD_WRITE, t_announce},
-	{TOK_WORD, "claim", CMD_DAEMON | CMD_WRITE | CMD_VN, t_ip_mac},
+	{TOK_WORD, "claim", CMD_DAEMON | CMD_WRITE | CMD_VN, t_claim},
 	{TOK_WORD, "query", CMD_DAEMON | CMD_VN, t_mac},
 	{TOK_NONE, NULL, 0, NULL},
 };

@@ -192,6 +192,32 @@ static uint16_t member_port(const struct vrd_daemon *d, const char *name)
 	return 0;
 }
 
+static bool member_down(int state)
+{
+	return state == GOSSIP_MEMBER_DEAD || state == GOSSIP_MEMBER_LEFT;
+}
+
+/* Claims die with their router: its going starts the grace period (the
+ * sweep lapses them); a router coming back, after we or it were taken for
+ * dead, gets our claims again at the next sweep (it may have let them
+ * lapse). */
+static void claims_peer_state(struct vrd_daemon_gossip *gs, const char *name,
+			      int old_state, int state)
+{
+	struct vrd_daemon_claim_origin *o = vrd_daemon_gossip_origin(gs, name);
+
+	if (member_down(state)) {
+		if (o->down_since_ms == 0) {
+			o->down_since_ms = vrd_monotonic_ms();
+		}
+		return;
+	}
+	o->down_since_ms = 0;
+	if (state == GOSSIP_MEMBER_ALIVE && member_down(old_state)) {
+		gs->republished_ms = 0; /* due */
+	}
+}
+
 static void cb_peer_state(const char *name, uint32_t addr, int old_state,
 			  int state, void *arg)
 {
@@ -210,6 +236,7 @@ static void cb_peer_state(const char *name, uint32_t addr, int old_state,
 	}
 	vrd_daemon_dp_peer(gs->d, name, addr, port ? port : gs->d->cfg.port,
 			   state);
+	claims_peer_state(gs, name, old_state, state);
 	if (port) {
 		vrd_daemon_gossip_addr_port_format(addr, port, a);
 	} else {
@@ -320,6 +347,64 @@ static void cb_origin_seq_used(uint64_t seq, void *arg)
 		return;
 	}
 	gs->origin_seq_saved = seq;
+}
+
+/* ---- claims of departed routers ------------------------------------- */
+
+static void publish_own_claims(struct vrd_daemon *d);
+
+/* A claim owner down for the grace period: a member DEAD or LEFT since
+ * then, or a router we have not met since we started that long ago. */
+static bool owner_down(const char *name, void *arg)
+{
+	struct vrd_daemon_gossip *gs = arg;
+	uint64_t now = vrd_monotonic_ms(), since = gs->started_ms;
+	struct gossip_member_info m;
+	size_t cursor = 0;
+
+	while (gs->d->gossip &&
+	       gossip_node_peer_next(gs->d->gossip, &cursor, &m)) {
+		if (strcmp(m.name, name) != 0) {
+			continue;
+		}
+		if (!member_down(m.state)) {
+			return false;
+		}
+		break;
+	}
+	for (size_t i = 0; i < VRD_DAEMON_CLAIM_ORIGINS_MAX; i++) {
+		const struct vrd_daemon_claim_origin *o = &gs->origins[i];
+
+		if (strcmp(o->name, name) == 0 && o->down_since_ms) {
+			since = o->down_since_ms;
+		}
+	}
+	return now >= since && now - since >= VRD_DAEMON_CLAIM_GRACE_MS;
+}
+
+static void on_sweep(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
+{
+	struct vrd_daemon_gossip *gs = arg;
+	int n;
+
+	if (!gs->d->gossip) {
+		return;
+	}
+	if (gs->republished_ms == 0) {
+		publish_own_claims(gs->d);
+		gs->republished_ms = vrd_monotonic_ms();
+		vrd_daemon_gossip_records_apply(gs);
+		vrd_daemon_gossip_flush(gs);
+	}
+	n = vrd_daemon_gossip_claims_lapse(gs, owner_down, gs);
+	if (n < 0) {
+		log_ratelimited(&gs->rl, VRD_LOG_ERR,
+				"claim: lapses not written: %s", strerror(-n));
+	} else if (n > 0) {
+		log_info("claim: %d claims of departed routers lapsed", n);
+		vrd_daemon_fib_refresh(gs->d, false);
+	}
+	vrd_timer_arm(loop, &gs->sweep, VRD_DAEMON_CLAIM_SWEEP_MS);
 }
 
 /* ---- start-up and stop ---------------------------------------------- */
@@ -464,6 +549,7 @@ static int own_claim_publish(const struct tables_claim_entry *e, void *arg)
 	struct own_claims *o = arg;
 
 	if (strcmp(e->router, o->d->cfg.name) == 0 &&
+	    !(e->flags & TABLES_CLAIM_LAPSED) &&
 	    gossip_node_claim(o->d->gossip, e->vn, e->ip, &e->mac,
 			      e->mobility_seq) == 0) {
 		o->n++;
@@ -471,22 +557,13 @@ static int own_claim_publish(const struct tables_claim_entry *e, void *arg)
 	return 0;
 }
 
-/* What this router serves: its network, and the hosts it holds claims
- * for (the records lived in memory only; peers keep them as refreshes). */
-static void publish_own(struct vrd_daemon *d)
+/* The hosts this router holds claims for (the records lived in memory
+ * only; peers keep them as refreshes, or take them back after a lapse). */
+static void publish_own_claims(struct vrd_daemon *d)
 {
 	struct own_claims o = {.d = d};
-	struct vrd_prefix net;
-	char p[VRD_PREFIX_STRLEN];
 	struct tables_txn *txn;
-	int rc;
 
-	own_network(&d->cfg, &net);
-	rc = gossip_node_publish_network(d->gossip, d->cfg.vn, &net);
-	if (rc < 0) {
-		log_err("gossip: cannot publish %s vn %u: %s",
-			vrd_prefix_format(&net, p), d->cfg.vn, strerror(-rc));
-	}
 	if (tables_read_begin(d->tables, &txn) < 0) {
 		return;
 	}
@@ -495,6 +572,23 @@ static void publish_own(struct vrd_daemon *d)
 	if (o.n) {
 		log_info("gossip: %zu claims of ours published again", o.n);
 	}
+}
+
+/* What this router serves: its network, and the hosts it holds claims
+ * for. */
+static void publish_own(struct vrd_daemon *d)
+{
+	struct vrd_prefix net;
+	char p[VRD_PREFIX_STRLEN];
+	int rc;
+
+	own_network(&d->cfg, &net);
+	rc = gossip_node_publish_network(d->gossip, d->cfg.vn, &net);
+	if (rc < 0) {
+		log_err("gossip: cannot publish %s vn %u: %s",
+			vrd_prefix_format(&net, p), d->cfg.vn, strerror(-rc));
+	}
+	publish_own_claims(d);
 }
 
 int vrd_daemon_gossip_start(struct vrd_daemon *d)
@@ -527,6 +621,9 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 	gs->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
 	vrd_timer_init(&gs->tick, on_tick, gs);
 	vrd_timer_init(&gs->more, on_more, gs);
+	vrd_timer_init(&gs->sweep, on_sweep, gs);
+	gs->started_ms = vrd_monotonic_ms();
+	gs->republished_ms = gs->started_ms; /* publish_own does it */
 	ops.arg = gs;
 	rc = trust_load(d);
 	if (rc < 0) {
@@ -574,6 +671,7 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 	publish_own(d);
 	vrd_daemon_gossip_records_apply(gs);
 	vrd_daemon_gossip_flush(gs);
+	vrd_timer_arm(d->loop, &gs->sweep, VRD_DAEMON_CLAIM_SWEEP_MS);
 	return 0;
 
 err_key:
@@ -600,6 +698,7 @@ void vrd_daemon_gossip_stop(struct vrd_daemon *d)
 	vrd_daemon_gossip_records_apply(gs);
 	vrd_timer_cancel(d->loop, &gs->tick);
 	vrd_timer_cancel(d->loop, &gs->more);
+	vrd_timer_cancel(d->loop, &gs->sweep);
 	gossip_key_destroy(d->key);
 	d->key = NULL;
 	d->gs = NULL;
@@ -652,6 +751,11 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 		{"gossip.tables.records", s->records},
 		{"gossip.tables.errors", s->record_errors},
 		{"gossip.claims_local", s->claims_local},
+		{"gossip.claims_seq_refused", s->claims_seq_refused},
+		{"gossip.claims_rate_limited", s->claims_rate_limited},
+		{"gossip.claims_lapsed", s->claims_lapsed},
+		{"gossip.claims_contested", s->claims_contested},
+		{"gossip.claims_duplicate", s->claims_duplicate},
 		{"gossip.queries_asked", s->queries},
 		{"gossip.queries_lost", s->queries_lost},
 	};
@@ -662,5 +766,18 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 			return rc;
 		}
 	}
-	return VRD_COUNTERS_EMIT(own, fn, arg);
+	rc = VRD_COUNTERS_EMIT(own, fn, arg);
+	/* per claiming router, those that were refused */
+	for (size_t i = 0; i < VRD_DAEMON_CLAIM_ORIGINS_MAX && rc == 0; i++) {
+		const struct vrd_daemon_claim_origin *o = &d->gs->origins[i];
+		char name[64];
+
+		if (o->name[0] == '\0' || o->rate_limited == 0) {
+			continue;
+		}
+		snprintf(name, sizeof(name), "gossip.claims_rate_limited.%s",
+			 o->name);
+		rc = fn(name, o->rate_limited, arg);
+	}
+	return rc;
 }

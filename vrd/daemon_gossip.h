@@ -41,10 +41,33 @@ struct vrd_daemon_gossip_query {
 	uint64_t since_ms; /* monotonic */
 };
 
+/* Claim rates (docs/gossip.md "Mobility claims"): a token bucket per
+ * claiming router, spent by claims that move a host or claim a new one
+ * (not refreshes); monotonic ms. */
+#define VRD_DAEMON_CLAIM_BURST 20
+#define VRD_DAEMON_CLAIM_RATE_PER_S 5
+#define VRD_DAEMON_CLAIM_ORIGINS_MAX 64 /* routers tracked; LRU beyond */
+/* A dead or departed router's claims lapse this long after it went. */
+#define VRD_DAEMON_CLAIM_GRACE_MS 30000
+#define VRD_DAEMON_CLAIM_SWEEP_MS 2000 /* how often lapses are looked for */
+
+struct vrd_daemon_claim_origin {
+	char name[VRD_NAME_MAX + 1]; /* "" unused */
+	uint64_t tokens_milli; /* tokens * 1000 */
+	uint64_t refill_ms; /* last refill */
+	uint64_t rate_limited; /* its claims refused */
+	uint64_t down_since_ms; /* dead or left since; 0: up */
+};
+
 struct vrd_daemon_gossip_stats {
 	uint64_t records; /* records written into the tables */
 	uint64_t record_errors; /* batches the tables refused */
 	uint64_t claims_local; /* vrctl claim */
+	uint64_t claims_seq_refused; /* beyond the sequence window */
+	uint64_t claims_rate_limited; /* over a claimer's rate */
+	uint64_t claims_lapsed; /* their owner died or left */
+	uint64_t claims_contested; /* moves undone by a contest */
+	uint64_t claims_duplicate; /* hosts frozen as duplicates */
 	uint64_t queries; /* vrctl query asked */
 	uint64_t queries_lost; /* answered after the client went away */
 };
@@ -62,6 +85,10 @@ struct vrd_daemon_gossip {
 	size_t nboot;
 	uint32_t address; /* ours, underlay, host order */
 	uint64_t origin_seq_saved;
+	struct vrd_daemon_claim_origin origins[VRD_DAEMON_CLAIM_ORIGINS_MAX];
+	struct vrd_timer sweep; /* claims of departed routers lapse */
+	uint64_t started_ms; /* monotonic */
+	uint64_t republished_ms; /* our claims sent again (peer back) */
 	struct vrd_daemon_gossip_stats stats;
 	struct vrd_ratelimit rl;
 };
@@ -81,6 +108,27 @@ size_t vrd_daemon_gossip_cb_hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
 
 /* daemon_gossip_apply.c */
 
+/* The origin slot of router name (created, or the least recently used
+ * one reused); never NULL. */
+struct vrd_daemon_claim_origin *
+vrd_daemon_gossip_origin(struct vrd_daemon_gossip *gs, const char *name);
+/* Takes one claim token of origin o at now_ms (monotonic): false when its
+ * rate is spent (then counted). */
+bool vrd_daemon_gossip_rate_take(struct vrd_daemon_gossip *gs,
+				 struct vrd_daemon_claim_origin *o,
+				 uint64_t now_ms);
+/* The claims of routers down for the grace period lapse (their /32 routes
+ * go; docs/gossip.md). down(name, arg) says whether a router is down for
+ * long enough. Returns how many lapsed, or a negative errno. */
+int vrd_daemon_gossip_claims_lapse(struct vrd_daemon_gossip *gs,
+				   bool (*down)(const char *name, void *arg),
+				   void *arg);
+/* vrctl claim reset: the claim of (vn, ip) lapses here. -ENOENT when there
+ * is none; *mac and *owner (VRD_NAME_MAX + 1) say what it was. */
+int vrd_daemon_gossip_claim_reset(struct vrd_daemon_gossip *gs, uint32_t vn,
+				  uint32_t ip, struct vrd_mac *mac,
+				  char *owner);
+
 /* The node's record callback: queues r (copied) for the next apply. */
 void vrd_daemon_gossip_cb_record(const struct gossip_record *r, void *arg);
 /* Writes the queued records in one transaction; logs and counts errors. */
@@ -98,8 +146,9 @@ struct vrd_daemon_gossip_claim_op {
 };
 
 /* Decides and writes our own claim (claims, GNDT, LNDT, event): 0 (with
- * op->verdict GOSSIP_CLAIM_REJECT_FROZEN when frozen), -EOVERFLOW when the
- * sequence numbers are exhausted, or a negative errno. */
+ * op->verdict GOSSIP_CLAIM_REJECT_FROZEN when frozen, or
+ * GOSSIP_CLAIM_REJECT_RATE when our own claim rate is spent), or a
+ * negative errno. */
 int vrd_daemon_gossip_claim_local(struct vrd_daemon_gossip_claim_op *op);
 
 /* daemon_gossip_ctl.c */

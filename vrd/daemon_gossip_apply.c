@@ -53,6 +53,64 @@ static int claim_event(struct tables_txn *txn, const char *type, uint64_t now,
 	return rc;
 }
 
+/* ---- claim rates ---------------------------------------------------- */
+
+struct vrd_daemon_claim_origin *
+vrd_daemon_gossip_origin(struct vrd_daemon_gossip *gs, const char *name)
+{
+	struct vrd_daemon_claim_origin *o, *lru = &gs->origins[0];
+
+	for (size_t i = 0; i < VRD_DAEMON_CLAIM_ORIGINS_MAX; i++) {
+		o = &gs->origins[i];
+		if (strcmp(o->name, name) == 0) {
+			return o;
+		}
+		if (o->name[0] == '\0') {
+			lru = o;
+			break;
+		}
+		if (lru->name[0] != '\0' && o->refill_ms < lru->refill_ms) {
+			lru = o;
+		}
+	}
+	memset(lru, 0, sizeof(*lru));
+	snprintf(lru->name, sizeof(lru->name), "%s", name);
+	lru->tokens_milli = VRD_DAEMON_CLAIM_BURST * 1000ull;
+	lru->refill_ms = vrd_monotonic_ms();
+	return lru;
+}
+
+bool vrd_daemon_gossip_rate_take(struct vrd_daemon_gossip *gs,
+				 struct vrd_daemon_claim_origin *o,
+				 uint64_t now_ms)
+{
+	const uint64_t full = VRD_DAEMON_CLAIM_BURST * 1000ull;
+
+	if (now_ms > o->refill_ms) {
+		uint64_t add =
+			(now_ms - o->refill_ms) * VRD_DAEMON_CLAIM_RATE_PER_S;
+
+		o->tokens_milli = full - o->tokens_milli < add
+					  ? full
+					  : o->tokens_milli + add;
+		o->refill_ms = now_ms;
+	}
+	if (o->tokens_milli < 1000) {
+		o->rate_limited++;
+		gs->stats.claims_rate_limited++;
+		return false;
+	}
+	o->tokens_milli -= 1000;
+	return true;
+}
+
+/* A new host or a move spends the claimer's rate; a refresh, a contest
+ * (the previous owner disproving a move) and a refusal do not. */
+static bool verdict_spends_rate(enum gossip_claim_verdict v)
+{
+	return v == GOSSIP_CLAIM_ACCEPT_NEW || v == GOSSIP_CLAIM_ACCEPT_MOVE;
+}
+
 /* ---- records into the tables ---------------------------------------- */
 
 void vrd_daemon_gossip_cb_record(const struct gossip_record *r, void *arg)
@@ -71,6 +129,7 @@ void vrd_daemon_gossip_cb_record(const struct gossip_record *r, void *arg)
 struct apply {
 	struct vrd_daemon_gossip *gs;
 	uint64_t now; /* wall clock */
+	uint64_t mono; /* monotonic, for the claim rates */
 	/* HOST: enum gossip_claim_verdict */
 	uint8_t verdict[VRD_DAEMON_GOSSIP_PENDING_MAX];
 	bool lost[VRD_DAEMON_GOSSIP_PENDING_MAX];
@@ -183,16 +242,46 @@ static int claim_state_write(struct tables_txn *txn, uint32_t vn, uint32_t ip,
 	return tables_claim_put(txn, &e);
 }
 
-static bool verdict_accepts(enum gossip_claim_verdict v)
-{
-	return v == GOSSIP_CLAIM_ACCEPT_NEW || v == GOSSIP_CLAIM_ACCEPT_MOVE ||
-	       v == GOSSIP_CLAIM_ACCEPT_REFRESH;
-}
-
 static bool verdict_changes_state(enum gossip_claim_verdict v)
 {
 	return v != GOSSIP_CLAIM_REJECT_STALE && v != GOSSIP_CLAIM_REJECT_TIE &&
-	       v != GOSSIP_CLAIM_REJECT_INVALID;
+	       v != GOSSIP_CLAIM_REJECT_INVALID &&
+	       v != GOSSIP_CLAIM_REJECT_SEQ && v != GOSSIP_CLAIM_REJECT_RATE;
+}
+
+/* The decision, then the claimer's rate (docs/gossip.md): a claim over
+ * its rate is refused as if never seen, so the state, the GNDT and the
+ * home router's proxy never hear of it. */
+static enum gossip_claim_verdict
+claim_decide_rated(struct vrd_daemon_gossip *gs, struct gossip_claim_state *st,
+		   bool exists, const struct gossip_claim_in *in, uint64_t now,
+		   uint64_t mono, bool *lost)
+{
+	struct gossip_claim_state before = *st;
+	enum gossip_claim_verdict v;
+
+	v = gossip_claim_decide(st, exists, in, gs->d->cfg.name, now, NULL,
+				lost);
+	if (v == GOSSIP_CLAIM_REJECT_SEQ) {
+		gs->stats.claims_seq_refused++;
+	}
+	if (verdict_spends_rate(v) &&
+	    !vrd_daemon_gossip_rate_take(
+		    gs, vrd_daemon_gossip_origin(gs, in->router), mono)) {
+		*st = before;
+		if (lost) {
+			*lost = false;
+		}
+		return GOSSIP_CLAIM_REJECT_RATE;
+	}
+	if (v == GOSSIP_CLAIM_ACCEPT_CONTEST ||
+	    v == GOSSIP_CLAIM_ACCEPT_DUPLICATE) {
+		gs->stats.claims_contested++;
+	}
+	if (v == GOSSIP_CLAIM_ACCEPT_DUPLICATE) {
+		gs->stats.claims_duplicate++;
+	}
+	return v;
 }
 
 /* We lost the host to another router: it is not ours to serve any more. */
@@ -214,7 +303,6 @@ static int stand_down(struct tables_txn *txn, uint32_t vn, uint32_t ip)
 static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 {
 	const struct gossip_record *r = &a->gs->pending[i];
-	const char *self = a->gs->d->cfg.name;
 	struct gossip_claim_in in = {
 		.router = r->origin,
 		.mac = r->mac,
@@ -230,7 +318,7 @@ static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 	if (rc < 0) {
 		return rc;
 	}
-	v = gossip_claim_decide(&st, exists, &in, self, a->now, NULL, &lost);
+	v = claim_decide_rated(a->gs, &st, exists, &in, a->now, a->mono, &lost);
 	a->verdict[i] = (uint8_t)v;
 	a->lost[i] = lost;
 	if (verdict_changes_state(v)) {
@@ -244,12 +332,19 @@ static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 				   &r->mac, r->origin, r->mobility_seq,
 				   st.router);
 	}
-	if (!verdict_accepts(v)) {
+	if (!gossip_claim_verdict_accepts(v)) {
 		return 0;
 	}
 	rc = claim_gndt_put(txn, r->vn, ip, r->origin, r->mobility_seq, a->now);
 	if (rc == 0 && lost) {
 		rc = stand_down(txn, r->vn, ip);
+	}
+	if (rc == 0 && v == GOSSIP_CLAIM_ACCEPT_DUPLICATE) {
+		/* the alarm: one IP answers on two LANs; frozen at the
+		 * contester (router here is the other one) */
+		rc = claim_event(txn, "claim-duplicate", a->now, r->vn, ip,
+				 &r->mac, st.prev_router, r->mobility_seq,
+				 r->origin);
 	}
 	if (rc < 0 || v == GOSSIP_CLAIM_ACCEPT_REFRESH) {
 		return rc;
@@ -341,6 +436,7 @@ void vrd_daemon_gossip_records_apply(struct vrd_daemon_gossip *gs)
 	} else {
 		a->gs = gs;
 		a->now = vrd_wallclock_ms();
+		a->mono = vrd_monotonic_ms();
 		rc = tables_write(d->tables, apply_txn, a);
 	}
 	if (rc < 0) {
@@ -384,12 +480,12 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 		return rc;
 	}
 	op->seq = in.seq = gossip_claim_next_seq(exists ? &st : NULL);
-	if (op->seq == 0) {
-		return -EOVERFLOW;
-	}
-	op->verdict = gossip_claim_decide(&st, exists, &in, self, op->now, NULL,
-					  NULL);
+	op->verdict = claim_decide_rated(op->d->gs, &st, exists, &in, op->now,
+					 vrd_monotonic_ms(), NULL);
 	op->frozen_until_ms = st.frozen_until_ms;
+	if (op->verdict == GOSSIP_CLAIM_REJECT_RATE) {
+		return 0;
+	}
 	if (!verdict_changes_state(op->verdict)) {
 		return -EINVAL;
 	}
@@ -434,4 +530,153 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 int vrd_daemon_gossip_claim_local(struct vrd_daemon_gossip_claim_op *op)
 {
 	return tables_write(op->d->tables, claim_txn, op);
+}
+
+/* ---- lapses: claims of departed routers, vrctl claim reset ------------ */
+
+#define LAPSE_BATCH 256 /* per transaction; the next sweep takes the rest */
+
+struct lapse {
+	struct vrd_daemon_gossip *gs;
+	bool (*down)(const char *name, void *arg);
+	void *arg;
+	uint64_t now; /* wall clock */
+	struct tables_claim_entry e[LAPSE_BATCH];
+	size_t n;
+};
+
+static int lapse_pick(const struct tables_claim_entry *e, void *arg)
+{
+	struct lapse *l = arg;
+
+	if (l->n == LAPSE_BATCH) {
+		return 1;
+	}
+	if ((e->flags & TABLES_CLAIM_LAPSED) ||
+	    strcmp(e->router, l->gs->d->cfg.name) == 0 ||
+	    !l->down(e->router, l->arg)) {
+		return 0;
+	}
+	l->e[l->n++] = *e;
+	return 0;
+}
+
+/* The claim of e lapses: state kept (its sequence numbers), the host
+ * route goes, so the LPM falls back to the home router's network. */
+static int lapse_one(struct tables_txn *txn, const struct tables_claim_entry *e,
+		     const char *why, uint64_t now)
+{
+	struct vrd_prefix p = {.addr = e->ip, .len = 32};
+	struct gossip_claim_state st;
+	struct tables_gndt_entry g;
+	int rc;
+
+	if (gossip_claim_state_from(&st, e) < 0) {
+		return tables_claim_del(txn, e->vn, e->ip);
+	}
+	gossip_claim_lapse(&st);
+	rc = claim_state_write(txn, e->vn, e->ip, &st);
+	if (rc < 0) {
+		return rc;
+	}
+	rc = tables_gndt_get(txn, e->vn, &p, &g);
+	if (rc == 0 && g.origin == TABLES_GNDT_CLAIM) {
+		rc = tables_gndt_del(txn, e->vn, &p);
+	} else if (rc == -ENOENT || rc == 0) {
+		rc = 0;
+	}
+	if (rc == 0) {
+		rc = claim_event(txn, why, now, e->vn, e->ip, &e->mac,
+				 e->router, e->mobility_seq, NULL);
+	}
+	return rc;
+}
+
+static int lapse_txn(struct tables_txn *txn, void *arg)
+{
+	struct lapse *l = arg;
+	int rc;
+
+	l->n = 0;
+	rc = tables_claim_foreach(txn, TABLES_VN_ALL, lapse_pick, l);
+	if (rc < 0) {
+		return rc;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		rc = lapse_one(txn, &l->e[i], "claim-lapsed", l->now);
+		if (rc < 0) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int vrd_daemon_gossip_claims_lapse(struct vrd_daemon_gossip *gs,
+				   bool (*down)(const char *name, void *arg),
+				   void *arg)
+{
+	struct lapse *l = calloc(1, sizeof(*l));
+	int rc;
+
+	if (!l) {
+		return -ENOMEM;
+	}
+	l->gs = gs;
+	l->down = down;
+	l->arg = arg;
+	l->now = vrd_wallclock_ms();
+	rc = tables_write(gs->d->tables, lapse_txn, l);
+	if (rc == 0) {
+		rc = (int)l->n;
+		gs->stats.claims_lapsed += l->n;
+	}
+	free(l);
+	return rc;
+}
+
+struct reset {
+	uint32_t vn, ip;
+	uint64_t now;
+	const char *self;
+	struct vrd_mac mac;
+	char owner[VRD_NAME_MAX + 1];
+};
+
+static int reset_txn(struct tables_txn *txn, void *arg)
+{
+	struct reset *r = arg;
+	struct tables_claim_entry e;
+	int rc = tables_claim_get(txn, r->vn, r->ip, &e);
+
+	if (rc < 0) {
+		return rc;
+	}
+	r->mac = e.mac;
+	memcpy(r->owner, e.router, sizeof(r->owner));
+	if (e.flags & TABLES_CLAIM_LAPSED) {
+		return 0; /* nothing routes by it already */
+	}
+	rc = lapse_one(txn, &e, "claim-reset", r->now);
+	if (rc == 0 && strcmp(e.router, r->self) == 0) {
+		rc = stand_down(txn, r->vn, r->ip); /* ours: not served */
+	}
+	return rc;
+}
+
+int vrd_daemon_gossip_claim_reset(struct vrd_daemon_gossip *gs, uint32_t vn,
+				  uint32_t ip, struct vrd_mac *mac, char *owner)
+{
+	struct reset r = {
+		.vn = vn,
+		.ip = ip,
+		.now = vrd_wallclock_ms(),
+		.self = gs->d->cfg.name,
+	};
+	int rc = tables_write(gs->d->tables, reset_txn, &r);
+
+	if (rc == 0) {
+		*mac = r.mac;
+		memcpy(owner, r.owner, sizeof(r.owner));
+	}
+	return rc;
 }

@@ -1,8 +1,9 @@
 /*
  * The daemon's side of gossip, part three: the operator's commands.
  * vrctl peers (members and unreached bootstrap peers), vrctl claim (our
- * own claim, decided in daemon_gossip_apply.c, then gossiped) and vrctl
- * query (deferred in a query slot until the node's query_done).
+ * own claim, decided in daemon_gossip_apply.c, then gossiped), vrctl
+ * claim reset (the claim lapses here; on the home router it claims the
+ * host back) and vrctl query (deferred in a query slot until the node's query_done).
  */
 #include "vrd/daemon_gossip.h"
 #include "base/clock.h"
@@ -132,13 +133,13 @@ nomem:
  * "--vn N" (default: the config's vn), which must be in our
  * certificate. 0, or the error set in rep. */
 static int ctl_words(struct vrd_daemon *d, const struct vrd_ctl_request *req,
-		     const char *usage, const char **pos, int want,
+		     int first, const char *usage, const char **pos, int want,
 		     uint32_t *vn, struct vrd_reply *rep)
 {
 	int npos = 0;
 
 	*vn = d->cfg.vn;
-	for (int i = 1; i < req->argc; i++) {
+	for (int i = first; i < req->argc; i++) {
 		const char *w = req->argv[i];
 		unsigned long long v;
 		char *end;
@@ -214,6 +215,13 @@ int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
 			 a, m, vn, vrd_rfc3339(op.frozen_until_ms, t));
 		return -EBUSY;
 	}
+	if (op.verdict == GOSSIP_CLAIM_REJECT_RATE) {
+		log_ratelimited(&d->gs->rl, VRD_LOG_WARN,
+				"claim: %s (%s) vn %u refused: our claim rate "
+				"is spent",
+				a, m, vn);
+		return -EAGAIN;
+	}
 	d->gs->stats.claims_local++;
 	vrd_daemon_fib_refresh(d, false);
 	log_info("claim: %s (%s) vn %u is here now (seq %" PRIu64 ")", a, m, vn,
@@ -222,6 +230,68 @@ int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
 	vrd_daemon_gossip_records_apply(d->gs);
 	vrd_daemon_gossip_flush(d->gs);
 	return rc < 0 ? -EPIPE : 0;
+}
+
+/* The home router of (vn, ip): this router's own configured network. */
+static bool ip_is_home(const struct vrd_daemon *d, uint32_t vn, uint32_t ip)
+{
+	const struct vrd_config *cfg = &d->cfg;
+
+	return cfg->mode == VRD_MODE_GATEWAY && cfg->vn == vn &&
+	       vrd_prefix_contains(&cfg->lan_network, ip);
+}
+
+/*
+ * vrctl claim reset IP: the claim lapses here (its sequence numbers are
+ * kept, its /32 route goes: the host falls back to its home router's
+ * network). On the home router the overlay follows: it claims the host
+ * back at the next seq, a normal signed claim every router takes; when
+ * the host is elsewhere, the router that sees it claims it again. On any
+ * other router the reset is local (docs/gossip.md).
+ */
+static void ctl_claim_reset(struct vrd_daemon *d,
+			    const struct vrd_ctl_request *req,
+			    struct vrd_reply *rep)
+{
+	char owner[VRD_NAME_MAX + 1], a[VRD_IPV4_STRLEN];
+	struct vrd_mac mac;
+	const char *w[1];
+	uint32_t vn, ip;
+	bool home;
+	int rc;
+
+	if (ctl_words(d, req, 2, "claim reset IP [--vn N]", w, 1, &vn, rep) <
+	    0) {
+		return;
+	}
+	if (vrd_ipv4_parse(w[0], &ip) < 0) {
+		vrd_reply_error(rep, -EINVAL, "%s is not an IPv4 address",
+				w[0]);
+		return;
+	}
+	rc = vrd_daemon_gossip_claim_reset(d->gs, vn, ip, &mac, owner);
+	if (rc == -ENOENT) {
+		vrd_reply_error(rep, rc, "claim reset %s: no claim", w[0]);
+		return;
+	}
+	if (rc < 0) {
+		vrd_reply_error(rep, rc, "claim reset %s: %s", w[0],
+				strerror(-rc));
+		return;
+	}
+	home = ip_is_home(d, vn, ip);
+	log_info("claim: %s vn %u reset (was %s)%s", vrd_ipv4_format(ip, a), vn,
+		 owner, home ? ": claimed home" : "");
+	vrd_daemon_fib_refresh(d, false);
+	if (home && strcmp(owner, d->cfg.name) != 0) {
+		rc = vrd_daemon_claim(d, vn, ip, &mac);
+		if (rc < 0) {
+			vrd_reply_error(rep, rc,
+					"claim reset %s: reset here, home "
+					"claim failed: %s",
+					w[0], strerror(-rc));
+		}
+	}
 }
 
 void vrd_daemon_ctl_claim(struct vrd_daemon *d,
@@ -233,7 +303,15 @@ void vrd_daemon_ctl_claim(struct vrd_daemon *d,
 	uint32_t vn, ip;
 	int rc;
 
-	if (ctl_words(d, req, "claim IP MAC [--vn N]", w, 2, &vn, rep) < 0) {
+	if (!d->gs) {
+		vrd_reply_error(rep, -ENOTCONN, "gossip is not running");
+		return;
+	}
+	if (req->argc > 1 && strcmp(req->argv[1], "reset") == 0) {
+		ctl_claim_reset(d, req, rep);
+		return;
+	}
+	if (ctl_words(d, req, 1, "claim IP MAC [--vn N]", w, 2, &vn, rep) < 0) {
 		return;
 	}
 	if (vrd_ipv4_parse(w[0], &ip) < 0) {
@@ -248,15 +326,15 @@ void vrd_daemon_ctl_claim(struct vrd_daemon *d,
 	if (rc == -EBUSY) {
 		vrd_reply_error(rep, rc, "claim %s: frozen (too many moves)",
 				w[0]);
+	} else if (rc == -EAGAIN) {
+		vrd_reply_error(rep, rc, "claim %s: claim rate spent", w[0]);
 	} else if (rc == -EPIPE) {
 		vrd_reply_error(rep, rc, "claim %s: taken here, not gossiped",
 				w[0]);
 	} else if (rc == -ENOTCONN) {
 		vrd_reply_error(rep, rc, "gossip is not running");
 	} else if (rc < 0) {
-		vrd_reply_error(rep, rc, "claim %s: %s", w[0],
-				rc == -EOVERFLOW ? "sequence numbers exhausted"
-						 : strerror(-rc));
+		vrd_reply_error(rep, rc, "claim %s: %s", w[0], strerror(-rc));
 	}
 }
 
@@ -426,7 +504,7 @@ void vrd_daemon_ctl_query(struct vrd_daemon *d,
 	int64_t id;
 	uint32_t vn;
 
-	if (ctl_words(d, req, "query MAC [--vn N]", w, 1, &vn, rep) < 0 ||
+	if (ctl_words(d, req, 1, "query MAC [--vn N]", w, 1, &vn, rep) < 0 ||
 	    ctl_mac(w[0], &mac, rep) < 0) {
 		return;
 	}

@@ -71,8 +71,18 @@ static void assert_state_equal(const struct gossip_claim_state *a,
 static void test_verdict_names(void **state)
 {
 	static const char *const want[] = {
-		NULL,		"accept-new", "accept-move",   "accept-refresh",
-		"reject-stale", "reject-tie", "reject-frozen", "reject-invalid",
+		NULL,
+		"accept-new",
+		"accept-move",
+		"accept-refresh",
+		"reject-stale",
+		"reject-tie",
+		"reject-frozen",
+		"reject-invalid",
+		"reject-seq",
+		"accept-contest",
+		"accept-duplicate",
+		"reject-rate",
 	};
 	unsigned v;
 
@@ -81,7 +91,7 @@ static void test_verdict_names(void **state)
 		assert_string_equal(gossip_claim_verdict_name(v), want[v]);
 	}
 	assert_null(gossip_claim_verdict_name(0));
-	assert_null(gossip_claim_verdict_name(GOSSIP_CLAIM_REJECT_INVALID + 1));
+	assert_null(gossip_claim_verdict_name(GOSSIP_CLAIM_REJECT_RATE + 1));
 	assert_null(gossip_claim_verdict_name(1000));
 }
 
@@ -92,12 +102,21 @@ static void test_next_seq(void **state)
 	(void)state;
 	assert_int_equal(gossip_claim_next_seq(NULL), 1);
 	assert_int_equal(gossip_claim_next_seq(&st), 8);
-	st.seq_max = 12; /* a refused higher claim was seen */
-	assert_int_equal(gossip_claim_next_seq(&st), 13);
+	st.seq_max = 9; /* a refused higher claim was seen */
+	assert_int_equal(gossip_claim_next_seq(&st), 10);
 	st.seq_max = 0; /* mobility_seq counts even if seq_max lags */
 	assert_int_equal(gossip_claim_next_seq(&st), 8);
+	/* never past the window, never exhausted (an older vrd may have
+	 * stored any seq_max) */
+	st.seq_max = 12;
+	assert_int_equal(gossip_claim_next_seq(&st),
+			 7 + GOSSIP_CLAIM_SEQ_WINDOW);
 	st.seq_max = UINT64_MAX;
-	assert_int_equal(gossip_claim_next_seq(&st), 0);
+	assert_int_equal(gossip_claim_next_seq(&st),
+			 7 + GOSSIP_CLAIM_SEQ_WINDOW);
+	/* a state poisoned by an older vrd is taken as absent */
+	st.mobility_seq = UINT64_MAX;
+	assert_int_equal(gossip_claim_next_seq(&st), 1);
 }
 
 /* ---- each verdict --------------------------------------------------- */
@@ -134,15 +153,15 @@ static void test_accept_refresh(void **state)
 	assert_false(lost);
 	assert_state_equal(&st, &before);
 	/* the owner with a higher seq: seq rises, no move */
-	assert_int_equal(decide(&st, true, "vrA", 1, 9, 3000, &lost),
+	assert_int_equal(decide(&st, true, "vrA", 1, 8, 3000, &lost),
 			 GOSSIP_CLAIM_ACCEPT_REFRESH);
 	assert_false(lost);
 	assert_string_equal(st.router, "vrA");
-	assert_int_equal(st.mobility_seq, 9);
-	assert_int_equal(st.seq_max, 9);
+	assert_int_equal(st.mobility_seq, 8);
+	assert_int_equal(st.seq_max, 8);
 	assert_int_equal(st.nmoves, 0);
 	/* the owner with a higher seq and a new MAC: the MAC changes */
-	assert_int_equal(decide(&st, true, "vrA", 2, 10, 4000, &lost),
+	assert_int_equal(decide(&st, true, "vrA", 2, 9, 4000, &lost),
 			 GOSSIP_CLAIM_ACCEPT_REFRESH);
 	assert_memory_equal(st.mac.b, mac_n(2).b, 6);
 	assert_int_equal(st.nmoves, 0);
@@ -359,6 +378,7 @@ static void test_tie_any_order(void **state)
 						v == GOSSIP_CLAIM_ACCEPT_NEW ||
 						v == GOSSIP_CLAIM_ACCEPT_MOVE ||
 						v == GOSSIP_CLAIM_ACCEPT_REFRESH ||
+						v == GOSSIP_CLAIM_ACCEPT_CONTEST ||
 						v == GOSSIP_CLAIM_REJECT_TIE);
 					exists = true;
 				}
@@ -470,8 +490,8 @@ static void test_freeze_and_thaw(void **state)
 
 	(void)state;
 	/* five moves in 180 s are allowed; the sixth freezes */
-	assert_int_equal(flap(&st, 10000, 1000, 20, &at), 5);
-	assert_int_equal(at, 15000);
+	assert_int_equal(flap(&st, 10000, GOSSIP_CLAIM_VERIFY_MS, 20, &at), 5);
+	assert_int_equal(at, 10000 + 5 * GOSSIP_CLAIM_VERIFY_MS);
 	until = at + WINDOW;
 	assert_int_equal(st.frozen_until_ms, until);
 	assert_true(gossip_claim_frozen(&st, at));
@@ -485,29 +505,33 @@ static void test_freeze_and_thaw(void **state)
 	assert_int_equal(st.seq_max, 7);
 	assert_int_equal(gossip_claim_next_seq(&st), 8);
 
-	/* frozen: a much higher claim from another router is refused */
+	/* frozen: a higher claim from another router is refused (one
+	 * beyond the window is not even seen) */
 	assert_int_equal(decide(&st, true, "vrA", 1, 50, at + 1, &lost),
+			 GOSSIP_CLAIM_REJECT_SEQ);
+	assert_int_equal(st.seq_max, 7);
+	assert_int_equal(decide(&st, true, "vrA", 1, 9, at + 1, &lost),
 			 GOSSIP_CLAIM_REJECT_FROZEN);
 	assert_false(lost);
 	assert_string_equal(st.router, "vrB");
-	assert_int_equal(st.seq_max, 50);
+	assert_int_equal(st.seq_max, 9);
 	/* a lower name at an equal seq too */
 	assert_int_equal(decide(&st, true, "vr0", 1, 6, at + 2, NULL),
 			 GOSSIP_CLAIM_REJECT_FROZEN);
 	/* the owner's refresh (same MAC, seq not lower) is accepted */
 	assert_int_equal(decide(&st, true, "vrB", 1, 6, at + 3, NULL),
 			 GOSSIP_CLAIM_ACCEPT_REFRESH);
-	assert_int_equal(decide(&st, true, "vrB", 1, 51, at + 4, NULL),
+	assert_int_equal(decide(&st, true, "vrB", 1, 10, at + 4, NULL),
 			 GOSSIP_CLAIM_ACCEPT_REFRESH);
-	assert_int_equal(st.mobility_seq, 51);
+	assert_int_equal(st.mobility_seq, 10);
 	/* the owner's older claim, or another MAC, is not a refresh */
 	before = st;
 	assert_int_equal(decide(&st, true, "vrB", 1, 6, at + 5, NULL),
 			 GOSSIP_CLAIM_REJECT_FROZEN);
-	assert_int_equal(decide(&st, true, "vrB", 0, 60, at + 6, NULL),
+	assert_int_equal(decide(&st, true, "vrB", 0, 12, at + 6, NULL),
 			 GOSSIP_CLAIM_REJECT_FROZEN);
 	assert_memory_equal(st.mac.b, before.mac.b, 6);
-	assert_int_equal(st.mobility_seq, 51);
+	assert_int_equal(st.mobility_seq, 10);
 	assert_int_equal(st.frozen_until_ms, until); /* not extended */
 	/* our own claim is refused as well, and we do not lose the host */
 	assert_int_equal(decide(&st, true, SELF, 1, gossip_claim_next_seq(&st),
@@ -518,14 +542,16 @@ static void test_freeze_and_thaw(void **state)
 
 	/* thawed: the history is cleared, the next move is the first */
 	seq = gossip_claim_next_seq(&st);
-	assert_true(seq > 60);
+	assert_true(seq > 12);
 	assert_int_equal(decide(&st, true, "vrA", 1, seq, until, NULL),
 			 GOSSIP_CLAIM_ACCEPT_MOVE);
 	assert_int_equal(st.frozen_until_ms, 0);
 	assert_int_equal(st.nmoves, 1);
 	assert_int_equal(st.moves_ms[0], until);
 	/* and it may move five times again before freezing */
-	assert_int_equal(flap(&st, until + 1000, 1000, 20, &at), 4);
+	assert_int_equal(flap(&st, until + GOSSIP_CLAIM_VERIFY_MS,
+			      GOSSIP_CLAIM_VERIFY_MS, 20, &at),
+			 4);
 	assert_int_equal(st.nmoves, 5);
 	assert_int_equal(st.frozen_until_ms, at + WINDOW);
 }
@@ -536,7 +562,7 @@ static void test_thaw_on_refused_claim(void **state)
 	uint64_t at = 0;
 
 	(void)state;
-	assert_int_equal(flap(&st, 0, 10, 20, &at), 5);
+	assert_int_equal(flap(&st, 0, GOSSIP_CLAIM_VERIFY_MS, 20, &at), 5);
 	/* after the freeze a stale claim is refused, but the freeze and the
 	 * history are gone */
 	assert_int_equal(decide(&st, true, "vrZ", 1, 1, at + WINDOW, NULL),
@@ -578,20 +604,23 @@ static void test_params(void **state)
 	for (n = 0; n < 6; n++) {
 		in = claim(n % 2 ? "vrA" : "vrB", 1,
 			   gossip_claim_next_seq(&st));
-		if (gossip_claim_decide(&st, true, &in, SELF, 100 + n, NULL,
+		if (gossip_claim_decide(&st, true, &in, SELF,
+					100 + n * GOSSIP_CLAIM_VERIFY_MS, NULL,
 					NULL) != GOSSIP_CLAIM_ACCEPT_MOVE) {
 			break;
 		}
 	}
 	assert_int_equal(n, 5);
-	assert_int_equal(st.frozen_until_ms, 105 + WINDOW);
+	assert_int_equal(st.frozen_until_ms,
+			 100 + 5 * GOSSIP_CLAIM_VERIFY_MS + WINDOW);
 	/* moves_max above the history's capacity is capped at it */
 	st = host("vrA", 1);
 	big.window_ms = 1000000;
 	for (n = 0; n < 40; n++) {
 		in = claim(n % 2 ? "vrA" : "vrB", 1,
 			   gossip_claim_next_seq(&st));
-		if (gossip_claim_decide(&st, true, &in, SELF, 100 + n, &big,
+		if (gossip_claim_decide(&st, true, &in, SELF,
+					100 + n * GOSSIP_CLAIM_VERIFY_MS, &big,
 					NULL) != GOSSIP_CLAIM_ACCEPT_MOVE) {
 			break;
 		}
@@ -604,7 +633,7 @@ static void test_params(void **state)
 	assert_int_equal(
 		gossip_claim_decide(&st, true, &in, SELF, 500, &one, NULL),
 		GOSSIP_CLAIM_ACCEPT_MOVE);
-	in = claim("vrA", 1, 3);
+	in = claim("vrC", 1, 3); /* vrA so soon would be a contest */
 	assert_int_equal(
 		gossip_claim_decide(&st, true, &in, SELF, 550, &one, NULL),
 		GOSSIP_CLAIM_REJECT_FROZEN);
@@ -620,18 +649,209 @@ static void test_clock_stepped_back(void **state)
 	uint64_t at = 0;
 
 	(void)state;
-	assert_int_equal(flap(&st, 1000000000, 1, 20, &at), 5);
+	assert_int_equal(flap(&st, 1000000000, GOSSIP_CLAIM_VERIFY_MS, 20, &at),
+			 5);
 	/* the wall clock goes back a day: the freeze lasts at most a window
 	 * from the new now, not a day and a window */
 	at -= 86400000;
-	assert_int_equal(decide(&st, true, "vrA", 1, 99, at, NULL),
+	assert_int_equal(decide(&st, true, "vrA", 1, 8, at, NULL),
 			 GOSSIP_CLAIM_REJECT_FROZEN);
 	assert_int_equal(st.frozen_until_ms, at + WINDOW);
 	/* after the window: thawed; the history (stamped "in the future")
 	 * was cleared with the freeze */
-	assert_int_equal(decide(&st, true, "vrA", 1, 100, at + WINDOW, NULL),
+	assert_int_equal(decide(&st, true, "vrA", 1, 9, at + WINDOW, NULL),
 			 GOSSIP_CLAIM_ACCEPT_MOVE);
 	assert_int_equal(st.nmoves, 1);
+}
+
+/* ---- issue 11: seq window, lapse, contests ---------------------------- */
+
+static void test_reject_seq(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 7), before = st;
+	bool lost = true;
+
+	(void)state;
+	/* beyond mobility_seq + window: refused, nothing seen */
+	assert_int_equal(decide(&st, true, "vrB", 1,
+				7 + GOSSIP_CLAIM_SEQ_WINDOW + 1, 2000, &lost),
+			 GOSSIP_CLAIM_REJECT_SEQ);
+	assert_false(lost);
+	assert_int_equal(decide(&st, true, "vrB", 1, UINT64_MAX, 2000, NULL),
+			 GOSSIP_CLAIM_REJECT_SEQ);
+	assert_state_equal(&st, &before);
+	assert_int_equal(gossip_claim_next_seq(&st), 8);
+	/* the top of the window is a normal move */
+	assert_int_equal(decide(&st, true, "vrB", 1,
+				7 + GOSSIP_CLAIM_SEQ_WINDOW, 3000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	/* a first claim: up to GOSSIP_CLAIM_SEQ_FIRST_MAX */
+	assert_int_equal(decide(&st, false, "vrC", 1,
+				GOSSIP_CLAIM_SEQ_FIRST_MAX + 1, 4000, NULL),
+			 GOSSIP_CLAIM_REJECT_SEQ);
+	assert_int_equal(decide(&st, false, "vrC", 1, UINT64_MAX, 4000, NULL),
+			 GOSSIP_CLAIM_REJECT_SEQ);
+	assert_int_equal(decide(&st, false, "vrC", 1,
+				GOSSIP_CLAIM_SEQ_FIRST_MAX, 4000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_NEW);
+	/* a rogue's climb is one window per accepted claim at most */
+	assert_int_equal(decide(&st, true, "vrR", 1,
+				GOSSIP_CLAIM_SEQ_FIRST_MAX + 5, 5000, NULL),
+			 GOSSIP_CLAIM_REJECT_SEQ);
+}
+
+static void test_insane_state_starts_afresh(void **state)
+{
+	struct gossip_claim_state st = host("vrR", 1);
+
+	(void)state;
+	/* stored by an older vrd that took any seq */
+	st.mobility_seq = UINT64_MAX;
+	st.seq_max = UINT64_MAX;
+	assert_true(gossip_claim_state_insane(&st));
+	assert_int_equal(gossip_claim_next_seq(&st), 1);
+	assert_int_equal(decide(&st, true, "vrA", 1, 1, 2000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_NEW);
+	assert_string_equal(st.router, "vrA");
+	assert_int_equal(st.seq_max, 1);
+	assert_false(gossip_claim_state_insane(&st));
+}
+
+static void test_lapse(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 5), st2;
+
+	(void)state;
+	assert_int_equal(decide(&st, true, "vrB", 1, 6, 10000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	gossip_claim_lapse(&st);
+	assert_true(st.lapsed);
+	assert_int_equal(st.nmoves, 0);
+	assert_int_equal(st.mobility_seq, 6); /* kept: never reused */
+	assert_int_equal(gossip_claim_next_seq(&st), 7);
+	st2 = st;
+	/* the lapsed owner's own claim again takes it back (it was alive
+	 * after all), as a new claim */
+	assert_int_equal(decide(&st, true, "vrB", 1, 6, 20000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_NEW);
+	assert_false(st.lapsed);
+	/* a lower seq does not; a higher one from anyone does */
+	assert_int_equal(decide(&st2, true, "vrC", 1, 5, 20000, NULL),
+			 GOSSIP_CLAIM_REJECT_STALE);
+	assert_true(st2.lapsed);
+	assert_int_equal(decide(&st2, true, "vrC", 1, 7, 20000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_NEW);
+	assert_string_equal(st2.router, "vrC");
+	assert_int_equal(st2.nmoves, 0);
+}
+
+static void test_contest_undoes_move(void **state)
+{
+	struct gossip_claim_state st = host(SELF, 1);
+	bool lost = false;
+	unsigned i;
+
+	(void)state;
+	/* a forger moves it from us; we contest with its seq + 1 in time:
+	 * the move is undone, it never counts towards the freeze */
+	for (i = 0; i < GOSSIP_CLAIM_CONTESTS_MAX - 1; i++) {
+		uint64_t t = 10000 + i * 10000;
+
+		assert_int_equal(decide(&st, true, "vrR", 1,
+					gossip_claim_next_seq(&st), t, &lost),
+				 GOSSIP_CLAIM_ACCEPT_MOVE);
+		assert_true(lost);
+		assert_int_equal(st.nmoves, 1);
+		assert_string_equal(st.prev_router, SELF);
+		assert_int_equal(decide(&st, true, SELF, 1,
+					gossip_claim_next_seq(&st),
+					t + GOSSIP_CLAIM_VERIFY_MS - 1, &lost),
+				 GOSSIP_CLAIM_ACCEPT_CONTEST);
+		assert_false(lost);
+		assert_string_equal(st.router, SELF);
+		assert_int_equal(st.nmoves, 0);
+		assert_int_equal(st.ncontests, i + 1);
+	}
+	/* the last contest in the window: a duplicate IP, frozen here, at
+	 * the contester, where it answers */
+	assert_int_equal(decide(&st, true, "vrR", 1, gossip_claim_next_seq(&st),
+				100000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_int_equal(decide(&st, true, SELF, 1, gossip_claim_next_seq(&st),
+				100500, NULL),
+			 GOSSIP_CLAIM_ACCEPT_DUPLICATE);
+	assert_string_equal(st.router, SELF);
+	assert_string_equal(st.prev_router, "vrR");
+	assert_true(gossip_claim_frozen(&st, 100500 + WINDOW - 1));
+	assert_int_equal(decide(&st, true, "vrR", 1, gossip_claim_next_seq(&st),
+				101000, NULL),
+			 GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_string_equal(st.router, SELF);
+	/* a return after the verification time is an ordinary move */
+	st = host(SELF, 1);
+	assert_int_equal(decide(&st, true, "vrR", 1, 2, 1000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_int_equal(decide(&st, true, SELF, 1, 3,
+				1000 + GOSSIP_CLAIM_VERIFY_MS, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_int_equal(st.nmoves, 2);
+	/* a third router's claim is never a contest */
+	assert_int_equal(decide(&st, true, "vrC", 1, 4, 4000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_int_equal(decide(&st, true, "vrD", 1, 5, 4001, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+}
+
+static void test_forged_moves_cannot_freeze_at_forger(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 1);
+	uint64_t t = 10000;
+	unsigned i;
+
+	(void)state;
+	/* five forged moves, each contested by the owner: never frozen at
+	 * the forger; the host ends at vrA, frozen there as a duplicate */
+	for (i = 0; i < 5; i++, t += 3000) {
+		enum gossip_claim_verdict v;
+
+		v = decide(&st, true, "vrR", 1, gossip_claim_next_seq(&st), t,
+			   NULL);
+		if (v == GOSSIP_CLAIM_REJECT_FROZEN) {
+			break;
+		}
+		assert_int_equal(v, GOSSIP_CLAIM_ACCEPT_MOVE);
+		v = decide(&st, true, "vrA", 1, gossip_claim_next_seq(&st),
+			   t + 100, NULL);
+		assert_true(v == GOSSIP_CLAIM_ACCEPT_CONTEST ||
+			    v == GOSSIP_CLAIM_ACCEPT_DUPLICATE);
+		assert_string_equal(st.router, "vrA");
+	}
+	assert_int_equal(i, GOSSIP_CLAIM_CONTESTS_MAX);
+	assert_string_equal(st.router, "vrA");
+	assert_true(gossip_claim_frozen(&st, t));
+}
+
+static void test_contest_while_frozen(void **state)
+{
+	struct gossip_claim_state st = host("vrA", 1);
+	uint64_t at = 0;
+
+	(void)state;
+	/* frozen with vrB after genuine moves (a sixth, vrC's, froze it); vrB had just taken it from
+	 * vrA: vrA's contest in time moves the freeze to vrA */
+	(void)flap(&st, 0, GOSSIP_CLAIM_VERIFY_MS, 5, &at);
+	assert_string_equal(st.router, "vrB");
+	assert_int_equal(st.moved_ms, 4 * GOSSIP_CLAIM_VERIFY_MS);
+	at = st.moved_ms + 500;
+	assert_int_equal(decide(&st, true, "vrC", 1, gossip_claim_next_seq(&st),
+				at, NULL),
+			 GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_int_equal(decide(&st, true, "vrA", 1, gossip_claim_next_seq(&st),
+				at + 1000, NULL),
+			 GOSSIP_CLAIM_ACCEPT_CONTEST);
+	assert_string_equal(st.router, "vrA");
+	assert_true(gossip_claim_frozen(&st, at + 1001));
+	assert_int_equal(st.frozen_until_ms, at + WINDOW);
 }
 
 /* ---- persistence (through the table's entry) ------------------------ */
@@ -664,9 +884,10 @@ static void test_restart_never_reuses_seq(void **state)
 			assert_true(seq > used[i]);
 		}
 		used[nused++] = seq;
-		assert_int_equal(decide(&st, true, SELF, 1, seq,
-					round * 1000000 + 1, NULL),
-				 GOSSIP_CLAIM_ACCEPT_MOVE);
+		assert_int_equal(
+			decide(&st, true, SELF, 1, seq,
+			       round * 1000000 + GOSSIP_CLAIM_VERIFY_MS, NULL),
+			GOSSIP_CLAIM_ACCEPT_MOVE);
 	}
 }
 
@@ -677,17 +898,17 @@ static void test_restart_keeps_freeze(void **state)
 	uint64_t at = 0;
 
 	(void)state;
-	assert_int_equal(flap(&st, 5000, 1, 20, &at), 5);
+	assert_int_equal(flap(&st, 5000, GOSSIP_CLAIM_VERIFY_MS, 20, &at), 5);
 	gossip_claim_state_to(&e, 1, 2, &st);
 	assert_int_equal(gossip_claim_state_from(&back, &e), 0);
 	assert_state_equal(&back, &st);
 	assert_true(gossip_claim_frozen(&back, at + 1));
-	assert_int_equal(decide(&back, true, "vrA", 1, 1000, at + 1, NULL),
+	assert_int_equal(decide(&back, true, "vrA", 1, 9, at + 1, NULL),
 			 GOSSIP_CLAIM_REJECT_FROZEN);
 	/* a refused seq survives a restart too */
 	gossip_claim_state_to(&e, 1, 2, &back);
 	assert_int_equal(gossip_claim_state_from(&st, &e), 0);
-	assert_int_equal(gossip_claim_next_seq(&st), 1001);
+	assert_int_equal(gossip_claim_next_seq(&st), 10);
 }
 
 static void test_state_from_rejects(void **state)
@@ -730,6 +951,12 @@ int main(void)
 		cmocka_unit_test(test_restart_never_reuses_seq),
 		cmocka_unit_test(test_restart_keeps_freeze),
 		cmocka_unit_test(test_state_from_rejects),
+		cmocka_unit_test(test_reject_seq),
+		cmocka_unit_test(test_insane_state_starts_afresh),
+		cmocka_unit_test(test_lapse),
+		cmocka_unit_test(test_contest_undoes_move),
+		cmocka_unit_test(test_forged_moves_cannot_freeze_at_forger),
+		cmocka_unit_test(test_contest_while_frozen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

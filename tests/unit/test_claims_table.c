@@ -101,6 +101,12 @@ static struct tables_claim_entry entry_full(uint32_t vn, uint32_t ip)
 	for (i = 0; i < TABLES_CLAIM_MOVES_MAX; i++) {
 		e.moves_ms[i] = 0x0102030405060708ULL * (i + 1) + i;
 	}
+	e.flags = TABLES_CLAIM_LAPSED;
+	memset(e.prev_router, 'p', VRD_NAME_MAX);
+	e.prev_router[VRD_NAME_MAX] = '\0';
+	e.moved_ms = 0x7000000000000003ULL;
+	e.ncontests = 0xfe;
+	e.contest_ms = 0x6000000000000005ULL;
 	return e;
 }
 
@@ -120,6 +126,11 @@ static void assert_entry_equal(const struct tables_claim_entry *a,
 	for (i = 0; i < a->nmoves; i++) {
 		assert_true(a->moves_ms[i] == b->moves_ms[i]);
 	}
+	assert_int_equal(a->flags, b->flags);
+	assert_string_equal(a->prev_router, b->prev_router);
+	assert_true(a->moved_ms == b->moved_ms);
+	assert_int_equal(a->ncontests, b->ncontests);
+	assert_true(a->contest_ms == b->contest_ms);
 }
 
 /* ---- write functions ------------------------------------------------ */
@@ -414,7 +425,7 @@ static void test_restart_seq_and_freeze(void **state)
 			.router = i % 2 ? "vrB" : "vrA",
 			.mac = {{0x52, 0x54, 0, 0, 0, 1}},
 			.seq = seq};
-		s.now = now + i * 1000;
+		s.now = now + i * 2000; /* GOSSIP_CLAIM_VERIFY_MS: no contest */
 		assert_int_equal(tables_write(t, do_decide, &s), 0);
 		tables_close(t);
 		t = open_rw(f->dir);
@@ -547,6 +558,20 @@ static void test_codec(void **state)
 	assert_int_equal(tables_codec_claim_encode(buf, &len, &e), 0);
 	buf[1 + 6 + 24 + 1 + VRD_NAME_MAX] = TABLES_CLAIM_MOVES_MAX + 1;
 	assert_int_equal(tables_codec_claim_decode(&out, buf, len), -EBADMSG);
+	/* a value written before issue 11: the moves end it, the new
+	 * fields read as 0 */
+	e = entry(1, 2, "a", 1);
+	e.nmoves = 1;
+	e.moves_ms[0] = 77;
+	assert_int_equal(tables_codec_claim_encode(buf, &len, &e), 0);
+	buf[33] &= (uint8_t)~TABLES_CODEC_CLAIM_EXT;
+	len = 34 + 8;
+	assert_int_equal(tables_codec_claim_decode(&out, buf, len), 0);
+	assert_int_equal(out.nmoves, 1);
+	assert_true(out.moves_ms[0] == 77);
+	assert_int_equal(out.flags, 0);
+	assert_string_equal(out.prev_router, "");
+	assert_true(out.moved_ms == 0 && out.contest_ms == 0);
 	/* encoder refusals */
 	e.nmoves = TABLES_CLAIM_MOVES_MAX + 1;
 	assert_int_equal(tables_codec_claim_encode(buf, &len, &e), -EINVAL);
