@@ -2,11 +2,15 @@
  * vrd-gossip-rogue: a certified router that misbehaves, for the namespace
  * tests. It joins the overlay like vrd (certificate, CURVE, bootstrap over
  * UDP) and then announces a network its certificate does not cover, signed
- * with its own key, so every honest router must refuse it.
+ * with its own key, so every honest router must refuse it; or, with
+ * --claim, claims COUNT consecutive IPs from IP (vn 1, MAC with the IP's
+ * low byte) at mobility_seq SEQ, once, 3 s after it starts: a huge seq or a
+ * claim flood (issue 11).
  *
  *   vrd-gossip-rogue --ca CA.pub --cert NAME.crt --key NAME.key
  *                    --address IP --port PORT --peer IP:PORT
- *                    --announce PREFIX [--seconds N]
+ *                    (--announce PREFIX | --claim IP --seq SEQ
+ *                    [--count COUNT]) [--seconds N]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -63,6 +67,9 @@ int main(int argc, char **argv)
 		{"peer", required_argument, NULL, 'P'},
 		{"announce", required_argument, NULL, 'n'},
 		{"seconds", required_argument, NULL, 's'},
+		{"claim", required_argument, NULL, 'C'},
+		{"seq", required_argument, NULL, 'S'},
+		{"count", required_argument, NULL, 'N'},
 		{0},
 	};
 	const char *ca_path = NULL, *cert_path = NULL, *key_path = NULL;
@@ -75,8 +82,10 @@ int main(int argc, char **argv)
 	struct gossip_node *n;
 	struct fds fds = {.n = 0};
 	char err[256];
-	unsigned seconds = 10;
-	bool have_announce = false;
+	unsigned seconds = 10, count = 1;
+	uint32_t claim_ip = 0;
+	uint64_t claim_seq = 0;
+	bool have_announce = false, claimed = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -116,12 +125,23 @@ int main(int argc, char **argv)
 		case 's':
 			seconds = (unsigned)atoi(optarg);
 			break;
+		case 'C':
+			if (vrd_ipv4_parse(optarg, &claim_ip) < 0) {
+				goto usage;
+			}
+			break;
+		case 'S':
+			claim_seq = strtoull(optarg, NULL, 0);
+			break;
+		case 'N':
+			count = (unsigned)atoi(optarg);
+			break;
 		default:
 			goto usage;
 		}
 	}
 	if (!ca_path || !cert_path || !key_path || !cfg.port ||
-	    !have_announce) {
+	    have_announce == (claim_ip != 0) || (claim_ip && !claim_seq)) {
 		goto usage;
 	}
 	if (gossip_ca_pub_load(&ca, ca_path, err, sizeof(err)) < 0 ||
@@ -141,7 +161,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vrd-gossip-rogue: %s\n", err);
 		return 1;
 	}
-	uint64_t end = vrd_monotonic_ms() + seconds * 1000ull;
+	uint64_t start = vrd_monotonic_ms();
+	uint64_t end = start + seconds * 1000ull;
 	uint64_t next_announce = 0;
 
 	while (vrd_monotonic_ms() < end) {
@@ -160,9 +181,20 @@ int main(int argc, char **argv)
 			gossip_node_tick(n, now);
 		}
 		/* once a second: whoever joined since hears it too */
-		if (now >= next_announce) {
+		if (have_announce && now >= next_announce) {
 			gossip_node_publish_network(n, 1, &announce);
 			next_announce = now + 1000;
+		}
+		if (claim_ip && !claimed && now >= start + 3000) {
+			for (unsigned i = 0; i < count; i++) {
+				uint32_t ip = claim_ip + i;
+				struct vrd_mac mac = {{0x52, 0x54, 0x00, 0xee,
+						       (uint8_t)(ip >> 8),
+						       (uint8_t)ip}};
+
+				gossip_node_claim(n, 1, ip, &mac, claim_seq);
+			}
+			claimed = true;
 		}
 		gossip_node_process(n, 64, now);
 	}
@@ -172,6 +204,7 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: vrd-gossip-rogue --ca CA.pub --cert CRT "
 			"--key KEY --address IP --port PORT --peer IP:PORT "
-			"--announce PREFIX [--seconds N]\n");
+			"(--announce PREFIX | --claim IP --seq SEQ "
+			"[--count N]) [--seconds N]\n");
 	return 2;
 }
