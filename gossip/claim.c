@@ -2,6 +2,7 @@
 #include "gossip/claim.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 _Static_assert(GOSSIP_CLAIM_MOVES_MAX <= UINT8_MAX,
@@ -213,6 +214,21 @@ static enum gossip_claim_verdict contest_take(struct gossip_claim_state *st,
 	return GOSSIP_CLAIM_ACCEPT_DUPLICATE;
 }
 
+/* A first claim (or the first since a lapse) by a router other than the
+ * host's home took it from home: home may contest it, as it would a move
+ * (is_contest). Not counted in the history: the freeze counts moves
+ * between claimers, as before. */
+static void from_home(struct gossip_claim_state *st,
+		      const struct gossip_claim_in *in, uint64_t now_ms)
+{
+	if (!in->home || !vrd_name_valid(in->home) ||
+	    strcmp(in->home, in->router) == 0) {
+		return;
+	}
+	snprintf(st->prev_router, sizeof(st->prev_router), "%s", in->home);
+	st->moved_ms = now_ms;
+}
+
 /* Beyond the window: the seq of the current claim (none: 0) + window, or
  * the first-claim bound. */
 static bool seq_out_of_window(const struct gossip_claim_state *st, bool exists,
@@ -277,6 +293,7 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 	if (!exists) {
 		memset(st, 0, sizeof(*st));
 		claim_take(st, in);
+		from_home(st, in, now_ms);
 		return GOSSIP_CLAIM_ACCEPT_NEW;
 	}
 	c = claim_cmp(in, st);
@@ -289,6 +306,7 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 				       : GOSSIP_CLAIM_REJECT_TIE;
 		}
 		claim_take(st, in);
+		from_home(st, in, now_ms);
 		return GOSSIP_CLAIM_ACCEPT_NEW;
 	}
 	ours = self_name && strcmp(st->router, self_name) == 0;

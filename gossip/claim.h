@@ -37,8 +37,9 @@
  *
  * Contests (the owner still sees the host and claims it back, with seq =
  * the claimer's + 1): a claim that returns the host to prev_router, the
- * owner right before the last move, within GOSSIP_CLAIM_VERIFY_MS of that
- * move, undoes the move in the history (ACCEPT_CONTEST) instead of counting
+ * owner right before the last move (for a first claim, or the first since
+ * a lapse, the host's home router: in.home), within GOSSIP_CLAIM_VERIFY_MS
+ * of that move, undoes the move in the history (ACCEPT_CONTEST) instead of counting
  * as one, so forged moves cannot trip the freeze at the forger. The
  * GOSSIP_CLAIM_CONTESTS_MAXth contest within window_ms is a duplicate IP
  * (it answers on two LANs): accepted, and frozen at the contester, where it
@@ -96,11 +97,16 @@ struct gossip_claim_state {
 	uint64_t contest_ms; /* the last contest */
 };
 
-/* A received (or our own) claim; router is borrowed. */
+/* A received (or our own) claim; router and home are borrowed. */
 struct gossip_claim_in {
 	const char *router;
 	struct vrd_mac mac;
 	uint64_t seq;
+	/* The host's home router (the owner of the longest network prefix
+	 * that holds it), NULL when unknown. Used only when the host has no
+	 * owner yet (no state, or lapsed): a first claim by another router
+	 * is then a move from home, which home may contest. */
+	const char *home;
 };
 
 enum gossip_claim_verdict {

@@ -233,6 +233,52 @@ static int claim_state_read(struct tables_txn *txn, uint32_t vn, uint32_t ip,
 	return 0;
 }
 
+/* The home router of (vn, ip), into home: the owner of the longest
+ * network prefix (not a claim's host route) that holds it. "" when none
+ * does. Read only for a host without an owner, whose first claim home may
+ * contest (gossip_claim_in.home). */
+static int claim_home(struct tables_txn *txn, uint32_t vn, uint32_t ip,
+		      char home[VRD_NAME_MAX + 1])
+{
+	struct tables_gndt_entry e;
+
+	home[0] = '\0';
+	for (int len = 32; len >= 0; len--) {
+		struct vrd_prefix p = {.addr = ip & vrd_prefix_mask(len),
+				       .len = (uint8_t)len};
+		int rc = tables_gndt_get(txn, vn, &p, &e);
+
+		if (rc == -ENOENT ||
+		    (rc == 0 && e.origin == TABLES_GNDT_CLAIM)) {
+			continue;
+		}
+		if (rc < 0) {
+			return rc;
+		}
+		snprintf(home, VRD_NAME_MAX + 1, "%s", e.router);
+		return 0;
+	}
+	return 0;
+}
+
+/* in.home for a host without an owner (claim.h); home is in's storage. */
+static int claim_in_home(struct tables_txn *txn, uint32_t vn, uint32_t ip,
+			 const struct gossip_claim_state *st, bool exists,
+			 struct gossip_claim_in *in,
+			 char home[VRD_NAME_MAX + 1])
+{
+	int rc;
+
+	if (exists && !st->lapsed) {
+		return 0;
+	}
+	rc = claim_home(txn, vn, ip, home);
+	if (rc == 0 && home[0]) {
+		in->home = home;
+	}
+	return rc;
+}
+
 static int claim_state_write(struct tables_txn *txn, uint32_t vn, uint32_t ip,
 			     const struct gossip_claim_state *st)
 {
@@ -311,10 +357,14 @@ static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 	struct gossip_claim_state st;
 	enum gossip_claim_verdict v;
 	uint32_t ip = r->prefix.addr;
+	char home[VRD_NAME_MAX + 1];
 	bool exists, lost = false;
 	int rc;
 
 	rc = claim_state_read(txn, r->vn, ip, &st, &exists);
+	if (rc == 0) {
+		rc = claim_in_home(txn, r->vn, ip, &st, exists, &in, home);
+	}
 	if (rc < 0) {
 		return rc;
 	}
@@ -472,10 +522,14 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 	struct gossip_claim_in in = {.router = self, .mac = op->mac};
 	struct tables_lndt_entry have;
 	struct tables_hwdt_entry he;
+	char home[VRD_NAME_MAX + 1];
 	bool exists;
 	int rc;
 
 	rc = claim_state_read(txn, op->vn, op->ip, &st, &exists);
+	if (rc == 0) {
+		rc = claim_in_home(txn, op->vn, op->ip, &st, exists, &in, home);
+	}
 	if (rc < 0) {
 		return rc;
 	}

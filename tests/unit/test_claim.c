@@ -831,6 +831,60 @@ static void test_forged_moves_cannot_freeze_at_forger(void **state)
 	assert_true(gossip_claim_frozen(&st, t));
 }
 
+/* A host at home has no claim state: the first claim away from home is
+ * a move from in.home, which home contests like any other. */
+static void test_contest_of_first_claim(void **state)
+{
+	struct gossip_claim_state st, other;
+	struct gossip_claim_in in = claim("vrR", 1, 1);
+	bool lost = true;
+
+	(void)state;
+	in.home = "vrA";
+	assert_int_equal(gossip_claim_decide(&st, false, &in, SELF, 10000,
+					     &params, NULL),
+			 GOSSIP_CLAIM_ACCEPT_NEW);
+	assert_string_equal(st.prev_router, "vrA");
+	assert_int_equal(st.moved_ms, 10000);
+	assert_int_equal(st.nmoves, 0); /* not a move between claimers */
+	other = st;
+	assert_int_equal(decide(&st, true, "vrA", 1, 2, 10020, &lost),
+			 GOSSIP_CLAIM_ACCEPT_CONTEST);
+	assert_false(lost);
+	assert_string_equal(st.router, "vrA");
+	assert_string_equal(st.prev_router, "vrR");
+	assert_int_equal(st.ncontests, 1);
+	assert_int_equal(st.nmoves, 0);
+	/* too late to be a contest: home's claim is a move */
+	assert_int_equal(decide(&other, true, "vrA", 1, 2,
+				10000 + GOSSIP_CLAIM_VERIFY_MS, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_int_equal(other.ncontests, 0);
+	/* a burst of re-claims, each contested in time, freezes at home,
+	 * never at the forger */
+	for (uint64_t seq = 3, t = 10100; seq < 12; seq += 2, t += 100) {
+		if (decide(&st, true, "vrR", 1, seq, t, NULL) ==
+		    GOSSIP_CLAIM_REJECT_FROZEN) {
+			break;
+		}
+		(void)decide(&st, true, "vrA", 1, seq + 1, t + 20, NULL);
+		assert_string_equal(st.router, "vrA");
+	}
+	assert_string_equal(st.router, "vrA");
+	assert_true(gossip_claim_frozen(&st, 11000));
+	/* the home's own first claim, or no home known: nothing to undo */
+	in = claim("vrA", 1, 1);
+	in.home = "vrA";
+	(void)gossip_claim_decide(&other, false, &in, SELF, 20000, &params,
+				  NULL);
+	assert_int_equal(other.moved_ms, 0);
+	in = claim("vrR", 1, 1);
+	(void)gossip_claim_decide(&other, false, &in, SELF, 20000, &params,
+				  NULL);
+	assert_int_equal(other.moved_ms, 0);
+	assert_string_equal(other.prev_router, "");
+}
+
 static void test_contest_while_frozen(void **state)
 {
 	struct gossip_claim_state st = host("vrA", 1);
@@ -957,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(test_contest_undoes_move),
 		cmocka_unit_test(test_forged_moves_cannot_freeze_at_forger),
 		cmocka_unit_test(test_contest_while_frozen),
+		cmocka_unit_test(test_contest_of_first_claim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
