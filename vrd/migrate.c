@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gossip/claim.h"
 #include "gossip/node.h"
 #include "tables/fib.h"
 #include "base/bytes.h"
@@ -28,6 +29,7 @@ struct mig_query {
 struct mig_claim { /* a host claimed here lately, or seen leaving */
 	uint32_t ip;
 	struct vrd_mac mac;
+	bool contested; /* our claim was contested: its return needs proof */
 };
 
 struct mig_pending { /* a silent arrival: a MAC that named no address */
@@ -40,12 +42,15 @@ struct mig_stats {
 	uint64_t seen, queries, query_errors, answered_nobody, claims;
 	uint64_t claim_errors, frozen, away, home, visitors, hosts_sent;
 	uint64_t hosts_received, hosts_bad, garps;
-	uint64_t recalled, claims_skipped, left, pending, pending_resolved;
+	uint64_t recalled, claims_skipped, left, left_contested, pending;
+	uint64_t pending_resolved;
 	uint64_t pending_expired, pending_evicted;
 	/* verifying moves at the old owner */
 	uint64_t verify_started, verify_unverified, verify_probes;
 	uint64_t verify_probe_errors, verify_yielded, verify_contested;
 	uint64_t verify_limited, verify_contest_errors;
+	/* arrivals that needed proof (a contested claim's return) */
+	uint64_t arrive_probed, arrive_proven, arrive_unproven;
 };
 
 struct contester { /* contested claims of one claiming router */
@@ -186,6 +191,47 @@ static void claim_arrival(struct vrd_migrate *m, uint32_t ip,
 	claim(m, ip, mac, from);
 }
 
+static void verify_arm(struct vrd_migrate *m);
+
+/* Was our last claim of ip contested (arrival_left)? */
+static bool recent_needs_proof(const struct vrd_migrate *m, uint32_t ip)
+{
+	for (unsigned i = 0; i < VRD_MIGRATE_RECENT; i++) {
+		const struct mig_claim *c =
+			&m->recent[(m->recent_next - 1 - i) %
+				   VRD_MIGRATE_RECENT];
+
+		if (c->ip == ip) {
+			return c->contested;
+		}
+	}
+	return false;
+}
+
+/* Probes our LAN for ip at mac before claiming it (side ARRIVE): false
+ * when it cannot (verification off, too many at once), and the caller
+ * claims as before. */
+static bool arrival_prove(struct vrd_migrate *m, uint32_t ip,
+			  const struct vrd_mac *mac, const char *owner)
+{
+	int rc;
+
+	if (!m->d->cfg.verify_moves) {
+		return false;
+	}
+	rc = vrd_migrate_verify_start(&m->verify, ip, mac, owner,
+				      VRD_MIGRATE_VERIFY_ARRIVE,
+				      vrd_loop_now(m->d->loop));
+	if (rc == -ENOSPC) {
+		return false;
+	}
+	if (rc == 0) {
+		m->stats.arrive_probed++;
+	}
+	verify_arm(m);
+	return true;
+}
+
 /* A MAC this router had lately (it claimed it, or saw it claimed away)
  * is back: each of its addresses that another router owns now is claimed
  * back, without a question (the others may no longer know the MAC: the
@@ -216,12 +262,18 @@ static size_t recall(struct vrd_migrate *m, const struct vrd_mac *mac)
 		}
 	}
 	for (size_t k = 0; k < n; k++) {
-		if (owner_of(m, ips[k])) {
+		const char *owner = owner_of(m, ips[k]);
+
+		if (!owner) {
+			continue;
+		}
+		claimed++;
+		if (!recent_needs_proof(m, ips[k]) ||
+		    !arrival_prove(m, ips[k], mac, owner)) {
 			claim_arrival(m, ips[k], mac, NULL);
-			claimed++;
+			m->stats.recalled++;
 		}
 	}
-	m->stats.recalled += claimed;
 	return claimed;
 }
 
@@ -593,13 +645,57 @@ struct fib_change {
 	const struct tables_fib *fib;
 };
 
+/* Was our claim of ip just contested: the owner we took it from claimed it
+ * back (the host answered there), so the claims table's last owner before
+ * the current one is us and the move was undone moments ago (claim.h)? */
+static bool contested_here(struct vrd_migrate *m, uint32_t ip)
+{
+	struct tables_claim_entry e;
+	struct tables_txn *txn;
+	uint64_t now = vrd_wallclock_ms();
+	int rc;
+
+	if (tables_read_begin(m->d->tables, &txn) < 0) {
+		return false;
+	}
+	rc = tables_claim_get(txn, m->d->cfg.vn, ip, &e);
+	tables_read_end(txn);
+	return rc == 0 && e.moved_ms == 0 && e.contest_ms != 0 &&
+	       strcmp(e.prev_router, m->d->cfg.name) == 0 &&
+	       now >= e.contest_ms &&
+	       now - e.contest_ms < GOSSIP_CLAIM_VERIFY_MS;
+}
+
+/* Marks the latest recent entry of ip contested. */
+static void recent_contested(struct vrd_migrate *m, uint32_t ip)
+{
+	for (unsigned i = 0; i < VRD_MIGRATE_RECENT; i++) {
+		struct mig_claim *c = &m->recent[(m->recent_next - 1 - i) %
+						 VRD_MIGRATE_RECENT];
+
+		if (c->ip == ip) {
+			c->contested = true;
+			return;
+		}
+	}
+}
+
 /* The host at ip was claimed away from this router: the LAN's evidence
  * forgets its MAC (its return, however soon, is a new arrival, not part of
  * an earlier burst) and the recent list keeps it (its return is then
- * claimed back without a question: vrd_migrate_seen). */
+ * claimed back without a question: vrd_migrate_seen).
+ *
+ * When our claim was contested (the owner claimed it back at once: the
+ * host answered there), the frames that made us claim it may not have
+ * been its arrival: forged, or a second host on the address. Its recent
+ * entry is marked, and its next arrival here is claimed only once the
+ * host answers a probe on our LAN (recall), so a forged burst of any
+ * length is one claim and one contest, while a real bounce back is still
+ * claimed (after a probe's round trip). */
 static void arrival_left(struct vrd_migrate *m, uint32_t ip)
 {
 	const struct vrd_mac *mac = recent_mac(m, ip);
+	bool contested = contested_here(m, ip);
 	struct tables_hwdt_entry e;
 	struct tables_txn *txn;
 	struct vrd_mac left;
@@ -617,6 +713,10 @@ static void arrival_left(struct vrd_migrate *m, uint32_t ip)
 		recent_add(m, ip, &left);
 	} else {
 		return;
+	}
+	if (contested) {
+		recent_contested(m, ip);
+		m->stats.left_contested++;
 	}
 	if (m->d->lan) {
 		vrd_lan_forget(m->d->lan, &left);
@@ -804,6 +904,27 @@ static void yield(struct vrd_migrate *m,
 	}
 }
 
+/* The verdict on an arrival that needed proof: it answered here (claim
+ * it), or it did not (the frames were not the host: leave it). */
+static void arrival_proved(struct vrd_migrate *m,
+			   const struct vrd_migrate_verify_action *act)
+{
+	const struct vrd_migrate_verify_move *mv = &act->move;
+	char a[VRD_IPV4_STRLEN], mc[VRD_MAC_STRLEN];
+
+	if (act->what == VRD_MIGRATE_VERIFY_CONTEST) {
+		m->stats.arrive_proven++;
+		claim_arrival(m, mv->ip, &mv->mac, NULL);
+		return;
+	}
+	m->stats.arrive_unproven++;
+	log_ratelimited(&m->rl, VRD_LOG_WARN,
+			"arrival of %s (%s): its claim here was contested, and "
+			"it does not answer here: not claimed",
+			vrd_ipv4_format(mv->ip, a),
+			vrd_mac_format(&mv->mac, mc));
+}
+
 static void verify_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 {
 	struct vrd_migrate *m = arg;
@@ -824,6 +945,8 @@ static void verify_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 					m->stats.verify_probe_errors++;
 				}
 				m->stats.verify_probes++;
+			} else if (mv->side == VRD_MIGRATE_VERIFY_ARRIVE) {
+				arrival_proved(m, &act[i]);
 			} else if (act[i].what == VRD_MIGRATE_VERIFY_CONTEST) {
 				contest(m, mv);
 			} else {
@@ -937,6 +1060,10 @@ int vrd_migrate_counters(const struct vrd_migrate *m, vrd_counter_fn fn,
 		{"migrate.recalled", s->recalled},
 		{"migrate.claims_skipped", s->claims_skipped},
 		{"migrate.left", s->left},
+		{"migrate.left_contested", s->left_contested},
+		{"migrate.arrive.probed", s->arrive_probed},
+		{"migrate.arrive.proven", s->arrive_proven},
+		{"migrate.arrive.unproven", s->arrive_unproven},
 		{"migrate.pending", s->pending},
 		{"migrate.pending_now", m->npending},
 		{"migrate.pending_resolved", s->pending_resolved},

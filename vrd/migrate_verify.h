@@ -14,6 +14,10 @@
  * end, so one address is contested at most VRD_MIGRATE_VERIFY_CONTESTS
  * times per VRD_MIGRATE_VERIFY_PERIOD_MS; past that the move is yielded
  * and the verdict says so (the flap freeze then has the last word).
+ *
+ * The same probes prove an arrival that needs proof (side ARRIVE): a host
+ * whose claim at this router was just contested, seen here again. There
+ * an answer is the claim and silence leaves the host where it is.
  */
 #ifndef VRD_MIGRATE_VERIFY_H
 #define VRD_MIGRATE_VERIFY_H
@@ -35,6 +39,9 @@
 enum vrd_migrate_verify_side {
 	VRD_MIGRATE_VERIFY_HOME, /* a host of our LAN, now "away" */
 	VRD_MIGRATE_VERIFY_VISIT, /* a visitor we are losing */
+	/* a host whose claim here was contested is back: an answer proves
+	 * it (CONTEST: claim it), silence does not (YIELD: leave it) */
+	VRD_MIGRATE_VERIFY_ARRIVE,
 };
 
 struct vrd_migrate_verify_move {

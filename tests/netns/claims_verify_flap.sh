@@ -6,8 +6,11 @@
 # previous owner must not count toward the flap freeze (more than 5 moves
 # in 180 s, gossip/claim.h), or the fifth forgery would leave the VM
 # frozen at vrC. Asserted after each forgery: vrC claimed the VM and vrA
-# contested it, or vrC's own freeze refused the claim; either way the VM
-# is routed to vrA at every router; at the end it is reachable from every
+# contested it, or vrC refused the claim itself (its freeze, or, once its
+# claim was contested, the forger's silence to its ARP probe:
+# migrate.arrive.unproven); either way the VM is routed to vrA at every
+# router. Since a contested claim's return needs proof, only the first
+# forgery is claimed at all. At the end the VM is reachable from every
 # site.
 #
 # (topology: tests/netns/sites.sh)
@@ -35,8 +38,15 @@ count() { # ROUTER TYPE: ROUTER's events of TYPE for the VM
 		jq --arg t "$2" --arg ip "$VM_IP" \
 			'[.[] | select(.type == $t and .ip == $ip)] | length'
 }
-# vrC's attempts: claims made, and claims its freeze refused
-attempts() { echo $(($(count vrC migration) + $(count vrC claim-frozen))); }
+counter() {
+	nl_ctl "$1" -j stats | jq --arg c "$2" '[.[] | select(.counter == $c)][0].value // 0'
+}
+# vrC's attempts: claims made, claims its freeze refused, and arrivals it
+# refused to claim for want of an answer on its LAN
+attempts() {
+	echo $(($(count vrC migration) + $(count vrC claim-frozen) +
+		$(counter vrC migrate.arrive.unproven)))
+}
 at_least() { (($(count "$1" "$2") >= $3)); }
 attempted() { (($(attempts) >= $1)); }
 
@@ -51,7 +61,12 @@ for i in 1 2 3 4 5; do
 		t_fail "move $i: GNDT: A $(owner vrA "$VM_IP") B $(owner vrB "$VM_IP") C $(owner vrC "$VM_IP")"
 	sleep 2.2 # past the LAN evidence's fold time for the MAC (2 s)
 done
-nl_log "vrC claimed $(count vrC migration) times (refused frozen: $(count vrC claim-frozen)), vrA contested $(count vrA claim-contested)"
+nl_log "vrC claimed $(count vrC migration) times (refused frozen: $(count vrC claim-frozen), unproven: $(counter vrC migrate.arrive.unproven)), vrA contested $(count vrA claim-contested)"
+t_expect_eq "vrC claimed only the first forgery" "$(count vrC migration)" 1
+# one for each later forgery, and one for the rest of the first burst
+# (its frames after the contest are a new arrival)
+(($(counter vrC migrate.arrive.unproven) >= 4)) ||
+	t_fail "vrC refused $(counter vrC migrate.arrive.unproven) forgeries unproven, want at least 4"
 
 nl_log "home at every router, and reachable"
 for r in vrA vrB vrC; do
