@@ -30,6 +30,8 @@ struct mig_claim { /* a host claimed here lately, or seen leaving */
 	uint32_t ip;
 	struct vrd_mac mac;
 	bool contested; /* our claim was contested: its return needs proof */
+	uint64_t
+		claimed_ms; /* monotonic, when we claimed it; 0: seen leaving */
 };
 
 struct mig_pending { /* a silent arrival: a MAC that named no address */
@@ -67,7 +69,6 @@ struct vrd_migrate {
 	struct mig_claim recent[VRD_MIGRATE_RECENT];
 	unsigned recent_next;
 	struct vrd_migrate_set away, visit; /* of the last snapshot */
-	uint64_t home_claim_ms;
 	bool synced;
 	uint64_t generation;
 	struct mig_stats stats;
@@ -112,10 +113,25 @@ static bool on_our_lan(const struct vrd_migrate *m, uint32_t ip)
 /* ---- the destination: arrival, question, claim ----------------------- */
 
 static void recent_add(struct vrd_migrate *m, uint32_t ip,
-		       const struct vrd_mac *mac)
+		       const struct vrd_mac *mac, uint64_t claimed_ms)
 {
-	m->recent[m->recent_next++ % VRD_MIGRATE_RECENT] =
-		(struct mig_claim){.ip = ip, .mac = *mac};
+	m->recent[m->recent_next++ % VRD_MIGRATE_RECENT] = (struct mig_claim){
+		.ip = ip, .mac = *mac, .claimed_ms = claimed_ms};
+}
+
+/* When we last claimed ip (monotonic), 0: not lately. */
+static uint64_t recent_claimed_ms(const struct vrd_migrate *m, uint32_t ip)
+{
+	for (unsigned i = 0; i < VRD_MIGRATE_RECENT; i++) {
+		const struct mig_claim *c =
+			&m->recent[(m->recent_next - 1 - i) %
+				   VRD_MIGRATE_RECENT];
+
+		if (c->ip == ip) {
+			return c->claimed_ms;
+		}
+	}
+	return 0;
 }
 
 static const struct vrd_mac *recent_mac(const struct vrd_migrate *m,
@@ -139,7 +155,7 @@ static void claim(struct vrd_migrate *m, uint32_t ip, const struct vrd_mac *mac,
 	char a[VRD_IPV4_STRLEN], mc[VRD_MAC_STRLEN];
 	int rc;
 
-	recent_add(m, ip, mac);
+	recent_add(m, ip, mac, vrd_monotonic_ms());
 	rc = vrd_daemon_claim(m->d, m->d->cfg.vn, ip, mac);
 	vrd_ipv4_format(ip, a);
 	if (rc == -EBUSY) {
@@ -710,7 +726,7 @@ static void arrival_left(struct vrd_migrate *m, uint32_t ip)
 			return;
 		}
 		left = e.mac;
-		recent_add(m, ip, &left);
+		recent_add(m, ip, &left, 0);
 	} else {
 		return;
 	}
@@ -961,7 +977,7 @@ void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 		       uint32_t src)
 {
 	const struct vrd_migrate_host *h = vrd_migrate_set_find(&m->away, src);
-	uint64_t now = vrd_monotonic_ms();
+	uint64_t now = vrd_monotonic_ms(), claimed;
 	char from[VRD_NAME_MAX + 1];
 
 	/* a move being verified: this is the answer (or not), and the
@@ -977,13 +993,20 @@ void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 		h = vrd_migrate_set_find(&m->away,
 					 src); /* a claim rebuilt it */
 	}
-	/* once per second at most: the claim itself takes it off the list */
-	if (!h || now - m->home_claim_ms < 1000 || vrd_mac_is_multicast(mac)) {
+	/* once per second and host at most (the claim itself takes it off
+	 * the list, unless it was refused) */
+	if (!h || vrd_mac_is_multicast(mac)) {
 		return;
 	}
-	m->home_claim_ms = now;
+	claimed = recent_claimed_ms(m, src);
+	if (claimed && now - claimed < 1000) {
+		return;
+	}
 	/* a copy: the claim rebuilds the sets, and h with them */
 	memcpy(from, h->router, sizeof(from));
+	if (recent_needs_proof(m, src) && arrival_prove(m, src, mac, from)) {
+		return; /* our last claim of it was contested */
+	}
 	claim(m, src, mac, from);
 }
 
