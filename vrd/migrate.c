@@ -119,34 +119,41 @@ static void recent_add(struct vrd_migrate *m, uint32_t ip,
 		.ip = ip, .mac = *mac, .claimed_ms = claimed_ms};
 }
 
-/* When we last claimed ip (monotonic), 0: not lately. */
-static uint64_t recent_claimed_ms(const struct vrd_migrate *m, uint32_t ip)
+/* The latest recent entry of ip, NULL: none. */
+static struct mig_claim *recent_latest(struct vrd_migrate *m, uint32_t ip)
 {
 	for (unsigned i = 0; i < VRD_MIGRATE_RECENT; i++) {
-		const struct mig_claim *c =
-			&m->recent[(m->recent_next - 1 - i) %
-				   VRD_MIGRATE_RECENT];
+		struct mig_claim *c = &m->recent[(m->recent_next - 1 - i) %
+						 VRD_MIGRATE_RECENT];
 
 		if (c->ip == ip) {
-			return c->claimed_ms;
-		}
-	}
-	return 0;
-}
-
-static const struct vrd_mac *recent_mac(const struct vrd_migrate *m,
-					uint32_t ip)
-{
-	for (unsigned i = 0; i < VRD_MIGRATE_RECENT; i++) {
-		const struct mig_claim *c =
-			&m->recent[(m->recent_next - 1 - i) %
-				   VRD_MIGRATE_RECENT];
-
-		if (c->ip == ip) {
-			return &c->mac;
+			return c;
 		}
 	}
 	return NULL;
+}
+
+static const struct vrd_mac *recent_mac(struct vrd_migrate *m, uint32_t ip)
+{
+	const struct mig_claim *c = recent_latest(m, ip);
+
+	return c ? &c->mac : NULL;
+}
+
+/* When we last claimed ip (monotonic), 0: not lately. */
+static uint64_t recent_claimed_ms(struct vrd_migrate *m, uint32_t ip)
+{
+	const struct mig_claim *c = recent_latest(m, ip);
+
+	return c ? c->claimed_ms : 0;
+}
+
+/* Was our last claim of ip contested (arrival_left)? */
+static bool recent_needs_proof(struct vrd_migrate *m, uint32_t ip)
+{
+	const struct mig_claim *c = recent_latest(m, ip);
+
+	return c && c->contested;
 }
 
 static void claim(struct vrd_migrate *m, uint32_t ip, const struct vrd_mac *mac,
@@ -208,21 +215,6 @@ static void claim_arrival(struct vrd_migrate *m, uint32_t ip,
 }
 
 static void verify_arm(struct vrd_migrate *m);
-
-/* Was our last claim of ip contested (arrival_left)? */
-static bool recent_needs_proof(const struct vrd_migrate *m, uint32_t ip)
-{
-	for (unsigned i = 0; i < VRD_MIGRATE_RECENT; i++) {
-		const struct mig_claim *c =
-			&m->recent[(m->recent_next - 1 - i) %
-				   VRD_MIGRATE_RECENT];
-
-		if (c->ip == ip) {
-			return c->contested;
-		}
-	}
-	return false;
-}
 
 /* Probes our LAN for ip at mac before claiming it (side ARRIVE): false
  * when it cannot (verification off, too many at once), and the caller
@@ -683,18 +675,6 @@ static bool contested_here(struct vrd_migrate *m, uint32_t ip)
 }
 
 /* Marks the latest recent entry of ip contested. */
-static void recent_contested(struct vrd_migrate *m, uint32_t ip)
-{
-	for (unsigned i = 0; i < VRD_MIGRATE_RECENT; i++) {
-		struct mig_claim *c = &m->recent[(m->recent_next - 1 - i) %
-						 VRD_MIGRATE_RECENT];
-
-		if (c->ip == ip) {
-			c->contested = true;
-			return;
-		}
-	}
-}
 
 /* The host at ip was claimed away from this router: the LAN's evidence
  * forgets its MAC (its return, however soon, is a new arrival, not part of
@@ -731,7 +711,7 @@ static void arrival_left(struct vrd_migrate *m, uint32_t ip)
 		return;
 	}
 	if (contested) {
-		recent_contested(m, ip);
+		recent_latest(m, ip)->contested = true; /* added above */
 		m->stats.left_contested++;
 	}
 	if (m->d->lan) {
