@@ -1,8 +1,10 @@
 /*
  * The overlay's trust: one CA (an Ed25519 key pair held by the operator)
  * signs a certificate for each router, naming the router, its Ed25519
- * public key, its validity, the networks it may announce and the virtual
- * networks it may join. docs/trust.md describes the files and the rules.
+ * public key, its validity, the networks it may announce, the virtual
+ * networks it may join and, optionally, the addresses it may host as
+ * visitors (its mobility scope). docs/trust.md describes the files and
+ * the rules.
  *
  * Keys: struct gossip_key holds an Ed25519 key pair in sodium_malloc memory
  * (read-only once made); gossip_key_destroy() wipes and frees it. The same
@@ -30,15 +32,23 @@
 #define GOSSIP_SIGBYTES 64 /* crypto_sign_BYTES */
 #define GOSSIP_CA_IDBYTES 8 /* first bytes of BLAKE2b-256(ca pub) */
 
+/* Version 1: no visitor list (any address of its VNs). Version 2: the
+ * same fields and a visitor list of 1 to GOSSIP_CERT_VISITORS_MAX
+ * prefixes. The encoder writes version 1 exactly when the list is empty,
+ * so a certificate has one encoding and version-1 certificates issued
+ * before the list existed verify unchanged. */
 #define GOSSIP_CERT_VERSION 1
+#define GOSSIP_CERT_VERSION_VISITORS 2
 #define GOSSIP_CERT_NETWORKS_MAX 64
 #define GOSSIP_CERT_VNS_MAX 64
+#define GOSSIP_CERT_VISITORS_MAX 16
 /* magic 4, version 1, name 1+32, key 32, times 16, networks 1+64*5,
- * vns 1+64*4, ca id 8, signature 64 */
+ * vns 1+64*4, visitors 1+16*5, ca id 8, signature 64 */
 #define GOSSIP_CERT_ENCODED_MAX                                       \
 	(4 + 1 + 1 + VRD_NAME_MAX + GOSSIP_KEY_PUBBYTES + 16 + 1 +    \
 	 GOSSIP_CERT_NETWORKS_MAX * 5 + 1 + GOSSIP_CERT_VNS_MAX * 4 + \
-	 GOSSIP_CA_IDBYTES + GOSSIP_SIGBYTES)
+	 1 + GOSSIP_CERT_VISITORS_MAX * 5 + GOSSIP_CA_IDBYTES +       \
+	 GOSSIP_SIGBYTES)
 
 /* File names inside a CA folder and an issue folder (vrctl ca). */
 #define GOSSIP_CA_KEY_FILE "ca.key"
@@ -57,6 +67,11 @@ struct gossip_cert {
 	struct vrd_prefix networks[GOSSIP_CERT_NETWORKS_MAX];
 	unsigned nvns; /* 0 to GOSSIP_CERT_VNS_MAX */
 	uint32_t vns[GOSSIP_CERT_VNS_MAX];
+	/* 0: the router may host any address of its VNs as a visitor;
+	 * otherwise only addresses inside one of these (and its own
+	 * networks' hosts): gossip_cert_may_host() */
+	unsigned nvisitors; /* 0 to GOSSIP_CERT_VISITORS_MAX */
+	struct vrd_prefix visitors[GOSSIP_CERT_VISITORS_MAX];
 	uint8_t ca_id[GOSSIP_CA_IDBYTES]; /* set by gossip_cert_sign() */
 	uint8_t sig[GOSSIP_SIGBYTES]; /* set by gossip_cert_sign() */
 };
@@ -124,6 +139,10 @@ int gossip_cert_init(struct gossip_cert *cert, const char *name,
 int gossip_cert_add_network(struct gossip_cert *cert,
 			    const struct vrd_prefix *network);
 int gossip_cert_add_vn(struct gossip_cert *cert, uint32_t vn);
+/* A visitor prefix (--visitors): as add_network, at most
+ * GOSSIP_CERT_VISITORS_MAX. */
+int gossip_cert_add_visitors(struct gossip_cert *cert,
+			     const struct vrd_prefix *visitors);
 /* Sets ca_id and signs everything before the signature with the CA key.
  * -EINVAL when the certificate would not encode or decode (bad name, no
  * network, no VN). */
@@ -132,7 +151,8 @@ int gossip_cert_sign(struct gossip_cert *cert, const struct gossip_key *ca);
 /* Pure codec. encode: *len set, -ENOSPC when cap is short, -EINVAL on
  * fields out of range. decode: strict; -EBADMSG on anything malformed
  * (bad magic or version, bad name, counts over the maxima, host bits set,
- * truncation, trailing bytes). */
+ * a version-2 certificate with no visitor prefix, truncation, trailing
+ * bytes). */
 int gossip_cert_encode(uint8_t *buf, size_t cap, size_t *len,
 		       const struct gossip_cert *cert);
 int gossip_cert_decode(struct gossip_cert *out, const uint8_t *buf, size_t len);
@@ -152,6 +172,13 @@ int gossip_cert_verify(const struct gossip_cert *cert,
 bool gossip_cert_covers_prefix(const struct gossip_cert *cert,
 			       const struct vrd_prefix *prefix);
 bool gossip_cert_has_vn(const struct gossip_cert *cert, uint32_t vn);
+/*
+ * The mobility scope: may the router claim ip (a HOST record, `vrctl
+ * claim`, a migration)? True when the certificate has no visitor list,
+ * when ip is inside one of its networks (a host of its own coming home),
+ * or inside one of its visitor prefixes.
+ */
+bool gossip_cert_may_host(const struct gossip_cert *cert, uint32_t ip);
 
 /* "vrd-cert-v1 <base64>", 0644, replaces path. Load decodes but does not
  * verify: call gossip_cert_verify(). */

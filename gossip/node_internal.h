@@ -132,6 +132,7 @@ struct query {
 	C(bad_cert, "gossip.drop.bad_cert")                     \
 	C(forged, "gossip.drop.forged")                         \
 	C(refused, "gossip.drop.refused")                       \
+	C(out_of_scope, "gossip.drop.out_of_scope")             \
 	C(future, "gossip.drop.future")                         \
 	C(stale, "gossip.drop.stale")                           \
 	C(unknown_origin, "gossip.drop.unknown_origin")         \

@@ -224,6 +224,14 @@ void node_record_in(struct gossip_node *n, const uint8_t *bytes, size_t len,
 				r.origin);
 		return;
 	}
+	if (rc == -EACCES) {
+		n->st.out_of_scope++;
+		log_ratelimited(&n->rl, VRD_LOG_WARN,
+				"gossip: claim of %s outside its certificate's "
+				"visitors dropped",
+				r.origin);
+		return;
+	}
 	if (rc < 0) {
 		n->st.future++;
 		return;

@@ -74,5 +74,9 @@ int gossip_record_verify(const struct gossip_record *r,
 	    !gossip_cert_covers_prefix(origin_cert, &r->prefix)) {
 		return -EPERM;
 	}
+	if (r->type == GOSSIP_RECORD_HOST &&
+	    !gossip_cert_may_host(origin_cert, r->prefix.addr)) {
+		return -EACCES;
+	}
 	return 0;
 }

@@ -127,13 +127,19 @@ int gossip_record_encode_signed(uint8_t *out, size_t cap, size_t *len,
  *   -EPERM         refused: r->vn is not among the certificate's VNs, or
  *                  a NETWORK record's prefix is not covered by one of its
  *                  networks
+ *   -EACCES        out of scope: a HOST record for an address the
+ *                  certificate does not let the origin host
+ *                  (gossip_cert_may_host: its visitor list, when it has
+ *                  one, and its own networks)
  *   -EIO           libsodium could not be initialised
  *
- * HOST and WITHDRAW records are checked against the VNs only, never the
- * networks: a migrated VM keeps its IP, so a router's claim for it lies by
- * design outside the networks of the claiming router's certificate; and a
- * WITHDRAW can only remove the origin's own record (the store is kept per
- * origin), including a HOST claim outside its networks.
+ * HOST records are not checked against the networks: a migrated VM keeps
+ * its IP, so a router's claim for it lies by design outside the networks
+ * of the claiming router's certificate; a certificate with a visitor list
+ * narrows them to those prefixes (and the origin's own hosts, coming
+ * home). A WITHDRAW is checked against the VNs only: it can only remove
+ * the origin's own record (the store is kept per origin), including a
+ * HOST claim outside its networks.
  *
  * Replay and staleness are not checked here: see gossip_record_newer().
  */

@@ -184,15 +184,21 @@ nl_events() {
 		jq -c ".[] | select(.type == \"$2\") ${3:+| select($3)}"
 }
 
-# nl_ca NAME NETWORK...: the overlay CA in $NL_DIR/ca (made once) and a
-# router certificate for NAME, covering each NETWORK, in $NL_DIR/NAME
+# nl_ca NAME NETWORK... [--OPTION VALUE...]: the overlay CA in $NL_DIR/ca
+# (made once) and a router certificate for NAME, covering each NETWORK, in
+# $NL_DIR/NAME; options go to vrctl ca issue as they are (--visitors P)
 nl_ca() {
-	local name=$1 n nets=()
+	local name=$1 nets=()
 	shift
 	if [[ ! -f $NL_DIR/ca/ca.key ]]; then
 		"$VRD_BIN/vrctl" ca init "$NL_DIR/ca" >/dev/null
 	fi
-	for n in "$@"; do nets+=(--network "$n"); done
+	while (($#)); do
+		case $1 in
+		--*) nets+=("$1" "$2"); shift 2 ;; # e.g. --visitors PREFIX
+		*) nets+=(--network "$1"); shift ;;
+		esac
+	done
 	"$VRD_BIN/vrctl" ca issue "$NL_DIR/ca" "$name" "${nets[@]}" \
 		--out "$NL_DIR/$name" >/dev/null
 }

@@ -1,6 +1,7 @@
 /*
  * vrctl ca init DIR
- * vrctl ca issue DIR NAME --network PREFIX [...] --out DIR2 [options]
+ * vrctl ca issue DIR NAME --network PREFIX [...] [--visitors PREFIX ...]
+ *               --out DIR2 [options]
  * vrctl ca show CERT [--ca CA.pub]
  *
  * The CA's key never leaves DIR; DIR2 receives what a router needs: its
@@ -35,6 +36,8 @@ struct issue_args {
 	unsigned nnetworks;
 	uint32_t vns[GOSSIP_CERT_VNS_MAX];
 	unsigned nvns;
+	struct vrd_prefix visitors[GOSSIP_CERT_VISITORS_MAX];
+	unsigned nvisitors;
 	uint64_t days;
 	uint64_t expires; /* 0: now + days */
 	bool renew, force;
@@ -46,8 +49,9 @@ static int usage(void)
 		"usage: vrctl ca init DIR\n"
 		"       vrctl ca issue DIR NAME --network PREFIX "
 		"[--network PREFIX ...] --out DIR2\n"
-		"                [--vn N ...] [--days N | --expires RFC3339] "
-		"[--renew | --force]\n"
+		"                [--visitors PREFIX ...] [--vn N ...] "
+		"[--days N | --expires RFC3339]\n"
+		"                [--renew | --force]\n"
 		"       vrctl ca show CERT [--ca CA.pub]\n");
 	return EXIT_USAGE;
 }
@@ -227,27 +231,43 @@ static const char *opt_value(int argc, char **argv, int *i, const char *opt,
 	return argv[*i];
 }
 
+/* A prefix of option opt into list (n of max). */
+static int prefix_option(const char *opt, const char *v,
+			 struct vrd_prefix *list, unsigned *n, unsigned max)
+{
+	const char *why = "";
+	struct vrd_prefix p;
+
+	if (vrd_prefix_parse(v, &p, &why) < 0) {
+		fprintf(stderr, "vrctl: ca issue: bad %s '%s': %s\n", opt, v,
+			why);
+		return -EINVAL;
+	}
+	if (*n == max) {
+		fprintf(stderr, "vrctl: ca issue: more than %u %s prefixes\n",
+			max, opt);
+		return -EINVAL;
+	}
+	list[(*n)++] = p;
+	return 0;
+}
+
 static int issue_option(struct issue_args *a, int argc, char **argv, int *i)
 {
 	bool missing = false, have_days = a->days != 0;
-	const char *v, *why = "";
-	struct vrd_prefix p;
+	const char *v;
 	uint64_t n;
 
 	if ((v = opt_value(argc, argv, i, "--network", &missing))) {
-		if (vrd_prefix_parse(v, &p, &why) < 0) {
-			fprintf(stderr,
-				"vrctl: ca issue: bad network '%s': %s\n", v,
-				why);
+		if (prefix_option("network", v, a->networks, &a->nnetworks,
+				  GOSSIP_CERT_NETWORKS_MAX) < 0) {
 			return -EINVAL;
 		}
-		if (a->nnetworks == GOSSIP_CERT_NETWORKS_MAX) {
-			fprintf(stderr,
-				"vrctl: ca issue: more than %d networks\n",
-				GOSSIP_CERT_NETWORKS_MAX);
+	} else if ((v = opt_value(argc, argv, i, "--visitors", &missing))) {
+		if (prefix_option("visitors", v, a->visitors, &a->nvisitors,
+				  GOSSIP_CERT_VISITORS_MAX) < 0) {
 			return -EINVAL;
 		}
-		a->networks[a->nnetworks++] = p;
 	} else if ((v = opt_value(argc, argv, i, "--vn", &missing))) {
 		if (parse_u64(v, UINT32_MAX, &n) < 0) {
 			fprintf(stderr, "vrctl: ca issue: bad vn '%s'\n", v);
@@ -511,6 +531,11 @@ static int cert_fill(struct gossip_cert *cert, const struct issue_args *a,
 			return -EINVAL;
 		}
 	}
+	for (unsigned i = 0; i < a->nvisitors; i++) {
+		if (gossip_cert_add_visitors(cert, &a->visitors[i]) < 0) {
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -622,6 +647,14 @@ static void cert_print(const struct gossip_cert *cert)
 	}
 	for (unsigned i = 0; i < cert->nvns; i++) {
 		printf("vn %u\n", (unsigned)cert->vns[i]);
+	}
+	/* no list: any address of its VNs */
+	if (cert->nvisitors == 0) {
+		printf("visitors any\n");
+	}
+	for (unsigned i = 0; i < cert->nvisitors; i++) {
+		printf("visitors %s\n",
+		       vrd_prefix_format(&cert->visitors[i], p));
 	}
 }
 

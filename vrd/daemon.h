@@ -138,7 +138,9 @@ int vrd_daemon_dp_send_sealed(struct vrd_daemon *d, const char *to,
 			      uint8_t kind, const uint8_t *msg, size_t len);
 /* daemon_gossip_ctl.c: this router claims (vn, ip/32, mac) as here now:
  * claims table, GNDT, LNDT, forwarding snapshot, gossip. 0, -EBUSY when
- * the address is frozen (too many moves), or a negative errno. */
+ * the address is frozen (too many moves), -EACCES when the certificate
+ * does not let this router host it (gossip_cert_may_host), or a negative
+ * errno. */
 int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
 		     const struct vrd_mac *mac);
 /* After a call that may have sent gossip: let the node run. */

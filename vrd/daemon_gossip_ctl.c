@@ -205,6 +205,14 @@ int vrd_daemon_claim(struct vrd_daemon *d, uint32_t vn, uint32_t ip,
 	}
 	vrd_ipv4_format(ip, a);
 	vrd_mac_format(mac, m);
+	if (!gossip_cert_may_host(&d->cert, ip)) {
+		/* every peer would refuse it (gossip.drop.out_of_scope): we
+		 * neither take it nor publish it */
+		log_warn("claim: %s (%s) vn %u is outside this router's "
+			 "certificate (its visitors)",
+			 a, m, vn);
+		return -EACCES;
+	}
 	rc = vrd_daemon_gossip_claim_local(&op);
 	if (rc < 0) {
 		return rc;
@@ -330,6 +338,11 @@ void vrd_daemon_ctl_claim(struct vrd_daemon *d,
 		vrd_reply_error(rep, rc, "claim %s: claim rate spent", w[0]);
 	} else if (rc == -EPIPE) {
 		vrd_reply_error(rep, rc, "claim %s: taken here, not gossiped",
+				w[0]);
+	} else if (rc == -EACCES) {
+		vrd_reply_error(rep, rc,
+				"claim %s: outside this router's certificate "
+				"(not one of its networks or visitors)",
 				w[0]);
 	} else if (rc == -ENOTCONN) {
 		vrd_reply_error(rep, rc, "gossip is not running");

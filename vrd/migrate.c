@@ -42,7 +42,8 @@ struct mig_pending { /* a silent arrival: a MAC that named no address */
 
 struct mig_stats {
 	uint64_t seen, queries, query_errors, answered_nobody, claims;
-	uint64_t claim_errors, frozen, away, home, visitors, hosts_sent;
+	uint64_t claim_errors, frozen, out_of_scope, away, home, visitors;
+	uint64_t hosts_sent;
 	uint64_t hosts_received, hosts_bad, garps;
 	uint64_t recalled, claims_skipped, left, left_contested, pending;
 	uint64_t pending_resolved;
@@ -167,6 +168,14 @@ static void claim(struct vrd_migrate *m, uint32_t ip, const struct vrd_mac *mac,
 	vrd_ipv4_format(ip, a);
 	if (rc == -EBUSY) {
 		m->stats.frozen++;
+		return;
+	}
+	if (rc == -EACCES) {
+		m->stats.out_of_scope++;
+		log_ratelimited(&m->rl, VRD_LOG_WARN,
+				"migration of %s: not claimed, outside this "
+				"router's certificate (--visitors)",
+				a);
 		return;
 	}
 	if (rc < 0) {
@@ -1051,6 +1060,7 @@ int vrd_migrate_counters(const struct vrd_migrate *m, vrd_counter_fn fn,
 		{"migrate.claims", s->claims},
 		{"migrate.claim_errors", s->claim_errors},
 		{"migrate.frozen", s->frozen},
+		{"migrate.out_of_scope", s->out_of_scope},
 		{"migrate.away", s->away},
 		{"migrate.home", s->home},
 		{"migrate.visitors", s->visitors},

@@ -240,7 +240,9 @@ static void test_decode_strict(void **state)
 	assert_int_equal(buf[netcount], 2);
 	assert_int_equal(buf[vncount], 2);
 
-	buf[4] = 2; /* version */
+	buf[4] = 3; /* version */
+	assert_int_equal(gossip_cert_decode(&d, buf, n), -EBADMSG);
+	buf[4] = 2; /* version 2 needs a visitor list */
 	assert_int_equal(gossip_cert_decode(&d, buf, n), -EBADMSG);
 	buf[4] = 1;
 	buf[0] = 'X'; /* magic */
@@ -263,6 +265,88 @@ static void test_decode_strict(void **state)
 	assert_int_equal(gossip_cert_decode(&d, buf, n), -EBADMSG);
 	buf[vncount] = 2;
 	assert_int_equal(gossip_cert_decode(&d, buf, n), 0);
+}
+
+/* The visitor list (--visitors): version 2, strict, and the scope. */
+static void test_visitors(void **state)
+{
+	struct fx *f = *state;
+	uint8_t v1[GOSSIP_CERT_ENCODED_MAX], buf[GOSSIP_CERT_ENCODED_MAX + 1];
+	uint8_t again[GOSSIP_CERT_ENCODED_MAX];
+	struct vrd_prefix vis = pfx("203.0.113.0/25"), bad = pfx("0.0.0.0/0");
+	struct gossip_cert c = f->cert, d;
+	size_t n1 = encode(&f->cert, v1), n, count;
+
+	/* no list: version 1, any address of its VNs */
+	assert_int_equal(v1[4], GOSSIP_CERT_VERSION);
+	assert_true(gossip_cert_may_host(&f->cert, 0xcb007101)); /* .113.1 */
+	assert_true(gossip_cert_may_host(&f->cert, 0x0a000001));
+
+	assert_int_equal(gossip_cert_add_visitors(&c, &vis), 0);
+	assert_int_equal(gossip_cert_add_visitors(&c, &vis), 0); /* a dup */
+	assert_int_equal(c.nvisitors, 1);
+	assert_int_equal(gossip_cert_sign(&c, f->ca), 0);
+	n = encode(&c, buf);
+	assert_int_equal(buf[4], GOSSIP_CERT_VERSION_VISITORS);
+	assert_int_equal(n, n1 + 1 + 5);
+	assert_int_equal(gossip_cert_decode(&d, buf, n), 0);
+	assert_int_equal(d.nvisitors, 1);
+	assert_int_equal(d.visitors[0].addr, 0xcb007100);
+	assert_int_equal(d.visitors[0].len, 25);
+	assert_int_equal(encode(&d, again), n);
+	assert_memory_equal(again, buf, n);
+	assert_int_equal(gossip_cert_verify(&d, &f->ca_pub, NOW), 0);
+	/* the scope: its visitor prefixes and its own networks' hosts */
+	assert_true(gossip_cert_may_host(&d, 0xcb007101)); /* 203.0.113.1 */
+	assert_false(gossip_cert_may_host(&d, 0xcb007181)); /* .113.129 */
+	assert_true(gossip_cert_may_host(&d, 0xc0000232)); /* 192.0.2.50 */
+	assert_true(gossip_cert_may_host(&d, 0xc633647f)); /* .100.127 */
+	assert_false(gossip_cert_may_host(&d, 0xc6336480)); /* .100.128 */
+	/* the list is signed: changing it breaks the signature */
+	d.visitors[0].len = 24;
+	d.visitors[0].addr = 0xcb007100;
+	assert_int_not_equal(gossip_cert_verify(&d, &f->ca_pub, NOW), 0);
+
+	/* strict: the count (1 to max) sits right after the VNs */
+	count = n - 8 - 64 - 1 - 5;
+	assert_int_equal(buf[count], 1);
+	buf[count] = 0;
+	assert_int_equal(gossip_cert_decode(&d, buf, n), -EBADMSG);
+	buf[count] = GOSSIP_CERT_VISITORS_MAX + 1;
+	assert_int_equal(gossip_cert_decode(&d, buf, n), -EBADMSG);
+	buf[count] = 1;
+	buf[count + 5] = 24; /* 203.0.113.0/24 is fine; /23 has a host bit */
+	assert_int_equal(gossip_cert_decode(&d, buf, n), 0);
+	buf[count + 5] = 23;
+	assert_int_equal(gossip_cert_decode(&d, buf, n), -EBADMSG);
+	buf[count + 5] = 33;
+	assert_int_equal(gossip_cert_decode(&d, buf, n), -EBADMSG);
+	buf[count + 5] = 25;
+	for (size_t len = 0; len < n; len++) {
+		assert_int_equal(gossip_cert_decode(&d, buf, len), -EBADMSG);
+	}
+	buf[n] = 0;
+	assert_int_equal(gossip_cert_decode(&d, buf, n + 1), -EBADMSG);
+	assert_int_equal(gossip_cert_decode(&d, buf, n), 0);
+
+	/* a 0.0.0.0/0 list is a list (version 2), if a pointless one; the
+	 * maximum holds */
+	c = f->cert;
+	assert_int_equal(gossip_cert_add_visitors(&c, &bad), 0);
+	assert_int_equal(c.nvisitors, 1);
+	for (unsigned i = 1; i < GOSSIP_CERT_VISITORS_MAX; i++) {
+		struct vrd_prefix p = {.addr = 0xcb007100 + i, .len = 32};
+
+		assert_int_equal(gossip_cert_add_visitors(&c, &p), 0);
+	}
+	vis.len = 26;
+	assert_int_equal(gossip_cert_add_visitors(&c, &vis), -E2BIG);
+	vis.addr = 0xcb007101;
+	assert_int_equal(gossip_cert_add_visitors(&c, &vis), -EINVAL);
+	assert_int_equal(gossip_cert_sign(&c, f->ca), 0);
+	n = encode(&c, buf);
+	assert_int_equal(n, n1 + 1 + 5 * GOSSIP_CERT_VISITORS_MAX);
+	assert_true(n <= GOSSIP_CERT_ENCODED_MAX);
 }
 
 static void test_limits(void **state)
@@ -858,6 +942,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decode_strict, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_visitors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_covers_prefix, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_key_accessors, setup,

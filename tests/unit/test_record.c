@@ -473,6 +473,37 @@ static void test_verify_host_outside(void **state)
 	assert_int_equal(sign_verify(f, &r, f->a, &f->cert_a, NOW_MS), -EPERM);
 }
 
+/* A certificate with a visitor list (--visitors) scopes HOST claims to
+ * those prefixes and the router's own networks; NETWORK and WITHDRAW
+ * records are not affected. */
+static void test_verify_host_scope(void **state)
+{
+	struct fx *f = *state;
+	struct gossip_cert scoped = f->cert_a;
+	struct vrd_prefix vis = pfx("198.51.100.0/25");
+	struct gossip_record r;
+
+	assert_int_equal(gossip_cert_add_visitors(&scoped, &vis), 0);
+	assert_int_equal(gossip_cert_sign(&scoped, f->ca), 0);
+	r = rec_host("vrA", "198.51.100.7/32", 1);
+	assert_int_equal(sign_verify(f, &r, f->a, &scoped, NOW_MS), 0);
+	r = rec_host("vrA", "198.51.100.200/32", 1);
+	assert_int_equal(sign_verify(f, &r, f->a, &scoped, NOW_MS), -EACCES);
+	r = rec_host("vrA", "203.0.113.9/32", 1);
+	assert_int_equal(sign_verify(f, &r, f->a, &scoped, NOW_MS), -EACCES);
+	/* its own host, coming home */
+	r = rec_host("vrA", "192.0.2.9/32", 1);
+	assert_int_equal(sign_verify(f, &r, f->a, &scoped, NOW_MS), 0);
+	/* the VN check comes first */
+	r = rec_host("vrA", "203.0.113.9/32", 2);
+	assert_int_equal(sign_verify(f, &r, f->a, &scoped, NOW_MS), -EPERM);
+	r = rec_network("vrA", "192.0.2.0/24", 1);
+	assert_int_equal(sign_verify(f, &r, f->a, &scoped, NOW_MS), 0);
+	r = rec_network("vrA", "203.0.113.9/32", 1);
+	r.type = GOSSIP_RECORD_WITHDRAW;
+	assert_int_equal(sign_verify(f, &r, f->a, &scoped, NOW_MS), 0);
+}
+
 static void test_verify_future(void **state)
 {
 	struct fx *f = *state;
@@ -530,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_verify_forged),
 		cmocka_unit_test(test_verify_refused),
 		cmocka_unit_test(test_verify_host_outside),
+		cmocka_unit_test(test_verify_host_scope),
 		cmocka_unit_test(test_verify_future),
 		cmocka_unit_test(test_newer),
 	};
