@@ -44,11 +44,10 @@
 #define GOSSIP_CERT_VISITORS_MAX 16
 /* magic 4, version 1, name 1+32, key 32, times 16, networks 1+64*5,
  * vns 1+64*4, visitors 1+16*5, ca id 8, signature 64 */
-#define GOSSIP_CERT_ENCODED_MAX                                       \
-	(4 + 1 + 1 + VRD_NAME_MAX + GOSSIP_KEY_PUBBYTES + 16 + 1 +    \
-	 GOSSIP_CERT_NETWORKS_MAX * 5 + 1 + GOSSIP_CERT_VNS_MAX * 4 + \
-	 1 + GOSSIP_CERT_VISITORS_MAX * 5 + GOSSIP_CA_IDBYTES +       \
-	 GOSSIP_SIGBYTES)
+#define GOSSIP_CERT_ENCODED_MAX                                           \
+	(4 + 1 + 1 + VRD_NAME_MAX + GOSSIP_KEY_PUBBYTES + 16 + 1 +        \
+	 GOSSIP_CERT_NETWORKS_MAX * 5 + 1 + GOSSIP_CERT_VNS_MAX * 4 + 1 + \
+	 GOSSIP_CERT_VISITORS_MAX * 5 + GOSSIP_CA_IDBYTES + GOSSIP_SIGBYTES)
 
 /* File names inside a CA folder and an issue folder (vrctl ca). */
 #define GOSSIP_CA_KEY_FILE "ca.key"

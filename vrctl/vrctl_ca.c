@@ -45,14 +45,13 @@ struct issue_args {
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: vrctl ca init DIR\n"
-		"       vrctl ca issue DIR NAME --network PREFIX "
-		"[--network PREFIX ...] --out DIR2\n"
-		"                [--visitors PREFIX ...] [--vn N ...] "
-		"[--days N | --expires RFC3339]\n"
-		"                [--renew | --force]\n"
-		"       vrctl ca show CERT [--ca CA.pub]\n");
+	fprintf(stderr, "usage: vrctl ca init DIR\n"
+			"       vrctl ca issue DIR NAME --network PREFIX "
+			"[--network PREFIX ...] --out DIR2\n"
+			"                [--visitors PREFIX ...] [--vn N ...] "
+			"[--days N | --expires RFC3339]\n"
+			"                [--renew | --force]\n"
+			"       vrctl ca show CERT [--ca CA.pub]\n");
 	return EXIT_USAGE;
 }
 
