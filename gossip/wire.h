@@ -97,7 +97,7 @@ enum gossip_wire_state {
 };
 
 /* Maxima. A certificate's bytes are at most its codec's largest encoding
- * (736). A full message of each type fits in its GOSSIP_WIRE_*_MAX. */
+ * (817). A full message of each type fits in its GOSSIP_WIRE_*_MAX. */
 #define GOSSIP_CERT_MAX GOSSIP_CERT_ENCODED_MAX
 #define GOSSIP_WIRE_RECORDS_MAX 64
 #define GOSSIP_WIRE_DIGEST_MAX 256 /* DIGEST and PULL entries */
@@ -132,7 +132,7 @@ enum gossip_wire_state {
 #define GOSSIP_WIRE_DIRECT_MSG_MAX                                   \
 	(GOSSIP_WIRE_HEADER_MAX + 2 * GOSSIP_WIRE_NAME_MAX + 1 + 2 + \
 	 GOSSIP_WIRE_DIRECT_MAX)
-/* The largest message of any type (MEMBERS: 50406 bytes). */
+/* The largest message of any type (MEMBERS: 55590 bytes). */
 #define GOSSIP_WIRE_MSG_MAX GOSSIP_WIRE_MEMBERS_MSG_MAX
 
 /* A borrowed byte string: a certificate or a signed record. */
