@@ -111,6 +111,17 @@ nl_plug() {
 	fi
 }
 
+# nl_lan0 NS...: a stub LAN in each NS: veth lan0 (the router's side)
+# and its peer lan0p, both up, nothing plugged behind
+nl_lan0() {
+	local ns
+	for ns in "$@"; do
+		ip -n "$ns" link add lan0 type veth peer name lan0p
+		ip -n "$ns" link set lan0 up
+		ip -n "$ns" link set lan0p up
+	done
+}
+
 # nl_uplink VMSW UPIF SWITCH_NS PORT: a veth from the bridge in SWITCH_NS
 # (port PORT) to namespace VMSW (UPIF), both ends up, UPIF in no bridge:
 # a VM's switch with one such uplink per LAN, one of them in its br0 at a
@@ -175,6 +186,33 @@ nl_ctl() {
 	local r=$1
 	shift
 	"$VRD_BIN/vrctl" -s "$NL_DIR/$r/vrd.sock" "$@"
+}
+
+# nl_counter ROUTER NAME: a counter of ROUTER (0 when absent)
+nl_counter() {
+	nl_ctl "$1" -j stats | jq -r --arg c "$2" \
+		'[.[] | select(.counter == $c) | .value] | add // 0'
+}
+
+# nl_route ROUTER IP: the router ROUTER forwards IP to ("null": none)
+nl_route() { nl_ctl "$1" -j route "$2" | jq -r '.[0].router'; }
+
+# nl_peers_up ROUTER N: true when ROUTER sees at least N peers up
+nl_peers_up() {
+	(($(nl_ctl "$1" -j peers | jq '[.[] | select(.state == "up")] | length') >= $2))
+}
+
+# nl_rogue NAME NS ADDRESS ARGS...: a certified rogue router
+# (tests/tools/gossip_rogue.c) with NAME's files from nl_ca, on the
+# underlay ADDRESS, bootstrapping from 198.18.0.1; ARGS say what it does.
+# Its PID is NL_PID (and in NL_PIDS); its log $NL_DIR/NAME.log
+nl_rogue() {
+	local name=$1 ns=$2 addr=$3
+	shift 3
+	nl_spawn "$NL_DIR/$name.log" "$ns" "$VRD_TESTS/vrd-gossip-rogue" \
+		--ca "$NL_DIR/$name/ca.pub" --cert "$NL_DIR/$name/$name.crt" \
+		--key "$NL_DIR/$name/$name.key" --address "$addr" --port 4800 \
+		--peer 198.18.0.1:4800 "$@"
 }
 
 # nl_events CONF TYPE [JQ-FILTER]: the events of TYPE in the tables of the

@@ -11,7 +11,7 @@
 #  └────┬──────────────┬──────────────┬───────────────┬─────────────┬───┘
 #       │ 198.18.0.1   │ 198.18.0.2   │ 198.18.0.3    │ 198.18.0.9  │ .10
 #  ┌ $gA ┴────────┐ ┌ $gB ┴────────┐ ┌ $gC ┴────────┐ ┌ $gR ┴─────┐ ┌ $gQ ┴─────┐
-#  │ vrd vrA      │ │ vrd vrB      │ │ vrd vrC      │ │ rogue vrR │ │ rogue vrQ │
+#  │ vrd vrA      │ │ vrd vrB      │ │ vrd vrC      │ │ nl_rogue vrR │ │ nl_rogue vrQ │
 #  │ 192.0.2.0/24 │ │198.51.100/24 │ │203.0.113.0/25│ │ huge seq  │ │ flood 220 │
 #  │ lan0 (home)  │ │              │ │              │ └───────────┘ └───────────┘
 #  └──────────────┘ └──────────────┘ └──────────────┘
@@ -28,11 +28,7 @@ nl_plug "$sw" "$gB" wan 52:54:00:00:f2:02 198.18.0.2/24
 nl_plug "$sw" "$gC" wan 52:54:00:00:f2:03 198.18.0.3/24
 nl_plug "$sw" "$gR" wan 52:54:00:00:f2:09 198.18.0.9/24
 nl_plug "$sw" "$gQ" wan 52:54:00:00:f2:0a 198.18.0.10/24
-for ns in "$gA" "$gB" "$gC"; do
-	ip -n "$ns" link add lan0 type veth peer name lan0p
-	ip -n "$ns" link set lan0 up
-	ip -n "$ns" link set lan0p up
-done
+nl_lan0 "$gA" "$gB" "$gC"
 nl_ca vrA 192.0.2.0/24
 nl_ca vrB 198.51.100.0/24
 nl_ca vrC 203.0.113.0/25
@@ -45,24 +41,13 @@ nl_spawn "$NL_DIR/vrA/vrd.log" "$gA" "$VRD_BIN/vrd" -c "$confA"
 nl_spawn "$NL_DIR/vrB/vrd.log" "$gB" "$VRD_BIN/vrd" -c "$confB"
 nl_spawn "$NL_DIR/vrC/vrd.log" "$gC" "$VRD_BIN/vrd" -c "$confC"
 pidC=$NL_PID
-up() { [[ $(nl_ctl "$1" -j peers | jq '[.[] | select(.state == "up")] | length') -ge $N ]]; }
-N=2 nl_wait 20 up vrA || t_fail "vrA, vrB and vrC did not meet"
-N=2 nl_wait 20 up vrB || t_fail "vrB did not meet both"
-counter() {
-	nl_ctl "$1" -j stats | jq --arg c "$2" '[.[] | select(.counter == $c)][0].value // 0'
-}
-route() { nl_ctl "$1" -j route "$2" | jq -r '.[0].router'; }
-rogue() { # NAME NS ADDRESS ARGS...
-	local name=$1 ns=$2 addr=$3
-	shift 3
-	nl_spawn "$NL_DIR/$name.log" "$ns" "$VRD_TESTS/vrd-gossip-rogue" \
-		--ca "$NL_DIR/$name/ca.pub" --cert "$NL_DIR/$name/$name.crt" \
-		--key "$NL_DIR/$name/$name.key" --address "$addr" --port 4800 \
-		--peer 198.18.0.1:4800 "$@"
-}
+nl_wait 20 nl_peers_up vrA 2 || t_fail "vrA, vrB and vrC did not meet"
+nl_wait 20 nl_peers_up vrB 2 || t_fail "vrB did not meet both"
+counter() { nl_counter "$@"; }
+route() { nl_route "$@"; }
 
 nl_log "1. a rogue claim with seq 2^64-1 for 192.0.2.50"
-rogue vrR "$gR" 198.18.0.9 --claim 192.0.2.50 --seq 18446744073709551615 --seconds 60
+nl_rogue vrR "$gR" 198.18.0.9 --claim 192.0.2.50 --seq 18446744073709551615 --seconds 60
 at_least() { [[ $(counter "$1" "$2") -ge $3 ]]; }
 taken() { [[ $(route "$1" 192.0.2.50) == vrR ]]; }
 # the claim goes out 3 s after the rogue starts: wait until it has been
@@ -85,7 +70,7 @@ arps0=$(counter vrA inject.sent)
 ip netns exec "$gA" timeout 16 tcpdump -l -n -i lan0p arp 2>/dev/null >"$NL_DIR/arp.txt" &
 dump=$!
 NL_PIDS+=("$dump")
-rogue vrQ "$gQ" 198.18.0.10 --claim 192.0.2.10 --seq 1 --count 220 --seconds 60
+nl_rogue vrQ "$gQ" 198.18.0.10 --claim 192.0.2.10 --seq 1 --count 220 --seconds 60
 for r in vrA vrB vrC; do
 	nl_wait 20 at_least $r gossip.claims_rate_limited.vrQ 150 ||
 		t_fail "$r did not rate-limit vrQ: $(nl_ctl $r stats | grep claims)"

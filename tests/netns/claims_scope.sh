@@ -28,11 +28,7 @@ nl_plug "$sw" "$gA" wan 52:54:00:00:f3:01 198.18.0.1/24
 nl_plug "$sw" "$gB" wan 52:54:00:00:f3:02 198.18.0.2/24
 nl_plug "$sw" "$gC" wan 52:54:00:00:f3:03 198.18.0.3/24
 nl_plug "$sw" "$gR" wan 52:54:00:00:f3:09 198.18.0.9/24
-for ns in "$gA" "$gB" "$gC"; do
-	ip -n "$ns" link add lan0 type veth peer name lan0p
-	ip -n "$ns" link set lan0 up
-	ip -n "$ns" link set lan0p up
-done
+nl_lan0 "$gA" "$gB" "$gC"
 nl_ca vrA 192.0.2.0/24
 nl_ca vrB 198.51.100.0/24
 nl_ca vrC 203.0.113.0/25 --visitors 198.51.100.0/24
@@ -47,14 +43,11 @@ confC=$(nl_gateway_conf vrC 198.18.0.3 203.0.113.0/25 lan0 198.18.0.1)
 nl_spawn "$NL_DIR/vrA/vrd.log" "$gA" "$VRD_BIN/vrd" -c "$confA"
 nl_spawn "$NL_DIR/vrB/vrd.log" "$gB" "$VRD_BIN/vrd" -c "$confB"
 nl_spawn "$NL_DIR/vrC/vrd.log" "$gC" "$VRD_BIN/vrd" -c "$confC"
-up() { [[ $(nl_ctl "$1" -j peers | jq '[.[] | select(.state == "up")] | length') -ge 2 ]]; }
 for r in vrA vrB vrC; do
-	nl_wait 20 up $r || t_fail "$r did not meet both others"
+	nl_wait 20 nl_peers_up $r 2 || t_fail "$r did not meet both others"
 done
-counter() {
-	nl_ctl "$1" -j stats | jq --arg c "$2" '[.[] | select(.counter == $c)][0].value // 0'
-}
-route() { nl_ctl "$1" -j route "$2" | jq -r '.[0].router'; }
+counter() { nl_counter "$@"; }
+route() { nl_route "$@"; }
 nets() { [[ $(route "$1" 192.0.2.1) == vrA && $(route "$1" 198.51.100.1) == vrB ]]; }
 for r in vrA vrB vrC; do
 	nl_wait 20 nets $r || t_fail "$r did not learn the networks"
@@ -81,10 +74,7 @@ for r in vrA vrB vrC; do
 done
 
 nl_log "3. the rogue vrR claims 192.0.2.60 from the wire"
-nl_spawn "$NL_DIR/vrR.log" "$gR" "$VRD_TESTS/vrd-gossip-rogue" \
-	--ca "$NL_DIR/vrR/ca.pub" --cert "$NL_DIR/vrR/vrR.crt" \
-	--key "$NL_DIR/vrR/vrR.key" --address 198.18.0.9 --port 4800 \
-	--peer 198.18.0.1:4800 --claim 192.0.2.60 --seq 1 --seconds 30
+nl_rogue vrR "$gR" 198.18.0.9 --claim 192.0.2.60 --seq 1 --seconds 30
 refused() { (($(counter "$1" gossip.drop.out_of_scope) >= 1)); }
 for r in vrA vrB vrC; do
 	nl_wait 20 refused $r ||

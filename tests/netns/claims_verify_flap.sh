@@ -38,9 +38,7 @@ count() { # ROUTER TYPE: ROUTER's events of TYPE for the VM
 		jq --arg t "$2" --arg ip "$VM_IP" \
 			'[.[] | select(.type == $t and .ip == $ip)] | length'
 }
-counter() {
-	nl_ctl "$1" -j stats | jq --arg c "$2" '[.[] | select(.counter == $c)][0].value // 0'
-}
+counter() { nl_counter "$@"; }
 # vrC's attempts: claims made, claims its freeze refused, and arrivals it
 # refused to claim for want of an answer on its LAN
 attempts() {

@@ -40,9 +40,7 @@ for r in vrA vrB vrC vrX; do
 	NS[$r]=$ns
 	PORT[$r]=p$NL_PORTS # the bridge port nl_plug is about to make
 	nl_plug "$sw" "$ns" wan "52:54:00:00:f0:0$i" "${ADDR[$r]}/24"
-	ip -n "$ns" link add lan0 type veth peer name lan0p
-	ip -n "$ns" link set lan0 up
-	ip -n "$ns" link set lan0p up
+	nl_lan0 "$ns"
 	i=$((i + 1))
 done
 

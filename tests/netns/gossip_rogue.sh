@@ -22,11 +22,7 @@ gR=$(t_netns gR)
 nl_plug "$sw" "$gA" wan 52:54:00:00:f1:01 198.18.0.1/24
 nl_plug "$sw" "$gB" wan 52:54:00:00:f1:02 198.18.0.2/24
 nl_plug "$sw" "$gR" wan 52:54:00:00:f1:09 198.18.0.9/24
-for ns in "$gA" "$gB"; do
-	ip -n "$ns" link add lan0 type veth peer name lan0p
-	ip -n "$ns" link set lan0 up
-	ip -n "$ns" link set lan0p up
-done
+nl_lan0 "$gA" "$gB"
 nl_ca vrA 192.0.2.0/24
 nl_ca vrB 198.51.100.0/24
 nl_ca vrR 203.0.113.0/24
@@ -34,15 +30,11 @@ confA=$(nl_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0)
 confB=$(nl_gateway_conf vrB 198.18.0.2 198.51.100.0/24 lan0 198.18.0.1)
 nl_spawn "$NL_DIR/vrA/vrd.log" "$gA" "$VRD_BIN/vrd" -c "$confA"
 nl_spawn "$NL_DIR/vrB/vrd.log" "$gB" "$VRD_BIN/vrd" -c "$confB"
-up() { [[ $(nl_ctl "$1" -j peers | jq '[.[] | select(.state == "up")] | length') -ge $N ]]; }
-N=1 nl_wait 20 up vrA || t_fail "vrA and vrB did not meet"
+nl_wait 20 nl_peers_up vrA 1 || t_fail "vrA and vrB did not meet"
 
 nl_log "the rogue joins and announces what is not its own"
-nl_spawn "$NL_DIR/rogue.log" "$gR" "$VRD_TESTS/vrd-gossip-rogue" \
-	--ca "$NL_DIR/vrR/ca.pub" --cert "$NL_DIR/vrR/vrR.crt" \
-	--key "$NL_DIR/vrR/vrR.key" --address 198.18.0.9 --port 4800 \
-	--peer 198.18.0.1:4800 --announce 192.0.2.128/25 --seconds 30
-N=2 nl_wait 20 up vrA || t_fail "the rogue (a certified router) did not join"
+nl_rogue vrR "$gR" 198.18.0.9 --announce 192.0.2.128/25 --seconds 30
+nl_wait 20 nl_peers_up vrA 2 || t_fail "the rogue (a certified router) did not join"
 refused() {
 	[[ $(nl_ctl "$1" -j stats | jq '[.[] | select(.counter == "gossip.drop.refused")][0].value') -gt 0 ]]
 }
