@@ -214,7 +214,7 @@ static void claims_peer_state(struct vrd_daemon_gossip *gs, const char *name,
 	}
 	o->down_since_ms = 0;
 	if (state == GOSSIP_MEMBER_ALIVE && member_down(old_state)) {
-		gs->republished_ms = 0; /* due */
+		gs->republish = true;
 	}
 }
 
@@ -390,9 +390,9 @@ static void on_sweep(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 	if (!gs->d->gossip) {
 		return;
 	}
-	if (gs->republished_ms == 0) {
+	if (gs->republish) {
+		gs->republish = false;
 		publish_own_claims(gs->d);
-		gs->republished_ms = vrd_monotonic_ms();
 		vrd_daemon_gossip_records_apply(gs);
 		vrd_daemon_gossip_flush(gs);
 	}
@@ -623,7 +623,6 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 	vrd_timer_init(&gs->more, on_more, gs);
 	vrd_timer_init(&gs->sweep, on_sweep, gs);
 	gs->started_ms = vrd_monotonic_ms();
-	gs->republished_ms = gs->started_ms; /* publish_own does it */
 	ops.arg = gs;
 	rc = trust_load(d);
 	if (rc < 0) {

@@ -88,7 +88,7 @@ struct vrd_daemon_gossip {
 	struct vrd_daemon_claim_origin origins[VRD_DAEMON_CLAIM_ORIGINS_MAX];
 	struct vrd_timer sweep; /* claims of departed routers lapse */
 	uint64_t started_ms; /* monotonic */
-	uint64_t republished_ms; /* our claims sent again (peer back) */
+	bool republish; /* a router came back: send it our claims again */
 	struct vrd_daemon_gossip_stats stats;
 	struct vrd_ratelimit rl;
 };

@@ -925,9 +925,12 @@ static void arrival_proved(struct vrd_migrate *m,
 	m->stats.arrive_unproven++;
 	log_ratelimited(&m->rl, VRD_LOG_WARN,
 			"arrival of %s (%s): its claim here was contested, and "
-			"it does not answer here: not claimed",
+			"%s: not claimed",
 			vrd_ipv4_format(mv->ip, a),
-			vrd_mac_format(&mv->mac, mc));
+			vrd_mac_format(&mv->mac, mc),
+			act->limited ? "it answers here, but was contested too "
+				       "often (a duplicate address?)"
+				     : "it does not answer here");
 }
 
 static void verify_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
