@@ -11,7 +11,9 @@
 #     learns the move and proxies for it. Without the home router nobody
 #     can tell C the VM's old gateway address, so the VM's cache is put
 #     right only by its own ARP probe (once its entry goes stale, up to
-#     reachable time + 5 s), which C answers for it.
+#     reachable time + 5 s), which C answers for it;
+#   - both VMs come home at the same moment, each with one ARP request
+#     and nothing more: both are claimed home.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sites.sh"
 
@@ -77,6 +79,7 @@ vm_rarp "$V2"
 # the VM keeps talking (to hB, through its gateway's MAC, now unknown on
 # LAN C): its first frame names its address
 nl_spawn /dev/null "${VM_NS[$V2]}" ping -c 400 -i 0.25 198.51.100.10
+pinger=$NL_PID
 nl_wait 20 owned "$V2" vrC vrB vrC || t_fail "$V2 not claimed by vrC: B says $(owner vrB "$V2"), C $(owner vrC "$V2")"
 nl_wait 60 pings "${H[vrB]}" "$V2" || t_fail "hB cannot reach $V2 at C"
 start vrA .2
@@ -86,4 +89,19 @@ proxied() {
 }
 nl_wait 10 proxied || t_fail "vrA does not answer ARP for $V2"
 nl_wait 10 pings "${H[vrA]}" "$V2" || t_fail "hA cannot reach $V2 at C"
+
+nl_log "both VMs come home at once, each saying one ARP request and nothing else"
+kill "$pinger" 2>/dev/null || true
+wait "$pinger" 2>/dev/null || true
+vm_move "$V1" vrA
+vm_move "$V2" vrA
+# arping leaves no neighbour entry behind, so neither VM says anything
+# more: each must be claimed from its single frame, the second as well
+# as the first (the home router once took one such claim a second)
+for v in "$V1" "$V2"; do
+	ip netns exec "${VM_NS[$v]}" arping -c 1 -w 1 -I eth0 "${NET[vrA]%.0/24}.10" >/dev/null ||
+		t_fail "$v at home: hA did not answer its arping"
+done
+home() { owned "$V1" vrA && owned "$V2" vrA; }
+nl_wait 10 home || t_fail "not both home: $V1 at $(owner vrA "$V1"), $V2 at $(owner vrA "$V2") (vrA's view)"
 nl_log "PASS"
