@@ -1,5 +1,5 @@
-/* rtnetlink: request socket, message builder, routes, address monitor,
- * ip_forward (see rtnl.h).
+/* rtnetlink: request socket, message builder, routes, address and
+ * neighbour monitors, ip_forward (see rtnl.h).
  *
  * Netlink headers are host-order kernel ABI; they are still copied in and
  * out with memcpy rather than cast over the buffers, so an odd offset or a
@@ -793,12 +793,9 @@ int dp_rtnl_addr_first(struct dp_rtnl *r, int ifindex, uint32_t *addr,
 
 /* Monitor. */
 
-int dp_rtnl_monitor_open(void)
+static int monitor_open(uint32_t groups)
 {
-	struct sockaddr_nl sa = {
-		.nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
-	};
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = groups};
 	int fd, err;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -812,6 +809,39 @@ int dp_rtnl_monitor_open(void)
 		return err;
 	}
 	return fd;
+}
+
+int dp_rtnl_monitor_open(void)
+{
+	return monitor_open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR);
+}
+
+int dp_rtnl_neigh_monitor_open(void)
+{
+	return monitor_open(RTMGRP_NEIGH);
+}
+
+static bool neigh_parse(const uint8_t *payload, size_t len,
+			struct dp_rtnl_event *ev)
+{
+	struct attr tb[NDA_MAX + 1];
+	struct ndmsg ndm;
+
+	if (len < sizeof(ndm)) {
+		return false;
+	}
+	memcpy(&ndm, payload, sizeof(ndm));
+	if (ndm.ndm_family != AF_INET) {
+		return false;
+	}
+	attrs_parse(payload + NLMSG_ALIGN(sizeof(ndm)),
+		    len - NLMSG_ALIGN(sizeof(ndm)), tb, NDA_MAX);
+	if (!attr_in4(&tb[NDA_DST], &ev->addr)) {
+		return false;
+	}
+	ev->ifindex = ndm.ndm_ifindex;
+	ev->nud_state = ndm.ndm_state;
+	return true;
 }
 
 static bool link_parse(const uint8_t *payload, size_t len,
@@ -860,6 +890,10 @@ static int monitor_one(const struct nlmsghdr *nh, const uint8_t *payload,
 		ev.type = nh->nlmsg_type == RTM_NEWLINK ? DP_RTNL_LINK_NEW
 							: DP_RTNL_LINK_DEL;
 		ok = link_parse(payload, len, &ev);
+		break;
+	case RTM_NEWNEIGH:
+		ev.type = DP_RTNL_NEIGH;
+		ok = neigh_parse(payload, len, &ev);
 		break;
 	default:
 		ok = false;

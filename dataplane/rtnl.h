@@ -107,12 +107,17 @@ int dp_rtnl_addr_first(struct dp_rtnl *r, int ifindex, uint32_t *addr,
  * A negative errno when it cannot be made.
  */
 int dp_rtnl_monitor_open(void);
+/* The same, subscribed to neighbour (ARP cache) changes instead: the LAN
+ * side learns from it that the kernel's ARP for an address went
+ * unanswered (DP_RTNL_NEIGH with NUD_FAILED). */
+int dp_rtnl_neigh_monitor_open(void);
 
 enum dp_rtnl_event_type {
 	DP_RTNL_ADDR_NEW,
 	DP_RTNL_ADDR_DEL,
 	DP_RTNL_LINK_NEW, /* created or changed: look at up/running */
 	DP_RTNL_LINK_DEL,
+	DP_RTNL_NEIGH, /* an IPv4 neighbour entry changed: see nud_state */
 };
 
 struct dp_rtnl_event {
@@ -126,13 +131,15 @@ struct dp_rtnl_event {
 	bool up; /* IFF_UP: administratively up */
 	bool running; /* IFF_RUNNING: operationally up */
 	char ifname[16]; /* IF_NAMESIZE; "" when the kernel gave none */
+	/* neighbours: the address is addr */
+	uint16_t nud_state; /* NUD_* of linux/neighbour.h */
 };
 
 typedef void (*dp_rtnl_event_fn)(const struct dp_rtnl_event *ev, void *arg);
 
 /*
  * Read what is pending on a monitor socket (at most 64 datagrams) and call
- * fn for every IPv4 address and link message. The number of events, or a
+ * fn for every IPv4 address, link and neighbour message. The number of events, or a
  * negative errno: -ENOBUFS means notifications were lost (the kernel's
  * queue overflowed), so the caller should read the state afresh
  * (dp_rtnl_addr_first). Messages not from the kernel are ignored.

@@ -619,6 +619,9 @@ static void on_event(const struct dp_rtnl_event *ev, void *arg)
 	case DP_RTNL_LINK_DEL:
 		s->link_del++;
 		break;
+	case DP_RTNL_NEIGH:
+		fail_msg("a neighbour event on the address monitor");
+		break;
 	}
 }
 
@@ -684,6 +687,86 @@ static void test_monitor(void **state)
 	close(fd);
 	assert_true(monitor_wait(mfd, &s, &s.link_del) >= 0);
 	close(mfd);
+}
+
+struct neigh_seen {
+	int ifindex;
+	uint32_t addr;
+	int failed, other;
+};
+
+static void on_neigh(const struct dp_rtnl_event *ev, void *arg)
+{
+	struct neigh_seen *s = arg;
+
+	if (ev->type != DP_RTNL_NEIGH || ev->ifindex != s->ifindex ||
+	    ev->addr != s->addr) {
+		return;
+	}
+	if (ev->nud_state & NUD_FAILED) {
+		s->failed++;
+	} else {
+		s->other++;
+	}
+}
+
+/* Polls the neighbour monitor until *count grows or 3 s pass. */
+static bool neigh_wait(int mfd, struct neigh_seen *s, int *count)
+{
+	uint64_t start = now_ms();
+	int before = *count;
+
+	while (now_ms() - start < 3000 && *count == before) {
+		struct pollfd pfd = {.fd = mfd, .events = POLLIN};
+
+		if (poll(&pfd, 1, 100) > 0) {
+			assert_true(dp_rtnl_monitor_read(mfd, on_neigh, s) >=
+				    0);
+		}
+	}
+	return *count > before;
+}
+
+/* The kernel's own ARP for an address nobody answers ends NUD_FAILED, and
+ * the neighbour monitor says so (the LAN side's cue to seek the host
+ * across the overlay); an answered one does not. A veth pair in the
+ * test's namespace, one probe 100 ms apart so the test is quick. */
+static void test_neigh_monitor(void **state)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
+	struct neigh_seen s = {.addr = IP4(192, 0, 2, 99)};
+	int mfd, u;
+
+	assert_int_equal(sh("ip link add vrdn0 type veth peer name vrdn1 && "
+			    "ip addr add 192.0.2.1/24 dev vrdn0 && "
+			    "ip link set vrdn0 up && ip link set vrdn1 up && "
+			    "sysctl -qw net.ipv4.neigh.vrdn0.mcast_solicit=1 "
+			    "net.ipv4.neigh.vrdn0.retrans_time_ms=100"),
+			 0);
+	s.ifindex = (int)if_nametoindex("vrdn0");
+	assert_true(s.ifindex > 0);
+	mfd = dp_rtnl_neigh_monitor_open();
+	assert_true(mfd >= 0);
+	assert_true(fcntl(mfd, F_GETFL) & O_NONBLOCK);
+
+	/* a datagram to an address of the LAN nobody has: ARP, no answer */
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(u >= 0);
+	to.sin_addr.s_addr = htonl(s.addr);
+	assert_true(sendto(u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) ==
+		    1);
+	assert_true(neigh_wait(mfd, &s, &s.failed));
+	assert_int_equal(s.failed, 1);
+
+	/* a permanent entry is a change too, but not a failure */
+	assert_int_equal(sh("ip neigh replace 192.0.2.99 lladdr "
+			    "52:54:00:00:02:99 dev vrdn0 nud permanent"),
+			 0);
+	assert_true(neigh_wait(mfd, &s, &s.other));
+	assert_int_equal(s.failed, 1);
+	close(u);
+	close(mfd);
+	assert_int_equal(sh("ip link del vrdn0"), 0);
 }
 
 static int forward_read(void)
@@ -757,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_routes_batch),
 		cmocka_unit_test(test_monitor),
+		cmocka_unit_test(test_neigh_monitor),
 		cmocka_unit_test(test_ip_forward),
 		cmocka_unit_test(test_builder_bounds),
 	};
