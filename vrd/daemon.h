@@ -134,8 +134,13 @@ void vrd_daemon_ctl_tunnels(struct vrd_daemon *d, struct vrd_reply *rep);
  * two routers' certified keys (kinds below 16 are the data plane's own).
  * 0 or a negative errno. */
 #define DP_MSG_HOSTS 16 /* migrate.c: the home LAN's hosts */
+#define DP_MSG_SEEK 17 /* migrate.c: where is this host of my LAN? */
 int vrd_daemon_dp_send_sealed(struct vrd_daemon *d, const char *to,
 			      uint8_t kind, const uint8_t *msg, size_t len);
+/* The same to every peer that is up: how many it went to, or a negative
+ * errno when the data plane is off. */
+int vrd_daemon_dp_send_sealed_all(struct vrd_daemon *d, uint8_t kind,
+				  const uint8_t *msg, size_t len);
 /* daemon_gossip_ctl.c: this router claims (vn, ip/32, mac) as here now:
  * claims table, GNDT, LNDT, forwarding snapshot, gossip. 0, -EBUSY when
  * the address is frozen (too many moves), -EACCES when the certificate

@@ -136,6 +136,29 @@ int vrd_daemon_dp_send_sealed(struct vrd_daemon *d, const char *to,
 	return send_boxed(s, idx, to, kind, msg, len);
 }
 
+int vrd_daemon_dp_send_sealed_all(struct vrd_daemon *d, uint8_t kind,
+				  const uint8_t *msg, size_t len)
+{
+	struct vrd_daemon_dp *s = d->dps;
+	struct dp_peers *t;
+	int sent = 0;
+
+	if (!s || !s->link) {
+		return -ENOTCONN;
+	}
+	t = dp_peers(s->dp);
+	for (int i = 0; i < DP_PEERS_MAX; i++) {
+		const struct dp_peer *p = &t->peer[i];
+
+		if (p->used && !s->link[i].gossip_down &&
+		    box_ready(s, i, p->name) &&
+		    send_boxed(s, i, p->name, kind, msg, len) == 0) {
+			sent++;
+		}
+	}
+	return sent;
+}
+
 static void send_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 		      uint64_t now_ms)
 {
@@ -339,6 +362,8 @@ void vrd_daemon_dp_keys_direct(struct vrd_daemon_dp *s, const char *from,
 		vrd_daemon_dp_keys_offer(s, idx, vrd_monotonic_ms());
 	} else if (msg[0] == DP_MSG_HOSTS && s->d->migrate) {
 		vrd_migrate_hosts(s->d->migrate, from, m, mlen);
+	} else if (msg[0] == DP_MSG_SEEK && s->d->migrate) {
+		vrd_migrate_seek(s->d->migrate, from, m, mlen);
 	} else {
 		s->stats.keyx_bad++;
 	}

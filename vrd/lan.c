@@ -8,13 +8,17 @@
 #include "inject/proxy.h"
 #include "inject/schedule.h"
 #include "base/clock.h"
+#include "dataplane/rtnl.h"
 #include "vrd/daemon.h"
 #include "vrd/learn.h"
 #include "base/log.h"
 
 #include <errno.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <unistd.h>
+#include <linux/neighbour.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,8 @@ _Static_assert(VRD_LAN_BUDGET <= VRD_LEARN_BATCH, "lan budget > learn batch");
 struct lan_stats {
 	uint64_t proxy[INJECT_PROXY_VERDICTS];
 	uint64_t proxy_send_errors;
+	uint64_t arp_unanswered; /* the kernel's ARP failed on our LAN */
+	uint64_t neigh_lost; /* the neighbour monitor overflowed */
 };
 
 struct vrd_lan {
@@ -45,6 +51,8 @@ struct vrd_lan {
 	struct vrd_mac own_mac;
 	uint32_t own[VRD_LAN_OWN_MAX];
 	size_t nown;
+	int ifindex;
+	int neigh_fd; /* the kernel's ARP cache changes; -1: none */
 
 	/* the read transaction the evidence callbacks use, per wake-up */
 	struct tables_txn *rtxn;
@@ -287,6 +295,61 @@ void vrd_lan_refresh_own(struct vrd_lan *lan)
 	freeifaddrs(ifa);
 }
 
+/* ---- the kernel's unanswered ARP: a host of ours nobody sees -------- */
+
+static void on_neigh_event(const struct dp_rtnl_event *ev, void *arg)
+{
+	struct vrd_lan *lan = arg;
+
+	if (ev->type != DP_RTNL_NEIGH || ev->ifindex != lan->ifindex ||
+	    !(ev->nud_state & NUD_FAILED)) {
+		return;
+	}
+	lan->stats.arp_unanswered++;
+	if (lan->d->migrate) {
+		vrd_migrate_unanswered(lan->d->migrate, ev->addr);
+	}
+}
+
+static void on_neigh(struct vrd_loop *loop, int fd, short revents, void *arg)
+{
+	struct vrd_lan *lan = arg;
+
+	/* a lost notification is a failure the next packet repeats */
+	if (dp_rtnl_monitor_read(fd, on_neigh_event, lan) == -ENOBUFS) {
+		lan->stats.neigh_lost++;
+	}
+}
+
+/* Traffic the kernel forwards to a host of our LAN that does not answer
+ * its ARP is the cue to seek the host across the overlay (migrate.c).
+ * Without the monitor vrd works as before, so a failure is only logged. */
+static void neigh_open(struct vrd_lan *lan)
+{
+	lan->ifindex = (int)if_nametoindex(lan->d->cfg.lan_if);
+	lan->neigh_fd = dp_rtnl_neigh_monitor_open();
+	if (lan->neigh_fd < 0) {
+		log_err("lan %s: neighbour monitor: %s", lan->d->cfg.lan_if,
+			strerror(-lan->neigh_fd));
+		return;
+	}
+	if (vrd_loop_fd_add(lan->d->loop, lan->neigh_fd, POLLIN, on_neigh,
+			    lan) < 0) {
+		log_err("lan %s: neighbour monitor: cannot poll it",
+			lan->d->cfg.lan_if);
+		close(lan->neigh_fd);
+		lan->neigh_fd = -1;
+	}
+}
+
+static void neigh_close(struct vrd_lan *lan)
+{
+	if (lan->neigh_fd >= 0) {
+		vrd_loop_fd_del(lan->d->loop, lan->neigh_fd);
+		close(lan->neigh_fd);
+	}
+}
+
 struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 {
 	struct capture_evidence_config ec = {
@@ -306,6 +369,7 @@ struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 		return NULL;
 	}
 	lan->d = d;
+	lan->neigh_fd = -1;
 	lan->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
 	ec.arg = lan;
 	if (getrandom(&ec.seed, sizeof(ec.seed), 0) != sizeof(ec.seed)) {
@@ -336,6 +400,7 @@ struct vrd_lan *vrd_lan_create(struct vrd_daemon *d)
 	}
 	vrd_timer_init(&lan->sched_timer, sched_run, lan);
 	vrd_lan_refresh_own(lan);
+	neigh_open(lan);
 	log_info("lan %s: capturing (%s)", d->cfg.lan_if,
 		 capture_filter(lan->cap));
 	return lan;
@@ -360,6 +425,7 @@ void vrd_lan_destroy(struct vrd_lan *lan)
 		return;
 	}
 	vrd_loop_fd_del(lan->d->loop, capture_fd(lan->cap));
+	neigh_close(lan);
 	vrd_timer_cancel(lan->d->loop, &lan->sched_timer);
 	vrd_learn_destroy(lan->learner);
 	inject_sched_destroy(lan->sched);
@@ -451,6 +517,8 @@ int vrd_lan_counters(struct vrd_lan *lan,
 	const struct vrd_counter plain[] = {
 		{"proxy.addresses", inject_proxy_set_count(lan->proxy)},
 		{"proxy.send_errors", s->proxy_send_errors},
+		{"lan.arp_unanswered", s->arp_unanswered},
+		{"lan.neigh_lost", s->neigh_lost},
 	};
 	int rc;
 

@@ -65,9 +65,9 @@ void vrd_lan_forget(struct vrd_lan *lan, const struct vrd_mac *mac);
 void vrd_lan_read(struct vrd_lan *lan);
 
 /* An ARP probe (RFC 5227: "who has ip?" from sender IP 0.0.0.0, at our
- * MAC) unicast to mac, the MAC the host had: is it still here? Its answer
- * comes back through the capture like any ARP frame. 0 or a negative
- * errno. */
+ * MAC) unicast to mac, the MAC the host had: is it still here? (NULL:
+ * broadcast, to whoever has ip.) Its answer comes back through the
+ * capture like any ARP frame. 0 or a negative errno. */
 int vrd_lan_probe(struct vrd_lan *lan, uint32_t ip, const struct vrd_mac *mac);
 
 /* Every counter of the LAN side ("capture.*", "lan.*", "proxy.*",

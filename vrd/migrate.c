@@ -34,6 +34,11 @@ struct mig_claim { /* a host claimed here lately, or seen leaving */
 		claimed_ms; /* monotonic, when we claimed it; 0: seen leaving */
 };
 
+struct mig_seek { /* a host of our LAN sought across the overlay */
+	uint32_t ip;
+	uint64_t ms; /* monotonic; 0: unused */
+};
+
 struct mig_pending { /* a silent arrival: a MAC that named no address */
 	bool used;
 	struct vrd_mac mac;
@@ -48,6 +53,10 @@ struct mig_stats {
 	uint64_t recalled, claims_skipped, left, left_contested, pending;
 	uint64_t pending_resolved;
 	uint64_t pending_expired, pending_evicted;
+	/* seeking hosts of our LAN that do not answer, and being asked */
+	uint64_t seeks, seeks_sent, seeks_limited, seek_errors;
+	uint64_t sought, sought_bad, sought_refused, sought_limited;
+	uint64_t sought_probes;
 	/* verifying moves at the old owner */
 	uint64_t verify_started, verify_unverified, verify_probes;
 	uint64_t verify_probe_errors, verify_yielded, verify_contested;
@@ -67,6 +76,9 @@ struct vrd_migrate {
 	size_t nasking; /* used slots of q */
 	struct mig_pending pending[VRD_MIGRATE_PENDING];
 	size_t npending; /* used slots of pending */
+	struct mig_seek seeks[VRD_MIGRATE_SEEKS];
+	unsigned seek_next; /* the slot overwritten next */
+	struct vrd_ratelimit seek_rl, sought_rl;
 	struct mig_claim recent[VRD_MIGRATE_RECENT];
 	unsigned recent_next;
 	struct vrd_migrate_set away, visit; /* of the last snapshot */
@@ -91,6 +103,10 @@ struct vrd_migrate *vrd_migrate_create(struct vrd_daemon *d)
 	}
 	m->d = d;
 	m->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
+	m->seek_rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(
+		1000, VRD_MIGRATE_SEEKS_PER_S);
+	m->sought_rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(
+		1000, VRD_MIGRATE_SOUGHT_PER_S);
 	vrd_timer_init(&m->verify_timer, verify_run, m);
 	return m;
 }
@@ -386,6 +402,87 @@ static void arrival_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 	/* a host of this LAN coming home is vrd_migrate_frame's */
 	if (!on_our_lan(m, src)) {
 		claim_arrival(m, src, mac, NULL);
+	}
+}
+
+/* ---- seeking a host of our LAN that does not answer ------------------ */
+
+/* Is ip due to be sought again? (once per VRD_MIGRATE_SEEK_MS: the
+ * kernel's ARP fails again every few seconds while traffic lasts) */
+static bool seek_due(const struct vrd_migrate *m, uint32_t ip, uint64_t now)
+{
+	for (size_t i = 0; i < VRD_MIGRATE_SEEKS; i++) {
+		const struct mig_seek *k = &m->seeks[i];
+
+		if (k->ms && k->ip == ip && now - k->ms < VRD_MIGRATE_SEEK_MS) {
+			return false;
+		}
+	}
+	return true;
+}
+
+void vrd_migrate_unanswered(struct vrd_migrate *m, uint32_t ip)
+{
+	uint64_t now = vrd_monotonic_ms();
+	char a[VRD_IPV4_STRLEN], n[12];
+	uint8_t msg[4];
+	int sent;
+
+	/* a host of our LAN that the overlay routes here (an away host's
+	 * traffic goes to its owner, so its ARP failing here means nothing) */
+	if (!m->d->gossip || !on_our_lan(m, ip) || !names_host(ip) ||
+	    owner_of(m, ip) || !seek_due(m, ip, now)) {
+		return;
+	}
+	if (!vrd_ratelimit_allow(&m->seek_rl, now)) {
+		m->stats.seeks_limited++;
+		return;
+	}
+	m->seeks[m->seek_next] = (struct mig_seek){.ip = ip, .ms = now};
+	m->seek_next = (m->seek_next + 1) % VRD_MIGRATE_SEEKS;
+	vrd_put_be32(msg, ip);
+	sent = vrd_daemon_dp_send_sealed_all(m->d, DP_MSG_SEEK, msg,
+					     sizeof(msg));
+	if (sent < 0) {
+		m->stats.seek_errors++;
+		return;
+	}
+	m->stats.seeks++;
+	m->stats.seeks_sent += (unsigned)sent;
+	snprintf(n, sizeof(n), "%d", sent);
+	vrd_daemon_event(m->d, "host-sought", "ip", vrd_ipv4_format(ip, a),
+			 "routers", n, NULL);
+}
+
+void vrd_migrate_seek(struct vrd_migrate *m, const char *from,
+		      const uint8_t *msg, size_t len)
+{
+	const char *owner;
+	uint32_t ip;
+
+	if (len != 4) {
+		m->stats.sought_bad++;
+		return;
+	}
+	ip = vrd_get_be32(msg);
+	/* only the router the overlay routes the host to may send us
+	 * probing for it, and never for a host of ours */
+	owner = owner_of(m, ip);
+	if (!names_host(ip) || on_our_lan(m, ip) || !owner ||
+	    strcmp(owner, from) != 0) {
+		m->stats.sought_refused++;
+		return;
+	}
+	if (!vrd_ratelimit_allow(&m->sought_rl, vrd_monotonic_ms())) {
+		m->stats.sought_limited++;
+		return;
+	}
+	m->stats.sought++;
+	/* one broadcast probe: a silent arrival (pending or not) answers
+	 * it, and its answer is a frame that names its address, which the
+	 * arrival path claims with the usual proofs */
+	if (m->d->lan && vrd_lan_probe(m->d->lan, ip, NULL) == 0) {
+		m->stats.sought_probes++;
 	}
 }
 
@@ -1085,6 +1182,15 @@ int vrd_migrate_counters(const struct vrd_migrate *m, vrd_counter_fn fn,
 		{"migrate.pending_resolved", s->pending_resolved},
 		{"migrate.pending_expired", s->pending_expired},
 		{"migrate.pending_evicted", s->pending_evicted},
+		{"migrate.seeks", s->seeks},
+		{"migrate.seeks_sent", s->seeks_sent},
+		{"migrate.seeks_limited", s->seeks_limited},
+		{"migrate.seek_errors", s->seek_errors},
+		{"migrate.sought", s->sought},
+		{"migrate.sought_bad", s->sought_bad},
+		{"migrate.sought_refused", s->sought_refused},
+		{"migrate.sought_limited", s->sought_limited},
+		{"migrate.sought_probes", s->sought_probes},
 		{"migrate.verify.started", s->verify_started},
 		{"migrate.verify.unverified", s->verify_unverified},
 		{"migrate.verify.now", vrd_migrate_verify_count(&m->verify)},

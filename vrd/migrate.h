@@ -19,7 +19,8 @@
  *
  * Every step is an event with a millisecond time, so the phases can be
  * timed: host-seen, query, migration (ip, mac, from, to), host-route,
- * migration-proxy, migration-arp, migration-home.
+ * migration-proxy, migration-arp, migration-home; and host-sought when a
+ * host of this LAN does not answer the kernel's ARP.
  */
 #ifndef VRD_MIGRATE_H
 #define VRD_MIGRATE_H
@@ -37,6 +38,10 @@
 #define VRD_MIGRATE_HOSTS_MAX 200 /* addresses in one hosts message */
 #define VRD_MIGRATE_PENDING 64 /* silent arrivals waiting for a frame */
 #define VRD_MIGRATE_PENDING_MS 60000 /* how long one waits */
+#define VRD_MIGRATE_SEEKS 64 /* addresses sought lately, remembered */
+#define VRD_MIGRATE_SEEK_MS 5000 /* one address sought at most this often */
+#define VRD_MIGRATE_SEEKS_PER_S 4 /* addresses sought, all together */
+#define VRD_MIGRATE_SOUGHT_PER_S 16 /* probes for other routers' seeks */
 
 struct vrd_daemon;
 struct vrd_migrate;
@@ -55,6 +60,18 @@ void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev);
  * its first frame that names an address resolves it. */
 void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 		       uint32_t src);
+/* The kernel's ARP for ip on our LAN went unanswered (traffic for it
+ * found nobody there): a host of this LAN that the overlay routes here
+ * is sought across the overlay, a sealed "seek ip" to every router that
+ * is up, each address once per VRD_MIGRATE_SEEK_MS and at most
+ * VRD_MIGRATE_SEEKS_PER_S of them (event host-sought). */
+void vrd_migrate_unanswered(struct vrd_migrate *m, uint32_t ip);
+/* A seek from router `from` (authenticated): when from is the router
+ * the overlay routes the address to, one ARP probe for it on our LAN (at
+ * most VRD_MIGRATE_SOUGHT_PER_S); a silent arrival that answers is
+ * claimed as any arrival is. */
+void vrd_migrate_seek(struct vrd_migrate *m, const char *from,
+		      const uint8_t *msg, size_t len);
 /* Is query_id one of ours (still waiting)? */
 bool vrd_migrate_asked(const struct vrd_migrate *m, uint64_t query_id);
 /* A gossip query finished: true if it was one of ours. An address this
