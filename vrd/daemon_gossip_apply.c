@@ -552,6 +552,13 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 				   &op->mac, self, op->seq, st.router);
 	}
 	rc = claim_gndt_put(txn, op->vn, op->ip, self, op->seq, op->now);
+	if (rc == 0 && op->verdict == GOSSIP_CLAIM_ACCEPT_DUPLICATE) {
+		/* our contest found a duplicate IP: the alarm here too, with
+		 * the same fields every other router logs */
+		rc = claim_event(txn, "claim-duplicate", op->now, op->vn,
+				 op->ip, &op->mac, st.prev_router, op->seq,
+				 self);
+	}
 	if (rc < 0) {
 		return rc;
 	}
