@@ -644,16 +644,15 @@ static void hosts_send(struct vrd_migrate *m, uint32_t vm, const char *to)
 }
 
 /* The LAN side of a host's going away: what waits for the old place's
- * silence when moves are verified. */
+ * silence when moves are verified (the hosts message does not: see
+ * away_enter). */
 static void away_takeover(struct vrd_migrate *m, uint32_t ip,
 			  const char *router, bool moved_on)
 {
 	char a[VRD_IPV4_STRLEN];
 
 	vrd_ipv4_format(ip, a);
-	/* first what the VM waits for: the new owner fixes its cache with
-	 * it; then our LAN; the HWDT write (a commit) last */
-	hosts_send(m, ip, router);
+	/* our LAN, then the HWDT write (a commit) last */
 	if (!moved_on) {
 		int rc = vrd_lan_proxy_add(m->d->lan, ip);
 
@@ -676,6 +675,12 @@ static bool verify_begin(struct vrd_migrate *m, uint32_t ip,
 static void away_enter(struct vrd_migrate *m, const struct vrd_migrate_host *h,
 		       bool moved_on)
 {
+	/* first what the VM waits for, before any verdict: the new owner
+	 * fixes the VM's cache with it, and until then the VM's own traffic
+	 * goes to a gateway MAC that is not on its new LAN. It changes
+	 * nothing here (a forged move learns our LAN's addresses, no more),
+	 * so it need not wait for the old place's silence. */
+	hosts_send(m, h->ip, h->router);
 	/* moved on while we verify: the verdict serves the new owner */
 	if (vrd_migrate_verify_pending(&m->verify, h->ip)) {
 		verify_begin(m, h->ip, h->router, VRD_MIGRATE_VERIFY_HOME);
