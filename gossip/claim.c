@@ -20,6 +20,7 @@ static const char *const verdict_names[] = {
 	[GOSSIP_CLAIM_ACCEPT_CONTEST] = "accept-contest",
 	[GOSSIP_CLAIM_ACCEPT_DUPLICATE] = "accept-duplicate",
 	[GOSSIP_CLAIM_REJECT_RATE] = "reject-rate",
+	[GOSSIP_CLAIM_ACCEPT_FREEZE] = "accept-freeze",
 };
 
 const char *gossip_claim_verdict_name(enum gossip_claim_verdict v)
@@ -55,7 +56,8 @@ bool gossip_claim_verdict_accepts(enum gossip_claim_verdict v)
 	return v == GOSSIP_CLAIM_ACCEPT_NEW || v == GOSSIP_CLAIM_ACCEPT_MOVE ||
 	       v == GOSSIP_CLAIM_ACCEPT_REFRESH ||
 	       v == GOSSIP_CLAIM_ACCEPT_CONTEST ||
-	       v == GOSSIP_CLAIM_ACCEPT_DUPLICATE;
+	       v == GOSSIP_CLAIM_ACCEPT_DUPLICATE ||
+	       v == GOSSIP_CLAIM_ACCEPT_FREEZE;
 }
 
 uint64_t gossip_claim_next_seq(const struct gossip_claim_state *cur)
@@ -83,6 +85,7 @@ void gossip_claim_lapse(struct gossip_claim_state *st)
 	st->moved_ms = 0;
 	st->ncontests = 0;
 	st->contest_ms = 0;
+	st->frozen_at[0] = '\0';
 }
 
 bool gossip_claim_frozen(const struct gossip_claim_state *st, uint64_t now_ms)
@@ -106,6 +109,7 @@ static void freeze_update(struct gossip_claim_state *st, uint64_t now_ms,
 	}
 	if (now_ms >= st->frozen_until_ms) {
 		st->frozen_until_ms = 0;
+		st->frozen_at[0] = '\0';
 		st->nmoves = 0;
 		memset(st->moves_ms, 0, sizeof(st->moves_ms));
 	} else if (st->frozen_until_ms - now_ms > window) {
@@ -211,6 +215,7 @@ static enum gossip_claim_verdict contest_take(struct gossip_claim_state *st,
 		return GOSSIP_CLAIM_ACCEPT_CONTEST;
 	}
 	st->frozen_until_ms = now_ms + window;
+	memcpy(st->frozen_at, st->router, sizeof(st->frozen_at));
 	return GOSSIP_CLAIM_ACCEPT_DUPLICATE;
 }
 
@@ -232,39 +237,26 @@ static void from_home(struct gossip_claim_state *st,
 /* Beyond the window: the seq of the current claim (none: 0) + window, or
  * the first-claim bound. */
 static bool seq_out_of_window(const struct gossip_claim_state *st, bool exists,
-			      uint64_t seq)
+			      const struct gossip_claim_in *in)
 {
-	if (!exists) {
-		return seq > GOSSIP_CLAIM_SEQ_FIRST_MAX;
+	if (in->corroborated && in->seq <= GOSSIP_CLAIM_SEQ_SANE_MAX) {
+		return false; /* a chain of other routers' claims leads here */
 	}
-	return seq > st->mobility_seq + GOSSIP_CLAIM_SEQ_WINDOW;
+	if (!exists) {
+		return in->seq > GOSSIP_CLAIM_SEQ_FIRST_MAX;
+	}
+	return in->seq > st->mobility_seq + GOSSIP_CLAIM_SEQ_WINDOW;
 }
 
-static enum gossip_claim_verdict decide_frozen(struct gossip_claim_state *st,
-					       const struct gossip_claim_in *in,
-					       uint64_t now_ms, uint64_t window)
+bool gossip_claim_may_claim(const struct gossip_claim_state *st,
+			    const char *self_name, uint64_t now_ms)
 {
-	if (claim_cmp(in, st) > 0 && is_contest(st, in, now_ms)) {
-		/* the freeze stays (or grows: a duplicate), at the router
-		 * that disproved the move */
-		uint64_t until = st->frozen_until_ms;
-		enum gossip_claim_verdict v;
+	struct gossip_claim_in in = {.router = self_name};
 
-		v = contest_take(st, in, now_ms, window);
-		if (st->frozen_until_ms < until) {
-			st->frozen_until_ms = until;
-		}
-		return v;
-	}
-	if (strcmp(in->router, st->router) == 0 &&
-	    vrd_mac_equal(&in->mac, &st->mac) && in->seq >= st->mobility_seq) {
-		claim_take(st, in);
-		return GOSSIP_CLAIM_ACCEPT_REFRESH;
-	}
-	if (st->seq_max < in->seq) {
-		st->seq_max = in->seq;
-	}
-	return GOSSIP_CLAIM_REJECT_FROZEN;
+	return st->lapsed || !gossip_claim_frozen(st, now_ms) ||
+	       strcmp(st->router, self_name) == 0 ||
+	       strcmp(st->frozen_at, self_name) == 0 ||
+	       is_contest(st, &in, now_ms);
 }
 
 enum gossip_claim_verdict
@@ -287,7 +279,7 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 	if (exists && gossip_claim_state_insane(st)) {
 		exists = false; /* an older vrd's poisoned seq: start afresh */
 	}
-	if (seq_out_of_window(st, exists, in->seq)) {
+	if (seq_out_of_window(st, exists, in)) {
 		return GOSSIP_CLAIM_REJECT_SEQ;
 	}
 	if (!exists) {
@@ -311,14 +303,6 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 	}
 	ours = self_name && strcmp(st->router, self_name) == 0;
 	freeze_update(st, now_ms, window);
-	if (gossip_claim_frozen(st, now_ms)) {
-		v = decide_frozen(st, in, now_ms, window);
-		if (we_lost && v != GOSSIP_CLAIM_ACCEPT_REFRESH &&
-		    v != GOSSIP_CLAIM_REJECT_FROZEN) {
-			*we_lost = ours;
-		}
-		return v;
-	}
 	if (c < 0) {
 		return in->seq < st->mobility_seq ? GOSSIP_CLAIM_REJECT_STALE
 						  : GOSSIP_CLAIM_REJECT_TIE;
@@ -327,29 +311,49 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
 		claim_take(st, in);
 		return GOSSIP_CLAIM_ACCEPT_REFRESH;
 	}
+	if (we_lost) {
+		*we_lost = ours; /* every verdict from here on takes it */
+	}
 	if (is_contest(st, in, now_ms)) {
+		/* a freeze stays (or grows: a duplicate), and moves to the
+		 * router that disproved the move */
+		uint64_t until = st->frozen_until_ms;
+
 		v = contest_take(st, in, now_ms, window);
-		if (we_lost) {
-			*we_lost = ours;
+		if (until > st->frozen_until_ms) {
+			st->frozen_until_ms = until;
+		}
+		if (st->frozen_until_ms) {
+			memcpy(st->frozen_at, st->router,
+			       sizeof(st->frozen_at));
 		}
 		return v;
 	}
-	moves_prune(st, now_ms, window);
-	if (st->nmoves >= moves_max(p)) {
-		st->frozen_until_ms = now_ms + window;
-		if (st->seq_max < in->seq) {
-			st->seq_max = in->seq;
-		}
-		return GOSSIP_CLAIM_REJECT_FROZEN;
+	if (gossip_claim_frozen(st, now_ms)) {
+		/* frozen, the order still decides (every router must end with
+		 * the same owner, whichever freezes it saw); the freeze
+		 * restrains claimers (gossip_claim_may_claim), and a claim
+		 * made anyway is a move the history does not count */
+		memcpy(st->prev_router, st->router, sizeof(st->prev_router));
+		st->moved_ms = now_ms;
+		claim_take(st, in);
+		return GOSSIP_CLAIM_ACCEPT_MOVE;
 	}
+	moves_prune(st, now_ms, window);
+	/* the move too many is taken, and frozen there: the host answers
+	 * where it went (the old owner, if it still sees it, contests, and
+	 * the freeze follows the contest to the place it answers) */
+	v = st->nmoves >= moves_max(p) ? GOSSIP_CLAIM_ACCEPT_FREEZE
+				       : GOSSIP_CLAIM_ACCEPT_MOVE;
 	moves_add(st, now_ms);
 	memcpy(st->prev_router, st->router, sizeof(st->prev_router));
 	st->moved_ms = now_ms;
 	claim_take(st, in);
-	if (we_lost) {
-		*we_lost = ours;
+	if (v == GOSSIP_CLAIM_ACCEPT_FREEZE) {
+		st->frozen_until_ms = now_ms + window;
+		memcpy(st->frozen_at, st->router, sizeof(st->frozen_at));
 	}
-	return GOSSIP_CLAIM_ACCEPT_MOVE;
+	return v;
 }
 
 int gossip_claim_state_from(struct gossip_claim_state *st,
@@ -376,6 +380,14 @@ int gossip_claim_state_from(struct gossip_claim_state *st,
 	st->moved_ms = e->moved_ms;
 	st->ncontests = e->ncontests;
 	st->contest_ms = e->contest_ms;
+	n = strnlen(e->frozen_at, sizeof(e->frozen_at));
+	if (n <= VRD_NAME_MAX) {
+		memcpy(st->frozen_at, e->frozen_at, n);
+	}
+	if (st->frozen_until_ms && !st->frozen_at[0]) {
+		/* a freeze stored before frozen_at: held by its owner */
+		memcpy(st->frozen_at, st->router, sizeof(st->frozen_at));
+	}
 	return 0;
 }
 
@@ -404,4 +416,6 @@ void gossip_claim_state_to(struct tables_claim_entry *e, uint32_t vn,
 	e->ncontests =
 		st->ncontests > UINT8_MAX ? UINT8_MAX : (uint8_t)st->ncontests;
 	e->contest_ms = st->contest_ms;
+	memcpy(e->frozen_at, st->frozen_at, sizeof(e->frozen_at));
+	e->frozen_at[VRD_NAME_MAX] = '\0';
 }

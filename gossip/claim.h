@@ -20,18 +20,29 @@
  * higher seq.
  *
  * Duplicate detection (RFC 7432 15.1): a move is a claim won by a router
- * other than the current owner. A move that would be the (moves_max + 1)th
- * within window_ms freezes the host: that claim is refused, the owner
- * stays, and until frozen_until_ms = now + window_ms only the owner's own
- * refreshes (same MAC, seq not lower) are accepted. At thaw the history is
- * cleared.
+ * other than the current owner. The (moves_max + 1)th move within
+ * window_ms is taken and freezes the host where it went (ACCEPT_FREEZE):
+ * the host answers there, and if the old owner still sees it, its contest
+ * takes the freeze back with it. Until frozen_until_ms = now + window_ms
+ * the freeze restrains claimers: a router does not claim a host frozen at
+ * another router (gossip_claim_may_claim) unless it contests a move just
+ * made. The received claims themselves are still decided by the order
+ * alone, frozen or not: routers that saw different freezes (a record lost,
+ * a router restarted) must still end with the same owner, and a claim
+ * made anyway is verified and contested by the owner like any other. A
+ * move while frozen is not counted; at thaw the history is cleared.
  *
  * Sequence window (issue 11): a claim may take only seq <= mobility_seq +
  * GOSSIP_CLAIM_SEQ_WINDOW (room for a few concurrent claims); a first claim
  * for a host without state only seq <= GOSSIP_CLAIM_SEQ_FIRST_MAX. Anything
  * higher is REJECT_SEQ and leaves the state alone (seq_max included), so
  * seq climbs by at most the window per accepted claim and is never
- * exhausted. A stored state above GOSSIP_CLAIM_SEQ_SANE_MAX cannot come
+ * exhausted. A claim beyond the window is still taken when it is
+ * corroborated: another router's latest claim of the host lies within the
+ * window below it. A router that missed claims (it was down, or cut off)
+ * so catches up along the records' own chain, while one router alone, a
+ * rogue one included, cannot jump: its own records never corroborate it.
+ * A stored state above GOSSIP_CLAIM_SEQ_SANE_MAX cannot come
  * from these rules (an older vrd accepted any seq): it is taken as absent,
  * on every router alike, so the next claim starts the host afresh.
  *
@@ -71,8 +82,13 @@
 #define GOSSIP_CLAIM_WINDOW_DEFAULT_MS 180000
 #define GOSSIP_CLAIM_SEQ_WINDOW \
 	4 /* seq above the current one a claim may take */
-#define GOSSIP_CLAIM_SEQ_FIRST_MAX (1ull << 32) /* for a host without state */
+/* for a host without state: a router that missed the claims takes the
+ * higher ones only when they are corroborated, so a rogue's first claim
+ * cannot set a seq that the routers with state refuse */
+#define GOSSIP_CLAIM_SEQ_FIRST_MAX GOSSIP_CLAIM_SEQ_WINDOW
 #define GOSSIP_CLAIM_SEQ_SANE_MAX (1ull << 62) /* above: an old vrd's state */
+/* how far above our state our own claim may go to beat a refused one */
+#define GOSSIP_CLAIM_SEQ_CATCHUP 1024
 #define GOSSIP_CLAIM_VERIFY_MS 2000 /* a return this soon is a contest */
 #define GOSSIP_CLAIM_CONTESTS_MAX 3 /* contests in a window: a duplicate */
 
@@ -95,6 +111,7 @@ struct gossip_claim_state {
 	uint64_t moved_ms; /* the last move; 0 once undone */
 	unsigned ncontests; /* within window_ms of contest_ms */
 	uint64_t contest_ms; /* the last contest */
+	char frozen_at[VRD_NAME_MAX + 1]; /* where a freeze holds it */
 };
 
 /* A received (or our own) claim; router and home are borrowed. */
@@ -107,6 +124,10 @@ struct gossip_claim_in {
 	 * owner yet (no state, or lapsed): a first claim by another router
 	 * is then a move from home, which home may contest. */
 	const char *home;
+	/* Another router's latest claim of the host has a seq within
+	 * GOSSIP_CLAIM_SEQ_WINDOW below this one's (the caller knows the
+	 * records it holds): the window then does not apply. */
+	bool corroborated;
 };
 
 enum gossip_claim_verdict {
@@ -116,12 +137,13 @@ enum gossip_claim_verdict {
 				      * risen/changed; router did not) */
 	GOSSIP_CLAIM_REJECT_STALE, /* lower seq than the current claim */
 	GOSSIP_CLAIM_REJECT_TIE, /* equal seq, loses the tie (above) */
-	GOSSIP_CLAIM_REJECT_FROZEN, /* frozen, or this claim froze it */
+	GOSSIP_CLAIM_REJECT_FROZEN, /* our own claim: frozen elsewhere */
 	GOSSIP_CLAIM_REJECT_INVALID, /* bad router name, MAC or seq 0 */
 	GOSSIP_CLAIM_REJECT_SEQ, /* seq beyond the window */
 	GOSSIP_CLAIM_ACCEPT_CONTEST, /* back to prev_router: move undone */
 	GOSSIP_CLAIM_ACCEPT_DUPLICATE, /* a contest too many: frozen there */
 	GOSSIP_CLAIM_REJECT_RATE, /* the daemon's: the claimer's rate spent */
+	GOSSIP_CLAIM_ACCEPT_FREEZE, /* the move too many: taken, frozen there */
 };
 
 /* The sequence number for a new claim of our own: above every seq seen for
@@ -160,6 +182,12 @@ bool gossip_claim_state_insane(const struct gossip_claim_state *st);
 
 /* True for the verdicts that make in's router the owner. */
 bool gossip_claim_verdict_accepts(enum gossip_claim_verdict v);
+
+/* May self_name claim the host now? Not while it is frozen at another
+ * router, unless the claim contests a move just made (the host was ours
+ * and answers here). */
+bool gossip_claim_may_claim(const struct gossip_claim_state *st,
+			    const char *self_name, uint64_t now_ms);
 
 /* True while st is frozen at now_ms. */
 bool gossip_claim_frozen(const struct gossip_claim_state *st, uint64_t now_ms);

@@ -160,6 +160,11 @@ bool gossip_node_peer_next(const struct gossip_node *n, size_t *cursor,
 			   struct gossip_member_info *out);
 /* Records held, for tests and vrctl. */
 size_t gossip_node_record_count(const struct gossip_node *n);
+/* The latest HOST record of every origin for (vn, ip/32), up to max into
+ * out (copies); how many there are. */
+size_t gossip_node_host_records(const struct gossip_node *n, uint32_t vn,
+				uint32_t ip, struct gossip_record *out,
+				size_t max);
 /* Counters ("gossip.*") to fn; fn returns 0 to go on. */
 int gossip_node_counters(const struct gossip_node *n,
 			 int (*fn)(const char *name, uint64_t value, void *arg),

@@ -90,6 +90,31 @@ struct origin *node_origin_get(struct gossip_node *n, const char *name,
 	return &n->origins[n->norigins++];
 }
 
+size_t gossip_node_host_records(const struct gossip_node *n, uint32_t vn,
+				uint32_t ip, struct gossip_record *out,
+				size_t max)
+{
+	struct vrd_prefix p = {.addr = ip, .len = 32};
+	size_t k = 0;
+
+	if (n->capheld == 0) {
+		return 0;
+	}
+	for (size_t i = 0; i < n->norigins; i++) {
+		/* held_slot only reads: n is not changed */
+		const struct held *h = held_slot((struct gossip_node *)n,
+						 n->origins[i].name, vn, &p);
+
+		if (h->used && h->r.type == GOSSIP_RECORD_HOST) {
+			if (k < max) {
+				out[k] = h->r;
+			}
+			k++;
+		}
+	}
+	return k;
+}
+
 /* Keeps a verified record; false when it is not newer than the one held. */
 static bool held_put(struct gossip_node *n, const struct gossip_record *r,
 		     const uint8_t *bytes, size_t len)

@@ -356,13 +356,17 @@ int tables_codec_claim_encode(uint8_t out[TABLES_VAL_CLAIM_MAX], size_t *len,
 	for (unsigned i = 0; i < e->nmoves; i++) {
 		vrd_writer_u64(&w, e->moves_ms[i]);
 	}
-	vrd_writer_u8(&w, e->flags);
+	vrd_writer_u8(&w, (e->flags & ~TABLES_CODEC_CLAIM_FROZEN_AT) |
+				  TABLES_CODEC_CLAIM_FROZEN_AT);
 	if (put_str(&w, e->prev_router, VRD_NAME_MAX)) {
 		return -EINVAL;
 	}
 	vrd_writer_u64(&w, e->moved_ms);
 	vrd_writer_u8(&w, e->ncontests);
 	vrd_writer_u64(&w, e->contest_ms);
+	if (put_str(&w, e->frozen_at, VRD_NAME_MAX)) {
+		return -EINVAL;
+	}
 	*len = w.len;
 	return 0;
 }
@@ -402,6 +406,7 @@ int tables_codec_claim_decode(struct tables_claim_entry *out,
 	e.moved_ms = 0;
 	e.ncontests = 0;
 	e.contest_ms = 0;
+	e.frozen_at[0] = '\0';
 	if (ext) {
 		e.flags = vrd_reader_u8(&r);
 		if (!get_str(&r, e.prev_router, VRD_NAME_MAX)) {
@@ -410,6 +415,12 @@ int tables_codec_claim_decode(struct tables_claim_entry *out,
 		e.moved_ms = vrd_reader_u64(&r);
 		e.ncontests = vrd_reader_u8(&r);
 		e.contest_ms = vrd_reader_u64(&r);
+		/* frozen_at came later: an entry without it has none */
+		if ((e.flags & TABLES_CODEC_CLAIM_FROZEN_AT) &&
+		    !get_str(&r, e.frozen_at, VRD_NAME_MAX)) {
+			return -EBADMSG;
+		}
+		e.flags &= ~TABLES_CODEC_CLAIM_FROZEN_AT;
 	}
 	if (!vrd_reader_done(&r)) {
 		return -EBADMSG;

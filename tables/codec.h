@@ -69,11 +69,12 @@
 	(1 + 8 + 1 + TABLES_EVENT_TYPE_MAX + 1 + \
 	 TABLES_EVENT_FIELDS_MAX *               \
 		 (2 + TABLES_EVENT_KEY_MAX + TABLES_EVENT_VALUE_MAX))
-#define TABLES_VAL_CLAIM_MIN 53
+#define TABLES_VAL_CLAIM_MIN 54
 #define TABLES_VAL_CLAIM_MAX                       \
 	(TABLES_VAL_CLAIM_MIN - 1 + VRD_NAME_MAX + \
-	 8 * TABLES_CLAIM_MOVES_MAX + VRD_NAME_MAX)
+	 8 * TABLES_CLAIM_MOVES_MAX + VRD_NAME_MAX + VRD_NAME_MAX)
 #define TABLES_CODEC_CLAIM_EXT 0x80 /* in the nmoves byte */
+#define TABLES_CODEC_CLAIM_FROZEN_AT 0x80 /* in flags: frozen_at follows */
 
 /* ---- keys ----------------------------------------------------------- */
 

@@ -285,6 +285,7 @@ struct tables_claim_entry {
 	uint64_t moved_ms; /* the last move; 0: none, or undone */
 	uint8_t ncontests;
 	uint64_t contest_ms; /* the last contest */
+	char frozen_at[VRD_NAME_MAX + 1]; /* where the freeze holds it; "" */
 };
 #define TABLES_CLAIM_LAPSED 0x01 /* the owner is gone: no route */
 

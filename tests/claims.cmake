@@ -6,3 +6,9 @@ vrd_unit_test(test_claim
 vrd_unit_test(test_claims_table
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_claims_table.c
 	LIBS vrd_tables vrd_gossip_claim)
+# The ownership rules as a model: the real decision and verification at
+# simulated routers, with hosts that move, forgers, a rogue router, lost
+# and reordered gossip, and deaths (pure: no I/O).
+vrd_unit_test(test_claim_model
+	SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/test_claim_model.c
+	LIBS vrd_gossip_claim vrd_migrate_verify)

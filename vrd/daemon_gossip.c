@@ -378,6 +378,12 @@ static bool owner_down(const char *name, void *arg)
 		if (strcmp(o->name, name) == 0 && o->down_since_ms) {
 			since = o->down_since_ms;
 		}
+		/* a record signed since then: it lives, whatever the
+		 * membership says yet (a router back from the dead gossips
+		 * its claims before it is seen alive) */
+		if (strcmp(o->name, name) == 0 && o->heard_ms > since) {
+			since = o->heard_ms;
+		}
 	}
 	return now >= since && now - since >= VRD_DAEMON_CLAIM_GRACE_MS;
 }
@@ -396,6 +402,7 @@ static void on_sweep(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 		vrd_daemon_gossip_records_apply(gs);
 		vrd_daemon_gossip_flush(gs);
 	}
+	vrd_daemon_gossip_held_run(gs, vrd_monotonic_ms());
 	n = vrd_daemon_gossip_claims_lapse(gs, owner_down, gs);
 	if (n < 0) {
 		log_ratelimited(&gs->rl, VRD_LOG_ERR,
@@ -752,6 +759,9 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 		{"gossip.claims_local", s->claims_local},
 		{"gossip.claims_seq_refused", s->claims_seq_refused},
 		{"gossip.claims_rate_limited", s->claims_rate_limited},
+		{"gossip.claims_held", s->claims_held},
+		{"gossip.claims_held_dropped", s->claims_held_dropped},
+		{"gossip.claims_redecided", s->claims_redecided},
 		{"gossip.claims_lapsed", s->claims_lapsed},
 		{"gossip.claims_contested", s->claims_contested},
 		{"gossip.claims_duplicate", s->claims_duplicate},

@@ -57,6 +57,16 @@ struct vrd_daemon_claim_origin {
 	uint64_t refill_ms; /* last refill */
 	uint64_t rate_limited; /* its claims refused */
 	uint64_t down_since_ms; /* dead or left since; 0: up */
+	uint64_t heard_ms; /* its last new record: it lives (monotonic) */
+};
+
+/* A host with a claim refused for its seq or its rate: decided again
+ * (daemon_gossip_held.c). */
+#define VRD_DAEMON_HELD_MAX 256
+struct vrd_daemon_held {
+	bool used;
+	uint32_t vn, ip;
+	uint64_t due_ms; /* monotonic; 0: at the host's next record */
 };
 
 struct vrd_daemon_gossip_stats {
@@ -65,6 +75,9 @@ struct vrd_daemon_gossip_stats {
 	uint64_t claims_local; /* vrctl claim */
 	uint64_t claims_seq_refused; /* beyond the sequence window */
 	uint64_t claims_rate_limited; /* over a claimer's rate */
+	uint64_t claims_held; /* hosts with a refused claim, kept */
+	uint64_t claims_held_dropped; /* not kept: the table was full */
+	uint64_t claims_redecided; /* records decided again */
 	uint64_t claims_lapsed; /* their owner died or left */
 	uint64_t claims_contested; /* moves undone by a contest */
 	uint64_t claims_duplicate; /* hosts frozen as duplicates */
@@ -89,6 +102,8 @@ struct vrd_daemon_gossip {
 	struct vrd_timer sweep; /* claims of departed routers lapse */
 	uint64_t started_ms; /* monotonic */
 	bool republish; /* a router came back: send it our claims again */
+	struct vrd_daemon_held held[VRD_DAEMON_HELD_MAX];
+	bool redeciding; /* inside vrd_daemon_gossip_held_run */
 	struct vrd_daemon_gossip_stats stats;
 	struct vrd_ratelimit rl;
 };
@@ -105,6 +120,24 @@ void vrd_daemon_gossip_flush(struct vrd_daemon_gossip *gs);
 size_t vrd_daemon_gossip_cb_hwdt_by_mac(uint32_t vn, const struct vrd_mac *mac,
 					struct gossip_wire_answer_entry *out,
 					size_t max, void *arg);
+
+/* daemon_gossip_held.c: refused claims decided again */
+
+/* Is a claim by origin of seq for (vn, ip) corroborated (claim.h) by
+ * another origin's record we hold? */
+bool vrd_daemon_gossip_corroborated(struct vrd_daemon_gossip *gs, uint32_t vn,
+				    uint32_t ip, const char *origin,
+				    uint64_t seq);
+/* seq for our own claim, raised above every other origin's record we
+ * hold for (vn, ip) within GOSSIP_CLAIM_SEQ_CATCHUP of mob. */
+uint64_t vrd_daemon_gossip_seq_above(struct vrd_daemon_gossip *gs, uint32_t vn,
+				     uint32_t ip, uint64_t seq, uint64_t mob);
+/* After a HOST record's verdict v (mono: monotonic now). */
+void vrd_daemon_gossip_held_note(struct vrd_daemon_gossip *gs, uint32_t vn,
+				 uint32_t ip, enum gossip_claim_verdict v,
+				 uint64_t mono);
+/* Decides again the held hosts that are due (no batch pending). */
+void vrd_daemon_gossip_held_run(struct vrd_daemon_gossip *gs, uint64_t mono);
 
 /* daemon_gossip_apply.c */
 

@@ -7,6 +7,7 @@
  * (vrctl claim) go through the same decision.
  */
 #include "vrd/daemon_gossip.h"
+#include "vrd/migrate.h"
 #include "base/clock.h"
 #include "base/log.h"
 
@@ -117,6 +118,10 @@ void vrd_daemon_gossip_cb_record(const struct gossip_record *r, void *arg)
 {
 	struct vrd_daemon_gossip *gs = arg;
 
+	if (r->type == GOSSIP_RECORD_HOST) {
+		vrd_daemon_gossip_origin(gs, r->origin)->heard_ms =
+			vrd_monotonic_ms();
+	}
 	/* the node holds no transaction: safe */
 	if (gs->npending == VRD_DAEMON_GOSSIP_PENDING_MAX) {
 		vrd_daemon_gossip_records_apply(gs);
@@ -346,6 +351,16 @@ static int stand_down(struct tables_txn *txn, uint32_t vn, uint32_t ip)
 	return tables_lndt_del(txn, vn, &p);
 }
 
+/* Would seq be beyond the window of st (claim.h), unless corroborated? */
+static bool beyond_window(const struct gossip_claim_state *st, bool exists,
+			  uint64_t seq)
+{
+	uint64_t base =
+		exists && !gossip_claim_state_insane(st) ? st->mobility_seq : 0;
+
+	return seq > base + GOSSIP_CLAIM_SEQ_WINDOW;
+}
+
 static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 {
 	const struct gossip_record *r = &a->gs->pending[i];
@@ -368,6 +383,9 @@ static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 	if (rc < 0) {
 		return rc;
 	}
+	in.corroborated = beyond_window(&st, exists, in.seq) &&
+			  vrd_daemon_gossip_corroborated(a->gs, r->vn, ip,
+							 r->origin, in.seq);
 	v = claim_decide_rated(a->gs, &st, exists, &in, a->now, a->mono, &lost);
 	a->verdict[i] = (uint8_t)v;
 	a->lost[i] = lost;
@@ -377,15 +395,16 @@ static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 			return rc;
 		}
 	}
-	if (v == GOSSIP_CLAIM_REJECT_FROZEN) {
-		return claim_event(txn, "claim-frozen", a->now, r->vn, ip,
-				   &r->mac, r->origin, r->mobility_seq,
-				   st.router);
-	}
 	if (!gossip_claim_verdict_accepts(v)) {
 		return 0;
 	}
 	rc = claim_gndt_put(txn, r->vn, ip, r->origin, r->mobility_seq, a->now);
+	if (rc == 0 && v == GOSSIP_CLAIM_ACCEPT_FREEZE) {
+		/* a move too many: frozen where it went (owner) */
+		rc = claim_event(txn, "claim-frozen", a->now, r->vn, ip,
+				 &r->mac, r->origin, r->mobility_seq,
+				 st.frozen_at);
+	}
 	if (rc == 0 && lost) {
 		rc = stand_down(txn, r->vn, ip);
 	}
@@ -470,6 +489,32 @@ static void apply_log(const struct apply *a)
 	}
 }
 
+/* Claims refused for their seq or rate are not final: held to be decided
+ * again, and one that would take a host of ours is checked on our LAN
+ * (the others may have taken it: if the host answers, our claim beats
+ * it everywhere). */
+static void apply_refused(const struct apply *a)
+{
+	struct vrd_daemon_gossip *gs = a->gs;
+
+	for (size_t i = 0; i < gs->npending; i++) {
+		const struct gossip_record *r = &gs->pending[i];
+		enum gossip_claim_verdict v = a->verdict[i];
+
+		if (a->ignored[i] || r->type != GOSSIP_RECORD_HOST) {
+			continue;
+		}
+		vrd_daemon_gossip_held_note(gs, r->vn, r->prefix.addr, v,
+					    a->mono);
+		if ((v == GOSSIP_CLAIM_REJECT_SEQ ||
+		     v == GOSSIP_CLAIM_REJECT_RATE) &&
+		    gs->d->migrate && r->vn == gs->d->cfg.vn) {
+			vrd_migrate_refused(gs->d->migrate, r->prefix.addr,
+					    r->origin);
+		}
+	}
+}
+
 /* Writes the records the node handed over since the last call. */
 void vrd_daemon_gossip_records_apply(struct vrd_daemon_gossip *gs)
 {
@@ -497,10 +542,12 @@ void vrd_daemon_gossip_records_apply(struct vrd_daemon_gossip *gs)
 	} else {
 		gs->stats.records += gs->npending;
 		apply_log(a);
+		apply_refused(a);
 	}
 	free(a);
 	gs->npending = 0;
 	vrd_daemon_fib_refresh(d, false);
+	vrd_daemon_gossip_held_run(gs, vrd_monotonic_ms());
 }
 
 /* ---- our own claim -------------------------------------------------- */
@@ -533,9 +580,24 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 	if (rc < 0) {
 		return rc;
 	}
-	op->seq = in.seq = gossip_claim_next_seq(exists ? &st : NULL);
-	op->verdict = claim_decide_rated(op->d->gs, &st, exists, &in, op->now,
-					 vrd_monotonic_ms(), NULL);
+	op->seq = gossip_claim_next_seq(exists ? &st : NULL);
+	/* above what we hold of the others' claims, a refused one included
+	 * (they may have taken it): it corroborates ours */
+	op->seq = in.seq = vrd_daemon_gossip_seq_above(
+		op->d->gs, op->vn, op->ip, op->seq,
+		exists && !gossip_claim_state_insane(&st) ? st.mobility_seq
+							  : 0);
+	in.corroborated = beyond_window(&st, exists, in.seq) &&
+			  vrd_daemon_gossip_corroborated(op->d->gs, op->vn,
+							 op->ip, self, in.seq);
+	if (exists && !gossip_claim_may_claim(&st, self, op->now)) {
+		/* frozen at another router: we stand back (claim.h) */
+		op->verdict = GOSSIP_CLAIM_REJECT_FROZEN;
+	} else {
+		op->verdict =
+			claim_decide_rated(op->d->gs, &st, exists, &in, op->now,
+					   vrd_monotonic_ms(), NULL);
+	}
 	op->frozen_until_ms = st.frozen_until_ms;
 	if (op->verdict == GOSSIP_CLAIM_REJECT_RATE) {
 		return 0;
@@ -552,6 +614,10 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 				   &op->mac, self, op->seq, st.router);
 	}
 	rc = claim_gndt_put(txn, op->vn, op->ip, self, op->seq, op->now);
+	if (rc == 0 && op->verdict == GOSSIP_CLAIM_ACCEPT_FREEZE) {
+		rc = claim_event(txn, "claim-frozen", op->now, op->vn, op->ip,
+				 &op->mac, self, op->seq, st.frozen_at);
+	}
 	if (rc == 0 && op->verdict == GOSSIP_CLAIM_ACCEPT_DUPLICATE) {
 		/* our contest found a duplicate IP: the alarm here too, with
 		 * the same fields every other router logs */

@@ -172,8 +172,8 @@ static void on_frame(const uint8_t *bytes, size_t len, uint64_t ts_us,
 	if (lan->d->migrate &&
 	    (f.kind == CAPTURE_KIND_ARP || f.kind == CAPTURE_KIND_IPV4)) {
 		vrd_migrate_frame(lan->d->migrate, &f.eth_src,
-				  f.kind == CAPTURE_KIND_ARP ? f.spa
-							     : f.ip_src);
+				  f.kind == CAPTURE_KIND_ARP ? f.spa : f.ip_src,
+				  f.kind == CAPTURE_KIND_ARP);
 	}
 	got = capture_evidence_feed(lan->evidence, &f, now, &event, &learn);
 	/* the budget keeps both within one batch: no -ENOSPC */

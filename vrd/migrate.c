@@ -61,6 +61,8 @@ struct mig_stats {
 	uint64_t verify_started, verify_unverified, verify_probes;
 	uint64_t verify_probe_errors, verify_yielded, verify_contested;
 	uint64_t verify_limited, verify_contest_errors;
+	/* refused claims of our hosts checked on our LAN */
+	uint64_t refused_checked, refused_limited;
 	/* arrivals that needed proof (a contested claim's return) */
 	uint64_t arrive_probed, arrive_proven, arrive_unproven;
 };
@@ -68,6 +70,7 @@ struct mig_stats {
 struct contester { /* contested claims of one claiming router */
 	char router[VRD_NAME_MAX + 1];
 	uint64_t n;
+	struct vrd_ratelimit refused; /* checks of its refused claims */
 };
 
 struct vrd_migrate {
@@ -90,9 +93,11 @@ struct vrd_migrate {
 	struct vrd_timer verify_timer;
 	struct contester contesters[CONTESTERS_MAX];
 	uint64_t contested_other; /* by routers past CONTESTERS_MAX */
+	struct vrd_ratelimit refused_other;
 };
 
 static void verify_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg);
+static bool visiting(const struct vrd_migrate *m, uint32_t ip);
 
 struct vrd_migrate *vrd_migrate_create(struct vrd_daemon *d)
 {
@@ -428,10 +433,11 @@ void vrd_migrate_unanswered(struct vrd_migrate *m, uint32_t ip)
 	uint8_t msg[4];
 	int sent;
 
-	/* a host of our LAN that the overlay routes here (an away host's
-	 * traffic goes to its owner, so its ARP failing here means nothing) */
-	if (!m->d->gossip || !on_our_lan(m, ip) || !names_host(ip) ||
-	    owner_of(m, ip) || !seek_due(m, ip, now)) {
+	/* a host the overlay routes here: of our LAN, or a visitor (an
+	 * away host's traffic goes to its owner, so its ARP failing here
+	 * means nothing) */
+	if (!m->d->gossip || !(on_our_lan(m, ip) || visiting(m, ip)) ||
+	    !names_host(ip) || owner_of(m, ip) || !seek_due(m, ip, now)) {
 		return;
 	}
 	if (!vrd_ratelimit_allow(&m->seek_rl, now)) {
@@ -466,10 +472,11 @@ void vrd_migrate_seek(struct vrd_migrate *m, const char *from,
 	}
 	ip = vrd_get_be32(msg);
 	/* only the router the overlay routes the host to may send us
-	 * probing for it, and never for a host of ours */
+	 * probing for it: a visitor of its that left it silently, or a host
+	 * of ours that came home silently (it answers our probe, and its
+	 * frame claims it back: vrd_migrate_frame) */
 	owner = owner_of(m, ip);
-	if (!names_host(ip) || on_our_lan(m, ip) || !owner ||
-	    strcmp(owner, from) != 0) {
+	if (!names_host(ip) || !owner || strcmp(owner, from) != 0) {
 		m->stats.sought_refused++;
 		return;
 	}
@@ -764,28 +771,47 @@ struct fib_change {
 	const struct tables_fib *fib;
 };
 
+/* The claims table's entry of ip into *e: false when there is none. */
+static bool claim_entry(struct vrd_migrate *m, uint32_t ip,
+			struct tables_claim_entry *e)
+{
+	struct tables_txn *txn;
+	int rc;
+
+	if (tables_read_begin(m->d->tables, &txn) < 0) {
+		return false;
+	}
+	rc = tables_claim_get(txn, m->d->cfg.vn, ip, e);
+	tables_read_end(txn);
+	return rc == 0;
+}
+
 /* Was our claim of ip just contested: the owner we took it from claimed it
  * back (the host answered there), so the claims table's last owner before
  * the current one is us and the move was undone moments ago (claim.h)? */
 static bool contested_here(struct vrd_migrate *m, uint32_t ip)
 {
 	struct tables_claim_entry e;
-	struct tables_txn *txn;
 	uint64_t now = vrd_wallclock_ms();
-	int rc;
 
-	if (tables_read_begin(m->d->tables, &txn) < 0) {
-		return false;
-	}
-	rc = tables_claim_get(txn, m->d->cfg.vn, ip, &e);
-	tables_read_end(txn);
-	return rc == 0 && e.moved_ms == 0 && e.contest_ms != 0 &&
+	return claim_entry(m, ip, &e) && e.moved_ms == 0 && e.contest_ms != 0 &&
 	       strcmp(e.prev_router, m->d->cfg.name) == 0 &&
 	       now >= e.contest_ms &&
 	       now - e.contest_ms < GOSSIP_CLAIM_VERIFY_MS;
 }
 
-/* Marks the latest recent entry of ip contested. */
+/* Is ip frozen here (claim.h: a freeze holds it at this router), and
+ * was it taken by a plain move (a router that ignores the freeze; the
+ * other place of a duplicate contests, and keeps the budget)? The
+ * verified place keeps contesting then, past the contest budget. */
+static bool frozen_here(struct vrd_migrate *m, uint32_t ip)
+{
+	struct tables_claim_entry e;
+
+	return claim_entry(m, ip, &e) &&
+	       e.frozen_until_ms > vrd_wallclock_ms() &&
+	       strcmp(e.frozen_at, m->d->cfg.name) == 0 && e.moved_ms != 0;
+}
 
 /* The host at ip was claimed away from this router: the LAN's evidence
  * forgets its MAC (its return, however soon, is a new arrival, not part of
@@ -802,7 +828,13 @@ static bool contested_here(struct vrd_migrate *m, uint32_t ip)
 static void arrival_left(struct vrd_migrate *m, uint32_t ip)
 {
 	const struct vrd_mac *mac = recent_mac(m, ip);
-	bool contested = contested_here(m, ip);
+	uint64_t claimed = recent_claimed_ms(m, ip);
+	/* undone by a contest, or taken back so soon after our claim that
+	 * it may have been one (the rules count a claim back after a
+	 * contest as a move) */
+	bool contested = contested_here(m, ip) ||
+			 (claimed && vrd_monotonic_ms() - claimed <
+					     GOSSIP_CLAIM_VERIFY_MS);
 	struct tables_hwdt_entry e;
 	struct tables_txn *txn;
 	struct vrd_mac left;
@@ -901,6 +933,54 @@ void vrd_migrate_fib(struct vrd_migrate *m)
 	m->synced = true;
 }
 
+static struct contester *contester_of(struct vrd_migrate *m,
+				      const char *router);
+
+/* The budget of checks for claimer's refused claims (past the table's
+ * routers: one shared budget). */
+static struct vrd_ratelimit *refused_rl(struct vrd_migrate *m,
+					const char *claimer)
+{
+	struct contester *c = contester_of(m, claimer);
+	struct vrd_ratelimit *rl = c ? &c->refused : &m->refused_other;
+
+	if (rl->interval_ms == 0) {
+		*rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(
+			VRD_MIGRATE_REFUSED_MS, VRD_MIGRATE_REFUSED_BURST);
+	}
+	return rl;
+}
+
+bool vrd_migrate_checkable(struct vrd_migrate *m, uint32_t ip)
+{
+	struct vrd_mac buf;
+
+	if (owner_of(m, ip) || !(on_our_lan(m, ip) || visiting(m, ip))) {
+		return false; /* not ours */
+	}
+	return host_mac(m, ip, &buf) != NULL;
+}
+
+void vrd_migrate_refused(struct vrd_migrate *m, uint32_t ip,
+			 const char *claimer)
+{
+	bool home = on_our_lan(m, ip);
+
+	if (!m->d->lan || owner_of(m, ip) || !(home || visiting(m, ip)) ||
+	    vrd_migrate_verify_pending(&m->verify, ip)) {
+		return;
+	}
+	if (!vrd_ratelimit_allow(refused_rl(m, claimer), vrd_monotonic_ms())) {
+		m->stats.refused_limited++;
+		return;
+	}
+	if (verify_begin(m, ip, claimer,
+			 home ? VRD_MIGRATE_VERIFY_HOME
+			      : VRD_MIGRATE_VERIFY_VISIT)) {
+		m->stats.refused_checked++;
+	}
+}
+
 /* ---- the old owner: is the host really gone? (migrate_verify.h) ------- */
 
 static void verify_arm(struct vrd_migrate *m)
@@ -940,7 +1020,8 @@ static bool verify_begin(struct vrd_migrate *m, uint32_t ip,
 	return true;
 }
 
-static uint64_t *contester_count(struct vrd_migrate *m, const char *router)
+/* The table's slot of a claiming router (taken if free), NULL: full. */
+static struct contester *contester_of(struct vrd_migrate *m, const char *router)
 {
 	for (size_t i = 0; i < CONTESTERS_MAX; i++) {
 		struct contester *c = &m->contesters[i];
@@ -949,10 +1030,17 @@ static uint64_t *contester_count(struct vrd_migrate *m, const char *router)
 			snprintf(c->router, sizeof(c->router), "%s", router);
 		}
 		if (!strcmp(c->router, router)) {
-			return &c->n;
+			return c;
 		}
 	}
-	return &m->contested_other;
+	return NULL;
+}
+
+static uint64_t *contester_count(struct vrd_migrate *m, const char *router)
+{
+	struct contester *c = contester_of(m, router);
+
+	return c ? &c->n : &m->contested_other;
 }
 
 /* It answered here: claim it back (the claimer's seq + 1), so that every
@@ -1002,7 +1090,9 @@ static void yield(struct vrd_migrate *m,
 				vrd_ipv4_format(mv->ip, a), mv->claimer);
 	}
 	if (mv->side == VRD_MIGRATE_VERIFY_VISIT) {
-		hwdt_forget(m, mv->ip);
+		if (!visiting(m, mv->ip)) { /* not a refused claim's check */
+			hwdt_forget(m, mv->ip);
+		}
 		return;
 	}
 	h = vrd_migrate_set_find(&m->away, mv->ip);
@@ -1057,7 +1147,8 @@ static void verify_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 				m->stats.verify_probes++;
 			} else if (mv->side == VRD_MIGRATE_VERIFY_ARRIVE) {
 				arrival_proved(m, &act[i]);
-			} else if (act[i].what == VRD_MIGRATE_VERIFY_CONTEST) {
+			} else if (act[i].what == VRD_MIGRATE_VERIFY_CONTEST ||
+				   (act[i].limited && frozen_here(m, mv->ip))) {
 				contest(m, mv);
 			} else {
 				yield(m, &act[i]);
@@ -1067,12 +1158,25 @@ static void verify_run(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 	verify_arm(m);
 }
 
+/* Is ip frozen at another router (claim.h)? Then we stand back: claiming
+ * it would only be refused here (claim-frozen), once a frame. */
+static bool frozen_elsewhere(struct vrd_migrate *m, uint32_t ip)
+{
+	struct tables_claim_entry e;
+	struct gossip_claim_state st;
+
+	return claim_entry(m, ip, &e) &&
+	       gossip_claim_state_from(&st, &e) == 0 &&
+	       !gossip_claim_may_claim(&st, m->d->cfg.name, vrd_wallclock_ms());
+}
+
 void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
-		       uint32_t src)
+		       uint32_t src, bool arp)
 {
 	const struct vrd_migrate_host *h = vrd_migrate_set_find(&m->away, src);
 	uint64_t now = vrd_monotonic_ms(), claimed;
 	char from[VRD_NAME_MAX + 1];
+	const char *owner;
 
 	/* a move being verified: this is the answer (or not), and the
 	 * verdict decides */
@@ -1087,17 +1191,31 @@ void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
 		h = vrd_migrate_set_find(&m->away,
 					 src); /* a claim rebuilt it */
 	}
-	/* once per second and host at most (the claim itself takes it off
-	 * the list, unless it was refused) */
-	if (!h || vrd_mac_is_multicast(mac)) {
+	if (vrd_mac_is_multicast(mac)) {
 		return;
 	}
+	/* a host of this LAN that another router owns came home; or a host
+	 * of another network, routed to another router, is here: it says so
+	 * itself (an ARP, not a forwarded IPv4 packet, names its sender).
+	 * Both are heard again after a freeze, or a lost announcement. */
+	if (h) {
+		owner = h->router;
+	} else if (arp && !on_our_lan(m, src) && names_host(src)) {
+		owner = owner_of(m, src);
+	} else {
+		return;
+	}
+	if (!owner) {
+		return;
+	}
+	/* once per second and host at most (the claim itself takes it off
+	 * the list, unless it was refused) */
 	claimed = recent_claimed_ms(m, src);
-	if (claimed && now - claimed < 1000) {
+	if ((claimed && now - claimed < 1000) || frozen_elsewhere(m, src)) {
 		return;
 	}
 	/* a copy: the claim rebuilds the sets, and h with them */
-	memcpy(from, h->router, sizeof(from));
+	snprintf(from, sizeof(from), "%s", owner);
 	if (recent_needs_proof(m, src) && arrival_prove(m, src, mac, from)) {
 		return; /* our last claim of it was contested */
 	}
@@ -1196,6 +1314,8 @@ int vrd_migrate_counters(const struct vrd_migrate *m, vrd_counter_fn fn,
 		{"migrate.sought_refused", s->sought_refused},
 		{"migrate.sought_limited", s->sought_limited},
 		{"migrate.sought_probes", s->sought_probes},
+		{"migrate.refused_checked", s->refused_checked},
+		{"migrate.refused_limited", s->refused_limited},
 		{"migrate.verify.started", s->verify_started},
 		{"migrate.verify.unverified", s->verify_unverified},
 		{"migrate.verify.now", vrd_migrate_verify_count(&m->verify)},

@@ -42,6 +42,9 @@
 #define VRD_MIGRATE_SEEK_MS 5000 /* one address sought at most this often */
 #define VRD_MIGRATE_SEEKS_PER_S 4 /* addresses sought, all together */
 #define VRD_MIGRATE_SOUGHT_PER_S 16 /* probes for other routers' seeks */
+/* checks of refused claims of ours, per claimer: this many per period */
+#define VRD_MIGRATE_REFUSED_BURST 8
+#define VRD_MIGRATE_REFUSED_MS 4000
 
 struct vrd_daemon;
 struct vrd_migrate;
@@ -53,13 +56,24 @@ void vrd_migrate_destroy(struct vrd_migrate *m); /* NULL ok */
  * claimed it, or saw it leave) whose address another router owns now is
  * claimed back at once; any other is asked about. */
 void vrd_migrate_seen(struct vrd_migrate *m, const struct capture_event *ev);
-/* A frame on the LAN from src (ARP sender or IPv4 source): if src is a
- * host of this LAN that another router owns, it came home: claimed back
- * at once (no question: this router knows it was away). A silent arrival
- * (its MAC named no address and nobody knew it) waits, pending, for this:
- * its first frame that names an address resolves it. */
+/* A frame on the LAN from src (ARP sender, arp, or IPv4 source): if src
+ * is a host of this LAN that another router owns, it came home: claimed
+ * back at once (no question: this router knows it was away). An ARP from
+ * a host of another network that the overlay routes to another router is
+ * the same: it is here (a lost announcement, a move during a freeze). A
+ * silent arrival (its MAC named no address and nobody knew it) waits,
+ * pending, for this: its first frame that names an address resolves it. */
 void vrd_migrate_frame(struct vrd_migrate *m, const struct vrd_mac *mac,
-		       uint32_t src);
+		       uint32_t src, bool arp);
+/* A claim of ip by claimer was refused here for its seq or its rate,
+ * but other routers may have taken it: if ip is ours (a host of our LAN
+ * at home, or a visitor), it is checked on our LAN as a move would be,
+ * and contested if it answers (a few a second). */
+void vrd_migrate_refused(struct vrd_migrate *m, uint32_t ip,
+			 const char *claimer);
+/* Is ip a host of ours (at home here, or a visitor) whose MAC we know,
+ * so that our LAN can show whether it is here? */
+bool vrd_migrate_checkable(struct vrd_migrate *m, uint32_t ip);
 /* The kernel's ARP for ip on our LAN went unanswered (traffic for it
  * found nobody there): a host of this LAN that the overlay routes here
  * is sought across the overlay, a sealed "seek ip" to every router that

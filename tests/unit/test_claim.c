@@ -43,13 +43,19 @@ static enum gossip_claim_verdict decide(struct gossip_claim_state *st,
 				   we_lost);
 }
 
-/* A host owned by router with seq, created through the decision. */
+/* A host owned by router with seq: created through the decision (a first
+ * claim takes seq 1..GOSSIP_CLAIM_SEQ_FIRST_MAX), then as if its history
+ * had reached seq. */
 static struct gossip_claim_state host(const char *router, uint64_t seq)
 {
 	struct gossip_claim_state st;
+	uint64_t first = seq < GOSSIP_CLAIM_SEQ_FIRST_MAX
+				 ? seq
+				 : GOSSIP_CLAIM_SEQ_FIRST_MAX;
 
-	assert_int_equal(decide(&st, false, router, 1, seq, 1000, NULL),
+	assert_int_equal(decide(&st, false, router, 1, first, 1000, NULL),
 			 GOSSIP_CLAIM_ACCEPT_NEW);
+	st.mobility_seq = st.seq_max = seq;
 	return st;
 }
 
@@ -83,6 +89,7 @@ static void test_verdict_names(void **state)
 		"accept-contest",
 		"accept-duplicate",
 		"reject-rate",
+		"accept-freeze",
 	};
 	unsigned v;
 
@@ -91,7 +98,7 @@ static void test_verdict_names(void **state)
 		assert_string_equal(gossip_claim_verdict_name(v), want[v]);
 	}
 	assert_null(gossip_claim_verdict_name(0));
-	assert_null(gossip_claim_verdict_name(GOSSIP_CLAIM_REJECT_RATE + 1));
+	assert_null(gossip_claim_verdict_name(GOSSIP_CLAIM_ACCEPT_FREEZE + 1));
 	assert_null(gossip_claim_verdict_name(1000));
 }
 
@@ -364,7 +371,7 @@ static void test_tie_any_order(void **state)
 				bool exists = false;
 
 				if (start[s]) {
-					routers[r] = host(start[s], 6);
+					routers[r] = host(start[s], 2);
 					exists = true;
 				}
 				for (i = 0; i < 3; i++) {
@@ -372,7 +379,7 @@ static void test_tie_any_order(void **state)
 
 					v = decide(&routers[r], exists,
 						   names[ord[i]],
-						   (uint8_t)(10 + ord[i]), 7,
+						   (uint8_t)(10 + ord[i]), 3,
 						   2000 + i, NULL);
 					assert_true(
 						v == GOSSIP_CLAIM_ACCEPT_NEW ||
@@ -385,7 +392,7 @@ static void test_tie_any_order(void **state)
 			}
 			for (r = 0; r < 3; r++) {
 				assert_string_equal(routers[r].router, "vrA");
-				assert_int_equal(routers[r].mobility_seq, 7);
+				assert_int_equal(routers[r].mobility_seq, 3);
 				assert_int_equal(routers[r].mac.b[5], 11);
 			}
 		}
@@ -433,14 +440,14 @@ static bool next_perm(unsigned *a, unsigned n)
 static void test_order_any_permutation(void **state)
 {
 	const struct gossip_claim_in c[5] = {
-		claim("vrC", 3, 5), claim("vrB", 4, 5), claim("vrA", 5, 4),
-		claim("vrB", 2, 5), claim("vrD", 6, 5),
+		claim("vrC", 3, 3), claim("vrB", 4, 3), claim("vrA", 5, 2),
+		claim("vrB", 2, 3), claim("vrD", 6, 3),
 	};
 	unsigned ord[5] = {0, 1, 2, 3, 4}, i, count = 0;
 	int best = naive_best(c, 5);
 
 	(void)state;
-	assert_int_equal(best, 3); /* vrB, seq 5, the lower MAC */
+	assert_int_equal(best, 3); /* vrB, seq 3, the lower MAC */
 	do {
 		struct gossip_claim_state st;
 
@@ -459,8 +466,8 @@ static void test_order_any_permutation(void **state)
 /* ---- freeze --------------------------------------------------------- */
 
 /* Moves the host between vrA and vrB every step_ms from t0 until a move
- * is refused; returns how many moves were accepted and the time of the
- * refused one. */
+ * freezes it; returns how many moves came before and the time of the
+ * freezing one (taken: the host is frozen where that move took it). */
 static unsigned flap(struct gossip_claim_state *st, uint64_t t0,
 		     uint64_t step_ms, unsigned limit, uint64_t *refused_at)
 {
@@ -474,7 +481,9 @@ static unsigned flap(struct gossip_claim_state *st, uint64_t t0,
 		v = decide(st, true, to, 1, gossip_claim_next_seq(st), now,
 			   NULL);
 		if (v != GOSSIP_CLAIM_ACCEPT_MOVE) {
-			assert_int_equal(v, GOSSIP_CLAIM_REJECT_FROZEN);
+			assert_int_equal(v, GOSSIP_CLAIM_ACCEPT_FREEZE);
+			assert_string_equal(st->router, to);
+			assert_string_equal(st->frozen_at, to);
 			*refused_at = now;
 			return n;
 		}
@@ -484,12 +493,13 @@ static unsigned flap(struct gossip_claim_state *st, uint64_t t0,
 
 static void test_freeze_and_thaw(void **state)
 {
-	struct gossip_claim_state st = host("vrA", 1), before;
+	struct gossip_claim_state st = host("vrA", 1);
 	uint64_t at = 0, until, seq;
 	bool lost = true;
 
 	(void)state;
-	/* five moves in 180 s are allowed; the sixth freezes */
+	/* five moves in 180 s are allowed; the sixth is taken and freezes
+	 * the host where it went (vrA: it answers there) */
 	assert_int_equal(flap(&st, 10000, GOSSIP_CLAIM_VERIFY_MS, 20, &at), 5);
 	assert_int_equal(at, 10000 + 5 * GOSSIP_CLAIM_VERIFY_MS);
 	until = at + WINDOW;
@@ -497,62 +507,62 @@ static void test_freeze_and_thaw(void **state)
 	assert_true(gossip_claim_frozen(&st, at));
 	assert_true(gossip_claim_frozen(&st, until - 1));
 	assert_false(gossip_claim_frozen(&st, until));
-	/* the owner stays: the refused claim changed nothing else */
-	assert_string_equal(st.router, "vrB");
-	assert_int_equal(st.mobility_seq, 6);
-	assert_int_equal(st.nmoves, 5);
-	/* but its seq was seen: never reused by our next claim */
-	assert_int_equal(st.seq_max, 7);
+	assert_string_equal(st.router, "vrA");
+	assert_string_equal(st.frozen_at, "vrA");
+	assert_int_equal(st.mobility_seq, 7);
 	assert_int_equal(gossip_claim_next_seq(&st), 8);
 
-	/* frozen: a higher claim from another router is refused (one
-	 * beyond the window is not even seen) */
-	assert_int_equal(decide(&st, true, "vrA", 1, 50, at + 1, &lost),
+	/* frozen, the freeze restrains claimers: only the frozen place (and
+	 * the owner) may claim, or a contest of a move just made */
+	assert_true(gossip_claim_may_claim(&st, "vrA", at + 1));
+	assert_true(gossip_claim_may_claim(&st, "vrB", at + 1)); /* contest */
+	assert_false(gossip_claim_may_claim(&st, "vrD", at + 1));
+	assert_false(gossip_claim_may_claim(&st, "vrB",
+					    at + GOSSIP_CLAIM_VERIFY_MS));
+	assert_true(gossip_claim_may_claim(&st, "vrD", until));
+	/* but received claims are decided by the order alone, frozen or
+	 * not (a router that saw no freeze must agree), and the window
+	 * still holds */
+	assert_int_equal(decide(&st, true, "vrC", 1, 50, at + 1, &lost),
 			 GOSSIP_CLAIM_REJECT_SEQ);
-	assert_int_equal(st.seq_max, 7);
-	assert_int_equal(decide(&st, true, "vrA", 1, 9, at + 1, &lost),
-			 GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_int_equal(decide(&st, true, "vrC", 1, 8, at + 1, &lost),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
 	assert_false(lost);
-	assert_string_equal(st.router, "vrB");
-	assert_int_equal(st.seq_max, 9);
-	/* a lower name at an equal seq too */
-	assert_int_equal(decide(&st, true, "vr0", 1, 6, at + 2, NULL),
-			 GOSSIP_CLAIM_REJECT_FROZEN);
-	/* the owner's refresh (same MAC, seq not lower) is accepted */
-	assert_int_equal(decide(&st, true, "vrB", 1, 6, at + 3, NULL),
+	assert_string_equal(st.router, "vrC");
+	/* not counted, and the freeze stays where it was, at vrA */
+	assert_int_equal(st.nmoves, 6);
+	assert_int_equal(st.frozen_until_ms, until);
+	assert_string_equal(st.frozen_at, "vrA");
+	assert_true(gossip_claim_may_claim(&st, "vrA", at + 2));
+	assert_false(gossip_claim_may_claim(&st, "vrD", at + 2));
+	/* vrA still sees it: its claim back is a contest, the freeze stays
+	 * with it */
+	assert_int_equal(decide(&st, true, "vrA", 1, 9, at + 3, NULL),
+			 GOSSIP_CLAIM_ACCEPT_CONTEST);
+	assert_string_equal(st.router, "vrA");
+	assert_string_equal(st.frozen_at, "vrA");
+	assert_int_equal(st.frozen_until_ms, until);
+	/* the owner's refresh, a lower or equal claim as before */
+	assert_int_equal(decide(&st, true, "vrA", 1, 10, at + 4, NULL),
 			 GOSSIP_CLAIM_ACCEPT_REFRESH);
-	assert_int_equal(decide(&st, true, "vrB", 1, 10, at + 4, NULL),
-			 GOSSIP_CLAIM_ACCEPT_REFRESH);
-	assert_int_equal(st.mobility_seq, 10);
-	/* the owner's older claim, or another MAC, is not a refresh */
-	before = st;
 	assert_int_equal(decide(&st, true, "vrB", 1, 6, at + 5, NULL),
-			 GOSSIP_CLAIM_REJECT_FROZEN);
-	assert_int_equal(decide(&st, true, "vrB", 0, 12, at + 6, NULL),
-			 GOSSIP_CLAIM_REJECT_FROZEN);
-	assert_memory_equal(st.mac.b, before.mac.b, 6);
+			 GOSSIP_CLAIM_REJECT_STALE);
+	assert_int_equal(decide(&st, true, "vrB", 1, 10, at + 6, NULL),
+			 GOSSIP_CLAIM_REJECT_TIE);
 	assert_int_equal(st.mobility_seq, 10);
-	assert_int_equal(st.frozen_until_ms, until); /* not extended */
-	/* our own claim is refused as well, and we do not lose the host */
-	assert_int_equal(decide(&st, true, SELF, 1, gossip_claim_next_seq(&st),
-				until - 1, &lost),
-			 GOSSIP_CLAIM_REJECT_FROZEN);
-	assert_false(lost);
-	assert_string_equal(st.router, "vrB");
 
 	/* thawed: the history is cleared, the next move is the first */
 	seq = gossip_claim_next_seq(&st);
-	assert_true(seq > 12);
-	assert_int_equal(decide(&st, true, "vrA", 1, seq, until, NULL),
+	assert_int_equal(decide(&st, true, "vrB", 1, seq, until, NULL),
 			 GOSSIP_CLAIM_ACCEPT_MOVE);
 	assert_int_equal(st.frozen_until_ms, 0);
+	assert_string_equal(st.frozen_at, "");
 	assert_int_equal(st.nmoves, 1);
 	assert_int_equal(st.moves_ms[0], until);
 	/* and it may move five times again before freezing */
 	assert_int_equal(flap(&st, until + GOSSIP_CLAIM_VERIFY_MS,
 			      GOSSIP_CLAIM_VERIFY_MS, 20, &at),
 			 4);
-	assert_int_equal(st.nmoves, 5);
 	assert_int_equal(st.frozen_until_ms, at + WINDOW);
 }
 
@@ -636,11 +646,14 @@ static void test_params(void **state)
 	in = claim("vrC", 1, 3); /* vrA so soon would be a contest */
 	assert_int_equal(
 		gossip_claim_decide(&st, true, &in, SELF, 550, &one, NULL),
-		GOSSIP_CLAIM_REJECT_FROZEN);
+		GOSSIP_CLAIM_ACCEPT_FREEZE);
 	assert_int_equal(st.frozen_until_ms, 650);
+	assert_false(gossip_claim_may_claim(&st, "vrD", 649));
+	in = claim("vrD", 1, 4);
 	assert_int_equal(
 		gossip_claim_decide(&st, true, &in, SELF, 650, &one, NULL),
 		GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_int_equal(st.frozen_until_ms, 0);
 }
 
 static void test_clock_stepped_back(void **state)
@@ -654,12 +667,12 @@ static void test_clock_stepped_back(void **state)
 	/* the wall clock goes back a day: the freeze lasts at most a window
 	 * from the new now, not a day and a window */
 	at -= 86400000;
-	assert_int_equal(decide(&st, true, "vrA", 1, 8, at, NULL),
-			 GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_int_equal(decide(&st, true, "vrC", 1, 8, at, NULL),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
 	assert_int_equal(st.frozen_until_ms, at + WINDOW);
 	/* after the window: thawed; the history (stamped "in the future")
 	 * was cleared with the freeze */
-	assert_int_equal(decide(&st, true, "vrA", 1, 9, at + WINDOW, NULL),
+	assert_int_equal(decide(&st, true, "vrD", 1, 9, at + WINDOW, NULL),
 			 GOSSIP_CLAIM_ACCEPT_MOVE);
 	assert_int_equal(st.nmoves, 1);
 }
@@ -783,9 +796,20 @@ static void test_contest_undoes_move(void **state)
 	assert_string_equal(st.router, SELF);
 	assert_string_equal(st.prev_router, "vrR");
 	assert_true(gossip_claim_frozen(&st, 100500 + WINDOW - 1));
+	assert_string_equal(st.frozen_at, SELF);
+	/* the forger's router may not claim it again; a rogue one that does
+	 * is taken by the order (and contested, as ever), the freeze stays
+	 * with us */
+	assert_false(gossip_claim_may_claim(&st, "vrR", 101000));
 	assert_int_equal(decide(&st, true, "vrR", 1, gossip_claim_next_seq(&st),
-				101000, NULL),
-			 GOSSIP_CLAIM_REJECT_FROZEN);
+				101000, &lost),
+			 GOSSIP_CLAIM_ACCEPT_MOVE);
+	assert_true(lost);
+	assert_string_equal(st.frozen_at, SELF);
+	assert_true(gossip_claim_may_claim(&st, SELF, 101000 + 5000));
+	assert_int_equal(decide(&st, true, SELF, 1, gossip_claim_next_seq(&st),
+				101020, NULL),
+			 GOSSIP_CLAIM_ACCEPT_DUPLICATE); /* one more */
 	assert_string_equal(st.router, SELF);
 	/* a return after the verification time is an ordinary move */
 	st = host(SELF, 1);
@@ -814,11 +838,11 @@ static void test_forged_moves_cannot_freeze_at_forger(void **state)
 	for (i = 0; i < 5; i++, t += 3000) {
 		enum gossip_claim_verdict v;
 
+		if (!gossip_claim_may_claim(&st, "vrR", t)) {
+			break; /* the forger's router stands back */
+		}
 		v = decide(&st, true, "vrR", 1, gossip_claim_next_seq(&st), t,
 			   NULL);
-		if (v == GOSSIP_CLAIM_REJECT_FROZEN) {
-			break;
-		}
 		assert_int_equal(v, GOSSIP_CLAIM_ACCEPT_MOVE);
 		v = decide(&st, true, "vrA", 1, gossip_claim_next_seq(&st),
 			   t + 100, NULL);
@@ -828,6 +852,7 @@ static void test_forged_moves_cannot_freeze_at_forger(void **state)
 	}
 	assert_int_equal(i, GOSSIP_CLAIM_CONTESTS_MAX);
 	assert_string_equal(st.router, "vrA");
+	assert_string_equal(st.frozen_at, "vrA");
 	assert_true(gossip_claim_frozen(&st, t));
 }
 
@@ -863,14 +888,16 @@ static void test_contest_of_first_claim(void **state)
 	/* a burst of re-claims, each contested in time, freezes at home,
 	 * never at the forger */
 	for (uint64_t seq = 3, t = 10100; seq < 12; seq += 2, t += 100) {
-		if (decide(&st, true, "vrR", 1, seq, t, NULL) ==
-		    GOSSIP_CLAIM_REJECT_FROZEN) {
+		if (!gossip_claim_may_claim(&st, "vrR", t)) {
 			break;
 		}
+		assert_int_equal(decide(&st, true, "vrR", 1, seq, t, NULL),
+				 GOSSIP_CLAIM_ACCEPT_MOVE);
 		(void)decide(&st, true, "vrA", 1, seq + 1, t + 20, NULL);
 		assert_string_equal(st.router, "vrA");
 	}
 	assert_string_equal(st.router, "vrA");
+	assert_string_equal(st.frozen_at, "vrA");
 	assert_true(gossip_claim_frozen(&st, 11000));
 	/* the home's own first claim, or no home known: nothing to undo */
 	in = claim("vrA", 1, 1);
@@ -891,19 +918,23 @@ static void test_contest_while_frozen(void **state)
 	uint64_t at = 0;
 
 	(void)state;
-	/* frozen with vrB after genuine moves (a sixth, vrC's, froze it); vrB had just taken it from
-	 * vrA: vrA's contest in time moves the freeze to vrA */
+	/* after five genuine moves a sixth, vrC's, is taken and freezes
+	 * the host at vrC; vrB, which it took it from, still sees it: vrB's
+	 * contest in time moves the freeze to vrB */
 	(void)flap(&st, 0, GOSSIP_CLAIM_VERIFY_MS, 5, &at);
 	assert_string_equal(st.router, "vrB");
-	assert_int_equal(st.moved_ms, 4 * GOSSIP_CLAIM_VERIFY_MS);
 	at = st.moved_ms + 500;
 	assert_int_equal(decide(&st, true, "vrC", 1, gossip_claim_next_seq(&st),
 				at, NULL),
-			 GOSSIP_CLAIM_REJECT_FROZEN);
-	assert_int_equal(decide(&st, true, "vrA", 1, gossip_claim_next_seq(&st),
+			 GOSSIP_CLAIM_ACCEPT_FREEZE);
+	assert_string_equal(st.frozen_at, "vrC");
+	assert_true(gossip_claim_may_claim(&st, "vrB", at + 1000));
+	assert_false(gossip_claim_may_claim(&st, "vrD", at + 1000));
+	assert_int_equal(decide(&st, true, "vrB", 1, gossip_claim_next_seq(&st),
 				at + 1000, NULL),
 			 GOSSIP_CLAIM_ACCEPT_CONTEST);
-	assert_string_equal(st.router, "vrA");
+	assert_string_equal(st.router, "vrB");
+	assert_string_equal(st.frozen_at, "vrB");
 	assert_true(gossip_claim_frozen(&st, at + 1001));
 	assert_int_equal(st.frozen_until_ms, at + WINDOW);
 }
@@ -957,12 +988,17 @@ static void test_restart_keeps_freeze(void **state)
 	assert_int_equal(gossip_claim_state_from(&back, &e), 0);
 	assert_state_equal(&back, &st);
 	assert_true(gossip_claim_frozen(&back, at + 1));
-	assert_int_equal(decide(&back, true, "vrA", 1, 9, at + 1, NULL),
-			 GOSSIP_CLAIM_REJECT_FROZEN);
-	/* a refused seq survives a restart too */
+	assert_string_equal(back.frozen_at, "vrA");
+	assert_false(gossip_claim_may_claim(&back, "vrD", at + 1));
+	/* a seq seen survives a restart too */
+	back.seq_max = 9;
 	gossip_claim_state_to(&e, 1, 2, &back);
 	assert_int_equal(gossip_claim_state_from(&st, &e), 0);
 	assert_int_equal(gossip_claim_next_seq(&st), 10);
+	/* a freeze stored before frozen_at: held by its owner */
+	e.frozen_at[0] = '\0';
+	assert_int_equal(gossip_claim_state_from(&st, &e), 0);
+	assert_string_equal(st.frozen_at, "vrA");
 }
 
 static void test_state_from_rejects(void **state)

@@ -107,6 +107,8 @@ static struct tables_claim_entry entry_full(uint32_t vn, uint32_t ip)
 	e.moved_ms = 0x7000000000000003ULL;
 	e.ncontests = 0xfe;
 	e.contest_ms = 0x6000000000000005ULL;
+	memset(e.frozen_at, 'f', VRD_NAME_MAX);
+	e.frozen_at[VRD_NAME_MAX] = '\0';
 	return e;
 }
 
@@ -131,6 +133,7 @@ static void assert_entry_equal(const struct tables_claim_entry *a,
 	assert_true(a->moved_ms == b->moved_ms);
 	assert_int_equal(a->ncontests, b->ncontests);
 	assert_true(a->contest_ms == b->contest_ms);
+	assert_string_equal(a->frozen_at, b->frozen_at);
 }
 
 /* ---- write functions ------------------------------------------------ */
@@ -429,27 +432,43 @@ static void test_restart_seq_and_freeze(void **state)
 		assert_int_equal(tables_write(t, do_decide, &s), 0);
 		tables_close(t);
 		t = open_rw(f->dir);
-		if (s.verdict == GOSSIP_CLAIM_REJECT_FROZEN) {
+		if (s.verdict == GOSSIP_CLAIM_ACCEPT_FREEZE) {
 			break;
 		}
 		assert_int_equal(s.verdict, i == 0 ? GOSSIP_CLAIM_ACCEPT_NEW
 						   : GOSSIP_CLAIM_ACCEPT_MOVE);
 	}
-	assert_int_equal(i, 6); /* five moves after the first claim */
+	/* five moves after the first claim; the sixth is taken, frozen at
+	 * its claimer */
+	assert_int_equal(i, 6);
 	assert_int_equal(get_claim(t, s.vn, s.ip, &e), 0);
 	assert_true(e.frozen_until_ms == s.now + 180000);
-	assert_int_equal(e.nmoves, 5);
-	assert_string_equal(e.router, "vrB");
-	/* the refused seq was seen: not reused after a restart */
+	assert_int_equal(e.nmoves, 6);
+	assert_string_equal(e.router, "vrA");
+	assert_string_equal(e.frozen_at, "vrA");
+	/* no seq reused after a restart */
 	assert_true(next_seq(t, s.vn, s.ip) == highest + 1);
-	/* still frozen after the restart */
+	/* still frozen at vrA after the restart: another router may not
+	 * claim it (a claim made anyway is decided by the order, and the
+	 * freeze stays at vrA) */
+	{
+		struct gossip_claim_state st;
+
+		assert_int_equal(gossip_claim_state_from(&st, &e), 0);
+		assert_false(gossip_claim_may_claim(&st, "vrC", s.now + 1000));
+		assert_true(gossip_claim_may_claim(&st, "vrA", s.now + 1000));
+	}
 	s.in.router = "vrC";
 	s.in.seq = next_seq(t, s.vn, s.ip);
 	s.now += 1000;
 	assert_int_equal(tables_write(t, do_decide, &s), 0);
-	assert_int_equal(s.verdict, GOSSIP_CLAIM_REJECT_FROZEN);
+	assert_int_equal(s.verdict, GOSSIP_CLAIM_ACCEPT_MOVE);
 	tables_close(t);
 	t = open_rw(f->dir);
+	assert_int_equal(get_claim(t, s.vn, s.ip, &e), 0);
+	assert_string_equal(e.frozen_at, "vrA");
+	assert_int_equal(e.nmoves, 6);
+	s.in.router = "vrA";
 	/* thawed once the window has passed: the history starts over */
 	s.in.seq = next_seq(t, s.vn, s.ip);
 	assert_true(s.in.seq > highest + 1);
@@ -459,7 +478,8 @@ static void test_restart_seq_and_freeze(void **state)
 	assert_int_equal(get_claim(t, s.vn, s.ip, &e), 0);
 	assert_int_equal(e.nmoves, 1);
 	assert_true(e.frozen_until_ms == 0);
-	assert_string_equal(e.router, "vrC");
+	assert_string_equal(e.frozen_at, "");
+	assert_string_equal(e.router, "vrA");
 	tables_close(t);
 }
 
@@ -572,6 +592,19 @@ static void test_codec(void **state)
 	assert_int_equal(out.flags, 0);
 	assert_string_equal(out.prev_router, "");
 	assert_true(out.moved_ms == 0 && out.contest_ms == 0);
+	/* a value written before frozen_at: the flag is off and the
+	 * contest time ends it */
+	e = entry(1, 2, "a", 1);
+	e.ncontests = 2;
+	e.contest_ms = 99;
+	assert_int_equal(tables_codec_claim_encode(buf, &len, &e), 0);
+	assert_true(buf[34] & TABLES_CODEC_CLAIM_FROZEN_AT);
+	buf[34] &= (uint8_t)~TABLES_CODEC_CLAIM_FROZEN_AT;
+	assert_int_equal(tables_codec_claim_decode(&out, buf, len - 1), 0);
+	assert_true(out.contest_ms == 99);
+	assert_int_equal(out.flags, 0);
+	assert_string_equal(out.frozen_at, "");
+	assert_int_equal(tables_codec_claim_decode(&out, buf, len), -EBADMSG);
 	/* encoder refusals */
 	e.nmoves = TABLES_CLAIM_MOVES_MAX + 1;
 	assert_int_equal(tables_codec_claim_encode(buf, &len, &e), -EINVAL);
