@@ -1,6 +1,7 @@
 /*
  * Big-endian (network order) bytes: the one codec every wire and storage
- * format is written and read with. Pure, header only, libc only.
+ * format is written and read with (and little-endian loads for LMDB's own
+ * file, which vrd only reads). Pure, header only, libc only.
  *
  * vrd_get_be* / vrd_put_be*: loads and stores at any alignment, for fixed
  * layouts; the caller has checked the length.
@@ -36,6 +37,23 @@ static inline uint32_t vrd_get_be32(const uint8_t *p)
 static inline uint64_t vrd_get_be64(const uint8_t *p)
 {
 	return (uint64_t)vrd_get_be32(p) << 32 | vrd_get_be32(p + 4);
+}
+
+/* Little-endian loads, for one foreign format only: LMDB's data.mdb, which
+ * LMDB writes in host order (tables/mdbfile.c reads it on amd64). */
+static inline uint16_t vrd_get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[1] << 8 | p[0]);
+}
+
+static inline uint32_t vrd_get_le32(const uint8_t *p)
+{
+	return (uint32_t)vrd_get_le16(p + 2) << 16 | vrd_get_le16(p);
+}
+
+static inline uint64_t vrd_get_le64(const uint8_t *p)
+{
+	return (uint64_t)vrd_get_le32(p + 4) << 32 | vrd_get_le32(p);
 }
 
 static inline void vrd_put_be16(uint8_t *p, uint16_t v)

@@ -26,6 +26,10 @@ static void test_load_store(void **state)
 	vrd_put_be64(b + 1, 0x0102030405060708ull);
 	assert_memory_equal(b + 1, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
 	assert_true(vrd_get_be64(b + 1) == 0x0102030405060708ull);
+	/* the same bytes, read the other way round (LMDB's host order) */
+	assert_int_equal(vrd_get_le16(b + 1), 0x0201);
+	assert_int_equal(vrd_get_le32(b + 1), 0x04030201u);
+	assert_true(vrd_get_le64(b + 1) == 0x0807060504030201ull);
 }
 
 static void test_round_trip(void **state)
