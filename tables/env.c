@@ -463,10 +463,6 @@ static int env_exists(const char *dir)
 		log_err("state dir %s: %s is not a file", dir, path);
 		return -EPROTO;
 	}
-	if (st.st_size == 0) {
-		log_err("state dir %s: no tables: %s is empty", dir, path);
-		return -ENOENT;
-	}
 	return 0;
 }
 
@@ -664,6 +660,9 @@ int tables_open(struct tables **out, const char *dir,
 		return -EINVAL;
 	}
 	rc = opt->read_only ? env_exists(dir) : dir_create(dir);
+	if (rc == 0) {
+		rc = tables_file_check(dir);
+	}
 	if (rc) {
 		return rc;
 	}

@@ -103,6 +103,9 @@ int tables_meta_put_u64(struct tables_txn *txn, const char *key,
  * router's state dir. Logs why. */
 int tables_meta_check(struct tables_txn *txn, bool fresh,
 		      const char *router_name);
+/* file.c: dir/data.mdb, if there is one, may be mapped: 0, -EUCLEAN
+ * (empty, truncated or damaged) or -EPROTO (not LMDB's), logged. */
+int tables_file_check(const char *dir);
 /* gndt.c: writes a bumped generation back to meta before commit. */
 int tables_gndt_flush(struct tables_txn *txn);
 

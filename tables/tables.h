@@ -62,10 +62,27 @@ struct tables_options {
  * dir. A file in dir that is not a vrd environment (a foreign LMDB, a text
  * file named data.mdb, a newer schema) is -EPROTO with the reason logged.
  * Read-only opening of a dir without an environment is -ENOENT.
+ *
+ * Before LMDB maps data.mdb, its meta pages are checked (tables/mdbfile.h):
+ * a data.mdb that is empty (0 bytes), shorter than the pages in use, or
+ * damaged in its meta pages is -EUCLEAN, logged with the file's name and
+ * sizes, in both modes. Without this LMDB would die of SIGBUS on a short
+ * file, and silently start over on an empty one. A file made shorter
+ * while it is open still faults on access: LMDB maps it.
  */
 int tables_open(struct tables **out, const char *dir,
 		const struct tables_options *opt);
 void tables_close(struct tables *t); /* accepts NULL */
+
+/*
+ * Starting over after -EUCLEAN: renames dir/data.mdb and dir/lock.mdb to
+ * NAME.SUFFIX, SUFFIX "broken-YYYYMMDDTHHMMSSZ" (UTC, written to suffix),
+ * never replacing a file; logs each move. A missing file is no error. The
+ * caller must hold the state dir against other writers, and must not have
+ * the tables open.
+ */
+#define TABLES_ASIDE_SUFFIX_MAX 32
+int tables_set_aside(const char *dir, char suffix[TABLES_ASIDE_SUFFIX_MAX]);
 
 struct tables_stats {
 	uint64_t map_size; /* bytes */

@@ -1184,6 +1184,74 @@ static void test_newer_schema(void **state)
 	assert_null(t);
 }
 
+/* ---- truncated and empty data.mdb ----------------------------------- */
+
+static off_t data_size(const char *dir)
+{
+	char path[192];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static void cut_to(const char *dir, off_t size)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	assert_int_equal(truncate(path, size), 0);
+}
+
+/* Refused in both modes, as -EUCLEAN, and the file left as it was. */
+static void expect_damaged(const char *dir)
+{
+	struct tables_options ro = {.read_only = true};
+	off_t size = data_size(dir);
+	struct tables *t = NULL;
+
+	assert_int_equal(tables_open(&t, dir, NULL), -EUCLEAN);
+	assert_int_equal(tables_open(&t, dir, &ro), -EUCLEAN);
+	assert_null(t);
+	assert_true(data_size(dir) == size);
+}
+
+static void test_truncated(void **state)
+{
+	struct fixture *f = *state;
+	struct tables *t = open_rw(f->dir, "vrA");
+	char suffix[TABLES_ASIDE_SUFFIX_MAX], path[256];
+	off_t full;
+
+	for (int i = 0; i < 3000; i++) {
+		struct vrd_prefix p = {.addr = 0xc0000000u + (uint32_t)i,
+				       .len = 32};
+		struct tables_gndt_entry e = {.vn = 1, .prefix = p, .seq = 1};
+
+		snprintf(e.router, sizeof(e.router), "vrB");
+		assert_int_equal(tables_write(t, put_gndt, &e), 0);
+	}
+	tables_close(t);
+	full = data_size(f->dir);
+	assert_true(full > 65536);
+	cut_to(f->dir, full / 2);
+	expect_damaged(f->dir);
+	cut_to(f->dir, 20000);
+	expect_damaged(f->dir);
+	cut_to(f->dir, 0);
+	expect_damaged(f->dir);
+	/* starting over: both files aside, a new environment opens */
+	assert_int_equal(tables_set_aside(f->dir, suffix), 0);
+	assert_int_equal(strncmp(suffix, "broken-", 7), 0);
+	snprintf(path, sizeof(path), "%s/data.mdb.%s", f->dir, suffix);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/lock.mdb.%s", f->dir, suffix);
+	assert_int_equal(access(path, F_OK), 0);
+	t = open_rw(f->dir, "vrA");
+	tables_close(t);
+}
+
 static void test_read_only_missing(void **state)
 {
 	struct fixture *f = *state;
@@ -1406,6 +1474,7 @@ int main(void)
 		T(test_meta_without_schema),
 		T(test_newer_schema),
 		T(test_read_only_missing),
+		T(test_truncated),
 		T(test_read_only_with_writer),
 		T(test_kill9),
 		T(test_write_rules),
