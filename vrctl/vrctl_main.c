@@ -202,7 +202,9 @@ static int run_local(const char *dir, int argc, char **argv,
 	err = tables_open(&t, dir, &topt);
 	if (err < 0) {
 		fprintf(stderr, "vrctl: %s: %s\n", dir,
-			err == -ENOENT ? "no vrd tables here" : strerror(-err));
+			err == -ENOENT	  ? "no vrd tables here"
+			: err == -EUCLEAN ? "the tables are damaged (above)"
+					  : strerror(-err));
 		return err;
 	}
 	vrd_query_run(t, NULL, &req, rep);

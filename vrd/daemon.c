@@ -182,6 +182,82 @@ static int lock_state_dir(const char *dir, int *out)
 	return 0;
 }
 
+/*
+ * --fresh, after the tables refused a damaged data.mdb (-EUCLEAN): under
+ * the state dir's lock, so no running vrd loses its files, the broken
+ * environment goes aside and a new one is made. Loud, because what goes
+ * with it is the record of every sequence number this router used.
+ */
+static int start_over(struct vrd_daemon *d, const struct tables_options *o)
+{
+	const char *dir = d->cfg.state_dir;
+	char suffix[TABLES_ASIDE_SUFFIX_MAX];
+	int rc;
+
+	rc = lock_state_dir(dir, &d->lock_fd);
+	if (rc < 0) {
+		return rc;
+	}
+	rc = tables_set_aside(dir, suffix);
+	if (rc == 0) {
+		rc = tables_open(&d->tables, dir, o);
+	}
+	if (rc < 0) {
+		close(d->lock_fd);
+		return rc;
+	}
+	log_warn("state dir %s: --fresh: started over with new tables; the "
+		 "damaged ones are kept as *.mdb.%s",
+		 dir, suffix);
+	log_warn("state dir %s: the sequence history is lost: this router's "
+		 "gossip incarnation and the claims' sequence numbers start "
+		 "again from zero; peers that remember higher numbers may "
+		 "ignore its news and its claims until they relearn them "
+		 "(watch vrctl peers and vrctl events)",
+		 dir);
+	vrd_daemon_event(d, "tables-reset", "dir", dir, "kept", suffix, NULL);
+	return 0;
+}
+
+/* tables_open, then the state dir's lock; with fresh, start_over a
+ * damaged environment. A sound one is kept whatever fresh says. */
+static int open_tables(struct vrd_daemon *d, bool fresh)
+{
+	struct tables_options topt = {
+		.router_name = d->cfg.name,
+		.events_max = d->cfg.events_max,
+	};
+	const char *dir = d->cfg.state_dir;
+	int rc;
+
+	rc = tables_open(&d->tables, dir, &topt);
+	if (rc == -EUCLEAN && fresh) {
+		return start_over(d, &topt);
+	}
+	if (rc == -EUCLEAN) {
+		log_err("state dir %s: the tables are damaged; vrd will not "
+			"start on them, nor replace them silently. To start "
+			"over with new tables (the damaged ones are kept "
+			"aside), losing the sequence history, run vrd once "
+			"with --fresh",
+			dir);
+	}
+	if (rc < 0) {
+		log_err("state dir %s: cannot open the tables: %s", dir,
+			strerror(-rc));
+		return rc;
+	}
+	if (fresh) {
+		log_info("state dir %s: --fresh: the tables are sound, kept",
+			 dir);
+	}
+	rc = lock_state_dir(dir, &d->lock_fd);
+	if (rc < 0) {
+		tables_close(d->tables);
+	}
+	return rc;
+}
+
 static void housekeeping(struct vrd_loop *loop, struct vrd_timer *t, void *arg);
 
 struct expire_arg {
@@ -293,9 +369,8 @@ static void on_signal(struct vrd_loop *loop, int signo, void *arg)
 	vrd_loop_stop(loop);
 }
 
-int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
+int vrd_daemon_start(struct vrd_daemon *d, const char *config_path, bool fresh)
 {
-	struct tables_options topt = {0};
 	char err[VRD_CONFIG_ERR_MAX];
 	int rc;
 
@@ -320,17 +395,9 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path)
 		rc = -ENOMEM;
 		goto err_loop;
 	}
-	topt.router_name = d->cfg.name;
-	topt.events_max = d->cfg.events_max;
-	rc = tables_open(&d->tables, d->cfg.state_dir, &topt);
+	rc = open_tables(d, fresh);
 	if (rc < 0) {
-		log_err("state dir %s: cannot open the tables: %s",
-			d->cfg.state_dir, strerror(-rc));
 		goto err_loop;
-	}
-	rc = lock_state_dir(d->cfg.state_dir, &d->lock_fd);
-	if (rc < 0) {
-		goto err_close;
 	}
 	rc = vrd_daemon_sync_config(d, &d->cfg);
 	if (rc < 0) {
@@ -399,7 +466,6 @@ err_tables:
 	vrd_migrate_destroy(d->migrate);
 	vrd_lan_destroy(d->lan);
 	close(d->lock_fd);
-err_close:
 	tables_close(d->tables);
 err_loop:
 	tables_fib_slot_destroy(d->fib);

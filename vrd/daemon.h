@@ -61,7 +61,7 @@ int vrd_daemon_check(const char *config_path);
 
 /* Start-up: every failure is logged ("FILE:LINE: ..." for config ones)
  * and returns a negative errno with nothing left behind. */
-int vrd_daemon_start(struct vrd_daemon *d, const char *config_path);
+int vrd_daemon_start(struct vrd_daemon *d, const char *config_path, bool fresh);
 int vrd_daemon_run(struct vrd_daemon *d);
 /* Clean stop: control socket closed and unlinked, tables closed. */
 void vrd_daemon_stop(struct vrd_daemon *d);
