@@ -51,3 +51,17 @@ t_expect_eq() {
 		t_fail "$1: got '$2', want '$3'"
 	fi
 }
+
+# t_solo_gateway: one gateway router alone, for tests of the daemon and
+# its tables: namespace gA (in gA) with a veth LAN (lan0) and an underlay
+# link at 198.18.0.1/24, router vrA's CA and config (in conf)
+t_solo_gateway() {
+	local l
+	gA=$(t_netns gA) || exit # $(...) clears -e: pass a skip on
+	ip -n "$gA" link add lan0 type veth peer name lan0p
+	ip -n "$gA" link add wan type veth peer name wanp
+	ip -n "$gA" addr add 198.18.0.1/24 dev wan # vrd binds its overlay address
+	for l in lan0 lan0p wan wanp; do ip -n "$gA" link set "$l" up; done
+	nl_ca vrA 192.0.2.0/24
+	conf=$(nl_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0)
+}

@@ -12,13 +12,7 @@
 #    └──────────────────────┘
 source "$(dirname "$0")/lib.sh"
 
-gA=$(t_netns gA)
-ip -n "$gA" link add lan0 type veth peer name lan0p
-ip -n "$gA" link add wan type veth peer name wanp
-ip -n "$gA" addr add 198.18.0.1/24 dev wan # vrd binds its overlay address
-for l in lan0 lan0p wan wanp; do ip -n "$gA" link set "$l" up; done
-nl_ca vrA 192.0.2.0/24
-conf=$(nl_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0)
+t_solo_gateway
 d=$NL_DIR/vrA
 data=$d/state/data.mdb
 vrd=$VRD_BIN/vrd
