@@ -212,6 +212,79 @@ bool vrd_mac_is_unicast(const struct vrd_mac *m)
 	return !vrd_mac_is_zero(m) && !vrd_mac_is_multicast(m);
 }
 
+const char *vrd_mac_why_not_unicast(const struct vrd_mac *m)
+{
+	static const struct vrd_mac bcast = {
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+	if (vrd_mac_equal(m, &bcast)) {
+		return "the broadcast address";
+	}
+	if (vrd_mac_is_multicast(m)) {
+		return "a multicast address";
+	}
+	if (vrd_mac_is_zero(m)) {
+		return "the zero address";
+	}
+	return NULL;
+}
+
+/* The ranges that never hold a station or a route, most specific name
+ * first where they nest (255.255.255.255 lies in 240.0.0.0/4). */
+static const struct {
+	struct vrd_prefix p;
+	const char *what; /* of an address inside */
+	const char *wider; /* of a prefix that takes the range in */
+} not_unicast[] = {
+	{{0x00000000u, 8}, "the zero address", "it takes in 0.0.0.0/8"},
+	{{0x7f000000u, 8}, "a loopback address", "it takes in 127.0.0.0/8"},
+	{{0xe0000000u, 4}, "a multicast address", "it takes in 224.0.0.0/4"},
+	{{0xffffffffu, 32},
+	 "the broadcast address",
+	 "it takes in 255.255.255.255"},
+	{{0xf0000000u, 4}, "a reserved address", "it takes in 240.0.0.0/4"},
+};
+
+const char *vrd_ipv4_why_not_host(uint32_t a, const struct vrd_prefix *lan)
+{
+	const size_t n = sizeof(not_unicast) / sizeof(not_unicast[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		if (vrd_prefix_contains(&not_unicast[i].p, a)) {
+			return not_unicast[i].what;
+		}
+	}
+	if (lan && lan->len <= 30 && vrd_prefix_contains(lan, a)) {
+		if (a == lan->addr) {
+			return "the LAN's network address";
+		}
+		if (a == (lan->addr | ~vrd_prefix_mask(lan->len))) {
+			return "the LAN's broadcast address";
+		}
+	}
+	return NULL;
+}
+
+const char *vrd_prefix_why_not_route(const struct vrd_prefix *p)
+{
+	const size_t n = sizeof(not_unicast) / sizeof(not_unicast[0]);
+
+	if (p->len == 0) {
+		return "a default route";
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct vrd_prefix *r = &not_unicast[i].p;
+
+		if (vrd_prefix_covers(r, p)) {
+			return not_unicast[i].what;
+		}
+		if (vrd_prefix_covers(p, r)) {
+			return not_unicast[i].wider;
+		}
+	}
+	return NULL;
+}
+
 bool vrd_name_valid(const char *s)
 {
 	size_t n = 0;

@@ -61,6 +61,23 @@ const char *vrd_prefix_format(const struct vrd_prefix *p,
 bool vrd_prefix_covers(const struct vrd_prefix *outer,
 		       const struct vrd_prefix *inner);
 
+/*
+ * Why an address an operator typed cannot name one station (a host to
+ * proxy for or announce, an HWDT entry): "the zero address" (0.0.0.0/8),
+ * "a loopback address", "a multicast address", "the broadcast address",
+ * "a reserved address" (240.0.0.0/4); NULL when it can. With lan (may be
+ * NULL), also that network's own address and its directed broadcast, for
+ * networks of /30 and wider.
+ */
+const char *vrd_ipv4_why_not_host(uint32_t addr, const struct vrd_prefix *lan);
+/*
+ * Why a prefix cannot be a route in the LNDT or GNDT: "a default route"
+ * (/0), or it takes in or lies inside the zero, loopback, multicast or
+ * reserved ranges (so 0.0.0.0/1, 224.0.0.0/4 and 127.0.0.1/32 are all
+ * refused); NULL when it can.
+ */
+const char *vrd_prefix_why_not_route(const struct vrd_prefix *p);
+
 /* "52:54:00:12:34:56" or with dashes, either case. 0 or -EINVAL. */
 int vrd_mac_parse(const char *s, struct vrd_mac *out);
 /* Lower case, colons. */
@@ -74,6 +91,9 @@ static inline bool vrd_mac_equal(const struct vrd_mac *a,
 bool vrd_mac_is_multicast(const struct vrd_mac *mac); /* incl. broadcast */
 /* A station's address: neither zero nor multicast. */
 bool vrd_mac_is_unicast(const struct vrd_mac *mac);
+/* Why mac is not a station's: "the broadcast address", "a multicast
+ * address", "the zero address"; NULL when it is. */
+const char *vrd_mac_why_not_unicast(const struct vrd_mac *mac);
 
 /* The virtual network a config, a table command or a record names when
  * it names none (INTERFACE.md: [overlay] vn = 1). */

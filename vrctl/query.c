@@ -26,6 +26,7 @@
 struct query {
 	struct tables *t;
 	const struct tables_fib *fib; /* borrowed; may be NULL */
+	const struct vrd_prefix *lan; /* borrowed; may be NULL */
 	struct vrd_reply *rep;
 	const char *cmd;
 	uint32_t vn; /* TABLES_VN_ALL when not given */
@@ -489,6 +490,52 @@ static int write_run(struct tables_txn *txn, void *arg)
 	return write_event(txn, w);
 }
 
+/* Why an added entry may not hold p: a route that would catch the
+ * default, broadcast or multicast traffic, or a host route to an address
+ * no station has. NULL when it may. */
+static const char *route_why_not(const struct vrd_prefix *p,
+				 const struct vrd_prefix *lan)
+{
+	const char *why = vrd_prefix_why_not_route(p);
+
+	if (!why && p->len == 32) {
+		why = vrd_ipv4_why_not_host(p->addr, lan);
+	}
+	return why;
+}
+
+/* The add checks; del stays open, so an entry written before them (or
+ * by an older vrd) can still be removed. */
+static int write_check(struct query *q, const struct write *w)
+{
+	const char *why = NULL;
+	char m[VRD_MAC_STRLEN];
+
+	switch (w->op) {
+	case WRITE_HWDT_ADD:
+		why = vrd_ipv4_why_not_host(w->ip, q->lan);
+		if (!why && vrd_mac_why_not_unicast(&w->mac)) {
+			return vrd_reply_error(
+				q->rep, -EINVAL, "%s: %s is %s, not a station",
+				q->cmd, vrd_mac_format(&w->mac, m),
+				vrd_mac_why_not_unicast(&w->mac));
+		}
+		break;
+	case WRITE_LNDT_ADD:
+	case WRITE_GNDT_ADD:
+		why = route_why_not(&w->prefix, q->lan);
+		break;
+	default:
+		break;
+	}
+	if (why) {
+		return vrd_reply_error(q->rep, -EINVAL,
+				       "%s add %s: refused: %s", q->cmd, w->key,
+				       why);
+	}
+	return 0;
+}
+
 /* Fills w from the positional words after "add"/"del"; -EINVAL with the
  * operator's message in q->rep. */
 static int write_parse(struct query *q, struct write *w)
@@ -508,10 +555,9 @@ static int write_parse(struct query *q, struct write *w)
 				       table, q->args[1], why);
 	}
 	if (w->op == WRITE_HWDT_ADD) {
-		if (vrd_mac_parse(q->args[2], &w->mac) < 0 ||
-		    !vrd_mac_is_unicast(&w->mac)) {
+		if (vrd_mac_parse(q->args[2], &w->mac) < 0) {
 			return vrd_reply_error(q->rep, -EINVAL,
-					       "%s: not a unicast MAC: %s",
+					       "%s: not a MAC address: %s",
 					       table, q->args[2]);
 		}
 	}
@@ -524,7 +570,7 @@ static int write_parse(struct query *q, struct write *w)
 		}
 		snprintf(w->router, sizeof(w->router), "%s", q->args[2]);
 	}
-	return 0;
+	return write_check(q, w);
 }
 
 /* The source of an entry, for messages: never NULL. */
@@ -599,11 +645,12 @@ static const struct command {
 };
 
 int vrd_query_run(struct tables *t, const struct tables_fib *fib,
+		  const struct vrd_prefix *lan,
 		  const struct vrd_ctl_request *req, struct vrd_reply *rep)
 {
 	const size_t n = sizeof(commands) / sizeof(commands[0]);
 	const struct command *usage = NULL;
-	struct query q = {.t = t, .fib = fib, .rep = rep};
+	struct query q = {.t = t, .fib = fib, .lan = lan, .rep = rep};
 	int err;
 
 	vrd_reply_init(rep, VRD_REPLY_NONE);

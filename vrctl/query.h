@@ -15,11 +15,15 @@
 /*
  * Runs the command req (argv[0] is the command word) against t, filling
  * rep. route uses fib when not NULL (the daemon's live snapshot) and
- * otherwise builds one from the GNDT. Returns rep->status: 0, -ENOENT for
+ * otherwise builds one from the GNDT. The write commands refuse what no
+ * table should hold (a default route, a broadcast, multicast, zero or
+ * loopback address or MAC) and, with lan (the daemon's [lan] network, may
+ * be NULL), that network's own and broadcast addresses. Returns rep->status: 0, -ENOENT for
  * an unknown command (the caller may know it), -EINVAL for bad arguments,
  * or a table error; rep->message says what for the operator.
  */
 int vrd_query_run(struct tables *t, const struct tables_fib *fib,
+		  const struct vrd_prefix *lan,
 		  const struct vrd_ctl_request *req, struct vrd_reply *rep);
 
 /* status fields that come from the tables: name, mode, table sizes, map

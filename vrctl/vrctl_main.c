@@ -207,7 +207,7 @@ static int run_local(const char *dir, int argc, char **argv,
 					  : strerror(-err));
 		return err;
 	}
-	vrd_query_run(t, NULL, &req, rep);
+	vrd_query_run(t, NULL, NULL, &req, rep);
 	tables_close(t);
 	return 0;
 }

@@ -119,6 +119,26 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 	vrd_daemon_dp_counters(d, counter_row, rep);
 }
 
+/* The LAN whose own and broadcast addresses are no host's, or NULL. */
+static const struct vrd_prefix *ctl_lan(const struct vrd_daemon *d)
+{
+	return d->cfg.mode == VRD_MODE_GATEWAY ? &d->cfg.lan_network : NULL;
+}
+
+/* ip may name a host to proxy for or announce: 0, or -EINVAL in rep. */
+static int ctl_host(const struct vrd_daemon *d, const char *cmd,
+		    const char *word, uint32_t ip, struct vrd_reply *rep)
+{
+	const char *why = vrd_ipv4_why_not_host(ip, ctl_lan(d));
+
+	if (why) {
+		return vrd_reply_error(rep, -EINVAL,
+				       "%s %s: refused: %s, not a host", cmd,
+				       word, why);
+	}
+	return 0;
+}
+
 /* proxy | proxy add IP | proxy del IP */
 static void ctl_proxy(struct vrd_daemon *d, const struct vrd_ctl_request *req,
 		      struct vrd_reply *rep)
@@ -141,6 +161,9 @@ static void ctl_proxy(struct vrd_daemon *d, const struct vrd_ctl_request *req,
 		return;
 	}
 	if (strcmp(req->argv[1], "add") == 0) {
+		if (ctl_host(d, "proxy add", req->argv[2], ip, rep) < 0) {
+			return;
+		}
 		rc = vrd_lan_proxy_add(d->lan, ip);
 	} else {
 		rc = vrd_lan_proxy_del(d->lan, ip);
@@ -155,6 +178,24 @@ static void ctl_proxy(struct vrd_daemon *d, const struct vrd_ctl_request *req,
 	}
 	vrd_daemon_event(d, "proxy", "op", req->argv[1], "ip", req->argv[2],
 			 NULL);
+}
+
+/* mac may be announced, or be the one target of an announcement: a
+ * gratuitous ARP to the broadcast MAC is the default already, and a
+ * multicast or zero one is no station's. */
+static int ctl_station_mac(const struct vrd_mac *mac, const char *role,
+			   struct vrd_reply *rep)
+{
+	const char *why = vrd_mac_why_not_unicast(mac);
+	char m[VRD_MAC_STRLEN];
+
+	if (why) {
+		return vrd_reply_error(rep, -EINVAL,
+				       "announce ... %s%s: refused: %s, not a "
+				       "station",
+				       role, vrd_mac_format(mac, m), why);
+	}
+	return 0;
 }
 
 /* announce IP [MAC] [to MAC]: gratuitous ARP on the schedule, broadcast
@@ -192,6 +233,11 @@ static void ctl_announce(struct vrd_daemon *d,
 	if (i != req->argc) {
 		goto usage;
 	}
+	if (ctl_host(d, "announce", req->argv[1], ip, rep) < 0 ||
+	    (have_mac && ctl_station_mac(&mac, "", rep) < 0) ||
+	    (have_to && ctl_station_mac(&to, "to ", rep) < 0)) {
+		return;
+	}
 	rc = vrd_lan_announce(d->lan, ip, have_mac ? &mac : NULL,
 			      have_to ? &to : NULL);
 	if (rc < 0) {
@@ -226,7 +272,8 @@ void vrd_daemon_control(const struct vrd_ctl_request *req,
 	} else if (strcmp(cmd, "announce") == 0) {
 		ctl_announce(d, req, rep);
 	} else {
-		vrd_query_run(d->tables, tables_fib_current(d->fib), req, rep);
+		vrd_query_run(d->tables, tables_fib_current(d->fib), ctl_lan(d),
+			      req, rep);
 		/* a write may have changed the GNDT */
 		vrd_daemon_fib_refresh(d, false);
 	}

@@ -3,7 +3,8 @@
 # learned from real ARP, aged out; "host seen" evidence of every kind
 # (QEMU RARP burst folded into one event, Xen-style gratuitous ARP, a
 # silent VM's first ARP and first IPv4 frame); an IP claimed by a second
-# MAC; proxy ARP answered and correctly not answered; a gratuitous ARP
+# MAC; proxy ARP answered and correctly not answered; table, proxy and
+# announce commands refused for no host's addresses (issue 12); a gratuitous ARP
 # from vrd rewriting a neighbour entry in another namespace's kernel; and a
 # RARP flood that must not starve the control socket or grow memory.
 #
@@ -118,6 +119,27 @@ out=$(ip netns exec "$h1" arping -c 1 -w 1 -I eth0 192.0.2.98 || true)
 [[ $(counter proxy.skip.on_lan) -ge 1 ]] || t_fail "proxy.skip.on_lan"
 nl_ctl vrA -j proxy | jq -e '[.[].ip] | sort == ["192.0.2.20","192.0.2.99"]' >/dev/null ||
 	t_fail "proxy list"
+
+nl_log "no default route, broadcast, multicast or zero as a host or target"
+tables() { for t in lndt gndt hwdt proxy; do nl_ctl vrA -j $t | jq -c 'map([.prefix, .ip, .mac, .router, .vn])'; done; }
+before=$(tables)
+garps=$(counter inject.announce.added)
+t_refused "a default route" nl_ctl vrA lndt add 0.0.0.0/0
+t_refused "multicast" nl_ctl vrA lndt add 224.0.0.0/4
+t_refused "a default route" nl_ctl vrA gndt add 0.0.0.0/0 vrB
+t_refused "the broadcast address" nl_ctl vrA proxy add 255.255.255.255
+t_refused "the LAN's broadcast address" nl_ctl vrA proxy add 192.0.2.255
+t_refused "the zero address" nl_ctl vrA proxy add 0.0.0.0
+t_refused "a loopback address" nl_ctl vrA proxy add 127.0.0.1
+t_refused "a multicast address" nl_ctl vrA proxy add 224.0.0.251
+t_refused "the broadcast address" nl_ctl vrA hwdt add 255.255.255.255 52:54:00:00:0a:99
+t_refused "the broadcast address" \
+	nl_ctl vrA announce 192.0.2.20 to ff:ff:ff:ff:ff:ff
+t_refused "a multicast address" nl_ctl vrA announce 192.0.2.20 01:00:5e:00:00:01
+t_refused "the zero address" nl_ctl vrA announce 192.0.2.20 to 00:00:00:00:00:00
+t_refused "the LAN's network address" nl_ctl vrA announce 192.0.2.0
+t_expect_eq "tables after the refusals" "$(tables)" "$before"
+t_expect_eq "gratuitous ARPs after the refusals" "$(counter inject.announce.added)" "$garps"
 
 nl_log "a gratuitous ARP from vrd rewrites h1's neighbour entry for h2"
 ip netns exec "$h1" ping -q -c 1 -W 1 192.0.2.20 >/dev/null

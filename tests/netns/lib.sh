@@ -65,3 +65,13 @@ t_solo_gateway() {
 	nl_ca vrA 192.0.2.0/24
 	conf=$(nl_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0)
 }
+
+# t_refused WANT CMD...: CMD exits 1 (an error the daemon reported) and
+# its output says WANT
+t_refused() {
+	local want=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	((rc == 1)) || t_fail "$*: exit $rc, want 1 ($out)"
+	grep -qF -- "$want" <<<"$out" || t_fail "$*: '$out' does not say '$want'"
+}

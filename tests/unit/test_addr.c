@@ -325,6 +325,109 @@ static void test_mac_format(void **state)
 	assert_false(vrd_mac_is_unicast(&n));
 }
 
+/* The words an operator sees: exact strings, because vrctl prints them. */
+static void why_equal(const char *got, const char *want)
+{
+	if (!want) {
+		assert_null(got);
+	} else {
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+}
+
+static void test_ipv4_why_not_host(void **state)
+{
+	static const struct {
+		const char *ip;
+		const char *why; /* NULL: a host */
+	} cases[] = {
+		{"192.0.2.20", NULL},
+		{"198.51.100.1", NULL},
+		{"223.255.255.254", NULL},
+		{"1.0.0.0", NULL},
+		{"0.0.0.0", "the zero address"},
+		{"0.1.2.3", "the zero address"},
+		{"127.0.0.1", "a loopback address"},
+		{"127.255.255.255", "a loopback address"},
+		{"224.0.0.1", "a multicast address"},
+		{"239.255.255.255", "a multicast address"},
+		{"255.255.255.255", "the broadcast address"},
+		{"240.0.0.1", "a reserved address"},
+	};
+	struct vrd_prefix lan = {0xc0000200u, 24}; /* 192.0.2.0/24 */
+	struct vrd_prefix p31 = {0xc0000200u, 31};
+	uint32_t a;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(vrd_ipv4_parse(cases[i].ip, &a), 0);
+		why_equal(vrd_ipv4_why_not_host(a, NULL), cases[i].why);
+	}
+	/* the LAN's own network and broadcast addresses, where it is known */
+	assert_null(vrd_ipv4_why_not_host(0xc00002ffu, NULL));
+	assert_string_equal(vrd_ipv4_why_not_host(0xc00002ffu, &lan),
+			    "the LAN's broadcast address");
+	assert_string_equal(vrd_ipv4_why_not_host(0xc0000200u, &lan),
+			    "the LAN's network address");
+	assert_null(vrd_ipv4_why_not_host(0xc0000201u, &lan));
+	assert_null(vrd_ipv4_why_not_host(0xc00002feu, &lan));
+	assert_null(vrd_ipv4_why_not_host(0xc6336401u, &lan)); /* elsewhere */
+	/* a /31 has no network or broadcast address (RFC 3021) */
+	assert_null(vrd_ipv4_why_not_host(0xc0000200u, &p31));
+	assert_null(vrd_ipv4_why_not_host(0xc0000201u, &p31));
+}
+
+static void test_prefix_why_not_route(void **state)
+{
+	static const struct {
+		const char *prefix;
+		const char *why; /* NULL: a route */
+	} cases[] = {
+		{"192.0.2.0/24", NULL},
+		{"192.0.2.20/32", NULL},
+		{"203.0.113.0/24", NULL},
+		{"128.0.0.0/2", NULL},
+		{"192.0.0.0/3", NULL},
+		{"1.0.0.0/8", NULL},
+		{"0.0.0.0/0", "a default route"},
+		{"0.0.0.0/1", "it takes in 0.0.0.0/8"},
+		{"64.0.0.0/2", "it takes in 127.0.0.0/8"},
+		{"128.0.0.0/1", "it takes in 224.0.0.0/4"},
+		{"0.0.0.0/8", "the zero address"},
+		{"0.0.0.0/32", "the zero address"},
+		{"127.0.0.1/32", "a loopback address"},
+		{"224.0.0.0/4", "a multicast address"},
+		{"239.1.0.0/16", "a multicast address"},
+		{"255.255.255.255/32", "the broadcast address"},
+		{"240.0.0.0/4", "it takes in 255.255.255.255"},
+		{"240.0.0.0/8", "a reserved address"},
+	};
+	struct vrd_prefix p;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(vrd_prefix_parse(cases[i].prefix, &p, NULL),
+				 0);
+		why_equal(vrd_prefix_why_not_route(&p), cases[i].why);
+	}
+}
+
+static void test_mac_why_not_unicast(void **state)
+{
+	struct vrd_mac m;
+
+	assert_int_equal(vrd_mac_parse("52:54:00:12:34:56", &m), 0);
+	assert_null(vrd_mac_why_not_unicast(&m));
+	assert_int_equal(vrd_mac_parse("ff:ff:ff:ff:ff:ff", &m), 0);
+	assert_string_equal(vrd_mac_why_not_unicast(&m),
+			    "the broadcast address");
+	assert_int_equal(vrd_mac_parse("01:00:5e:00:00:01", &m), 0);
+	assert_string_equal(vrd_mac_why_not_unicast(&m), "a multicast address");
+	assert_int_equal(vrd_mac_parse("33:33:00:00:00:01", &m), 0);
+	assert_string_equal(vrd_mac_why_not_unicast(&m), "a multicast address");
+	assert_int_equal(vrd_mac_parse("00:00:00:00:00:00", &m), 0);
+	assert_string_equal(vrd_mac_why_not_unicast(&m), "the zero address");
+}
+
 static void test_name_valid(void **state)
 {
 	static const char *const good[] = {
@@ -414,6 +517,9 @@ int main(void)
 		cmocka_unit_test(test_ifaddr_parse),
 		cmocka_unit_test(test_mac_parse),
 		cmocka_unit_test(test_mac_format),
+		cmocka_unit_test(test_ipv4_why_not_host),
+		cmocka_unit_test(test_prefix_why_not_route),
+		cmocka_unit_test(test_mac_why_not_unicast),
 		cmocka_unit_test(test_name_valid),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_clocks),

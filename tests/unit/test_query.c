@@ -62,9 +62,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Runs the space-separated words of cmd; returns the status. */
-static int run(struct tables *t, const struct tables_fib *fib, const char *cmd,
-	       struct vrd_reply *rep)
+/* Runs the space-separated words of cmd as the daemon of LAN lan (may be
+ * NULL) would; returns the status. */
+static int run_lan(struct tables *t, const struct tables_fib *fib,
+		   const struct vrd_prefix *lan, const char *cmd,
+		   struct vrd_reply *rep)
 {
 	struct vrd_ctl_request req = {0};
 	char buf[512], *save = NULL;
@@ -74,7 +76,13 @@ static int run(struct tables *t, const struct tables_fib *fib, const char *cmd,
 	     w = strtok_r(NULL, " ", &save)) {
 		snprintf(req.argv[req.argc++], sizeof(req.argv[0]), "%s", w);
 	}
-	return vrd_query_run(t, fib, &req, rep);
+	return vrd_query_run(t, fib, lan, &req, rep);
+}
+
+static int run(struct tables *t, const struct tables_fib *fib, const char *cmd,
+	       struct vrd_reply *rep)
+{
+	return run_lan(t, fib, NULL, cmd, rep);
 }
 
 /* Runs cmd, expects status 0 and n rows; rep is the caller's to free. */
@@ -167,6 +175,69 @@ static void test_lndt(void **state)
 	run_fails(e->t, "lndt del 192.0.2.0/24", -ENOENT);
 	run_fails(e->t, "lndt del 198.51.100.0/24", -ENOENT); /* vn 1 */
 	run_ok(e->t, "lndt", 1, &rep);
+	vrd_reply_free(&rep);
+}
+
+/* cmd fails with -EINVAL and a message that has want in it */
+static void refused(struct tables *t, const struct vrd_prefix *lan,
+		    const char *cmd, const char *want)
+{
+	struct vrd_reply rep;
+
+	assert_int_equal(run_lan(t, NULL, lan, cmd, &rep), -EINVAL);
+	if (!strstr(rep.message, want)) {
+		print_error("%s: '%s' lacks '%s'\n", cmd, rep.message, want);
+	}
+	assert_non_null(strstr(rep.message, want));
+	vrd_reply_free(&rep);
+}
+
+/* What no table should hold is refused with the reason (issue 12), and
+ * nothing is written; del stays open. */
+static void test_writes_refused(void **state)
+{
+	const struct vrd_prefix lan = {0xc0000200u, 24}; /* 192.0.2.0/24 */
+	struct env *e = *state;
+	struct vrd_reply rep;
+
+	refused(e->t, NULL, "lndt add 0.0.0.0/0", "a default route");
+	refused(e->t, NULL, "lndt add 0.0.0.0/1", "takes in 0.0.0.0/8");
+	refused(e->t, NULL, "lndt add 224.0.0.0/4", "multicast");
+	refused(e->t, NULL, "lndt add 255.255.255.255/32", "broadcast");
+	refused(e->t, NULL, "lndt add 127.0.0.1/32", "loopback");
+	refused(e->t, NULL, "lndt add 0.0.0.0/32", "zero");
+	refused(e->t, &lan, "lndt add 192.0.2.255/32",
+		"the LAN's broadcast address");
+	refused(e->t, NULL, "gndt add 0.0.0.0/0 vrB", "a default route");
+	refused(e->t, NULL, "gndt add 239.1.2.3/32 vrB", "multicast");
+	refused(e->t, NULL, "hwdt add 255.255.255.255 52:54:00:12:34:56",
+		"broadcast");
+	refused(e->t, NULL, "hwdt add 224.0.0.1 52:54:00:12:34:56",
+		"multicast");
+	refused(e->t, &lan, "hwdt add 192.0.2.0 52:54:00:12:34:56",
+		"the LAN's network address");
+	refused(e->t, NULL, "hwdt add 192.0.2.22 ff:ff:ff:ff:ff:ff",
+		"ff:ff:ff:ff:ff:ff is the broadcast address");
+	refused(e->t, NULL, "hwdt add 192.0.2.22 01:00:5e:00:00:01",
+		"multicast");
+	refused(e->t, NULL, "hwdt add 192.0.2.22 00:00:00:00:00:00", "zero");
+	run_ok(e->t, "lndt", 0, &rep);
+	vrd_reply_free(&rep);
+	run_ok(e->t, "gndt", 0, &rep);
+	vrd_reply_free(&rep);
+	run_ok(e->t, "hwdt", 0, &rep);
+	vrd_reply_free(&rep);
+	run_ok(e->t, "events", 0, &rep);
+	vrd_reply_free(&rep);
+
+	/* the same addresses are fine where they are not the LAN's */
+	assert_int_equal(
+		run_lan(e->t, NULL, NULL, "lndt add 192.0.2.255/32", &rep), 0);
+	vrd_reply_free(&rep);
+	run_ok(e->t, "lndt add 192.0.2.0/24", 0, &rep);
+	vrd_reply_free(&rep);
+	/* an entry written before the checks can still go */
+	assert_int_equal(run(e->t, NULL, "lndt del 0.0.0.0/0", &rep), -ENOENT);
 	vrd_reply_free(&rep);
 }
 
@@ -400,6 +471,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lndt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writes_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_gndt_and_route, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_route_given_fib, setup,
