@@ -250,6 +250,7 @@ nl_conf() {
 		"control = $d/vrd.sock" "" "[overlay]" "$2" "" "[security]" \
 		"ca = $d/ca.pub" "cert = $d/$name.crt" "key = $d/$name.key" "" \
 		"$3" >"$d/vrd.conf"
+	chmod 644 "$d/vrd.conf" # vrd refuses it writable by group or others
 	echo "$d/vrd.conf"
 }
 

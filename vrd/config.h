@@ -43,6 +43,10 @@ struct vrd_config_peer {
 
 struct vrd_config {
 	const char *file; /* borrowed: the name errors point at */
+	/* the config file as vrd_config_load() read it (fstat of that fd) */
+	bool file_stat_known;
+	uint32_t file_uid;
+	uint32_t file_mode;
 
 	/* [router] */
 	char name[VRD_NAME_MAX + 1];
@@ -94,8 +98,13 @@ int vrd_config_parse(const char *text, size_t len, const char *filename,
 int vrd_config_load(const char *path, struct vrd_config *cfg,
 		    char err[VRD_CONFIG_ERR_MAX]);
 
-/* The files the config names: ca, cert and key exist and are regular
- * files; the key is not readable by group or others. "FILE:LINE: ..." */
+/*
+ * The files vrd trusts (issue 12). The config file itself, as it was read,
+ * and the key: owned by root or by the user vrd runs as (geteuid()), and
+ * not writable by group or others ("FILE: ..." for the config). ca, cert
+ * and key exist and are regular files; ca and cert are not writable by
+ * others, the key not readable by group or others. "FILE:LINE: ..."
+ */
 int vrd_config_check_files(const struct vrd_config *cfg,
 			   char err[VRD_CONFIG_ERR_MAX]);
 

@@ -15,8 +15,10 @@
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
-/* Reads at most CONFIG_FILE_MAX bytes of path into a new buffer. */
-static int file_read(const char *path, char **out, size_t *len, char *err)
+/* Reads at most CONFIG_FILE_MAX bytes of path into a new buffer; st gets
+ * the file's status, of the very file read. */
+static int file_read(const char *path, char **out, size_t *len, struct stat *st,
+		     char *err)
 {
 	size_t n = 0;
 	ssize_t got;
@@ -26,6 +28,11 @@ static int file_read(const char *path, char **out, size_t *len, char *err)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		e = errno;
+		goto report;
+	}
+	if (fstat(fd, st) < 0) {
+		e = errno;
+		close(fd);
 		goto report;
 	}
 	buf = malloc(CONFIG_FILE_MAX + 1);
@@ -136,10 +143,11 @@ int vrd_config_load(const char *path, struct vrd_config *cfg,
 	char dir[VRD_CONFIG_PATH_MAX];
 	size_t len = 0;
 	char *text = NULL;
+	struct stat st;
 	int rc;
 
 	err[0] = '\0';
-	rc = file_read(path, &text, &len, err);
+	rc = file_read(path, &text, &len, &st, err);
 	if (rc < 0) {
 		return -EINVAL;
 	}
@@ -148,6 +156,9 @@ int vrd_config_load(const char *path, struct vrd_config *cfg,
 	if (rc < 0) {
 		return rc;
 	}
+	cfg->file_stat_known = true;
+	cfg->file_uid = st.st_uid;
+	cfg->file_mode = st.st_mode;
 	if (base_dir(path, dir, sizeof(dir), err) < 0 ||
 	    path_resolve(path, dir, "state_dir", cfg->state_dir,
 			 sizeof(cfg->state_dir), key_line[K_STATE_DIR],
@@ -165,10 +176,47 @@ int vrd_config_load(const char *path, struct vrd_config *cfg,
 	return 0;
 }
 
+/* A file vrd trusts must belong to root or to the user it runs as: anyone
+ * else could rewrite it. (The [router] user of issue 9 joins these once
+ * vrd drops to it.) */
+static bool owner_trusted(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+/* Why a file of this owner and mode cannot be trusted, into why; false
+ * when it can. bad_bits are the write bits it must not have. */
+static bool untrusted(uid_t uid, mode_t mode, bool check_owner, mode_t bad_bits,
+		      char *why, size_t size)
+{
+	if (check_owner && !owner_trusted(uid)) {
+		snprintf(why, size,
+			 "owned by uid %u, neither root nor the user vrd runs "
+			 "as (uid %u); chown it",
+			 (unsigned)uid, (unsigned)geteuid());
+		return true;
+	}
+	if (mode & bad_bits) {
+		snprintf(why, size, "writable by %s (mode %04o); chmod go-w it",
+			 (mode & bad_bits & 002) ? "others" : "group",
+			 (unsigned)(mode & 07777));
+		return true;
+	}
+	return false;
+}
+
+enum file_kind {
+	FILE_PUBLIC, /* ca, cert: not writable by others */
+	FILE_SECRET, /* key: ours, and no access for group or others */
+};
+
 static int file_check(const struct vrd_config *cfg, const char *what,
-		      const char *path, unsigned line, bool secret, char *err)
+		      const char *path, unsigned line, enum file_kind kind,
+		      char *err)
 {
 	const char *file = cfg->file ? cfg->file : "config";
+	bool secret = kind == FILE_SECRET;
+	char why[128];
 	struct stat st;
 	int fd;
 
@@ -186,6 +234,11 @@ static int file_check(const struct vrd_config *cfg, const char *what,
 	if (!S_ISREG(st.st_mode)) {
 		config_err_set(err, file, line, "%s %s is not a regular file",
 			       what, path);
+		goto close_fd;
+	}
+	if (untrusted(st.st_uid, st.st_mode, secret, secret ? 0 : 002, why,
+		      sizeof(why))) {
+		config_err_set(err, file, line, "%s %s is %s", what, path, why);
 		goto close_fd;
 	}
 	if (secret && (st.st_mode & 077)) {
@@ -207,11 +260,21 @@ close_fd:
 int vrd_config_check_files(const struct vrd_config *cfg,
 			   char err[VRD_CONFIG_ERR_MAX])
 {
+	char why[128];
+
 	err[0] = '\0';
-	if (file_check(cfg, "ca", cfg->ca, cfg->line_ca, false, err) < 0 ||
-	    file_check(cfg, "cert", cfg->cert, cfg->line_cert, false, err) <
+	if (cfg->file_stat_known && untrusted(cfg->file_uid, cfg->file_mode,
+					      true, 022, why, sizeof(why))) {
+		snprintf(err, VRD_CONFIG_ERR_MAX, "%s: %s",
+			 cfg->file ? cfg->file : "config", why);
+		return -EINVAL;
+	}
+	if (file_check(cfg, "ca", cfg->ca, cfg->line_ca, FILE_PUBLIC, err) <
 		    0 ||
-	    file_check(cfg, "key", cfg->key, cfg->line_key, true, err) < 0) {
+	    file_check(cfg, "cert", cfg->cert, cfg->line_cert, FILE_PUBLIC,
+		       err) < 0 ||
+	    file_check(cfg, "key", cfg->key, cfg->line_key, FILE_SECRET, err) <
+		    0) {
 		return -EINVAL;
 	}
 	return 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vrd's life in gateway mode, against the real kernel and real LMDB:
-# config check, start-up refusals, the tables seeded from the config,
+# config check, start-up refusals (files others could rewrite among
+# them), the tables seeded from the config,
 # vrctl over the socket and read-only over LMDB (the same answers),
 # static entries, SIGHUP reload (bad and good), a second daemon refused,
 # clean stop on SIGTERM, tables intact for a stopped router and a restart.
@@ -56,6 +57,30 @@ if "$vrd" -n -c "$conf" >/dev/null 2>&1; then
 	t_fail "vrd -n accepted a world-readable key"
 fi
 chmod 600 "$d/vrA.key"
+# Files others could rewrite (issue 12): a world-writable config, a key of
+# another user; refused by name in vrd -n and at start-up alike.
+refuse_file() { # WHY FILE: vrd -n -c and vrd -c refuse $conf naming FILE
+	local mode out
+	for mode in -n ""; do
+		if out=$(ip netns exec "$gA" "$vrd" ${mode:+"$mode"} -c "$conf" 2>&1); then
+			t_fail "vrd $mode accepted $1"
+		fi
+		grep -qF "$2" <<<"$out" || t_fail "vrd $mode on $1 does not name $2: $out"
+	done
+	[[ ! -e $d/vrd.sock ]] || t_fail "refused start left a socket"
+}
+chmod 666 "$conf"
+refuse_file "a world-writable config" "$conf: writable by others"
+chmod 620 "$conf"
+refuse_file "a group-writable config" "$conf: writable by group"
+chmod 644 "$conf"
+chown nobody "$d/vrA.key"
+refuse_file "a key owned by nobody" "key $d/vrA.key is owned by uid $(id -u nobody)"
+chown root "$d/vrA.key"
+chmod 602 "$d/vrA.crt"
+refuse_file "a world-writable certificate" "cert $d/vrA.crt is writable by others"
+chmod 644 "$d/vrA.crt"
+t_expect_eq "vrd -n, files restored" "$("$vrd" -n -c "$conf")" "configuration OK"
 # Start-up refuses what -n refuses, and leaves no socket behind.
 if ip netns exec "$gA" "$vrd" -c "$d/bad.conf" 2>"$d/refused.log"; then
 	t_fail "vrd started with a network outside its certificate"

@@ -13,6 +13,10 @@ set -euo pipefail
 # shellcheck source=../../scripts/netns-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/netns-lib.sh"
 
+# vrd refuses a config others can write: the files the tests write
+# themselves (sed ... >FILE) must not depend on the caller's umask
+umask 022
+
 VRD_BIN=${VRD_BIN:?VRD_BIN must point at build/bin}
 VRD_TESTS=${VRD_TESTS:?VRD_TESTS must point at build/tests}
 nl_init vrt

@@ -974,6 +974,78 @@ static void test_check_files_unreadable(void **state)
 	assert_string_equal(err, want);
 }
 
+/* The files vrd trusts: not writable by others (issue 12). */
+static void test_check_files_writable(void **state)
+{
+	struct tmp *t = *state;
+	char want[2048];
+
+	check_setup(t);
+	assert_int_equal(chmod(t->conf, 0666), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), 0); /* as read */
+	assert_int_equal(vrd_config_load(t->conf, &cfg, err), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s: writable by others (mode 0666); chmod go-w it", t->conf);
+	assert_string_equal(err, want);
+	assert_int_equal(chmod(t->conf, 0664), 0);
+	assert_int_equal(vrd_config_load(t->conf, &cfg, err), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), -EINVAL);
+	assert_non_null(strstr(err, ": writable by group (mode 0664)"));
+	assert_int_equal(chmod(t->conf, 0640), 0);
+	assert_int_equal(vrd_config_load(t->conf, &cfg, err), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), 0);
+
+	/* certificates are public: group may write, others may not */
+	assert_int_equal(chmod(cfg.cert, 0664), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), 0);
+	assert_int_equal(chmod(cfg.cert, 0646), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s:7: cert %s is writable by others (mode 0646); chmod go-w "
+		 "it",
+		 t->conf, cfg.cert);
+	assert_string_equal(err, want);
+	assert_int_equal(chmod(cfg.cert, 0644), 0);
+	assert_int_equal(chmod(cfg.ca, 0666), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), -EINVAL);
+	assert_non_null(strstr(err, ":6: ca "));
+	assert_non_null(strstr(err, "writable by others"));
+}
+
+/* ... and owned by root or by the user vrd runs as. */
+static void test_check_files_owner(void **state)
+{
+	struct tmp *t = *state;
+	char want[2048];
+
+	if (geteuid() != 0) {
+		skip(); /* only root can give a file away */
+	}
+	check_setup(t);
+	assert_int_equal(chown(cfg.key, 65534, 65534), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s:8: key %s is owned by uid 65534, neither root nor the "
+		 "user vrd runs as (uid 0); chown it",
+		 t->conf, cfg.key);
+	assert_string_equal(err, want);
+	assert_int_equal(chown(cfg.key, 0, 0), 0);
+	assert_int_equal(chown(t->conf, 65534, 65534), 0);
+	assert_int_equal(vrd_config_load(t->conf, &cfg, err), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s: owned by uid 65534, neither root nor the user vrd runs "
+		 "as (uid 0); chown it",
+		 t->conf);
+	assert_string_equal(err, want);
+	/* a certificate may belong to anyone: it is public and signed */
+	assert_int_equal(chown(t->conf, 0, 0), 0);
+	assert_int_equal(chown(cfg.cert, 65534, 65534), 0);
+	assert_int_equal(vrd_config_load(t->conf, &cfg, err), 0);
+	assert_int_equal(vrd_config_check_files(&cfg, err), 0);
+}
+
 static void test_mode_name(void **state)
 {
 	assert_string_equal(vrd_mode_name(VRD_MODE_GATEWAY), "gateway");
@@ -1025,6 +1097,8 @@ int main(void)
 		TMP_TEST(test_load_errors),
 		TMP_TEST(test_check_files),
 		TMP_TEST(test_check_files_unreadable),
+		TMP_TEST(test_check_files_writable),
+		TMP_TEST(test_check_files_owner),
 		cmocka_unit_test(test_mode_name),
 	};
 
