@@ -7,8 +7,9 @@
  *
  *   vrd-ctl-storm SOCKET COUNT [FIRST]
  *
- * Entry i (from FIRST) is 192.0.2.(i % 256), 52:54:00:xx:xx:xx from i,
- * VN 1 + i / 256: distinct keys for every i.
+ * Entry i (from FIRST) is 192.0.2.(1 + i % 254), 52:54:00:xx:xx:xx from
+ * i, VN 1 + i / 254: distinct keys for every i, and never the network's
+ * own or broadcast address, which vrd refuses as a host.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,29 +21,14 @@
 #include <unistd.h>
 
 #include "vrctl/ctlproto.h"
-
-static int sock_connect(const char *path)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path)) {
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
+#include "tool_util.h"
 
 /* One request, one reply: the reply's status, or a negative errno when
  * the daemon went away. */
 static int exchange(const char *path, int argc, char *argv[])
 {
 	struct vrd_buf out = {0}, in = {0};
-	int fd = sock_connect(path), rc = -EPIPE;
+	int fd = tool_unix_connect(path), rc = -EPIPE;
 
 	if (fd < 0) {
 		return -ECONNREFUSED;
@@ -108,10 +94,10 @@ int main(int argc, char **argv)
 		char *req[] = {"hwdt", "add", ip, mac, "--vn", vn};
 		int rc;
 
-		snprintf(ip, sizeof(ip), "192.0.2.%lu", i % 256);
+		snprintf(ip, sizeof(ip), "192.0.2.%lu", 1 + i % 254);
 		snprintf(mac, sizeof(mac), "52:54:00:%02lx:%02lx:%02lx",
 			 (i >> 16) & 255, (i >> 8) & 255, i & 255);
-		snprintf(vn, sizeof(vn), "%lu", 1 + i / 256);
+		snprintf(vn, sizeof(vn), "%lu", 1 + i / 254);
 		rc = exchange(argv[1], 6, req);
 		if (rc < 0) {
 			fprintf(stderr, "vrd-ctl-storm: request %lu: %s\n", i,
