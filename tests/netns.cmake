@@ -1,6 +1,7 @@
 # Namespace tests of the daemon (root; skip with 77 only where namespaces
 # cannot be created, never in CI).
 vrd_netns_test(netns_daemon ${CMAKE_CURRENT_SOURCE_DIR}/netns/daemon.sh)
+vrd_netns_test(netns_control ${CMAKE_CURRENT_SOURCE_DIR}/netns/control.sh)
 vrd_netns_test(netns_kill9 ${CMAKE_CURRENT_SOURCE_DIR}/netns/kill9.sh)
 vrd_netns_test(netns_lan ${CMAKE_CURRENT_SOURCE_DIR}/netns/lan.sh)
 vrd_netns_test(netns_gossip ${CMAKE_CURRENT_SOURCE_DIR}/netns/gossip.sh)

@@ -4,6 +4,11 @@ target_link_libraries(vrd-ctl-storm PRIVATE vrd_ctl)
 set_target_properties(vrd-ctl-storm PROPERTIES RUNTIME_OUTPUT_DIRECTORY
 	${CMAKE_BINARY_DIR}/tests)
 
+# Control clients that connect and never send (issue 12).
+add_executable(vrd-ctl-idle tools/ctl_idle.c)
+set_target_properties(vrd-ctl-idle PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+	${CMAKE_BINARY_DIR}/tests)
+
 # A certified router announcing what its certificate does not cover.
 add_executable(vrd-gossip-rogue tools/gossip_rogue.c)
 target_link_libraries(vrd-gossip-rogue PRIVATE vrd_gossip_node)

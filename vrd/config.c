@@ -114,6 +114,12 @@ static const struct key_desc keys[K_COUNT] = {
 	[K_STATE_DIR] =
 		KEY(SEC_ROUTER, "state_dir", config_set_state_dir, OPTIONAL),
 	[K_CONTROL] = KEY(SEC_ROUTER, "control", config_set_control, OPTIONAL),
+	[K_CONTROL_GROUP] = KEY(SEC_ROUTER, "control_group",
+				config_set_control_group, OPTIONAL),
+	[K_CONTROL_RO] =
+		KEY(SEC_ROUTER, "control_ro", config_set_control_ro, OPTIONAL),
+	[K_CONTROL_RO_GROUP] = KEY(SEC_ROUTER, "control_ro_group",
+				   config_set_control_ro_group, OPTIONAL),
 	[K_LOG_LEVEL] =
 		KEY(SEC_ROUTER, "log_level", config_set_log_level, OPTIONAL),
 	[K_EVENTS_MAX] =
@@ -322,6 +328,16 @@ static int finish(struct config_parser *p)
 		snprintf(cfg->control, sizeof(cfg->control), "/run/vrd/%s.sock",
 			 cfg->name);
 	}
+	if (cfg->control_ro_group[0] && !cfg->control_ro[0]) {
+		return config_fail_at(p, p->key_line[K_CONTROL_RO_GROUP],
+				      "control_ro_group needs control_ro");
+	}
+	if (strcmp(cfg->control_ro, cfg->control) == 0) {
+		return config_fail_at(p, p->key_line[K_CONTROL_RO],
+				      "control_ro must differ from control");
+	}
+	cfg->line_control_group = p->key_line[K_CONTROL_GROUP];
+	cfg->line_control_ro_group = p->key_line[K_CONTROL_RO_GROUP];
 	for (size_t i = 0; i < cfg->npeers; i++) {
 		struct vrd_config_peer *peer = &cfg->peers[i];
 

@@ -26,6 +26,7 @@
 #define VRD_CONFIG_HOST_MAX 255 /* a peer's host part */
 #define VRD_CONFIG_PATH_MAX 1024
 #define VRD_CONFIG_SOCK_MAX 107 /* sun_path less the NUL */
+#define VRD_CONFIG_GROUP_MAX 32 /* a group name: [A-Za-z0-9_.-], no '-' first */
 #define VRD_DEFAULT_PORT 4800
 #define VRD_DEFAULT_EVENTS_MAX 10000
 #define VRD_DEFAULT_HWDT_AGE_S 600
@@ -52,6 +53,14 @@ struct vrd_config {
 	char name[VRD_NAME_MAX + 1];
 	char state_dir[VRD_CONFIG_PATH_MAX]; /* default /var/lib/vrd/NAME */
 	char control[VRD_CONFIG_SOCK_MAX + 1]; /* default /run/vrd/NAME.sock */
+	char control_group[VRD_CONFIG_GROUP_MAX + 1]; /* may use control */
+	char control_ro[VRD_CONFIG_SOCK_MAX + 1]; /* read-only; "": none */
+	char control_ro_group[VRD_CONFIG_GROUP_MAX +
+			      1]; /* may use control_ro */
+	unsigned line_control_group, line_control_ro_group;
+	/* the groups' ids, set by vrd_config_resolve() */
+	bool has_control_gid, has_control_ro_gid;
+	uint32_t control_gid, control_ro_gid;
 	enum vrd_log_level log_level; /* log_level = info */
 	uint32_t events_max; /* events_max = 10000 */
 	unsigned line_router;
@@ -107,6 +116,10 @@ int vrd_config_load(const char *path, struct vrd_config *cfg,
  */
 int vrd_config_check_files(const struct vrd_config *cfg,
 			   char err[VRD_CONFIG_ERR_MAX]);
+
+/* The names the system must know: control_group and control_ro_group
+ * become group ids. "FILE:LINE: no group NAME" */
+int vrd_config_resolve(struct vrd_config *cfg, char err[VRD_CONFIG_ERR_MAX]);
 
 const char *vrd_mode_name(enum vrd_mode mode); /* "gateway" / "host" */
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,10 @@ int vrd_config_load(const char *path, struct vrd_config *cfg,
 			 err) < 0 ||
 	    path_resolve(path, dir, "control", cfg->control,
 			 sizeof(cfg->control), key_line[K_CONTROL], err) < 0 ||
+	    (cfg->control_ro[0] &&
+	     path_resolve(path, dir, "control_ro", cfg->control_ro,
+			  sizeof(cfg->control_ro), key_line[K_CONTROL_RO],
+			  err) < 0) ||
 	    path_resolve(path, dir, "ca", cfg->ca, sizeof(cfg->ca),
 			 cfg->line_ca, err) < 0 ||
 	    path_resolve(path, dir, "cert", cfg->cert, sizeof(cfg->cert),
@@ -275,6 +280,43 @@ int vrd_config_check_files(const struct vrd_config *cfg,
 		       err) < 0 ||
 	    file_check(cfg, "key", cfg->key, cfg->line_key, FILE_SECRET, err) <
 		    0) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* name's group id into *gid; "FILE:LINE: ..." when there is none. */
+static int group_resolve(const struct vrd_config *cfg, const char *what,
+			 const char *name, unsigned line, uint32_t *gid,
+			 char *err)
+{
+	const char *file = cfg->file ? cfg->file : "config";
+	struct group *g;
+
+	errno = 0;
+	g = getgrnam(name);
+	if (!g) {
+		config_err_set(err, file, line, "%s %s: %s", what, name,
+			       errno ? strerror(errno) : "no such group");
+		return -EINVAL;
+	}
+	*gid = (uint32_t)g->gr_gid;
+	return 0;
+}
+
+int vrd_config_resolve(struct vrd_config *cfg, char err[VRD_CONFIG_ERR_MAX])
+{
+	err[0] = '\0';
+	cfg->has_control_gid = cfg->control_group[0] != '\0';
+	cfg->has_control_ro_gid = cfg->control_ro_group[0] != '\0';
+	if ((cfg->has_control_gid &&
+	     group_resolve(cfg, "control_group", cfg->control_group,
+			   cfg->line_control_group, &cfg->control_gid,
+			   err) < 0) ||
+	    (cfg->has_control_ro_gid &&
+	     group_resolve(cfg, "control_ro_group", cfg->control_ro_group,
+			   cfg->line_control_ro_group, &cfg->control_ro_gid,
+			   err) < 0)) {
 		return -EINVAL;
 	}
 	return 0;

@@ -26,6 +26,9 @@ enum config_key {
 	K_NAME,
 	K_STATE_DIR,
 	K_CONTROL,
+	K_CONTROL_GROUP,
+	K_CONTROL_RO,
+	K_CONTROL_RO_GROUP,
 	K_LOG_LEVEL,
 	K_EVENTS_MAX,
 	K_OVERLAY_ADDRESS,
@@ -82,6 +85,9 @@ const char *config_show(char buf[CONFIG_SHOW_BUF], const char *s);
 int config_set_name(struct config_parser *p, const char *v);
 int config_set_state_dir(struct config_parser *p, const char *v);
 int config_set_control(struct config_parser *p, const char *v);
+int config_set_control_group(struct config_parser *p, const char *v);
+int config_set_control_ro(struct config_parser *p, const char *v);
+int config_set_control_ro_group(struct config_parser *p, const char *v);
 int config_set_log_level(struct config_parser *p, const char *v);
 int config_set_events_max(struct config_parser *p, const char *v);
 int config_set_overlay_address(struct config_parser *p, const char *v);

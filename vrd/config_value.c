@@ -148,6 +148,46 @@ int config_set_control(struct config_parser *p, const char *v)
 			sizeof(p->cfg->control));
 }
 
+/* A group name as useradd takes it: 1 to 32 of [A-Za-z0-9_.-], no '-'
+ * first. Whether the group exists is vrd_config_resolve()'s to say. */
+static int set_group(struct config_parser *p, const char *what, const char *v,
+		     char out[VRD_CONFIG_GROUP_MAX + 1])
+{
+	size_t n = strlen(v);
+	char b[CONFIG_SHOW_BUF];
+	bool ok = n >= 1 && n <= VRD_CONFIG_GROUP_MAX && v[0] != '-';
+
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = is_alnum(v[i]) || v[i] == '_' || v[i] == '.' ||
+		     v[i] == '-';
+	}
+	if (!ok) {
+		return config_fail(p,
+				   "bad %s '%s': a group name, 1 to %d "
+				   "characters of [A-Za-z0-9_.-]",
+				   what, config_show(b, v),
+				   VRD_CONFIG_GROUP_MAX);
+	}
+	memcpy(out, v, n + 1);
+	return 0;
+}
+
+int config_set_control_group(struct config_parser *p, const char *v)
+{
+	return set_group(p, "control_group", v, p->cfg->control_group);
+}
+
+int config_set_control_ro(struct config_parser *p, const char *v)
+{
+	return set_path(p, "control_ro", v, p->cfg->control_ro,
+			sizeof(p->cfg->control_ro));
+}
+
+int config_set_control_ro_group(struct config_parser *p, const char *v)
+{
+	return set_group(p, "control_ro_group", v, p->cfg->control_ro_group);
+}
+
 int config_set_log_level(struct config_parser *p, const char *v)
 {
 	char b[CONFIG_SHOW_BUF];

@@ -5,21 +5,31 @@
  * answer needs the network (vrctl query), later: the handler defers the
  * request (vrd_control_defer) and the daemon completes it when the answer
  * is there (vrd_control_complete). Replies are written without blocking.
- * A client that sends garbage, too much, or nothing for
- * VRD_CONTROL_IDLE_MS, or whose deferred request is not completed within
+ * A client that sends garbage, too much, or no whole request within
+ * VRD_CONTROL_FIRST_MS, or whose deferred request is not completed within
  * VRD_CONTROL_IDLE_MS of its connection, is dropped and counted.
+ *
+ * Who may connect: root, the user vrd runs as and, when there is one, the
+ * members of the control group (SO_PEERCRED and SO_PEERGROUPS); anyone
+ * else is answered "permission denied". The socket file is 0600, or 0660
+ * and owned by the control group. A read-only socket answers only the
+ * read commands (vrd_control_request_reads).
  */
 #ifndef VRD_CONTROL_H
 #define VRD_CONTROL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vrctl/ctlproto.h"
 #include "vrd/loop.h"
 #include "vrctl/row.h"
 
-#define VRD_CONTROL_CLIENTS_MAX 16
-#define VRD_CONTROL_IDLE_MS 10000
+#define VRD_CONTROL_CLIENTS_MAX 64
+#define VRD_CONTROL_FIRST_MS 1000 /* from connect to a whole request */
+#define VRD_CONTROL_IDLE_MS 10000 /* from connect to the whole answer */
 
 /* Fills rep (initialised by the caller as VRD_REPLY_NONE) for req. */
 typedef void (*vrd_control_fn)(const struct vrd_ctl_request *req,
@@ -33,21 +43,40 @@ struct vrd_control_stats {
 	uint64_t timeouts; /* clients dropped for idling */
 	uint64_t deferred; /* requests deferred by the handler */
 	uint64_t deferred_lost; /* completions of a client already gone */
+	uint64_t denied; /* clients whose credentials failed */
+	uint64_t read_only_refused; /* writes asked of the read-only socket */
+};
+
+struct vrd_control_options {
+	const char *path; /* borrowed */
+	bool read_only; /* answer only vrd_control_request_reads() */
+	bool has_group; /* group's members may connect too */
+	gid_t group;
+	char *why; /* out, may be NULL: why the path was refused */
+	size_t why_size;
 };
 
 struct vrd_control;
 
 /*
- * Binds path (creating its folder, mode 0755, if missing). A socket file
- * left by a dead daemon is replaced; one a live daemon answers on is
- * -EADDRINUSE, so two vrd cannot share a control socket. NULL with errno.
+ * Binds opt->path (creating its folder, mode 0755, if missing). Every
+ * folder above it must belong to root or us and be writable by no one
+ * else unless sticky, or it is -EPERM (opt->why says which). A socket of
+ * ours left by a dead daemon is replaced; one a live daemon answers on is
+ * -EADDRINUSE, so two vrd cannot share a control socket; anything else
+ * there is -EEXIST. NULL with errno.
  */
-struct vrd_control *vrd_control_create(struct vrd_loop *loop, const char *path,
+struct vrd_control *vrd_control_create(struct vrd_loop *loop,
+				       const struct vrd_control_options *opt,
 				       vrd_control_fn fn, void *arg);
 /* Closes every client and the socket, and unlinks the path. */
 void vrd_control_destroy(struct vrd_control *ctl); /* accepts NULL */
 void vrd_control_get_stats(const struct vrd_control *ctl,
 			   struct vrd_control_stats *out);
+
+/* A request that only reads: status, peers, tunnels, stats, metrics,
+ * events, route, and the table and proxy lists (no add or del word). */
+bool vrd_control_request_reads(const struct vrd_ctl_request *req);
 
 /*
  * Called by the handler while it runs: the request it is answering will be

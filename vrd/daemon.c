@@ -59,6 +59,9 @@ static int load_and_check(const char *path, struct vrd_config *cfg,
 		rc = vrd_config_check_files(cfg, err);
 	}
 	if (rc == 0) {
+		rc = vrd_config_resolve(cfg, err);
+	}
+	if (rc == 0) {
 		rc = check_trust(cfg, err);
 	}
 	return rc;
@@ -303,8 +306,13 @@ static const char *needs_restart(const struct vrd_config *a,
 	if (strcmp(a->state_dir, b->state_dir)) {
 		return "[router] state_dir";
 	}
-	if (strcmp(a->control, b->control)) {
-		return "[router] control";
+	if (strcmp(a->control, b->control) ||
+	    strcmp(a->control_ro, b->control_ro) ||
+	    a->has_control_gid != b->has_control_gid ||
+	    a->control_gid != b->control_gid ||
+	    a->has_control_ro_gid != b->has_control_ro_gid ||
+	    a->control_ro_gid != b->control_ro_gid) {
+		return "[router] control, control_ro or their groups";
 	}
 	if (a->events_max != b->events_max) {
 		return "[router] events_max"; /* the tables take it at open */
@@ -369,6 +377,40 @@ static void on_signal(struct vrd_loop *loop, int signo, void *arg)
 	vrd_loop_stop(loop);
 }
 
+/* The control socket, or with read_only the monitoring one: the group
+ * of each may use it beside root and us. 0, or logs why not. */
+static int control_open(struct vrd_daemon *d, struct vrd_control **out,
+			bool read_only)
+{
+	const struct vrd_config *c = &d->cfg;
+	char why[256];
+	struct vrd_control_options opt = {
+		.path = read_only ? c->control_ro : c->control,
+		.read_only = read_only,
+		.has_group = c->has_control_gid,
+		.group = c->control_gid,
+		.why = why,
+		.why_size = sizeof(why),
+	};
+
+	if (read_only && c->has_control_ro_gid) {
+		opt.group = c->control_ro_gid;
+	}
+	opt.has_group = opt.has_group || (read_only && c->has_control_ro_gid);
+	*out = vrd_control_create(d->loop, &opt, vrd_daemon_control, d);
+	if (!*out) {
+		int rc = -errno;
+
+		log_err("%s socket %s: %s",
+			read_only ? "control_ro" : "control", opt.path,
+			why[0]		    ? why
+			: rc == -EADDRINUSE ? "another vrd is answering on it"
+					    : strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 int vrd_daemon_start(struct vrd_daemon *d, const char *config_path, bool fresh)
 {
 	char err[VRD_CONFIG_ERR_MAX];
@@ -418,14 +460,12 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path, bool fresh)
 			goto err_tables;
 		}
 	}
-	d->control = vrd_control_create(d->loop, d->cfg.control,
-					vrd_daemon_control, d);
-	if (!d->control) {
-		rc = -errno;
-		log_err("control socket %s: %s", d->cfg.control,
-			rc == -EADDRINUSE ? "another vrd is answering on it"
-					  : strerror(-rc));
-		goto err_tables;
+	rc = control_open(d, &d->control, false);
+	if (rc == 0 && d->cfg.control_ro[0]) {
+		rc = control_open(d, &d->control_ro, true);
+	}
+	if (rc < 0) {
+		goto err_control;
 	}
 	rc = vrd_daemon_dp_start(d);
 	if (rc < 0) {
@@ -461,6 +501,7 @@ err_gossip:
 err_dp:
 	vrd_daemon_dp_stop(d);
 err_control:
+	vrd_control_destroy(d->control_ro);
 	vrd_control_destroy(d->control);
 err_tables:
 	vrd_migrate_destroy(d->migrate);
@@ -484,6 +525,7 @@ void vrd_daemon_stop(struct vrd_daemon *d)
 	vrd_daemon_event(d, "router-stop", "name", d->cfg.name, NULL);
 	vrd_daemon_gossip_stop(d);
 	vrd_daemon_dp_stop(d);
+	vrd_control_destroy(d->control_ro);
 	vrd_control_destroy(d->control);
 	vrd_migrate_destroy(d->migrate);
 	vrd_lan_destroy(d->lan);

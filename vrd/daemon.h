@@ -37,6 +37,7 @@ struct vrd_daemon {
 	int lock_fd; /* flock on state_dir/vrd.lock */
 	struct tables_fib_slot *fib;
 	struct vrd_control *control;
+	struct vrd_control *control_ro; /* [router] control_ro, or NULL */
 	struct vrd_lan *lan; /* gateway mode only */
 	/* gossip (daemon_gossip.c): the node, this router's key (owned),
 	 * certificate and the CA's public key, and the glue's own state */

@@ -69,6 +69,28 @@ static int counter_row(const char *name, uint64_t value, void *arg)
 	return 0;
 }
 
+/* Both control sockets' counters, added up. */
+static void control_stats(const struct vrd_daemon *d,
+			  struct vrd_control_stats *out)
+{
+	struct vrd_control_stats ro;
+
+	vrd_control_get_stats(d->control, out);
+	if (!d->control_ro) {
+		return;
+	}
+	vrd_control_get_stats(d->control_ro, &ro);
+	out->requests += ro.requests;
+	out->errors += ro.errors;
+	out->bad_frames += ro.bad_frames;
+	out->rejected += ro.rejected;
+	out->timeouts += ro.timeouts;
+	out->deferred += ro.deferred;
+	out->deferred_lost += ro.deferred_lost;
+	out->denied += ro.denied;
+	out->read_only_refused += ro.read_only_refused;
+}
+
 /* Counters, one row each: more than fit one row, and a table greps well. */
 static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 {
@@ -77,7 +99,7 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 	struct tables_stats ts;
 
 	rep->kind = VRD_REPLY_TABLE;
-	vrd_control_get_stats(d->control, &cs);
+	control_stats(d, &cs);
 	tables_get_stats(d->tables, &ts);
 	const struct vrd_counter plain[] = {
 		{"control.requests", cs.requests},
@@ -87,6 +109,8 @@ static void ctl_stats(struct vrd_daemon *d, struct vrd_reply *rep)
 		{"control.timeouts", cs.timeouts},
 		{"control.deferred", cs.deferred},
 		{"control.deferred_lost", cs.deferred_lost},
+		{"control.denied", cs.denied},
+		{"control.read_only_refused", cs.read_only_refused},
 		{"tables.map_size", ts.map_size},
 		{"tables.map_used", ts.map_used},
 		{"tables.map_resizes", ts.map_resizes},

@@ -1,5 +1,6 @@
-/* Small helpers the test tools share: a monotonic clock and a strict
- * number parser for command-line options. */
+/* Small helpers the test tools share: a monotonic clock, a strict
+ * number parser for command-line options, signals, and a Unix socket
+ * client. */
 #ifndef VRD_TOOL_UTIL_H
 #define VRD_TOOL_UTIL_H
 
@@ -12,7 +13,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 /* CLOCK_MONOTONIC in ns. */
 static inline int64_t tool_now_ns(void)
@@ -74,6 +78,27 @@ static inline int tool_ppoll_ns(struct pollfd *fds, nfds_t n,
 	ts.tv_sec = (time_t)(timeout_ns / 1000000000);
 	ts.tv_nsec = (long)(timeout_ns % 1000000000);
 	return ppoll(fds, n, &ts, mask);
+}
+
+/* A connected Unix stream socket to path, or -1. */
+static inline int tool_unix_connect(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 #endif

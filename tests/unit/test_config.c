@@ -1046,6 +1046,47 @@ static void test_check_files_owner(void **state)
 	assert_int_equal(vrd_config_check_files(&cfg, err), 0);
 }
 
+/* [router] control_group, control_ro, control_ro_group (issue 12) */
+static void test_control_keys(void **state)
+{
+	char want[512];
+
+	parse_ok(ROUTER "control = /run/vrd/a.sock\ncontrol_group = vrdctl\n"
+			"control_ro = /run/vrd/a-ro.sock\n"
+			"control_ro_group = monitor\n" OVERLAY SECURITY LAN);
+	assert_string_equal(cfg.control_group, "vrdctl");
+	assert_string_equal(cfg.control_ro, "/run/vrd/a-ro.sock");
+	assert_string_equal(cfg.control_ro_group, "monitor");
+	parse_ok(BASE LAN);
+	assert_string_equal(cfg.control_group, "");
+	assert_string_equal(cfg.control_ro, "");
+	parse_err(ROUTER "control_group = -x\n" OVERLAY SECURITY LAN,
+		  "t.conf:3: bad control_group '-x': a group name, 1 to 32 "
+		  "characters of [A-Za-z0-9_.-]");
+	parse_err(ROUTER "control_group = a/b\n" OVERLAY SECURITY LAN,
+		  "t.conf:3: bad control_group 'a/b': a group name, 1 to 32 "
+		  "characters of [A-Za-z0-9_.-]");
+	parse_err(ROUTER "control_ro_group = adm\n" OVERLAY SECURITY LAN,
+		  "t.conf:3: control_ro_group needs control_ro");
+	parse_err(ROUTER
+		  "control = /run/a.sock\ncontrol_ro = /run/a.sock\n" OVERLAY
+			  SECURITY LAN,
+		  "t.conf:4: control_ro must differ from control");
+
+	/* the group must exist: vrd -n and start-up say so at its line */
+	parse_ok(ROUTER "control_group = root\n" OVERLAY SECURITY LAN);
+	assert_int_equal(vrd_config_resolve(&cfg, err), 0);
+	assert_true(cfg.has_control_gid);
+	assert_int_equal(cfg.control_gid, 0);
+	assert_false(cfg.has_control_ro_gid);
+	parse_ok(ROUTER
+		 "control_group = no-such-group-vrd\n" OVERLAY SECURITY LAN);
+	assert_int_equal(vrd_config_resolve(&cfg, err), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "t.conf:3: control_group no-such-group-vrd: no such group");
+	assert_string_equal(err, want);
+}
+
 static void test_mode_name(void **state)
 {
 	assert_string_equal(vrd_mode_name(VRD_MODE_GATEWAY), "gateway");
@@ -1067,6 +1108,7 @@ int main(void)
 		cmocka_unit_test(test_comments_and_blanks),
 		cmocka_unit_test(test_text_not_nul_terminated),
 		cmocka_unit_test(test_err_unknown_key),
+		cmocka_unit_test(test_control_keys),
 		cmocka_unit_test(test_err_unknown_section),
 		cmocka_unit_test(test_err_duplicate_key),
 		cmocka_unit_test(test_err_duplicate_section),
