@@ -54,6 +54,15 @@ static void ctl_status(struct vrd_daemon *d, struct vrd_reply *rep)
 	}
 	vrd_row_add_u64(row, "fib_routes",
 			tables_fib_size(tables_fib_current(d->fib)));
+	if (d->cert.not_after) {
+		uint64_t now = vrd_wallclock_ms() / 1000;
+
+		vrd_row_add_time(row, "cert_expires", d->cert.not_after * 1000);
+		vrd_row_add_u64(row, "cert_days_left",
+				d->cert.not_after > now
+					? (d->cert.not_after - now) / 86400
+					: 0);
+	}
 }
 
 static int counter_row(const char *name, uint64_t value, void *arg)

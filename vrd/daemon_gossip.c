@@ -388,6 +388,35 @@ static bool owner_down(const char *name, void *arg)
 	return now >= since && now - since >= VRD_DAEMON_CLAIM_GRACE_MS;
 }
 
+/* Seconds left of our certificate at now (Unix seconds); 0: expired. */
+static uint64_t cert_left_s(const struct vrd_daemon *d, uint64_t now_s)
+{
+	return d->cert.not_after > now_s ? d->cert.not_after - now_s : 0;
+}
+
+/* Our certificate runs out within VRD_DAEMON_CERT_WARN_S: once per run
+ * (and again after a reload brings another), a warning and an event. */
+static void cert_watch(struct vrd_daemon_gossip *gs)
+{
+	struct vrd_daemon *d = gs->d;
+	uint64_t now_s = vrd_wallclock_ms() / 1000, left;
+	char t[VRD_RFC3339_STRLEN], days[24];
+
+	left = cert_left_s(d, now_s);
+	gs->cert_expiring = left <= VRD_DAEMON_CERT_WARN_S;
+	if (!gs->cert_expiring || gs->cert_warned == d->cert.not_after) {
+		return;
+	}
+	gs->cert_warned = d->cert.not_after;
+	vrd_rfc3339(d->cert.not_after * 1000, t);
+	snprintf(days, sizeof(days), "%" PRIu64, left / 86400);
+	log_warn("certificate of %s expires at %s (%s days left): issue a "
+		 "new one (docs/trust.md)",
+		 d->cfg.name, t, days);
+	vrd_daemon_event(d, "cert-expiring", "router", d->cfg.name, "expires",
+			 t, "days", days, NULL);
+}
+
 static void on_sweep(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 {
 	struct vrd_daemon_gossip *gs = arg;
@@ -396,6 +425,7 @@ static void on_sweep(struct vrd_loop *loop, struct vrd_timer *t, void *arg)
 	if (!gs->d->gossip) {
 		return;
 	}
+	cert_watch(gs);
 	if (gs->republish) {
 		gs->republish = false;
 		publish_own_claims(gs->d);
@@ -763,6 +793,9 @@ int vrd_daemon_gossip_counters(struct vrd_daemon *d,
 		{"gossip.claims_held_dropped", s->claims_held_dropped},
 		{"gossip.claims_redecided", s->claims_redecided},
 		{"gossip.claims_lapsed", s->claims_lapsed},
+		{"gossip.cert_expiring", d->gs->cert_expiring ? 1 : 0},
+		{"gossip.cert_days_left",
+		 cert_left_s(d, vrd_wallclock_ms() / 1000) / 86400},
 		{"gossip.claims_contested", s->claims_contested},
 		{"gossip.claims_duplicate", s->claims_duplicate},
 		{"gossip.queries_asked", s->queries},

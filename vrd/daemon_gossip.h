@@ -49,6 +49,7 @@ struct vrd_daemon_gossip_query {
 #define VRD_DAEMON_CLAIM_ORIGINS_MAX 64 /* routers tracked; LRU beyond */
 /* A dead or departed router's claims lapse this long after it went. */
 #define VRD_DAEMON_CLAIM_GRACE_MS 30000
+#define VRD_DAEMON_CERT_WARN_S (7 * 86400) /* our certificate runs out */
 #define VRD_DAEMON_CLAIM_SWEEP_MS 2000 /* how often lapses are looked for */
 
 struct vrd_daemon_claim_origin {
@@ -104,6 +105,8 @@ struct vrd_daemon_gossip {
 	bool republish; /* a router came back: send it our claims again */
 	struct vrd_daemon_held held[VRD_DAEMON_HELD_MAX];
 	bool redeciding; /* inside vrd_daemon_gossip_held_run */
+	bool cert_expiring; /* within VRD_DAEMON_CERT_WARN_S */
+	uint64_t cert_warned; /* not_after of the certificate warned of */
 	struct vrd_daemon_gossip_stats stats;
 	struct vrd_ratelimit rl;
 };
