@@ -602,6 +602,22 @@ bool gossip_node_peer_next(const struct gossip_node *n, size_t *cursor,
 	return gossip_member_next(n->m, cursor, out);
 }
 
+int gossip_node_set_cert(struct gossip_node *n, const struct gossip_cert *cert)
+{
+	uint8_t bytes[sizeof(n->cert_bytes)];
+	size_t len;
+
+	if (strcmp(cert->name, n->cert.name) != 0 ||
+	    memcmp(&cert->key, &n->cert.key, sizeof(cert->key)) != 0 ||
+	    gossip_cert_encode(bytes, sizeof(bytes), &len, cert) < 0) {
+		return -EINVAL;
+	}
+	n->cert = *cert;
+	memcpy(n->cert_bytes, bytes, len);
+	n->cert_len = len;
+	return 0;
+}
+
 size_t gossip_node_record_count(const struct gossip_node *n)
 {
 	return n->nheld;

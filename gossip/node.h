@@ -158,6 +158,11 @@ bool gossip_node_peer_cert(const struct gossip_node *n, const char *name,
 /* Routers, for vrctl peers. cursor starts at 0. */
 bool gossip_node_peer_next(const struct gossip_node *n, size_t *cursor,
 			   struct gossip_member_info *out);
+/* Our certificate renewed (same name and key, vrctl ca issue --renew):
+ * new sessions, membership and certificate exchanges present it, and
+ * peers that hold the old one take it (gossip.certs_renewed). cert is
+ * copied. -EINVAL for another name or key. */
+int gossip_node_set_cert(struct gossip_node *n, const struct gossip_cert *cert);
 /* Records held, for tests and vrctl. */
 size_t gossip_node_record_count(const struct gossip_node *n);
 /* The latest HOST record of every origin for (vn, ip/32), up to max into

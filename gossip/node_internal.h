@@ -130,6 +130,7 @@ struct query {
 	C(unverified, "gossip.drop.unverified")                 \
 	C(bad_sender, "gossip.drop.bad_sender")                 \
 	C(bad_cert, "gossip.drop.bad_cert")                     \
+	C(certs_renewed, "gossip.certs_renewed")                \
 	C(forged, "gossip.drop.forged")                         \
 	C(refused, "gossip.drop.refused")                       \
 	C(out_of_scope, "gossip.drop.out_of_scope")             \

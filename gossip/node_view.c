@@ -302,6 +302,31 @@ int node_cert_accept(struct gossip_node *n, const uint8_t *p, size_t len,
 	return 0;
 }
 
+/* A member we know offers a certificate that outlasts the one we hold,
+ * for the same key: renewed (vrctl ca issue --renew, then SIGHUP). It
+ * replaces ours, so the old one's expiry does not cut the router off;
+ * the key, and so the connection, stay. */
+static void cert_renewed(struct gossip_node *n,
+			 const struct gossip_wire_member *w)
+{
+	struct router *r = node_router_by_name(n, w->name);
+	struct gossip_cert cert;
+
+	if (!r || w->cert.len == 0 ||
+	    (w->cert.len == r->cert_len &&
+	     memcmp(w->cert.p, r->cert_bytes, r->cert_len) == 0)) {
+		return; /* the one we hold */
+	}
+	if (node_cert_accept(n, w->cert.p, w->cert.len, &cert) < 0 ||
+	    strcmp(cert.name, w->name) != 0 ||
+	    memcmp(&cert.key, &r->cert.key, sizeof(cert.key)) != 0 ||
+	    cert.not_after <= r->cert.not_after) {
+		return;
+	}
+	node_router_learn(n, &cert, w->cert.p, w->cert.len, r->addr, r->port);
+	n->st.certs_renewed++;
+}
+
 /* Learns (or updates) a router we have a checked certificate for. Only
  * knowledge: connections are for the view and on demand. */
 struct router *node_router_learn(struct gossip_node *n,
@@ -415,6 +440,8 @@ void node_members_in(struct gossip_node *n,
 			}
 			node_router_learn(n, &cert, w->cert.p, w->cert.len,
 					  w->addr, w->port);
+		} else {
+			cert_renewed(n, w);
 		}
 		if (gossip_member_update(n->m, w->name, w->addr, w->port,
 					 w->incarnation, state, n->now) == 1) {

@@ -19,3 +19,4 @@ vrd_netns_test(netns_claims_verify_flap ${CMAKE_CURRENT_SOURCE_DIR}/netns/claims
 vrd_netns_test(netns_claims_duplicate ${CMAKE_CURRENT_SOURCE_DIR}/netns/claims_duplicate.sh)
 vrd_netns_test(netns_storage ${CMAKE_CURRENT_SOURCE_DIR}/netns/storage.sh)
 vrd_netns_test(netns_cert_expiry ${CMAKE_CURRENT_SOURCE_DIR}/netns/cert_expiry.sh)
+vrd_netns_test(netns_cert_renew ${CMAKE_CURRENT_SOURCE_DIR}/netns/cert_renew.sh)

@@ -360,6 +360,7 @@ static void reload(struct vrd_daemon *d)
 	vrd_daemon_gossip_reconfig(d, &d->cfg, &next);
 	d->cfg = next;
 	d->cfg.file = d->config_path;
+	vrd_daemon_gossip_reload_cert(d); /* a renewed one (docs/trust.md) */
 	vrd_log_set_level(d->cfg.log_level);
 	log_info("reload: config %s in force", d->config_path);
 	vrd_daemon_event(d, "config-reloaded", NULL);

@@ -90,6 +90,10 @@ void vrd_daemon_control(const struct vrd_ctl_request *req,
  */
 int vrd_daemon_gossip_start(struct vrd_daemon *d);
 void vrd_daemon_gossip_stop(struct vrd_daemon *d);
+/* SIGHUP: [security] cert read again; a renewed one (same name and key,
+ * signed by our CA, valid) is put in use, anything else refused and
+ * logged (cert-renewed, cert-rejected). */
+void vrd_daemon_gossip_reload_cert(struct vrd_daemon *d);
 /* A reload changed what this router serves: withdraw old, publish new. */
 void vrd_daemon_gossip_reconfig(struct vrd_daemon *d,
 				const struct vrd_config *old,

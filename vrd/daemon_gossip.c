@@ -741,6 +741,48 @@ void vrd_daemon_gossip_stop(struct vrd_daemon *d)
 	free(gs);
 }
 
+void vrd_daemon_gossip_reload_cert(struct vrd_daemon *d)
+{
+	struct gossip_cert cert;
+	char err[VRD_CONFIG_PATH_MAX + 128], t[VRD_RFC3339_STRLEN];
+	int rc;
+
+	if (!d->gossip) {
+		return;
+	}
+	rc = gossip_cert_load(&cert, d->cfg.cert, err, sizeof(err));
+	if (rc == 0 && memcmp(&cert, &d->cert, sizeof(cert)) == 0) {
+		return; /* the one in use */
+	}
+	if (rc == 0) {
+		rc = gossip_cert_verify(&cert, &d->ca,
+					vrd_wallclock_ms() / 1000);
+		if (rc < 0) {
+			snprintf(err, sizeof(err), "certificate %s: %s",
+				 d->cfg.cert,
+				 rc == -EKEYEXPIRED ? "expired or not yet valid"
+						    : "not signed by our CA");
+		}
+	}
+	if (rc == 0 && gossip_node_set_cert(d->gossip, &cert) < 0) {
+		rc = -EINVAL;
+		snprintf(err, sizeof(err),
+			 "certificate %s is for another name or key (a new "
+			 "key needs a restart)",
+			 d->cfg.cert);
+	}
+	if (rc < 0) {
+		log_err("reload: %s; the old certificate stays in use", err);
+		vrd_daemon_event(d, "cert-rejected", "reason", err, NULL);
+		return;
+	}
+	d->cert = cert;
+	vrd_rfc3339(cert.not_after * 1000, t);
+	log_info("reload: certificate %s in use, expires at %s", d->cfg.cert,
+		 t);
+	vrd_daemon_event(d, "cert-renewed", "expires", t, NULL);
+}
+
 void vrd_daemon_gossip_reconfig(struct vrd_daemon *d,
 				const struct vrd_config *old,
 				const struct vrd_config *cur)

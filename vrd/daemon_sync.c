@@ -199,6 +199,24 @@ static int event_txn(struct tables_txn *txn, void *arg)
 	return tables_event_add(txn, &ev);
 }
 
+/* A field of an event; a value too long for the table (a reason naming
+ * long paths) is cut, at a character, and ends in "...": the event is
+ * recorded, the log has the whole text. */
+static int event_field(struct tables_event *ev, const char *key,
+		       const char *value)
+{
+	size_t n = strlen(value);
+
+	if (n <= TABLES_EVENT_VALUE_MAX) {
+		return tables_event_set(ev, key, "%s", value);
+	}
+	n = TABLES_EVENT_VALUE_MAX - 3;
+	while (n > 0 && ((unsigned char)value[n] & 0xc0) == 0x80) {
+		n--; /* not inside a UTF-8 sequence */
+	}
+	return tables_event_set(ev, key, "%.*s...", (int)n, value);
+}
+
 int vrd_daemon_event(struct vrd_daemon *d, const char *type, ...)
 {
 	struct event_arg a;
@@ -214,7 +232,7 @@ int vrd_daemon_event(struct vrd_daemon *d, const char *type, ...)
 	strcpy(a.ev.type, type);
 	va_start(ap, type);
 	while (rc == 0 && (k = va_arg(ap, const char *))) {
-		rc = tables_event_set(&a.ev, k, "%s", va_arg(ap, const char *));
+		rc = event_field(&a.ev, k, va_arg(ap, const char *));
 	}
 	va_end(ap);
 	if (rc == 0) {
