@@ -189,12 +189,14 @@ static void hello_in(struct gossip_node *n, const struct gossip_from *from,
 	struct gossip_pub pub;
 
 	if (node_cert_accept(n, m->hello.cert.p, m->hello.cert.len, &cert) <
-		    0 ||
-	    strcmp(cert.name, m->sender) != 0) {
+	    0) {
+		return; /* said why */
+	}
+	if (strcmp(cert.name, m->sender) != 0) {
 		log_ratelimited(&n->rl, VRD_LOG_WARN,
-				"gossip: hello from %s with a certificate "
-				"that does not check out",
-				m->sender);
+				"gossip: hello from %s with the certificate "
+				"of %s",
+				m->sender, cert.name);
 		return;
 	}
 	memcpy(&pub, &cert.key, sizeof(pub));

@@ -6,6 +6,7 @@
 #include "gossip/node_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -291,12 +292,57 @@ size_t node_view_others(struct gossip_node *n, struct router **out,
 /* ---- routers and certificates --------------------------------------- */
 
 /* A certificate from the wire: checks out against the CA and now. */
+/* Unix seconds as RFC 3339, UTC, to the second. */
+static const char *utc(uint64_t s, char buf[32])
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		snprintf(buf, 32, "%llu", (unsigned long long)s);
+	}
+	return buf;
+}
+
 int node_cert_accept(struct gossip_node *n, const uint8_t *p, size_t len,
 		     struct gossip_cert *out)
 {
-	if (len > GOSSIP_CERT_MAX || gossip_cert_decode(out, p, len) < 0 ||
-	    gossip_cert_verify(out, &n->ca, (uint64_t)time(NULL)) < 0) {
+	uint64_t now = (uint64_t)time(NULL);
+	char t[32];
+	int rc;
+
+	if (len > GOSSIP_CERT_MAX || gossip_cert_decode(out, p, len) < 0) {
 		n->st.bad_cert++;
+		log_ratelimited(&n->rl, VRD_LOG_WARN,
+				"gossip: a certificate that does not decode "
+				"(%zu bytes): refused",
+				len);
+		return -EKEYREJECTED;
+	}
+	rc = gossip_cert_verify(out, &n->ca, now);
+	if (rc < 0) {
+		/* say why: an operator renews, re-issues or fixes the CA */
+		n->st.bad_cert++;
+		if (rc == -EKEYEXPIRED && now > out->not_after) {
+			log_ratelimited(&n->rl, VRD_LOG_WARN,
+					"gossip: certificate of %s refused: "
+					"expired at %s",
+					out->name, utc(out->not_after, t));
+		} else if (rc == -EKEYEXPIRED) {
+			log_ratelimited(&n->rl, VRD_LOG_WARN,
+					"gossip: certificate of %s refused: "
+					"not valid before %s",
+					out->name, utc(out->not_before, t));
+		} else {
+			log_ratelimited(&n->rl, VRD_LOG_WARN,
+					"gossip: certificate of %s refused: "
+					"%s",
+					out->name,
+					rc == -EKEYREJECTED
+						? "not signed by our CA"
+						: "malformed");
+		}
 		return -EKEYREJECTED;
 	}
 	return 0;

@@ -231,6 +231,11 @@ if ! nl_wait 15 bad_cert_grew vrX 0 || ! nl_wait 15 bad_cert_grew vrC "$bad_cert
 	done
 	t_fail "a certificate from another CA was not refused on both sides"
 fi
+# and each side says why (issue 12)
+grep -q "certificate of vrA refused: not signed by our CA" "$NL_DIR/vrX/vrd.log" ||
+	t_fail "vrX did not say why it refused vrA's certificate"
+grep -q "certificate of vrX refused: not signed by our CA" "$NL_DIR/vrC/vrd"*.log ||
+	t_fail "vrC did not say why it refused vrX's certificate"
 for r in vrA vrC vrX; do
 	nl_log "$r refusals: $(nl_ctl "$r" -j stats | jq -c '[.[] | select(.counter | startswith("gossip.drop.")) | select(.value > 0) | {(.counter): .value}] | add')"
 done
