@@ -515,6 +515,31 @@ int gossip_cert_sign(struct gossip_cert *cert, const struct gossip_key *ca)
 	return gossip_key_sign(cert->sig, ca, tbs, n);
 }
 
+void gossip_cert_fingerprint_bytes(uint8_t out[GOSSIP_CERT_FPBYTES],
+				   const uint8_t *p, size_t len)
+{
+	_Static_assert(GOSSIP_CERT_FPBYTES == crypto_hash_sha256_BYTES,
+		       "a fingerprint is a SHA-256");
+	if (sodium_ready() < 0) {
+		memset(out, 0, GOSSIP_CERT_FPBYTES);
+		return;
+	}
+	crypto_hash_sha256(out, p, len);
+}
+
+int gossip_cert_fingerprint(uint8_t out[GOSSIP_CERT_FPBYTES],
+			    const struct gossip_cert *cert)
+{
+	uint8_t b[GOSSIP_CERT_ENCODED_MAX];
+	size_t n;
+
+	if (gossip_cert_encode(b, sizeof(b), &n, cert) < 0) {
+		return -EBADMSG;
+	}
+	gossip_cert_fingerprint_bytes(out, b, n);
+	return 0;
+}
+
 int gossip_cert_verify(const struct gossip_cert *cert,
 		       const struct gossip_pub *ca, uint64_t now)
 {

@@ -42,6 +42,7 @@
 #define GOSSIP_CERT_NETWORKS_MAX 64
 #define GOSSIP_CERT_VNS_MAX 64
 #define GOSSIP_CERT_VISITORS_MAX 16
+#define GOSSIP_CERT_FPBYTES 32 /* SHA-256 of the encoded certificate */
 /* magic 4, version 1, name 1+32, key 32, times 16, networks 1+64*5,
  * vns 1+64*4, visitors 1+16*5, ca id 8, signature 64 */
 #define GOSSIP_CERT_ENCODED_MAX                                           \
@@ -167,6 +168,13 @@ int gossip_cert_encode_tbs(uint8_t *buf, size_t cap, size_t *len,
  */
 int gossip_cert_verify(const struct gossip_cert *cert,
 		       const struct gossip_pub *ca, uint64_t now);
+/* A certificate's fingerprint: SHA-256 of its encoding (the bytes a
+ * router presents), what a revocation list names (vrctl ca fingerprint).
+ * 0, -EBADMSG when it does not encode. */
+int gossip_cert_fingerprint(uint8_t out[GOSSIP_CERT_FPBYTES],
+			    const struct gossip_cert *cert);
+void gossip_cert_fingerprint_bytes(uint8_t out[GOSSIP_CERT_FPBYTES],
+				   const uint8_t *p, size_t len);
 /* A network of the certificate contains prefix (equal or longer). */
 bool gossip_cert_covers_prefix(const struct gossip_cert *cert,
 			       const struct vrd_prefix *prefix);

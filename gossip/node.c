@@ -87,6 +87,9 @@ int node_conn_open(struct gossip_node *n, struct router *r)
 	int rc;
 
 	r->last_used = n->now;
+	if (r->revoked) {
+		return -EKEYREJECTED; /* never again, until taken off the list */
+	}
 	if (r->connected) {
 		return 0;
 	}
@@ -251,6 +254,15 @@ static void on_message(const struct gossip_from *from, const uint8_t *msg,
 	}
 	if (strcmp(r->name, m->sender) != 0) {
 		n->st.bad_sender++; /* a certified router lying about who */
+		return;
+	}
+	if (r->revoked) {
+		/* its own connection to us: nothing it says counts */
+		n->st.revoked++;
+		log_ratelimited(&n->rl, VRD_LOG_WARN,
+				"gossip: message from %s refused: its "
+				"certificate is revoked",
+				r->name);
 		return;
 	}
 	strcpy(sender, r->name);
@@ -594,6 +606,7 @@ void gossip_node_destroy(struct gossip_node *n)
 	free(n->out);
 	free(n->aux);
 	free(n->buf);
+	free(n->revoked);
 	free(n->queries);
 	free(n);
 }
@@ -617,6 +630,37 @@ int gossip_node_set_cert(struct gossip_node *n, const struct gossip_cert *cert)
 	n->cert = *cert;
 	memcpy(n->cert_bytes, bytes, len);
 	n->cert_len = len;
+	return 0;
+}
+
+int gossip_node_set_revoked(struct gossip_node *n,
+			    const uint8_t (*fps)[GOSSIP_CERT_FPBYTES],
+			    size_t count)
+{
+	uint8_t(*v)[GOSSIP_CERT_FPBYTES] = NULL;
+
+	if (count) {
+		v = malloc(count * sizeof(*v));
+		if (!v) {
+			return -ENOMEM;
+		}
+		memcpy(v, fps, count * sizeof(*v));
+	}
+	free(n->revoked);
+	n->revoked = v;
+	n->nrevoked = count;
+	for (size_t i = 0; i < n->nrouters; i++) {
+		struct router *r = n->routers[i];
+		bool was = r->revoked;
+
+		r->revoked = node_cert_revoked(n, r->cert_bytes, r->cert_len);
+		if (r->revoked && !was) {
+			log_warn("gossip: %s's certificate is revoked: "
+				 "disconnected",
+				 r->name);
+			node_conn_close(n, r);
+		}
+	}
 	return 0;
 }
 

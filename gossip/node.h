@@ -163,6 +163,12 @@ bool gossip_node_peer_next(const struct gossip_node *n, size_t *cursor,
  * peers that hold the old one take it (gossip.certs_renewed). cert is
  * copied. -EINVAL for another name or key. */
 int gossip_node_set_cert(struct gossip_node *n, const struct gossip_cert *cert);
+/* The revocation list: certificates with these fingerprints (copied) are
+ * refused from now on (gossip.drop.revoked), a router presenting one is
+ * disconnected and its records dropped, whoever relays them. -ENOMEM. */
+int gossip_node_set_revoked(struct gossip_node *n,
+			    const uint8_t (*fps)[GOSSIP_CERT_FPBYTES],
+			    size_t count);
 /* Records held, for tests and vrctl. */
 size_t gossip_node_record_count(const struct gossip_node *n);
 /* The latest HOST record of every origin for (vn, ip/32), up to max into

@@ -74,6 +74,7 @@ struct router {
 	uint64_t last_rx; /* any message from it */
 	int state; /* its member state, as last reported */
 	bool members_given; /* it had our whole member table */
+	bool revoked; /* its certificate is on the revocation list */
 };
 
 struct held {
@@ -131,6 +132,7 @@ struct query {
 	C(bad_sender, "gossip.drop.bad_sender")                 \
 	C(bad_cert, "gossip.drop.bad_cert")                     \
 	C(certs_renewed, "gossip.certs_renewed")                \
+	C(revoked, "gossip.drop.revoked")                       \
 	C(forged, "gossip.drop.forged")                         \
 	C(refused, "gossip.drop.refused")                       \
 	C(out_of_scope, "gossip.drop.out_of_scope")             \
@@ -207,6 +209,9 @@ struct gossip_node {
 	struct gossip_cert cert;
 	uint8_t cert_bytes[GOSSIP_CERT_MAX];
 	size_t cert_len;
+	/* certificate fingerprints refused (gossip_node_set_revoked) */
+	uint8_t (*revoked)[GOSSIP_CERT_FPBYTES];
+	size_t nrevoked;
 	struct gossip_pub ca;
 	uint32_t address;
 	uint16_t port;
@@ -267,6 +272,9 @@ void node_neighbor_in(struct gossip_node *n, struct router *r,
 		      const struct gossip_from *from, uint8_t op);
 size_t node_view_others(struct gossip_node *n, struct router **out,
 			const char *skip1, const char *skip2);
+/* Is the certificate with these encoded bytes revoked? */
+bool node_cert_revoked(const struct gossip_node *n, const uint8_t *p,
+		       size_t len);
 int node_cert_accept(struct gossip_node *n, const uint8_t *p, size_t len,
 		     struct gossip_cert *out);
 struct router *node_router_learn(struct gossip_node *n,

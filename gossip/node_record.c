@@ -221,6 +221,10 @@ void node_record_in(struct gossip_node *n, const uint8_t *bytes, size_t len,
 		n->st.unknown_origin++; /* anti-entropy brings it later */
 		return;
 	}
+	if (o->revoked) {
+		n->st.revoked++; /* relayed by others: still its record */
+		return;
+	}
 	/* A flood brings each record once per neighbour: the copies after
 	 * the first are not newer than what we hold, and would be dropped
 	 * after the check of their signature anyway. Without it they cost

@@ -305,6 +305,23 @@ static const char *utc(uint64_t s, char buf[32])
 	return buf;
 }
 
+bool node_cert_revoked(const struct gossip_node *n, const uint8_t *p,
+		       size_t len)
+{
+	uint8_t fp[GOSSIP_CERT_FPBYTES];
+
+	if (n->nrevoked == 0) {
+		return false;
+	}
+	gossip_cert_fingerprint_bytes(fp, p, len);
+	for (size_t i = 0; i < n->nrevoked; i++) {
+		if (memcmp(fp, n->revoked[i], sizeof(fp)) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int node_cert_accept(struct gossip_node *n, const uint8_t *p, size_t len,
 		     struct gossip_cert *out)
 {
@@ -312,6 +329,17 @@ int node_cert_accept(struct gossip_node *n, const uint8_t *p, size_t len,
 	char t[32];
 	int rc;
 
+	if (node_cert_revoked(n, p, len)) {
+		n->st.revoked++;
+		if (len <= GOSSIP_CERT_MAX &&
+		    gossip_cert_decode(out, p, len) == 0) {
+			log_ratelimited(&n->rl, VRD_LOG_WARN,
+					"gossip: certificate of %s refused: "
+					"revoked",
+					out->name);
+		}
+		return -EKEYREJECTED;
+	}
 	if (len > GOSSIP_CERT_MAX || gossip_cert_decode(out, p, len) < 0) {
 		n->st.bad_cert++;
 		log_ratelimited(&n->rl, VRD_LOG_WARN,

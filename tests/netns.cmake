@@ -20,3 +20,4 @@ vrd_netns_test(netns_claims_duplicate ${CMAKE_CURRENT_SOURCE_DIR}/netns/claims_d
 vrd_netns_test(netns_storage ${CMAKE_CURRENT_SOURCE_DIR}/netns/storage.sh)
 vrd_netns_test(netns_cert_expiry ${CMAKE_CURRENT_SOURCE_DIR}/netns/cert_expiry.sh)
 vrd_netns_test(netns_cert_renew ${CMAKE_CURRENT_SOURCE_DIR}/netns/cert_renew.sh)
+vrd_netns_test(netns_cert_revoke ${CMAKE_CURRENT_SOURCE_DIR}/netns/cert_revoke.sh)

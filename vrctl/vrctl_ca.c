@@ -622,6 +622,7 @@ static void cert_print(const struct gossip_cert *cert)
 {
 	char t[VRD_RFC3339_STRLEN], p[VRD_PREFIX_STRLEN],
 		id[2 * GOSSIP_CA_IDBYTES + 1];
+	uint8_t fp[GOSSIP_CERT_FPBYTES];
 
 	printf("name %s\n", cert->name);
 	printf("key ");
@@ -629,6 +630,14 @@ static void cert_print(const struct gossip_cert *cert)
 		printf("%02x", cert->key.b[i]);
 	}
 	printf("\nca %s\n", gossip_ca_id_format(cert->ca_id, id));
+	if (gossip_cert_fingerprint(fp, cert) == 0) {
+		/* what [security] revoked names */
+		printf("fingerprint ");
+		for (size_t i = 0; i < sizeof(fp); i++) {
+			printf("%02x", fp[i]);
+		}
+		printf("\n");
+	}
 	/* past year 9999 vrd_rfc3339 has no room: print seconds */
 	if (cert->not_after <= 253402300799ULL) {
 		printf("not_before %s\n",

@@ -134,6 +134,7 @@ static const struct key_desc keys[K_COUNT] = {
 	[K_CA] = KEY(SEC_SECURITY, "ca", config_set_ca, REQUIRED),
 	[K_CERT] = KEY(SEC_SECURITY, "cert", config_set_cert, REQUIRED),
 	[K_KEY] = KEY(SEC_SECURITY, "key", config_set_key, REQUIRED),
+	[K_REVOKED] = KEY(SEC_SECURITY, "revoked", config_set_revoked, REPEAT),
 	[K_LAN_INTERFACE] =
 		KEY(SEC_LAN, "interface", config_set_lan_interface, REQUIRED),
 	[K_NETWORK] = KEY(SEC_LAN, "network", config_set_network, REQUIRED),

@@ -25,6 +25,8 @@
 #define VRD_CONFIG_ERR_MAX 512
 #define VRD_CONFIG_HOST_MAX 255 /* a peer's host part */
 #define VRD_CONFIG_PATH_MAX 1024
+#define VRD_CONFIG_REVOKED_MAX 256 /* [security] revoked lines */
+#define VRD_CONFIG_FPBYTES 32 /* a certificate fingerprint, SHA-256 */
 #define VRD_CONFIG_SOCK_MAX 107 /* sun_path less the NUL */
 #define VRD_CONFIG_GROUP_MAX 32 /* a group name: [A-Za-z0-9_.-], no '-' first */
 #define VRD_DEFAULT_PORT 4800
@@ -79,6 +81,9 @@ struct vrd_config {
 	char cert[VRD_CONFIG_PATH_MAX];
 	char key[VRD_CONFIG_PATH_MAX];
 	unsigned line_ca, line_cert, line_key;
+	/* [security] revoked: certificates refused (SHA-256 fingerprints) */
+	uint8_t revoked[VRD_CONFIG_REVOKED_MAX][VRD_CONFIG_FPBYTES];
+	size_t nrevoked;
 
 	enum vrd_mode mode;
 	/* [lan] */

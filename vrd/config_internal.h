@@ -39,6 +39,7 @@ enum config_key {
 	K_CA,
 	K_CERT,
 	K_KEY,
+	K_REVOKED,
 	K_LAN_INTERFACE,
 	K_NETWORK,
 	K_HWDT_AGE,
@@ -98,6 +99,7 @@ int config_set_vn(struct config_parser *p, const char *v);
 int config_set_ca(struct config_parser *p, const char *v);
 int config_set_cert(struct config_parser *p, const char *v);
 int config_set_key(struct config_parser *p, const char *v);
+int config_set_revoked(struct config_parser *p, const char *v);
 int config_set_lan_interface(struct config_parser *p, const char *v);
 int config_set_network(struct config_parser *p, const char *v);
 int config_set_hwdt_age(struct config_parser *p, const char *v);

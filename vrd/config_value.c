@@ -344,6 +344,48 @@ int config_set_key(struct config_parser *p, const char *v)
 	return set_path(p, "key", v, p->cfg->key, sizeof(p->cfg->key));
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+int config_set_revoked(struct config_parser *p, const char *v)
+{
+	struct vrd_config *cfg = p->cfg;
+	uint8_t *fp;
+	char b[CONFIG_SHOW_BUF];
+
+	if (cfg->nrevoked == VRD_CONFIG_REVOKED_MAX) {
+		return config_fail(p,
+				   "too many revoked certificates (at most "
+				   "%d)",
+				   VRD_CONFIG_REVOKED_MAX);
+	}
+	if (strlen(v) != 2 * VRD_CONFIG_FPBYTES) {
+		goto bad;
+	}
+	fp = cfg->revoked[cfg->nrevoked];
+	for (size_t i = 0; i < VRD_CONFIG_FPBYTES; i++) {
+		int hi = hex_digit(v[2 * i]), lo = hex_digit(v[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			goto bad;
+		}
+		fp[i] = (uint8_t)(hi << 4 | lo);
+	}
+	cfg->nrevoked++;
+	return 0;
+bad:
+	return config_fail(
+		p,
+		"bad revoked '%s': need a certificate's fingerprint, "
+		"64 hex digits (vrctl ca show FILE)",
+		config_show(b, v));
+}
+
 int config_set_lan_interface(struct config_parser *p, const char *v)
 {
 	return set_ifname(p, v, p->cfg->lan_if);

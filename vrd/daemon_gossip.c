@@ -628,6 +628,8 @@ static void publish_own(struct vrd_daemon *d)
 	publish_own_claims(d);
 }
 
+static void revoked_apply(struct vrd_daemon *d);
+
 int vrd_daemon_gossip_start(struct vrd_daemon *d)
 {
 	struct gossip_node_ops ops = {
@@ -698,6 +700,7 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 		log_err("gossip: %s", why);
 		goto err_key;
 	}
+	revoked_apply(d);
 	log_info(
 		"gossip: %s on %s, %zu bootstrap peers, incarnation %" PRIu64,
 		d->cfg.name,
@@ -741,6 +744,34 @@ void vrd_daemon_gossip_stop(struct vrd_daemon *d)
 	free(gs);
 }
 
+_Static_assert(VRD_CONFIG_FPBYTES == GOSSIP_CERT_FPBYTES,
+	       "[security] revoked holds certificate fingerprints");
+
+/* [security] revoked in force: refused, and disconnected (gossip/node.h). */
+static void revoked_apply(struct vrd_daemon *d)
+{
+	uint8_t own[GOSSIP_CERT_FPBYTES];
+	int rc;
+
+	rc = gossip_node_set_revoked(
+		d->gossip,
+		(const uint8_t(*)[GOSSIP_CERT_FPBYTES])d->cfg.revoked,
+		d->cfg.nrevoked);
+	if (rc < 0) {
+		log_err("gossip: revocation list not in force: %s",
+			strerror(-rc));
+	}
+	if (gossip_cert_fingerprint(own, &d->cert) == 0) {
+		for (size_t i = 0; i < d->cfg.nrevoked; i++) {
+			if (memcmp(own, d->cfg.revoked[i], sizeof(own)) == 0) {
+				log_warn("gossip: our own certificate is on "
+					 "the revocation list: peers that "
+					 "have it refuse us");
+			}
+		}
+	}
+}
+
 void vrd_daemon_gossip_reload_cert(struct vrd_daemon *d)
 {
 	struct gossip_cert cert;
@@ -750,6 +781,7 @@ void vrd_daemon_gossip_reload_cert(struct vrd_daemon *d)
 	if (!d->gossip) {
 		return;
 	}
+	revoked_apply(d);
 	rc = gossip_cert_load(&cert, d->cfg.cert, err, sizeof(err));
 	if (rc == 0 && memcmp(&cert, &d->cert, sizeof(cert)) == 0) {
 		return; /* the one in use */

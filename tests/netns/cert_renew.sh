@@ -19,13 +19,7 @@
 source "$(dirname "$0")/lib.sh"
 
 vrctl=$VRD_BIN/vrctl
-sw=$(t_lan sw)
-gA=$(t_netns gA) || exit
-gB=$(t_netns gB) || exit
-nl_plug "$sw" "$gA" wan 52:54:00:00:f0:01 198.18.0.1/24
-nl_plug "$sw" "$gB" wan 52:54:00:00:f0:02 198.18.0.2/24
-nl_lan0 "$gA"
-nl_lan0 "$gB"
+t_two_gateways
 
 expires=$(date -u -d '+30 seconds' +%Y-%m-%dT%H:%M:%SZ)
 nl_ca vrA 192.0.2.0/24 --expires "$expires"

@@ -70,6 +70,18 @@ t_solo_gateway() {
 	conf=$(nl_gateway_conf vrA 198.18.0.1 192.0.2.0/24 lan0)
 }
 
+# t_two_gateways: namespaces gA and gB (in gA, gB) on one underlay
+# switch (sw), at 198.18.0.1 and 198.18.0.2, each with a veth LAN lan0
+t_two_gateways() {
+	sw=$(t_lan sw)
+	gA=$(t_netns gA) || exit
+	gB=$(t_netns gB) || exit
+	nl_plug "$sw" "$gA" wan 52:54:00:00:f0:01 198.18.0.1/24
+	nl_plug "$sw" "$gB" wan 52:54:00:00:f0:02 198.18.0.2/24
+	nl_lan0 "$gA"
+	nl_lan0 "$gB"
+}
+
 # t_refused WANT CMD...: CMD exits 1 (an error the daemon reported) and
 # its output says WANT
 t_refused() {

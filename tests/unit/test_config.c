@@ -442,6 +442,32 @@ static void test_err_bad_peer(void **state)
 	assert_non_null(strstr(err, "t.conf:5: bad peer '"));
 }
 
+/* [security] revoked: certificate fingerprints, repeatable */
+static void test_revoked(void **state)
+{
+	static const char fp[] = "627fec6d7ea6ac216ffbb88a383c41b6"
+				 "b37ca4b29124207d9c93dbfb8dfa913e";
+	char text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 ROUTER OVERLAY SECURITY
+		 "revoked = %s\nrevoked = %.62sFF\n" LAN,
+		 fp, fp);
+	parse_ok(text);
+	assert_int_equal(cfg.nrevoked, 2);
+	assert_int_equal(cfg.revoked[0][0], 0x62);
+	assert_int_equal(cfg.revoked[0][31], 0x3e);
+	assert_int_equal(cfg.revoked[1][31], 0xff);
+	parse_err(ROUTER OVERLAY SECURITY "revoked = 627fec\n" LAN,
+		  "t.conf:9: bad revoked '627fec': need a certificate's "
+		  "fingerprint, 64 hex digits (vrctl ca show FILE)");
+	snprintf(text, sizeof(text),
+		 ROUTER OVERLAY SECURITY "revoked = %.63sg\n" LAN, fp);
+	assert_int_equal(parse(text), -EINVAL);
+	assert_non_null(strstr(err, "t.conf:9: bad revoked '"));
+}
+
 static void test_err_bad_prefix(void **state)
 {
 	parse_err(BASE "[lan]\ninterface = lan0\nnetwork = 192.0.2.1/24\n",
@@ -1115,6 +1141,7 @@ int main(void)
 		cmocka_unit_test(test_err_duplicate_peer),
 		cmocka_unit_test(test_err_too_many_peers),
 		cmocka_unit_test(test_err_bad_peer),
+		cmocka_unit_test(test_revoked),
 		cmocka_unit_test(test_err_bad_prefix),
 		cmocka_unit_test(test_err_host_address),
 		cmocka_unit_test(test_err_bad_ipv4),
