@@ -27,10 +27,15 @@
 /* UDP certificate exchange for bootstrap peers. A request is padded to
  * at least the size of any reply, so the exchange amplifies nothing. */
 #define CERT_MAGIC GOSSIP_UDP_MAGIC
-#define CERT_HDR 6 /* magic, version 1, type */
+#define CERT_HDR 6 /* magic, version, type */
+#define CERT_VERSION \
+	2 /* 2: the nonce (1 had none: a reply could be replayed) */
+#define CERT_NONCE 16 /* after the header, in both: the reply echoes it */
 #define CERT_REQUEST 1
 #define CERT_REPLY 2
-#define CERT_REQUEST_LEN (CERT_HDR + GOSSIP_CERT_MAX)
+/* padded to the reply's size: the exchange amplifies nothing */
+#define CERT_REQUEST_LEN (CERT_HDR + CERT_NONCE + GOSSIP_CERT_MAX)
+#define CERT_NONCE_MS 10000 /* a request's nonce is good this long */
 #define BOOTSTRAP_RETRY_MS 1000
 #define QUERIES_MAX 256 /* our own and forwarded queries, with dedup */
 #define QUERY_HOP_MS 100 /* each hop answers its parent this much sooner */
@@ -94,6 +99,8 @@ struct bootstrap {
 	uint16_t port;
 	uint64_t next_try;
 	uint32_t tries;
+	uint8_t nonce[CERT_NONCE]; /* of our last request to it */
+	uint64_t nonce_ms; /* when sent; 0: none outstanding */
 };
 
 /* A query flooded over the views (an echo: each router answers its
@@ -152,6 +159,7 @@ struct query {
 	C(bootstrap_requests, "gossip.bootstrap.requests")      \
 	C(bootstrap_replies, "gossip.bootstrap.replies")        \
 	C(bootstrap_bad, "gossip.bootstrap.bad")                \
+	C(bootstrap_unasked, "gossip.bootstrap.unasked")        \
 	C(queries, "gossip.queries")                            \
 	C(answers, "gossip.answers")                            \
 	C(queries_forwarded, "gossip.queries.forwarded")        \
