@@ -480,6 +480,13 @@ int vrd_daemon_start(struct vrd_daemon *d, const char *config_path, bool fresh)
 	if (rc < 0) {
 		goto err_gossip;
 	}
+	/* the snapshot was built from the tables before migration existed,
+	 * and a refresh that finds the GNDT unchanged tells nobody: hosts
+	 * that were away (or visiting) before a restart get their proxy ARP
+	 * back now, not at the next change of the GNDT */
+	if (d->migrate) {
+		vrd_migrate_fib(d->migrate);
+	}
 	if ((rc = vrd_loop_signal(d->loop, SIGTERM, on_signal, d)) < 0 ||
 	    (rc = vrd_loop_signal(d->loop, SIGINT, on_signal, d)) < 0 ||
 	    (rc = vrd_loop_signal(d->loop, SIGHUP, on_signal, d)) < 0) {
