@@ -22,3 +22,4 @@ vrd_netns_test(netns_cert_expiry ${CMAKE_CURRENT_SOURCE_DIR}/netns/cert_expiry.s
 vrd_netns_test(netns_cert_renew ${CMAKE_CURRENT_SOURCE_DIR}/netns/cert_renew.sh)
 vrd_netns_test(netns_cert_revoke ${CMAKE_CURRENT_SOURCE_DIR}/netns/cert_revoke.sh)
 vrd_netns_test(netns_cert_replay ${CMAKE_CURRENT_SOURCE_DIR}/netns/cert_replay.sh)
+vrd_netns_test(netns_restart ${CMAKE_CURRENT_SOURCE_DIR}/netns/restart.sh)
