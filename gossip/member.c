@@ -153,7 +153,7 @@ static void push_kind(struct gossip_member *m,
 	push(m, &a);
 }
 
-/* ANNOUNCE, STATE_CHANGE or SEND_NOTICE of the state of s. */
+/* ANNOUNCE, STATE_CHANGE, RENEWED or SEND_NOTICE of the state of s. */
 static void push_claim(struct gossip_member *m,
 		       enum gossip_member_action_kind kind,
 		       const struct slot *s, enum gossip_member_state old)
@@ -396,6 +396,7 @@ static int claim_apply(struct gossip_member *m, struct slot *s, uint32_t addr,
 		       enum gossip_member_state state, uint64_t now_ms)
 {
 	bool up = gossip_member_state_up(s->state);
+	enum gossip_member_state old = s->state;
 
 	switch (state) {
 	case GOSSIP_MEMBER_ALIVE:
@@ -433,6 +434,9 @@ static int claim_apply(struct gossip_member *m, struct slot *s, uint32_t addr,
 	}
 	s->inc = inc;
 	set_state(m, s, state, now_ms);
+	if (state == GOSSIP_MEMBER_ALIVE && old != GOSSIP_MEMBER_NONE) {
+		push_claim(m, GOSSIP_MEMBER_RENEWED, s, old);
+	}
 	return 1;
 }
 

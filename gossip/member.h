@@ -123,6 +123,12 @@ enum gossip_member_action_kind {
 	/* Local event: about went from old_state to state (peer up/down:
 	 * gossip_member_state_up). Withdraw routes on DEAD or LEFT only. */
 	GOSSIP_MEMBER_STATE_CHANGE,
+	/* Local event: about, a member we knew, is ALIVE at a higher
+	 * incarnation (after the STATE_CHANGE, if it was not ALIVE): it
+	 * restarted (maybe inside our suspicion window, so it never went
+	 * down here) or refuted a suspicion. What it kept for us, such as
+	 * session keys, may be gone. */
+	GOSSIP_MEMBER_RENEWED,
 };
 
 struct gossip_member_action {
@@ -132,7 +138,7 @@ struct gossip_member_action {
 	uint16_t port;
 	char about[VRD_NAME_MAX + 1]; /* subject */
 	uint32_t probe_id;
-	enum gossip_member_state old_state; /* STATE_CHANGE */
+	enum gossip_member_state old_state; /* STATE_CHANGE, RENEWED */
 	enum gossip_member_state state; /* STATE_CHANGE, ANNOUNCE, NOTICE */
 	uint64_t incarnation; /* of about */
 };

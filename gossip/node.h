@@ -49,6 +49,10 @@ struct gossip_node_ops {
 	/* a router changed state (ALIVE, SUSPECT, DEAD, LEFT) */
 	void (*peer_state)(const char *name, uint32_t addr, int old_state,
 			   int state, void *arg);
+	/* a router we knew is ALIVE at a higher incarnation (after its
+	 * peer_state, if that changed too): it restarted, even inside our
+	 * suspicion window, or refuted a suspicion; NULL: not told */
+	void (*peer_renewed)(const char *name, uint64_t incarnation, void *arg);
 	/* answer "who has MAC m?" from the HWDT: fill up to max entries,
 	 * return how many */
 	size_t (*hwdt_by_mac)(uint32_t vn, const struct vrd_mac *mac,

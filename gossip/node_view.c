@@ -607,6 +607,13 @@ void node_actions_run(struct gossip_node *n)
 				}
 				break;
 			}
+			case GOSSIP_MEMBER_RENEWED:
+				if (n->ops.peer_renewed) {
+					n->ops.peer_renewed(a[i].about,
+							    a[i].incarnation,
+							    n->ops.arg);
+				}
+				break;
 			}
 		}
 		if (k < ACTIONS_MAX) {

@@ -128,6 +128,11 @@ void vrd_daemon_dp_routes(struct vrd_daemon *d);
  * ops.udp_send, arg the daemon). */
 void vrd_daemon_dp_peer(struct vrd_daemon *d, const char *name, uint32_t addr,
 			uint16_t port, int state);
+/* From gossip: the router is ALIVE at a higher incarnation. It may have
+ * restarted and lost both session keys without ever going down here:
+ * fresh keys are exchanged at the next tick, whether traffic waits or not
+ * (the current ones stay in use until then). */
+void vrd_daemon_dp_peer_renewed(struct vrd_daemon *d, const char *name);
 void vrd_daemon_dp_direct(struct vrd_daemon *d, const char *from,
 			  const uint8_t *msg, size_t len);
 int vrd_daemon_dp_udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,

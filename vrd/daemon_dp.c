@@ -295,6 +295,21 @@ void vrd_daemon_dp_peer(struct vrd_daemon *d, const char *name, uint32_t addr,
 	dp_store(&t->peer[idx].endpoint, dp_endpoint(addr, port));
 }
 
+void vrd_daemon_dp_peer_renewed(struct vrd_daemon *d, const char *name)
+{
+	struct vrd_daemon_dp *s = d->dps;
+	int idx;
+
+	if (!s || !s->link) {
+		return;
+	}
+	idx = dp_peer_find(dp_peers(s->dp), name);
+	if (idx >= 0) {
+		/* not from inside the node's callback: the tick sends */
+		s->link[idx].renew = true;
+	}
+}
+
 void vrd_daemon_dp_peer_drop(struct vrd_daemon_dp *s, int idx)
 {
 	struct dp_peers *t = dp_peers(s->dp);

@@ -57,11 +57,12 @@ struct dp_link {
 	uint32_t relay_next; /* round robin over relay candidates */
 	uint64_t asked_ms; /* we last asked it for a new key */
 	bool gossip_down; /* gossip says down, but it still talks to us */
+	bool renew; /* its incarnation rose: new keys at the next tick */
 };
 
 struct vrd_daemon_dp_stats {
 	uint64_t keyx_sent, keyx_received, keyx_acks, keyx_bad, keyx_stale;
-	uint64_t keyx_send_errors, rekeys;
+	uint64_t keyx_send_errors, rekeys, renewals;
 	uint64_t routes_installed, routes_removed, route_errors;
 	uint64_t path_changes, probes, underlay_changes;
 };

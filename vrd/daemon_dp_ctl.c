@@ -25,6 +25,7 @@ int vrd_daemon_dp_counters(struct vrd_daemon *d, vrd_counter_fn fn, void *arg)
 		{"dp.keyx_stale", s->stats.keyx_stale},
 		{"dp.keyx_send_errors", s->stats.keyx_send_errors},
 		{"dp.rekeys", s->stats.rekeys},
+		{"dp.renewals", s->stats.renewals},
 		{"dp.routes", s->nroutes},
 		{"dp.routes_installed", s->stats.routes_installed},
 		{"dp.routes_removed", s->stats.routes_removed},

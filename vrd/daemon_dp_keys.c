@@ -407,6 +407,15 @@ void vrd_daemon_dp_keys_tick(struct vrd_daemon_dp *s, uint64_t now_ms)
 			vrd_daemon_dp_peer_drop(s, i);
 			continue;
 		}
+		if (l->renew) {
+			/* it restarted, or refuted a suspicion: a key of
+			 * ours it surely has, and (take_keyx) one of its
+			 * own in return, before traffic finds them lost */
+			l->renew = false;
+			l->pending = false;
+			s->stats.renewals++;
+			vrd_daemon_dp_keys_offer(s, i, now_ms);
+		}
 		shift = l->tries ? l->tries - 1 : 0;
 		if (l->pending &&
 		    now_ms - l->pend_sent_ms >=

@@ -255,6 +255,14 @@ static void cb_peer_state(const char *name, uint32_t addr, int old_state,
 			 gossip_member_state_name(state), NULL);
 }
 
+static void cb_peer_renewed(const char *name, uint64_t incarnation, void *arg)
+{
+	struct vrd_daemon_gossip *gs = arg;
+
+	log_debug("peer %s: incarnation %" PRIu64, name, incarnation);
+	vrd_daemon_dp_peer_renewed(gs->d, name);
+}
+
 /* The data plane owns the overlay's UDP port: the node sends through it,
  * and its key messages arrive as direct messages. */
 static int cb_udp_send(uint32_t addr, uint16_t port, const uint8_t *buf,
@@ -636,6 +644,7 @@ int vrd_daemon_gossip_start(struct vrd_daemon *d)
 		.fd_watch = cb_fd_watch,
 		.record = vrd_daemon_gossip_cb_record,
 		.peer_state = cb_peer_state,
+		.peer_renewed = cb_peer_renewed,
 		.hwdt_by_mac = vrd_daemon_gossip_cb_hwdt_by_mac,
 		.query_done = vrd_daemon_gossip_cb_query_done,
 		.origin_seq_used = cb_origin_seq_used,

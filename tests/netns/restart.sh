@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # A router killed with -9 and started again brings everything back (issue
-# 12), whatever the timing: 1 s and 4 s later (inside its peers'
-# suspicion window: they never declare it dead, they only see its
-# incarnation rise), 4 s later with traffic flowing towards it all along,
-# and after its peers have declared it dead. Each role in turn, on the
-# three-site topology of tests/netns/sites.sh with a VM homed on LAN A
-# that lives at B:
+# 12), whatever the timing: 1 s and 2 s later (inside its peers'
+# suspicion window, about 4 s here: they never declare it dead, they only
+# see its incarnation rise), 2 s later after 11 s without traffic (no
+# tunnel probed any more, so nothing finds the lost keys), 2 s later with
+# traffic flowing towards it all along, and after its peers have declared
+# it dead. Each role in turn, on the three-site topology of
+# tests/netns/sites.sh with a VM homed on LAN A that lives at B:
 #   vrA  the home router of the away VM: it must proxy ARP for it again;
 #   vrB  the router hosting the visitor: its host route onto LAN B;
 #   vrC  a third router.
 # After each restart, within DEADLINE seconds (the time taken is logged):
 #   - every tunnel, on both sides, to and from the restarted router, holds
-#     a transmit key again and its path is direct (vrctl tunnels);
+#     a transmit key made since the restart, before any traffic (but in
+#     the case with traffic), and once traffic flows its path is direct
+#     (vrctl tunnels);
 #   - its GNDT is complete: every site's network and the VM at B;
 #   - its kernel routes are back: the other sites through its TUN, and on
 #     vrB the VM's host route onto LAN B;
@@ -30,7 +33,8 @@ VM_IP=192.0.2.20
 VM_MAC=52:54:00:12:34:56
 DEADLINE=${VRD_RESTART_DEADLINE:-10}
 ROLES=${VRD_RESTART_ROLES:-vrA vrB vrC}
-DELAYS=${VRD_RESTART_DELAYS:-1 2 2+traffic dead}
+DELAYS=${VRD_RESTART_DELAYS:-1 2 2+idle 2+traffic dead}
+IDLE_S=11 # DP_ACTIVE_MS and a second: the tunnels are no longer probed
 [[ -n ${VRD_RESTART_KEEP:-} ]] && NL_KEEP=1
 sites_up
 vm_add "$VM_IP" "$VM_MAC"
@@ -41,6 +45,23 @@ keyed() {
 	nl_ctl "$1" -j tunnels | jq -e --arg p "$2" \
 		'.[] | select(.peer == $p and .path == "direct" and
 			(.key_age_s | type) == "number")'
+}
+# key_newer FROM TO AGE: FROM's tunnel to TO holds a transmit key at most
+# AGE seconds old
+key_newer() {
+	nl_ctl "$1" -j tunnels | jq -e --arg p "$2" --argjson a "$3" \
+		'.[] | select(.peer == $p and (.key_age_s | type) == "number" and
+			.key_age_s <= $a)'
+}
+# rekeyed R T0: every tunnel to and from R holds a transmit key made since
+# T0 (ms; key ages are whole seconds), traffic or not
+rekeyed() {
+	local age=$((($(now_ms) - $2) / 1000)) p
+	for p in vrA vrB vrC; do
+		[[ $p == "$1" ]] && continue
+		key_newer "$1" "$p" "$age" >/dev/null || return 1
+		key_newer "$p" "$1" "$age" >/dev/null || return 1
+	done
 }
 # gndt_complete R: R knows every site's network, and the VM at B
 gndt_complete() {
@@ -140,6 +161,9 @@ for role in $ROLES; do
 	for delay in $DELAYS; do
 		n=$((n + 1))
 		tpids=()
+		if [[ $delay == *+idle ]]; then
+			sleep "$IDLE_S"
+		fi
 		if [[ $delay == *+traffic ]]; then
 			# towards the router all along: its peers keep sending
 			# with the keys it lost
@@ -159,11 +183,18 @@ for role in $ROLES; do
 			nl_wait 40 down_at_peers "$role" ||
 				t_fail "$role never declared dead: $(diagnose)"
 		else
-			sleep "${delay%+traffic}"
+			sleep "${delay%+*}"
 		fi
 		start "$role" ".$n"
 		t0=$(now_ms)
-		# first the LAN's traffic, timed on its own (pings of 1 s)
+		tk=-
+		if [[ $delay != *+traffic ]]; then
+			# no traffic yet: the tunnels are keyed all the same
+			nl_wait "$DEADLINE" rekeyed "$role" "$t0" ||
+				t_fail "$role restarted ($delay): tunnels not re-keyed without traffic after ${DEADLINE}s: $(diagnose)"
+			tk=$(($(now_ms) - t0))
+		fi
+		# then the LAN's traffic, timed on its own (pings of 1 s)
 		nl_wait "$DEADLINE" traffic || true
 		t1=$(now_ms)
 		nl_wait "$DEADLINE" back "$role" ||
@@ -171,7 +202,7 @@ for role in $ROLES; do
 		took=$(($(now_ms) - t0))
 		for p in "${tpids[@]}"; do kill "$p" 2>/dev/null || true; done
 		for p in "${tpids[@]}"; do wait "$p" 2>/dev/null || true; done
-		line="$role restarted after $delay ($((t0 - t_kill)) ms down): traffic in $((t1 - t0)) ms, all back in $took ms"
+		line="$role restarted after $delay ($((t0 - t_kill)) ms down): keys in $tk ms, traffic in $((t1 - t0)) ms, all back in $took ms"
 		nl_log "  $line"
 		SUMMARY+=("$line")
 	done

@@ -159,6 +159,76 @@ static void test_claims(void **state)
 	gossip_member_destroy(m);
 }
 
+/* vrB, at incarnation inc, is held `down` (SUSPECT or DEAD) at t, then is
+ * ALIVE at inc + 1 at t + 50: the state change, then the renewal. */
+static void renewed_after(struct gossip_member *m,
+			  enum gossip_member_state down, uint64_t inc,
+			  uint64_t t)
+{
+	struct gossip_member_action a[ACT_MAX];
+	size_t n;
+
+	assert_int_equal(gossip_member_update(m, "vrB", 1, 2, inc, down, t), 1);
+	n = tick_all(m, t, a, ACT_MAX);
+	assert_int_equal(count_action(a, n, GOSSIP_MEMBER_RENEWED), 0);
+	assert_int_equal(gossip_member_update(m, "vrB", 1, 2, inc + 1,
+					      GOSSIP_MEMBER_ALIVE, t + 50),
+			 1);
+	n = tick_all(m, t + 50, a, ACT_MAX);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].kind, GOSSIP_MEMBER_STATE_CHANGE);
+	assert_int_equal(a[0].old_state, down);
+	assert_int_equal(a[1].kind, GOSSIP_MEMBER_RENEWED);
+	assert_int_equal(a[1].old_state, down);
+	assert_int_equal(a[1].incarnation, inc + 1);
+}
+
+/* A member we knew, ALIVE again at a higher incarnation, is RENEWED: it
+ * restarted, maybe inside our suspicion window (so it never went down
+ * here), or refuted a suspicion. After the STATE_CHANGE when it was
+ * SUSPECT or DEAD; alone when it was ALIVE (no state changed at all). */
+static void test_renewed(void **state)
+{
+	struct gossip_member_action a[ACT_MAX];
+	struct gossip_member *m = gossip_member_create("vrA", 0, NULL, 0);
+	size_t n;
+
+	assert_non_null(m);
+	tick_all(m, 0, a, ACT_MAX);
+	/* a newcomer is up, not renewed */
+	assert_int_equal(
+		gossip_member_update(m, "vrB", 1, 2, 1, GOSSIP_MEMBER_ALIVE, 0),
+		1);
+	n = tick_all(m, 0, a, ACT_MAX);
+	assert_int_equal(count_action(a, n, GOSSIP_MEMBER_STATE_CHANGE), 1);
+	assert_int_equal(count_action(a, n, GOSSIP_MEMBER_RENEWED), 0);
+	/* restarted before anyone suspected it: ALIVE(1) -> ALIVE(2) */
+	assert_int_equal(gossip_member_update(m, "vrB", 1, 2, 2,
+					      GOSSIP_MEMBER_ALIVE, 100),
+			 1);
+	n = tick_all(m, 100, a, ACT_MAX);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].kind, GOSSIP_MEMBER_RENEWED);
+	assert_string_equal(a[0].about, "vrB");
+	assert_int_equal(a[0].old_state, GOSSIP_MEMBER_ALIVE);
+	assert_int_equal(a[0].state, GOSSIP_MEMBER_ALIVE);
+	assert_int_equal(a[0].incarnation, 2);
+	/* the same news again: nothing */
+	assert_int_equal(gossip_member_update(m, "vrB", 1, 2, 2,
+					      GOSSIP_MEMBER_ALIVE, 150),
+			 0);
+	assert_int_equal(tick_all(m, 150, a, ACT_MAX), 0);
+	renewed_after(m, GOSSIP_MEMBER_SUSPECT, 2, 200);
+	renewed_after(m, GOSSIP_MEMBER_DEAD, 3, 400);
+	/* suspected at a higher incarnation: no renewal */
+	assert_int_equal(gossip_member_update(m, "vrB", 1, 2, 5,
+					      GOSSIP_MEMBER_SUSPECT, 600),
+			 1);
+	n = tick_all(m, 600, a, ACT_MAX);
+	assert_int_equal(count_action(a, n, GOSSIP_MEMBER_RENEWED), 0);
+	gossip_member_destroy(m);
+}
+
 static void test_refute(void **state)
 {
 	struct gossip_member_action a[ACT_MAX];
@@ -687,6 +757,8 @@ static void node_actions(struct sim *s, int i)
 				}
 				nd->deaths[about] +=
 					a[k].state == GOSSIP_MEMBER_DEAD;
+				break;
+			case GOSSIP_MEMBER_RENEWED:
 				break;
 			}
 		}
@@ -1255,6 +1327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_claims),
+		cmocka_unit_test(test_renewed),
 		cmocka_unit_test(test_refute),
 		cmocka_unit_test(test_probe_cycle),
 		cmocka_unit_test(test_relay),
