@@ -393,3 +393,19 @@ int dp_probe_decode(struct dp_probe *out, const uint8_t *pl, size_t len)
 	out->relay = vrd_get_be32(pl + 9);
 	return 0;
 }
+
+enum dp_keyx_verdict dp_keyx_judge(uint32_t last_epoch, uint32_t last_id,
+				   uint32_t epoch, uint32_t id, int64_t now_s,
+				   int64_t skew_s)
+{
+	int64_t skew = now_s - (int64_t)epoch;
+
+	if (skew > skew_s || skew < -skew_s) {
+		return DP_KEYX_SKEWED;
+	}
+	if (epoch > last_epoch) {
+		return DP_KEYX_TAKE;
+	}
+	return epoch == last_epoch && id == last_id ? DP_KEYX_AGAIN
+						    : DP_KEYX_STALE;
+}

@@ -178,6 +178,23 @@ int dp_keyx_encode(uint8_t *buf, size_t cap, const struct dp_keyx *kx);
  * version or an unknown cipher. out is written on success only. */
 int dp_keyx_decode(struct dp_keyx *out, const uint8_t *buf, size_t len);
 
+/* What a receiver does with a key offer (epoch, id), given the newest it
+ * took from that peer (last_epoch, last_id; 0 and 0: none yet) and its
+ * clock now_s, which the epoch may miss by skew_s either way. */
+enum dp_keyx_verdict {
+	DP_KEYX_TAKE, /* newer: install it and acknowledge */
+	DP_KEYX_AGAIN, /* the offer taken last, sent again because its
+			* acknowledgement was lost: acknowledge again, change
+			* nothing (a replay of it changes nothing either) */
+	DP_KEYX_STALE, /* older: the sender is told the newest epoch taken,
+			* so it picks a later one (it restarted within the
+			* second of its last key, or made several in one) */
+	DP_KEYX_SKEWED, /* too far from our clock: dropped */
+};
+enum dp_keyx_verdict dp_keyx_judge(uint32_t last_epoch, uint32_t last_id,
+				   uint32_t epoch, uint32_t id, int64_t now_s,
+				   int64_t skew_s);
+
 /*
  * RELAY payload, inside a sealed RELAY datagram:
  *

@@ -48,6 +48,7 @@ struct dp_link {
 	unsigned tries;
 	uint32_t epoch_tx; /* the newest epoch we used */
 	uint32_t epoch_rx; /* the newest epoch it used that we took */
+	uint32_t rx_id; /* the key id of that offer */
 	uint64_t last_tx_packets; /* at the last tick */
 	uint64_t active_until_ms;
 	uint64_t next_probe_ms;

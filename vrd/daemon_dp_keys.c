@@ -13,7 +13,11 @@
  *
  * Message: kind (1 byte), a 24-byte nonce, the box.
  *   KEYX: the box holds dp_keyx (dp_wire.h).
- *   ACK:  the box holds key id (4), status (1), epoch (4).
+ *   ACK:  the box holds key id (4), status (1), epoch (4): the offer's,
+ *         or for ACK_STALE the newest we took, for the sender to pass.
+ *         An offer is answered whether it is taken, taken already (a
+ *         retry whose ACK was lost) or older than one taken, so that
+ *         no retry goes on unanswered (dp_keyx_judge).
  *   REKEY: an empty box: the sender lost our key (it restarted, or we did
  *          not hear that it did) and asks for a new one.
  */
@@ -33,6 +37,9 @@
 #define ACK_OK 0
 #define ACK_CIPHER 1 /* we cannot use that cipher */
 #define ACK_ID 2 /* the key id collides with another key here */
+#define ACK_STALE \
+	3 /* an older epoch than one taken: the ACK's epoch is
+		     * that one, go above it */
 #define ACK_LEN 9
 #define RETRY_MAX_MS 8000
 
@@ -228,7 +235,7 @@ static void take_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 	struct dp_peers *t = dp_peers(s->dp);
 	struct dp_link *l = &s->link[idx];
 	uint64_t now_ms = vrd_monotonic_ms();
-	int64_t skew = (int64_t)(vrd_wallclock_ms() / 1000);
+	int64_t now_s = (int64_t)(vrd_wallclock_ms() / 1000);
 	struct dp_keyx kx;
 	struct dp_key *key;
 	int rc;
@@ -237,10 +244,20 @@ static void take_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 		s->stats.keyx_bad++;
 		return;
 	}
-	skew -= kx.epoch;
 	/* an old message replayed by whoever carried it changes nothing */
-	if (kx.epoch <= l->epoch_rx || skew > DP_KEYX_SKEW_S ||
-	    skew < -DP_KEYX_SKEW_S) {
+	switch (dp_keyx_judge(l->epoch_rx, l->rx_id, kx.epoch, kx.key_id, now_s,
+			      DP_KEYX_SKEW_S)) {
+	case DP_KEYX_TAKE:
+		break;
+	case DP_KEYX_AGAIN:
+		/* without this the sender would retry it forever */
+		send_ack(s, idx, name, kx.key_id, ACK_OK, kx.epoch);
+		goto out;
+	case DP_KEYX_STALE:
+		s->stats.keyx_stale++;
+		send_ack(s, idx, name, kx.key_id, ACK_STALE, l->epoch_rx);
+		goto out;
+	case DP_KEYX_SKEWED:
 		s->stats.keyx_stale++;
 		goto out;
 	}
@@ -263,6 +280,7 @@ static void take_keyx(struct vrd_daemon_dp *s, int idx, const char *name,
 		goto out;
 	}
 	l->epoch_rx = kx.epoch;
+	l->rx_id = kx.key_id;
 	s->stats.keyx_received++;
 	send_ack(s, idx, name, kx.key_id, ACK_OK, kx.epoch);
 	/* it will want to hear back: have a key ready for the replies */
@@ -296,6 +314,16 @@ static void take_ack(struct vrd_daemon_dp *s, int idx, const char *name,
 		l->pend_id = randombytes_random();
 		if (m[4] == ACK_CIPHER) {
 			l->pend_cipher = DP_CHACHA20POLY1305;
+		}
+		if (m[4] == ACK_STALE) {
+			/* it took a later epoch of ours, from before we
+			 * restarted: go above it */
+			uint32_t floor = vrd_get_be32(m + 5);
+
+			if (floor >= l->pend_epoch) {
+				l->pend_epoch = floor + 1;
+				l->epoch_tx = l->pend_epoch;
+			}
 		}
 		send_keyx(s, idx, name, now_ms);
 		return;

@@ -588,6 +588,43 @@ static void test_drop_names(void **state)
 	assert_string_equal(dp_drop_name(-1), "unknown");
 }
 
+/* The receiver's verdict on a key offer: newer taken, the last one
+ * acknowledged again (its ACK was lost), older answered with the epoch to
+ * pass, too far from the clock dropped. */
+static void test_keyx_judge(void **state)
+{
+	const int64_t now = 1800000000, skew = 600;
+
+	/* nothing taken yet */
+	assert_int_equal(dp_keyx_judge(0, 0, now, 7, now, skew), DP_KEYX_TAKE);
+	/* newer, however little */
+	assert_int_equal(dp_keyx_judge(now - 1, 7, now, 8, now, skew),
+			 DP_KEYX_TAKE);
+	/* the same offer again */
+	assert_int_equal(dp_keyx_judge(now, 8, now, 8, now, skew),
+			 DP_KEYX_AGAIN);
+	/* the same epoch with another key, or an older one: stale */
+	assert_int_equal(dp_keyx_judge(now, 8, now, 9, now, skew),
+			 DP_KEYX_STALE);
+	assert_int_equal(dp_keyx_judge(now, 8, now - 1, 8, now, skew),
+			 DP_KEYX_STALE);
+	/* a restarted sender whose epochs ran ahead of the clock */
+	assert_int_equal(dp_keyx_judge(now + 3, 8, now, 1, now, skew),
+			 DP_KEYX_STALE);
+	/* the skew bounds, both ways, before anything else */
+	assert_int_equal(dp_keyx_judge(0, 0, now - skew, 1, now, skew),
+			 DP_KEYX_TAKE);
+	assert_int_equal(dp_keyx_judge(0, 0, now + skew, 1, now, skew),
+			 DP_KEYX_TAKE);
+	assert_int_equal(dp_keyx_judge(0, 0, now - skew - 1, 1, now, skew),
+			 DP_KEYX_SKEWED);
+	assert_int_equal(dp_keyx_judge(0, 0, now + skew + 1, 1, now, skew),
+			 DP_KEYX_SKEWED);
+	assert_int_equal(
+		dp_keyx_judge(now + skew + 1, 1, now + skew + 1, 1, now, skew),
+		DP_KEYX_SKEWED);
+}
+
 static void test_keyx(void **state)
 {
 	struct dp_keyx kx = {
@@ -768,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_key_create_errors),
 		cmocka_unit_test(test_drop_names),
 		cmocka_unit_test(test_keyx),
+		cmocka_unit_test(test_keyx_judge),
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_probe),
 	};
