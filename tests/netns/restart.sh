@@ -145,6 +145,11 @@ diagnose() {
 	ip -n "${H[vrA]}" neigh
 }
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
+# left T0: whole seconds of DEADLINE left since T0 (ms), at least 1
+left() {
+	local s=$((DEADLINE - ($(now_ms) - $1) / 1000))
+	echo $((s > 0 ? s : 1))
+}
 
 nl_log "three sites up; the VM moves A -> B"
 for r in vrA vrB vrC; do
@@ -195,9 +200,9 @@ for role in $ROLES; do
 			tk=$(($(now_ms) - t0))
 		fi
 		# then the LAN's traffic, timed on its own (pings of 1 s)
-		nl_wait "$DEADLINE" traffic || true
+		nl_wait "$(left "$t0")" traffic || true
 		t1=$(now_ms)
-		nl_wait "$DEADLINE" back "$role" ||
+		nl_wait "$(left "$t0")" back "$role" ||
 			t_fail "$role restarted $((t0 - t_kill)) ms after kill -9 ($delay): not back after ${DEADLINE}s: $STEP: $(diagnose)"
 		took=$(($(now_ms) - t0))
 		for p in "${tpids[@]}"; do kill "$p" 2>/dev/null || true; done
