@@ -502,6 +502,9 @@ int vrd_daemon_dp_start(struct vrd_daemon *d)
 	}
 	s->d = d;
 	s->mon_fd = -1;
+	/* armed at attach; initialised now, so a stop before that (gossip
+	 * could not start) cancels nothing instead of a zeroed timer */
+	vrd_timer_init(&s->tick, on_tick, d);
 	s->rl = (struct vrd_ratelimit)VRD_RATELIMIT_INIT(10000, 5);
 	s->rtnl = dp_rtnl_create();
 	if (!s->rtnl) {
@@ -585,7 +588,6 @@ int vrd_daemon_dp_attach(struct vrd_daemon *d)
 		log_err("data plane: loop: %s", strerror(-rc));
 		return rc;
 	}
-	vrd_timer_init(&s->tick, on_tick, d);
 	vrd_timer_arm(d->loop, &s->tick, DP_TICK_MS);
 	routes_sync(s);
 	return 0;

@@ -200,4 +200,20 @@ t_expect_eq "hwdt after restart" \
 	"$(nl_ctl vrA -j hwdt | jq -r '.[0].mac')" 52:54:00:aa:bb:01
 t_expect_eq "gndt seq after restart" \
 	"$(nl_ctl vrA -j gndt | jq -r '.[] | select(.router == "vrA") | .seq')" 1
+
+nl_log "gossip's TCP port taken: a clear start-up error, no crash"
+kill -TERM "$NL_PID"
+wait "$NL_PID" || t_fail "the restarted vrd did not stop cleanly"
+nl_spawn /dev/null "$gA" python3 -c 'import socket,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.1", 4800)); s.listen(); time.sleep(60)'
+holder=$NL_PID
+nl_wait 5 bash -c "ip netns exec $gA ss -Htln | grep -q ':4800 '" ||
+	t_fail "the port holder did not listen"
+rc=0
+timeout 20 ip netns exec "$gA" "$vrd" -c "$conf" >"$d/vrd3.log" 2>&1 || rc=$?
+((rc <= 128)) || t_fail "vrd died of signal $((rc - 128)) when gossip could not bind"
+t_expect_eq "vrd's exit status, gossip's port taken" "$rc" 1
+grep -q "gossip:" "$d/vrd3.log" || t_fail "no word from gossip: $(tail -3 "$d/vrd3.log")"
+kill "$holder"
 nl_log "PASS"
