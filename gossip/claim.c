@@ -236,16 +236,28 @@ static void from_home(struct gossip_claim_state *st,
 
 /* Beyond the window: the seq of the current claim (none: 0) + window, or
  * the first-claim bound. */
+uint64_t gossip_claim_window_base(const struct gossip_claim_state *st,
+				  bool exists)
+{
+	_Static_assert(GOSSIP_CLAIM_SEQ_FIRST_MAX == GOSSIP_CLAIM_SEQ_WINDOW,
+		       "a state taken as absent has base 0");
+	return exists && !gossip_claim_state_insane(st) ? st->mobility_seq : 0;
+}
+
+bool gossip_claim_beyond_window(const struct gossip_claim_state *st,
+				bool exists, uint64_t seq)
+{
+	return seq >
+	       gossip_claim_window_base(st, exists) + GOSSIP_CLAIM_SEQ_WINDOW;
+}
+
 static bool seq_out_of_window(const struct gossip_claim_state *st, bool exists,
 			      const struct gossip_claim_in *in)
 {
 	if (in->corroborated && in->seq <= GOSSIP_CLAIM_SEQ_SANE_MAX) {
 		return false; /* a chain of other routers' claims leads here */
 	}
-	if (!exists) {
-		return in->seq > GOSSIP_CLAIM_SEQ_FIRST_MAX;
-	}
-	return in->seq > st->mobility_seq + GOSSIP_CLAIM_SEQ_WINDOW;
+	return gossip_claim_beyond_window(st, exists, in->seq);
 }
 
 bool gossip_claim_may_claim(const struct gossip_claim_state *st,

@@ -177,6 +177,14 @@ gossip_claim_decide(struct gossip_claim_state *st, bool exists,
  * are cleared. */
 void gossip_claim_lapse(struct gossip_claim_state *st);
 
+/* The seq the window counts from: the current claim's, 0 for a host
+ * without state (or one taken as absent). Beyond the window: seq above
+ * base + GOSSIP_CLAIM_SEQ_WINDOW, refused unless corroborated. */
+uint64_t gossip_claim_window_base(const struct gossip_claim_state *st,
+				  bool exists);
+bool gossip_claim_beyond_window(const struct gossip_claim_state *st,
+				bool exists, uint64_t seq);
+
 /* True when a stored state is to be taken as absent (see above). */
 bool gossip_claim_state_insane(const struct gossip_claim_state *st);
 

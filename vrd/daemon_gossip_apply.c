@@ -351,16 +351,6 @@ static int stand_down(struct tables_txn *txn, uint32_t vn, uint32_t ip)
 	return tables_lndt_del(txn, vn, &p);
 }
 
-/* Would seq be beyond the window of st (claim.h), unless corroborated? */
-static bool beyond_window(const struct gossip_claim_state *st, bool exists,
-			  uint64_t seq)
-{
-	uint64_t base =
-		exists && !gossip_claim_state_insane(st) ? st->mobility_seq : 0;
-
-	return seq > base + GOSSIP_CLAIM_SEQ_WINDOW;
-}
-
 static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 {
 	const struct gossip_record *r = &a->gs->pending[i];
@@ -383,7 +373,7 @@ static int apply_host(struct tables_txn *txn, struct apply *a, size_t i)
 	if (rc < 0) {
 		return rc;
 	}
-	in.corroborated = beyond_window(&st, exists, in.seq) &&
+	in.corroborated = gossip_claim_beyond_window(&st, exists, in.seq) &&
 			  vrd_daemon_gossip_corroborated(a->gs, r->vn, ip,
 							 r->origin, in.seq);
 	v = claim_decide_rated(a->gs, &st, exists, &in, a->now, a->mono, &lost);
@@ -585,11 +575,10 @@ static int claim_txn(struct tables_txn *txn, void *arg)
 	 * (they may have taken it): it corroborates ours */
 	op->seq = in.seq = vrd_daemon_gossip_seq_above(
 		op->d->gs, op->vn, op->ip, op->seq,
-		exists && !gossip_claim_state_insane(&st) ? st.mobility_seq
-							  : 0);
-	in.corroborated = beyond_window(&st, exists, in.seq) &&
-			  vrd_daemon_gossip_corroborated(op->d->gs, op->vn,
-							 op->ip, self, in.seq);
+		gossip_claim_window_base(&st, exists));
+	/* beyond the window only when raised to one above another router's
+	 * record: that record, one below, corroborates it */
+	in.corroborated = gossip_claim_beyond_window(&st, exists, in.seq);
 	if (exists && !gossip_claim_may_claim(&st, self, op->now)) {
 		/* frozen at another router: we stand back (claim.h) */
 		op->verdict = GOSSIP_CLAIM_REJECT_FROZEN;
