@@ -223,6 +223,13 @@ static const char *owner_of(const struct vrd_migrate *m, uint32_t ip)
 	return r && strcmp(r->router, m->d->cfg.name) ? r->router : NULL;
 }
 
+/* Does the overlay route ip to us, as a host of our LAN at home or a
+ * visitor? */
+static bool ours(const struct vrd_migrate *m, uint32_t ip)
+{
+	return !owner_of(m, ip) && (on_our_lan(m, ip) || visiting(m, ip));
+}
+
 /* One claim per arrival: an address this router owns already (claimed
  * by the arrival's first frame, say, before the answer to its RARP came)
  * is not claimed again. The snapshot follows a claim at once. */
@@ -436,8 +443,8 @@ void vrd_migrate_unanswered(struct vrd_migrate *m, uint32_t ip)
 	/* a host the overlay routes here: of our LAN, or a visitor (an
 	 * away host's traffic goes to its owner, so its ARP failing here
 	 * means nothing) */
-	if (!m->d->gossip || !(on_our_lan(m, ip) || visiting(m, ip)) ||
-	    !names_host(ip) || owner_of(m, ip) || !seek_due(m, ip, now)) {
+	if (!m->d->gossip || !ours(m, ip) || !names_host(ip) ||
+	    !seek_due(m, ip, now)) {
 		return;
 	}
 	if (!vrd_ratelimit_allow(&m->seek_rl, now)) {
@@ -955,18 +962,13 @@ bool vrd_migrate_checkable(struct vrd_migrate *m, uint32_t ip)
 {
 	struct vrd_mac buf;
 
-	if (owner_of(m, ip) || !(on_our_lan(m, ip) || visiting(m, ip))) {
-		return false; /* not ours */
-	}
-	return host_mac(m, ip, &buf) != NULL;
+	return ours(m, ip) && host_mac(m, ip, &buf) != NULL;
 }
 
 void vrd_migrate_refused(struct vrd_migrate *m, uint32_t ip,
 			 const char *claimer)
 {
-	bool home = on_our_lan(m, ip);
-
-	if (!m->d->lan || owner_of(m, ip) || !(home || visiting(m, ip)) ||
+	if (!m->d->lan || !ours(m, ip) ||
 	    vrd_migrate_verify_pending(&m->verify, ip)) {
 		return;
 	}
@@ -975,8 +977,8 @@ void vrd_migrate_refused(struct vrd_migrate *m, uint32_t ip,
 		return;
 	}
 	if (verify_begin(m, ip, claimer,
-			 home ? VRD_MIGRATE_VERIFY_HOME
-			      : VRD_MIGRATE_VERIFY_VISIT)) {
+			 on_our_lan(m, ip) ? VRD_MIGRATE_VERIFY_HOME
+					   : VRD_MIGRATE_VERIFY_VISIT)) {
 		m->stats.refused_checked++;
 	}
 }

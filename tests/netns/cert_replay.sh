@@ -50,7 +50,10 @@ nl_vrd vrB "$gB"
 nl_vrd vrC "$gC"
 nl_vrd vrA "$gA"
 nl_wait 20 nl_peers_up vrA 2 || t_fail "vrA never saw vrB and vrC up"
-nl_wait 10 kill -0 "$dump" 2>/dev/null && ! kill -0 "$dump" 2>/dev/null || true
+# tcpdump stops at its one reply; if none came, it is stopped, not
+# waited for without end
+captured() { ! kill -0 "$dump" 2>/dev/null; }
+nl_wait 10 captured || kill "$dump" 2>/dev/null
 wait "$dump" 2>/dev/null || true
 [[ -s $NL_DIR/replies.pcap ]] || t_fail "no CERT-REPLY of vrB captured"
 

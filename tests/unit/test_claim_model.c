@@ -1111,12 +1111,9 @@ static bool rate_redecides(int r, int h)
 	return route(&W.r[r], h) == r && known_mac(&W.r[r], h) != NULL;
 }
 
-static void redecide_later(int r, int h, int origin, uint64_t seq,
+static void redecide_later(int r, int h, int origin,
 			   enum gossip_claim_verdict v)
 {
-	const struct gossip_claim_state *st = &W.r[r].st[h];
-
-	(void)st;
 	if (v == GOSSIP_CLAIM_REJECT_RATE && rate_redecides(r, h)) {
 		at_r(RATE_RETRY_MS, EV_REDECIDE, r, h, 0, NULL);
 	}
@@ -1170,7 +1167,7 @@ static void deliver(const struct ev *e)
 		W.stats_seq++;
 	}
 	{
-		redecide_later(e->r, e->h, e->o, e->y, v);
+		redecide_later(e->r, e->h, e->o, v);
 	}
 	snapshot(e->r);
 }
